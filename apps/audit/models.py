@@ -1,0 +1,70 @@
+"""The audit trail: one append-only row for every decision and state change."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    CASE_STARTED = "case.started", "Case started"
+    CASE_ROUTED = "case.routed", "Case routed"
+    CASE_RETURNED = "case.returned", "Returned to requester"
+    CASE_RESUBMITTED = "case.resubmitted", "Resubmitted"
+    CASE_CLOSED = "case.closed", "Case closed"
+    CASE_WITHDRAWN = "case.withdrawn", "Case withdrawn"
+    TASK_CREATED = "task.created", "Task created"
+    TASK_CLAIMED = "task.claimed", "Task claimed"
+    TASK_RELEASED = "task.released", "Task released"
+    TASK_DECIDED = "task.decided", "Decision recorded"
+    TASK_CANCELLED = "task.cancelled", "Task cancelled"
+    DEFINITION_CREATED = "definition.created", "Definition created"
+    VERSION_PUBLISHED = "version.published", "Version published"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: D102
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self):  # noqa: D102
+        raise PermissionError("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """Who did what, when, why, with which context.
+
+    The case and task are kept as plain ids (not foreign keys) so the trail outlives
+    anything it describes, and the actor's name is copied so revoking a login keeps history.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    task_id = models.BigIntegerField(null=True, blank=True)
+    workflow = models.CharField(max_length=100, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True)
+    step = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True, help_text="Snapshot of the case data at the time.")
+    context = models.JSONField(default=dict, blank=True, help_text="Why: rule results, decision details.")
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case_id", "at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")

@@ -1,0 +1,80 @@
+"""Writing the audit trail. Every state-changing service calls `audit_record` inside its
+transaction; `audit_batch` collects the rows of one service call into a single INSERT."""
+
+import threading
+from contextlib import contextmanager
+
+from django.db import connection
+
+from apps.core.actors import actor_label
+
+from .models import AuditEvent
+
+_local = threading.local()
+
+
+@contextmanager
+def audit_batch():
+    """Write every event recorded inside the block with one INSERT when the block ends.
+
+    Use inside `transaction.atomic()`, so the events commit or roll back with the change.
+    Nested batches join the outermost one.
+    """
+    if getattr(_local, "events", None) is not None:
+        yield
+        return
+    _local.events = []
+    try:
+        yield
+        events, _local.events = _local.events, None
+        if events:
+            for event in events:
+                _resolve_pending(event)
+            AuditEvent.objects.bulk_create(events)
+    finally:
+        _local.events = None
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,
+    case=None,
+    task=None,
+    step: str = "",
+    reason: str = "",
+    comment: str = "",
+    data: dict | None = None,
+    context: dict | None = None,
+) -> AuditEvent:
+    """Record one event; the actor is a user, or None for the system."""
+    assert connection.in_atomic_block, "audit events are written in the transaction of the change"
+    event = AuditEvent(
+        actor=actor,
+        actor_name=actor_label(actor),
+        action=action,
+        case_id=getattr(case, "pk", None),
+        task_id=getattr(task, "pk", None),
+        workflow=getattr(case, "workflow_key", "") if case is not None else "",
+        version=getattr(case, "version_number", None) if case is not None else None,
+        step=step,
+        reason=reason,
+        comment=comment,
+        data=dict(data or {}),
+        context=dict(context or {}),
+    )
+    if event.case_id is None and case is not None:
+        event._pending_case = case  # pk is assigned when the case row is inserted
+    events = getattr(_local, "events", None)
+    if events is not None:
+        events.append(event)
+    else:
+        _resolve_pending(event)
+        event.save()
+    return event
+
+
+def _resolve_pending(event: AuditEvent) -> None:
+    pending = getattr(event, "_pending_case", None)
+    if pending is not None and event.case_id is None:
+        event.case_id = pending.pk

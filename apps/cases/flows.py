@@ -1,0 +1,175 @@
+"""The one generic flow that runs every definition-driven case.
+
+    start -> route -> approval_split -> approve (one per approver) -> approval_join -> route
+                   -> rework (return to requester)                                  -> route
+                   -> approved | rejected
+
+`route` runs `routing.case_route*` over the case's pinned spec; the spec decides, the flow only
+dispatches. Callbacks write the audit rows in the same transaction as the change.
+"""
+
+from django.contrib.auth import get_user_model
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.status import STATUS
+
+from apps.audit.models import Action
+from apps.audit.services import audit_record
+
+from . import routing
+from .acting import current_actor
+from .models import Case, CaseState
+from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, HumanTask, Route
+
+User = get_user_model()
+
+
+def _state_is(state):
+    return lambda activation: activation.process.state == state
+
+
+def approval_queue(activation):
+    role = activation.task.data.get("role")
+    return f"{ROLE_PREFIX}{role}" if role else None
+
+
+def round_tasks(case: Case, *, status=STATUS.DONE) -> list:
+    """Approval tasks of the case's current stage round."""
+    tasks = case.task_set.filter(flow_task=CaseFlow.approve, status=status)
+    return [t for t in tasks if t.data.get("round") == case.round]
+
+
+class CaseFlow(flow.Flow):
+    """Case
+
+    A case of a business-owner-defined workflow, routed by the spec of its pinned version.
+    """
+
+    process_class = Case
+    # NOTE: the default no_lock corrupts Joins under concurrency on PostgreSQL; on SQLite the
+    # row lock is a no-op and SQLite's own write lock serialises instead.
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    start = flow.StartHandle(this.on_start).Next(this.route)
+    route = (
+        Route(this.decide)
+        .Case(this.approval_split, _state_is(CaseState.APPROVAL))
+        .Case(this.rework, _state_is(CaseState.REWORK))
+        .Case(this.approved, _state_is(CaseState.APPROVED))
+        .Default(this.rejected)
+    )
+    approval_split = ApprovalSplit().Next(this.approve, data_source=this.stage_approvers)
+    approve = (
+        HumanTask()
+        .Annotation(title="Approval")
+        .Assign(this.assigned_user)
+        .Permission(approval_queue)
+        .onCreate(this.task_created)
+        .Next(this.approval_join)
+    )
+    approval_join = ApprovalJoin(continue_on_condition=this.stage_settled, on_cancel=this.tasks_cancelled).Next(
+        this.route
+    )
+    rework = (
+        HumanTask()
+        .Annotation(title="Rework")
+        .Assign(this.requester_of)
+        .onCreate(this.rework_created)
+        .Next(this.route)
+    )
+    approved = flow.End()
+    rejected = flow.End()
+
+    # --- callbacks -------------------------------------------------------------------------
+
+    def on_start(self, activation, *, version, data, requester, idempotency_key=None, idempotency_hash=""):
+        case = activation.process
+        case.definition_id = version.definition_id
+        case.version = version
+        case.workflow_key = version.definition.key
+        case.version_number = version.number
+        case.requester = requester
+        case.data = data
+        case.idempotency_key = idempotency_key
+        case.idempotency_hash = idempotency_hash
+        case._history_user = requester
+        # Route before the first save, so the case row is written once at start.
+        routing.case_route(case)
+        case._route_ready = True
+        audit_record(action=Action.CASE_STARTED, actor=requester, case=case, data=data)
+        return case
+
+    def decide(self, activation):
+        case = activation.process
+        routed_at_start = getattr(case, "_route_ready", False)
+        if routed_at_start:
+            case._route_ready = False
+        elif case.state == CaseState.APPROVAL:
+            routing.case_route_after_stage(case, round_tasks(case))
+        else:
+            routing.case_route(case)
+        audit_record(
+            action=Action.CASE_ROUTED, case=case, step=case.stage, data=case.data,
+            reason=case.route.get("summary", ""), context=case.route,
+        )
+        if case.state == CaseState.REWORK:
+            audit_record(action=Action.CASE_RETURNED, case=case, step=case.stage, reason=case.route["summary"])
+        if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
+            # The End node saves the finished case; saving here would write it twice.
+            audit_record(
+                action=Action.CASE_CLOSED, case=case, step=case.state, reason=case.closed_reason,
+                data=case.data, context={"outcome": case.outcome},
+            )
+        elif not routed_at_start:
+            case._history_user = current_actor()
+            case.save()
+
+    def stage_approvers(self, activation):
+        return activation.process.route.get("approvers", [])
+
+    def assigned_user(self, activation):
+        user_id = activation.task.data.get("user_id")
+        return User(pk=user_id, username=activation.task.data.get("username", "")) if user_id else None
+
+    def requester_of(self, activation):
+        return User(pk=activation.process.requester_id)
+
+    def stage_settled(self, activation, active_tasks):
+        case = activation.process
+        decisions = [t.data.get("decision") for t in round_tasks(case)]
+        route = case.route
+        return routing.stage_outcome(
+            need=route.get("need", 1), count=len(route.get("approvers", [])), decisions=decisions
+        ) is not None
+
+    def task_created(self, activation):
+        task = activation.task
+        audit_record(
+            action=Action.TASK_CREATED, case=activation.process, task=task, step=task.data.get("label", ""),
+            reason=task.data.get("why", ""),
+            context={"assignee": task.data.get("username"), "role": task.data.get("role"),
+                     "note": task.data.get("assignee_note", "")},
+        )
+
+    def rework_created(self, activation):
+        case, task = activation.process, activation.task
+        task.data = {
+            "kind": "rework",
+            "label": "Rework: complete the request",
+            "missing": case.route.get("missing", []),
+            "message": case.route.get("summary", ""),
+            "round": case.round,
+        }
+        task.save(update_fields=["data"])
+        audit_record(
+            action=Action.TASK_CREATED, case=case, task=task, step=task.data["label"],
+            reason=task.data["message"], context={"assignee_id": case.requester_id, "missing": task.data["missing"]},
+        )
+
+    def tasks_cancelled(self, activation, tasks):
+        reason = "The stage was settled before this approval was needed."
+        for task in tasks:
+            audit_record(
+                action=Action.TASK_CANCELLED, case=activation.process, task=task,
+                step=task.data.get("label", ""), reason=reason,
+            )

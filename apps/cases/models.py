@@ -1,0 +1,70 @@
+"""A case: one running (or finished) instance of a workflow definition version.
+
+`Case` extends viewflow's `Process` (multi-table inheritance) so the engine drives it directly;
+the case's field values live in `Process.data`.
+"""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+from viewflow.workflow.models import Process
+from viewflow.workflow.status import PROCESS
+
+
+class CaseState(models.TextChoices):
+    ROUTING = "routing", "Routing"
+    APPROVAL = "approval", "Waiting for approval"
+    REWORK = "rework", "Returned to requester"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    AUTO_CLOSED = "auto_closed", "Auto-closed"
+
+
+class Case(Process):
+    definition = models.ForeignKey(
+        "definitions.WorkflowDefinition", on_delete=models.PROTECT, related_name="cases"
+    )
+    version = models.ForeignKey("definitions.DefinitionVersion", on_delete=models.PROTECT, related_name="cases")
+    # Copies of the definition key and version number, so lists and audit rows need no joins.
+    workflow_key = models.CharField(max_length=100, db_index=True)
+    version_number = models.PositiveIntegerField()
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_cases")
+    state = models.CharField(max_length=20, choices=CaseState.choices, default=CaseState.ROUTING)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, null=True, blank=True)
+    closed_reason = models.TextField(blank=True)
+    stage = models.CharField(max_length=100, blank=True, help_text="Key of the current approval stage.")
+    round = models.PositiveIntegerField(default=0, help_text="Counts the times an approval stage started.")
+    route = models.JSONField(default=dict, blank=True, help_text="Why the case is where it is (latest routing).")
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    idempotency_hash = models.CharField(max_length=64, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="case_idempotency_key_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.workflow_key} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PROCESS.NEW
+
+    @property
+    def status_label(self) -> str:
+        """`open` or `closed`, as the API reports it."""
+        return "open" if self.is_open else "closed"

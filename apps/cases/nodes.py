@@ -1,0 +1,103 @@
+"""Custom viewflow nodes, built on viewflow's own extension points (subclassed activations).
+
+- `Route`: a Switch that first runs our routing decision, then dispatches on the case state.
+- `ApprovalSplit`: a Split whose branch is instantiated once per item of a data source
+  (viewflow 2.4 documents `data_source` but does not implement it).
+- `ApprovalJoin`: a Join that reports the tasks it cancels (viewflow emits no signal for them).
+- `HumanTask`: a View whose queue is a role (group) rather than a Django permission.
+"""
+
+from viewflow import this
+from viewflow.workflow import flow
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.join import JoinActivation
+from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
+
+from apps.org.selectors import user_has_role
+
+ROLE_PREFIX = "role:"
+
+
+class RouteActivation(SwitchActivation):
+    @Activation.status.super()
+    def activate(self):
+        self.flow_task._decide(self)
+        super().activate.original()
+
+
+class Route(flow.Switch):
+    activation_class = RouteActivation
+
+    def __init__(self, decide, **kwargs):
+        super().__init__(**kwargs)
+        self._decide = decide
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._decide = this.resolve(instance, self._decide)
+
+
+class ApprovalSplitActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        for node, cond, data_source in self.flow_task._branches:
+            if cond and not cond(self):
+                continue
+            items = data_source(self) if data_source else [None]
+            self.next_tasks.extend((node, item) for item in items)
+        if not self.next_tasks:
+            raise FlowRuntimeError(f"No approver for {self.flow_task.name}")
+
+
+class ApprovalSplit(flow.Split):
+    """One branch task per item returned by `data_source(activation)`, with `task.data` = item."""
+
+    activation_class = ApprovalSplitActivation
+
+    def Next(self, node, case=None, data_source=None):  # noqa: N802 - viewflow's fluent API
+        self._activate_next.append((node, case, data_source))
+        return self
+
+
+class ApprovalJoinActivation(JoinActivation):
+    def cancel_active_tasks(self, active_tasks):
+        tasks = list(active_tasks)
+        super().cancel_active_tasks(tasks)
+        if self.flow_task._on_cancel is not None:
+            self.flow_task._on_cancel(self, tasks)
+
+
+class ApprovalJoin(flow.Join):
+    activation_class = ApprovalJoinActivation
+
+    def __init__(self, on_cancel=None, **kwargs):
+        super().__init__(**kwargs)
+        self._on_cancel = on_cancel
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._on_cancel = this.resolve(instance, self._on_cancel)
+
+
+def task_role(task) -> str | None:
+    """The role whose members may claim an unassigned task."""
+    permission = task.owner_permission or ""
+    return permission[len(ROLE_PREFIX):] if permission.startswith(ROLE_PREFIX) else None
+
+
+class HumanTask(flow.View):
+    """A person's task: assigned to a user, or queued for a role until a member claims it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(view=None, **kwargs)
+
+    def can_assign(self, user, task):
+        if task.owner_id or user is None or not user.is_authenticated:
+            return False
+        role = task_role(task)
+        return role is not None and user_has_role(user=user, role=role)
+
+    def can_execute(self, user, task):
+        return user is not None and task.owner_id is not None and task.owner_id == user.pk

@@ -1,0 +1,167 @@
+"""Deciding where a case goes next, from the spec of the version it is pinned to.
+
+Plain Python over the spec: the flow's `route` node calls `case_route` and dispatches on the
+state it sets. Every decision is explained (rule, inputs, outcome) in `case.route`.
+"""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from apps.definitions.conditions import evaluate
+from apps.definitions.fields import missing_fields
+from apps.org import roles
+from apps.org.selectors import user_manager_chain
+
+from .models import Case, CaseState, Outcome
+
+User = get_user_model()
+
+# A task's decision values.
+APPROVE, REJECT, RETURN, SUBMIT = "approve", "reject", "return", "submit"
+
+
+def _required(stage: dict, count: int) -> int:
+    policy = stage.get("policy", "all")
+    if policy == "any":
+        return 1
+    if policy == "n_of_m":
+        return min(int(stage["n"]), count)
+    return count
+
+
+def stage_outcome(*, need: int, count: int, decisions: list[str]) -> str | None:
+    """approved / rejected / returned once the decisions settle the stage, else None."""
+    if RETURN in decisions:
+        return "returned"
+    approvals = decisions.count(APPROVE)
+    rejections = decisions.count(REJECT)
+    if approvals >= need:
+        return "approved"
+    if rejections > count - need:
+        return "rejected"
+    return None
+
+
+def _resolve_approver(approver: dict, requester) -> tuple[dict, str]:
+    """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note)."""
+    kind = approver["type"]
+    if kind in {"manager", "managers_manager"}:
+        chain = user_manager_chain(user=requester)
+        wanted = 0 if kind == "manager" else 1
+        if len(chain) > wanted:
+            user = chain[wanted]
+            return {"user_id": user.pk, "username": user.username}, f"{user.username} is the requester's " + (
+                "manager" if wanted == 0 else "manager's manager"
+            )
+        if chain:
+            user = chain[-1]
+            return {"user_id": user.pk, "username": user.username}, f"no {kind.replace('_', ' ')}; top of chain {user.username}"
+        return {"role": roles.OPERATORS}, f"{requester.username} has no manager: the operators queue assigns it"
+    if kind == "role":
+        return {"role": approver["role"]}, f"any member of {approver['role']}"
+    user = User.objects.filter(username=approver["user"], is_active=True).first()
+    if user is None or user.pk == requester.pk:
+        return {"role": roles.OPERATORS}, f"{approver['user']} cannot approve this case: the operators queue assigns it"
+    return {"user_id": user.pk, "username": user.username}, f"named approver {user.username}"
+
+
+def _explain_rule(subject: str, condition, data: dict) -> dict:
+    trace = evaluate(condition, data)
+    return {"rule": subject, "condition": condition, "text": trace.text, "result": trace.result, "inputs": {
+        c["field"]: c["actual"] for c in trace.clauses
+    }}
+
+
+def case_route(case: Case, *, start_at: int = 0) -> None:
+    """Set the case's next state from stage `start_at` on, and record why. Does not save."""
+    spec = case.version.spec
+    data = case.data or {}
+    rules: list[dict] = []
+    stages = spec["stages"]
+    explanation = {"version": case.version_number, "at": timezone.now().isoformat(), "rules": rules}
+    for stage in stages[start_at:]:
+        rule = _explain_rule(f"{stage['name']} stage", stage.get("when"), data)
+        if stage.get("when"):
+            rules.append(rule)
+        if not rule["result"]:
+            continue
+        missing = missing_fields(spec["fields"], data, stage=stage["key"])
+        if missing:
+            labels = [f.get("label", f["name"]) for f in missing]
+            explanation.update(
+                outcome=CaseState.REWORK,
+                stage=stage["key"],
+                missing=[f["name"] for f in missing],
+                summary=f"Returned to requester: {', '.join(labels)} required before {stage['name']}.",
+            )
+            case.state, case.stage, case.route = CaseState.REWORK, stage["key"], explanation
+            return
+        approvers = []
+        for approver in stage["approvers"]:
+            a_rule = _explain_rule(approver.get("label", approver["key"]), approver.get("when"), data)
+            if approver.get("when"):
+                rules.append(a_rule)
+            if not a_rule["result"]:
+                continue
+            assignment, note = _resolve_approver(approver, case.requester)
+            approvers.append({
+                "approver": approver["key"],
+                "label": approver.get("label", approver["key"]),
+                "why": a_rule["text"] if approver.get("when") else "always",
+                "assignee_note": note,
+                **assignment,
+            })
+        if not approvers:
+            rules.append({"rule": f"{stage['name']} stage", "text": "no approver applies", "result": False})
+            continue
+        case.round += 1
+        for item in approvers:
+            item.update(stage=stage["key"], round=case.round)
+        need = _required(stage, len(approvers))
+        explanation.update(
+            outcome=CaseState.APPROVAL,
+            stage=stage["key"],
+            policy=stage.get("policy", "all"),
+            need=need,
+            approvers=approvers,
+            summary=f"{stage['name']}: " + "; ".join(f"{a['label']} ({a['why']})" for a in approvers)
+            + f". {need} of {len(approvers)} must approve.",
+        )
+        case.state, case.stage, case.route = CaseState.APPROVAL, stage["key"], explanation
+        return
+    explanation.update(outcome=CaseState.APPROVED, summary="Every applicable approval stage approved.")
+    case.state, case.stage, case.route = CaseState.APPROVED, "", explanation
+    case.outcome = Outcome.APPROVED
+
+
+def case_route_after_stage(case: Case, decided_tasks: list) -> None:
+    """Route a case whose approval stage has just settled. Does not save."""
+    decisions = [t.data.get("decision") for t in decided_tasks]
+    outcome = stage_outcome(need=case.route.get("need", 1), count=len(case.route.get("approvers", [])), decisions=decisions)
+    stages = case.version.spec["stages"]
+    index = next(i for i, s in enumerate(stages) if s["key"] == case.stage)
+    if outcome == "approved":
+        case_route(case, start_at=index + 1)
+        return
+    deciding = [t for t in decided_tasks if t.data.get("decision") in {REJECT, RETURN}]
+    by = deciding[0] if deciding else None
+    reason = by.data.get("reason", "") if by else ""
+    explanation = {
+        "version": case.version_number,
+        "at": timezone.now().isoformat(),
+        "stage": case.stage,
+        "rules": [],
+        "decisions": [{"approver": t.data.get("label"), "decision": t.data.get("decision")} for t in decided_tasks],
+    }
+    if outcome == "returned":
+        explanation.update(
+            outcome=CaseState.REWORK,
+            missing=[],
+            message=reason,
+            summary=f"Returned to requester by {by.data.get('label')}: {reason}",
+        )
+        case.state, case.route = CaseState.REWORK, explanation
+        return
+    explanation.update(outcome=CaseState.REJECTED, summary=f"Rejected by {by.data.get('label') if by else 'policy'}: {reason}")
+    case.state, case.route = CaseState.REJECTED, explanation
+    case.outcome, case.closed_reason = Outcome.REJECTED, reason

@@ -1,0 +1,174 @@
+"""Writes to cases and tasks: start a case, claim, release and complete tasks.
+
+Every function takes the flow lock on the case, re-reads state under it, checks the policy,
+acts through viewflow's activation, and writes its audit rows in the same transaction.
+The HTML views and the DRF API both call these, so they cannot disagree.
+"""
+
+import hashlib
+import json
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.models import Task
+
+from apps.audit.models import Action
+from apps.audit.services import audit_batch, audit_record
+from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.definitions.fields import clean_data
+from apps.definitions.selectors import version_live
+
+from . import routing
+from .acting import acting
+from .flows import CaseFlow
+from .models import Case
+from .nodes import task_role
+from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_task_open
+
+MSG_TASK_NOT_FOUND = "Task {id} does not exist."
+MSG_DECISION_UNKNOWN = "Unknown decision '{decision}'; use one of: {allowed}."
+MSG_REASON_REQUIRED = "A reason is required to {decision}."
+MSG_BUSY = "Someone else is acting on this case right now; try again in a moment."
+MSG_IDEMPOTENCY_MISMATCH = "This Idempotency-Key was already used with a different request."
+MSG_DATA_NOT_ALLOWED = "Data can only be changed when submitting a returned request."
+
+APPROVAL_DECISIONS = [routing.APPROVE, routing.REJECT, routing.RETURN]
+REWORK_DECISIONS = [routing.SUBMIT]
+
+
+class IdempotencyMismatch(Conflict):
+    status_code = 422
+
+
+def _request_hash(workflow: str, data) -> str:
+    return hashlib.sha256(json.dumps([workflow, data], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """Start a case on the live version of `workflow`. Returns (case, created).
+
+    With an idempotency key, repeating the same request returns the first case instead of
+    starting a second one, also when both requests race.
+    """
+    request_hash = _request_hash(workflow, data)
+    if idempotency_key:
+        existing = _case_for_key(actor, idempotency_key, request_hash)
+        if existing is not None:
+            return existing, False
+    version = version_live(key=workflow)
+    cleaned = clean_data(version.spec["fields"], data)
+    try:
+        with transaction.atomic(), audit_batch(), acting(actor):
+            case = CaseFlow.start.run(
+                version=version,
+                data=cleaned,
+                requester=actor,
+                idempotency_key=idempotency_key or None,
+                idempotency_hash=request_hash if idempotency_key else "",
+            )
+    except IntegrityError:
+        existing = _case_for_key(actor, idempotency_key, request_hash) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def _case_for_key(actor, key: str, request_hash: str) -> Case | None:
+    case = Case.objects.filter(requester=actor, idempotency_key=key).first()
+    if case is not None and case.idempotency_hash != request_hash:
+        raise IdempotencyMismatch(MSG_IDEMPOTENCY_MISMATCH)
+    return case
+
+
+@contextmanager
+def _locked_task(task_id: int, actor):
+    """Lock the task's case, re-read the task and case under the lock, batch the audit rows."""
+    process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
+    if process_id is None:
+        raise NotFound(MSG_TASK_NOT_FOUND.format(id=task_id))
+    try:
+        with CaseFlow.lock(process_id), audit_batch(), acting(actor):
+            case = Case.objects.select_related("version").get(pk=process_id)
+            task = Task.objects.select_related("owner").get(pk=task_id)
+            task.process = case  # the activation reads the case from here; saves a query
+            case._history_user = actor
+            yield task, case
+    except FlowLockFailed:
+        raise Busy(MSG_BUSY) from None
+    except TransitionNotAllowed:
+        raise Conflict("This task cannot do that in its current state.") from None
+
+
+def _claim(activation, task, case, actor) -> None:
+    activation.assign(actor)
+    audit_record(action=Action.TASK_CLAIMED, actor=actor, case=case, task=task, step=task.data.get("label", ""))
+
+
+def task_claim(*, task_id: int, actor) -> Task:
+    """Take an unassigned role task into one's own hands."""
+    with _locked_task(task_id, actor) as (task, case):
+        ensure_can_act(user=actor, task=task, case=case, claiming=True)
+        if task.owner_id == actor.pk:
+            return task  # already yours: claiming again changes nothing
+        _claim(task.flow_task.activation_class(task), task, case, actor)
+        return task
+
+
+def task_release(*, task_id: int, actor) -> Task:
+    """Give a claimed role task back to its queue."""
+    with _locked_task(task_id, actor) as (task, case):
+        ensure_task_open(task)
+        if task.owner_id != actor.pk or task_role(task) is None:
+            raise NotAllowed(MSG_NOT_CLAIMED_BY_YOU)
+        task.flow_task.activation_class(task).unassign()
+        audit_record(action=Action.TASK_RELEASED, actor=actor, case=case, task=task, step=task.data.get("label", ""))
+        return task
+
+
+def _check_decision(kind: str, decision: str, reason: str, data) -> None:
+    allowed = REWORK_DECISIONS if kind == "rework" else APPROVAL_DECISIONS
+    if decision not in allowed:
+        raise ValidationFailed(
+            MSG_DECISION_UNKNOWN.format(decision=decision, allowed=", ".join(allowed)),
+            field_errors={"decision": [MSG_DECISION_UNKNOWN.format(decision=decision, allowed=", ".join(allowed))]},
+        )
+    if decision in {routing.REJECT, routing.RETURN} and not (reason or "").strip():
+        message = MSG_REASON_REQUIRED.format(decision=decision)
+        raise ValidationFailed(message, field_errors={"reason": [message]})
+    if data and kind != "rework":
+        raise ValidationFailed(MSG_DATA_NOT_ALLOWED, field_errors={"data": [MSG_DATA_NOT_ALLOWED]})
+
+
+def task_complete(
+    *, task_id: int, actor, decision: str, reason: str = "", comment: str = "", data: dict | None = None
+) -> Task:
+    """Record a decision on a task and move the case on.
+
+    An unclaimed role task is claimed first. Concurrent completions of one case are serialised
+    by the flow lock; the second finds its task closed (409) instead of advancing the case twice.
+    """
+    with _locked_task(task_id, actor) as (task, case):
+        kind = task.data.get("kind", "approval")
+        _check_decision(kind, decision, reason, data)
+        ensure_can_act(user=actor, task=task, case=case)
+        activation = task.flow_task.activation_class(task)
+        if task.owner_id is None:
+            _claim(activation, task, case, actor)
+        if kind == "rework":
+            # Saved by the route node that runs next, with the new routing, in one write.
+            case.data = clean_data(case.version.spec["fields"], data or {}, base=case.data, intake=False)
+        activation.start(None)
+        task.data.update(decision=decision, reason=(reason or "").strip(), comment=(comment or "").strip(),
+                         decided_by=actor.get_username())
+        audit_record(
+            action=Action.CASE_RESUBMITTED if kind == "rework" else Action.TASK_DECIDED,
+            actor=actor, case=case, task=task, step=task.data.get("label", ""),
+            reason=task.data["reason"], comment=task.data["comment"], data=case.data,
+            context={"decision": decision, "stage": task.data.get("stage", ""), "round": task.data.get("round")},
+        )
+        activation.execute()
+        return task
+

@@ -1,0 +1,104 @@
+"""Routing conditions: a small, safe language over case field values (never `eval`).
+
+A condition is either a clause ``{"field": "amount", "op": ">=", "value": 1000}`` or a group
+``{"all": [...]}`` / ``{"any": [...]}`` of conditions. Evaluation returns the outcome and a
+plain-words trace of every clause, so a case can always say why it went where it went.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+OPERATORS = ["=", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "is empty", "is not empty"]
+UNARY_OPERATORS = {"is empty", "is not empty"}
+ORDERING_OPERATORS = {"<", "<=", ">", ">="}
+
+
+@dataclass
+class Trace:
+    result: bool
+    text: str
+    clauses: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"result": self.result, "text": self.text, "clauses": self.clauses}
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
+
+
+def _comparable(left, right):
+    """Numbers compare as numbers (decimals stored as strings), everything else as text."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left, right
+    try:
+        return Decimal(str(left)), Decimal(str(right))
+    except (InvalidOperation, ValueError):
+        return str(left), str(right)
+
+
+def _show(value) -> str:
+    if _is_empty(value):
+        return "empty"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def evaluate_clause(clause: dict, data: dict) -> tuple[bool, dict]:
+    name, op, expected = clause["field"], clause["op"], clause.get("value")
+    actual = data.get(name)
+    if op == "is empty":
+        result = _is_empty(actual)
+    elif op == "is not empty":
+        result = not _is_empty(actual)
+    elif _is_empty(actual):
+        # A missing value satisfies no comparison except "!=" and "not in".
+        result = op in {"!=", "not in"}
+    elif op in {"=", "!="}:
+        a, b = _comparable(actual, expected)
+        result = (a == b) == (op == "=")
+    elif op in ORDERING_OPERATORS:
+        a, b = _comparable(actual, expected)
+        try:
+            result = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+        except TypeError:
+            result = False
+    elif op in {"in", "not in"}:
+        options = [_comparable(actual, option)[1] for option in (expected or [])]
+        result = (_comparable(actual, actual)[0] in options) == (op == "in")
+    elif op == "contains":
+        if isinstance(actual, list):
+            result = expected in actual
+        else:
+            result = str(expected).lower() in str(actual).lower()
+    else:  # pragma: no cover - the validator refuses unknown operators
+        raise ValueError(f"Unknown operator {op!r}")
+    rendered = f"{name} {_show(actual)} {op}" + ("" if op in UNARY_OPERATORS else f" {_show(expected)}")
+    return result, {"field": name, "op": op, "value": expected, "actual": actual, "result": result, "text": rendered}
+
+
+def evaluate(condition: dict | None, data: dict) -> Trace:
+    """Evaluate a condition against case data; an absent condition is always true."""
+    if not condition:
+        return Trace(True, "always", [])
+    if "field" in condition:
+        result, clause = evaluate_clause(condition, data)
+        return Trace(result, clause["text"], [clause])
+    mode = "all" if "all" in condition else "any"
+    parts = [evaluate(sub, data) for sub in condition[mode]]
+    result = all(p.result for p in parts) if mode == "all" else any(p.result for p in parts)
+    joiner = " and " if mode == "all" else " or "
+    text = joiner.join(p.text if len(p.clauses) <= 1 else f"({p.text})" for p in parts)
+    clauses = [c for p in parts for c in p.clauses]
+    return Trace(result, text, clauses)
+
+
+def fields_in(condition: dict | None) -> list[str]:
+    """Every field name a condition reads."""
+    if not condition:
+        return []
+    if "field" in condition:
+        return [condition["field"]]
+    mode = "all" if "all" in condition else "any"
+    return [name for sub in condition.get(mode, []) for name in fields_in(sub)]

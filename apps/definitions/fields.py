@@ -1,0 +1,147 @@
+"""Typed case fields: checking what a requester (or an integrator) submits against a version's
+field specs. Values are stored as JSON: decimals as strings, dates as ISO strings."""
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from apps.core.errors import ValidationFailed
+
+FIELD_TYPES = ["text", "textarea", "decimal", "integer", "date", "choice", "boolean", "email"]
+
+MSG_REQUIRED = "This field is required."
+MSG_UNKNOWN = "Unknown field: this workflow has no such field."
+MSG_NOT_A_NUMBER = "Enter a number."
+MSG_NOT_AN_INTEGER = "Enter a whole number."
+MSG_NOT_A_DATE = "Enter a date as YYYY-MM-DD."
+MSG_NOT_A_CHOICE = "Choose one of: {choices}."
+MSG_NOT_A_BOOLEAN = "Enter true or false."
+MSG_NOT_AN_EMAIL = "Enter a valid email address."
+MSG_NOT_TEXT = "Enter text."
+MSG_TOO_LONG = "Enter at most {max_length} characters."
+MSG_MIN = "Must be at least {min}."
+MSG_MAX = "Must be at most {max}."
+MSG_GREATER_THAN = "Must be greater than {limit}."
+MSG_DECIMAL_PLACES = "Enter at most {places} decimal places."
+
+DEFAULT_MAX_LENGTH = 2000
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _number_checks(spec: dict, number) -> str | None:
+    if "greater_than" in spec and not number > Decimal(str(spec["greater_than"])):
+        return MSG_GREATER_THAN.format(limit=spec["greater_than"])
+    if "min" in spec and number < Decimal(str(spec["min"])):
+        return MSG_MIN.format(min=spec["min"])
+    if "max" in spec and number > Decimal(str(spec["max"])):
+        return MSG_MAX.format(max=spec["max"])
+    return None
+
+
+def clean_value(spec: dict, value):
+    """Return the stored form of one value, or raise ValueError with the user-facing message."""
+    kind = spec["type"]
+    if kind in {"text", "textarea"}:
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise ValueError(MSG_NOT_TEXT)
+        text = str(value).strip()
+        max_length = spec.get("max_length", DEFAULT_MAX_LENGTH)
+        if len(text) > max_length:
+            raise ValueError(MSG_TOO_LONG.format(max_length=max_length))
+        return text
+    if kind == "decimal":
+        if isinstance(value, bool):
+            raise ValueError(MSG_NOT_A_NUMBER)
+        try:
+            number = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise ValueError(MSG_NOT_A_NUMBER) from None
+        if not number.is_finite():
+            raise ValueError(MSG_NOT_A_NUMBER)
+        places = spec.get("decimal_places", 2)
+        if -number.as_tuple().exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
+            raise ValueError(MSG_DECIMAL_PLACES.format(places=places))
+        problem = _number_checks(spec, number)
+        if problem:
+            raise ValueError(problem)
+        return str(number.quantize(Decimal(1).scaleb(-places)))
+    if kind == "integer":
+        if isinstance(value, bool):
+            raise ValueError(MSG_NOT_AN_INTEGER)
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(MSG_NOT_AN_INTEGER) from None
+        problem = _number_checks(spec, Decimal(number))
+        if problem:
+            raise ValueError(problem)
+        return number
+    if kind == "date":
+        try:
+            return datetime.date.fromisoformat(str(value).strip()).isoformat()
+        except ValueError:
+            raise ValueError(MSG_NOT_A_DATE) from None
+    if kind == "choice":
+        choices = [str(c) for c in spec.get("choices", [])]
+        if str(value) not in choices:
+            raise ValueError(MSG_NOT_A_CHOICE.format(choices=", ".join(choices)))
+        return str(value)
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        lowered = str(value).strip().lower()
+        if lowered in {"true", "1", "yes", "on"}:
+            return True
+        if lowered in {"false", "0", "no", "off"}:
+            return False
+        raise ValueError(MSG_NOT_A_BOOLEAN)
+    if kind == "email":
+        text = str(value).strip()
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ValueError(MSG_NOT_AN_EMAIL) from None
+        return text
+    raise ValueError(f"Unsupported field type {kind!r}.")  # pragma: no cover - validator refuses it
+
+
+def clean_data(fields: list[dict], data, *, base: dict | None = None, intake: bool = True) -> dict:
+    """Check submitted values against field specs and return the stored data.
+
+    `base` is the data already on the case (a resubmission changes only what it sends).
+    At intake, fields marked required must be present and defaults fill what is absent.
+    Raises ValidationFailed naming each bad field.
+    """
+    if not isinstance(data, dict):
+        raise ValidationFailed("Case data must be an object of field values.", field_errors={"data": ["Expected an object."]})
+    by_name = {f["name"]: f for f in fields}
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(base or {})
+    for name in data:
+        if name not in by_name:
+            errors[name] = [MSG_UNKNOWN]
+    for name, spec in by_name.items():
+        if name in data and not _empty(data[name]):
+            try:
+                cleaned[name] = clean_value(spec, data[name])
+            except ValueError as problem:
+                errors[name] = [str(problem)]
+        elif name in data:
+            cleaned.pop(name, None)
+        if intake and _empty(cleaned.get(name)) and spec.get("default") not in (None, ""):
+            cleaned[name] = clean_value(spec, spec["default"])
+        if spec.get("required") and _empty(cleaned.get(name)) and name not in errors:
+            errors[name] = [MSG_REQUIRED]
+    if errors:
+        raise ValidationFailed("Some fields are not valid.", field_errors=errors)
+    return cleaned
+
+
+def missing_fields(fields: list[dict], data: dict, *, stage: str) -> list[dict]:
+    """Fields required before `stage` that the case does not have yet."""
+    return [f for f in fields if f.get("required_before") == stage and _empty(data.get(f["name"]))]

@@ -1,0 +1,191 @@
+"""The definition spec: its shape, and the validator that publishing runs.
+
+A spec is plain JSON::
+
+    {"fields": [{"name", "type", "label", "help", "required", "required_before",
+                 "choices", "default", "min", "max", "greater_than", "decimal_places"}],
+     "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
+                 "approvers": [{"key", "label", "type": "manager" | "managers_manager"
+                                | "role" | "user", "role", "user", "when"}]}],
+     "on_missing_required": "return_to_requester",
+     "reason_codes": [{"code", "label"}]}
+
+Stages run one after another; the approvers of a stage work in parallel and the stage's
+policy says how many must approve. A `when` condition adds the stage or approver only
+when it holds (see conditions.py).
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from .conditions import OPERATORS, UNARY_OPERATORS, fields_in
+from .fields import FIELD_TYPES, clean_value
+
+POLICIES = ["all", "any", "n_of_m"]
+APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
+ON_MISSING = ["return_to_requester"]
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _check_condition(condition, fields_by_name: dict, where: str, problems: list[str]) -> None:
+    if condition in (None, {}):
+        return
+    if not isinstance(condition, dict):
+        problems.append(f"{where}: a condition must be an object.")
+        return
+    if "field" in condition:
+        name, op = condition.get("field"), condition.get("op")
+        if name not in fields_by_name:
+            problems.append(f"{where}: unknown field '{name}'.")
+            return
+        if op not in OPERATORS:
+            problems.append(f"{where}: unknown operator '{op}' (use one of {', '.join(OPERATORS)}).")
+            return
+        if op in UNARY_OPERATORS:
+            return
+        value, field = condition.get("value"), fields_by_name[name]
+        values = value if op in {"in", "not in"} else [value]
+        if op in {"in", "not in"} and not isinstance(value, list):
+            problems.append(f"{where}: '{op}' needs a list of values.")
+            return
+        if op == "contains":
+            return
+        for item in values:
+            try:
+                clean_value(field, item)
+            except (ValueError, TypeError):
+                problems.append(f"{where}: value '{item}' does not fit field '{name}' ({field['type']}).")
+        if op in {"<", "<=", ">", ">="} and field["type"] not in {"decimal", "integer", "date"}:
+            problems.append(f"{where}: '{op}' compares numbers or dates, but '{name}' is {field['type']}.")
+        return
+    groups = [k for k in ("all", "any") if k in condition]
+    if len(groups) != 1 or not isinstance(condition[groups[0]], list) or not condition[groups[0]]:
+        problems.append(f"{where}: a group needs exactly one non-empty 'all' or 'any' list.")
+        return
+    for i, sub in enumerate(condition[groups[0]], 1):
+        _check_condition(sub, fields_by_name, f"{where}, clause {i}", problems)
+
+
+def _strip_limits(field: dict) -> dict:
+    return {k: v for k, v in field.items() if k not in {"greater_than", "min", "max", "max_length"}}
+
+
+def validate_spec(spec) -> list[str]:
+    """Every problem in a spec, in words a workflow owner understands; empty when valid."""
+    problems: list[str] = []
+    if not isinstance(spec, dict):
+        return ["The spec must be an object."]
+    fields = spec.get("fields")
+    if not isinstance(fields, list) or not fields:
+        problems.append("Add at least one field.")
+        fields = []
+    fields_by_name: dict[str, dict] = {}
+    for i, field in enumerate(fields, 1):
+        where = f"Field {i}"
+        if not isinstance(field, dict):
+            problems.append(f"{where}: must be an object.")
+            continue
+        name = field.get("name", "")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            problems.append(f"{where}: name '{name}' must be lower-case letters, digits and underscores.")
+            continue
+        where = f"Field '{name}'"
+        if name in fields_by_name:
+            problems.append(f"{where}: the name is used twice.")
+        if field.get("type") not in FIELD_TYPES:
+            problems.append(f"{where}: type '{field.get('type')}' is not one of {', '.join(FIELD_TYPES)}.")
+            continue
+        if field["type"] == "choice" and not field.get("choices"):
+            problems.append(f"{where}: a choice field needs choices.")
+        for limit in ("min", "max", "greater_than"):
+            if limit in field:
+                try:
+                    Decimal(str(field[limit]))
+                except InvalidOperation:
+                    problems.append(f"{where}: {limit} must be a number.")
+        if "min" in field and "max" in field and not problems:
+            if Decimal(str(field["min"])) > Decimal(str(field["max"])):
+                problems.append(f"{where}: min is larger than max.")
+        if field.get("default") not in (None, ""):
+            try:
+                clean_value(field, field["default"])
+            except ValueError as problem:
+                problems.append(f"{where}: default '{field['default']}' is not valid: {problem}")
+        # Rule values are compared against the type only, not the intake limits.
+        fields_by_name[name] = _strip_limits(field)
+
+    stages = spec.get("stages")
+    if not isinstance(stages, list) or not stages:
+        problems.append("Add at least one approval stage.")
+        stages = []
+    stage_keys: list[str] = []
+    for i, stage in enumerate(stages, 1):
+        if not isinstance(stage, dict):
+            problems.append(f"Stage {i}: must be an object.")
+            continue
+        key = stage.get("key", "")
+        where = f"Stage '{key}'" if isinstance(key, str) and key else f"Stage {i}"
+        if not isinstance(key, str) or not NAME_RE.match(key):
+            problems.append(f"{where}: key must be lower-case letters, digits and underscores.")
+        elif key in stage_keys:
+            problems.append(f"{where}: the key is used twice.")
+        stage_keys.append(key)
+        _check_condition(stage.get("when"), fields_by_name, f"{where}, condition", problems)
+        approvers = stage.get("approvers")
+        if not isinstance(approvers, list) or not approvers:
+            problems.append(f"{where}: the approver set is empty.")
+            approvers = []
+        approver_keys = set()
+        for j, approver in enumerate(approvers, 1):
+            a_where = f"{where}, approver {j}"
+            if not isinstance(approver, dict):
+                problems.append(f"{a_where}: must be an object.")
+                continue
+            a_key = approver.get("key", "")
+            if not isinstance(a_key, str) or not NAME_RE.match(a_key):
+                problems.append(f"{a_where}: key must be lower-case letters, digits and underscores.")
+            elif a_key in approver_keys:
+                problems.append(f"{a_where}: key '{a_key}' is used twice in this stage.")
+            approver_keys.add(a_key)
+            kind = approver.get("type")
+            if kind not in APPROVER_TYPES:
+                problems.append(f"{a_where}: type '{kind}' is not one of {', '.join(APPROVER_TYPES)}.")
+            elif kind == "role" and not approver.get("role"):
+                problems.append(f"{a_where}: name the role that approves.")
+            elif kind == "user" and not approver.get("user"):
+                problems.append(f"{a_where}: name the user who approves.")
+            _check_condition(approver.get("when"), fields_by_name, f"{a_where}, condition", problems)
+        policy = stage.get("policy", "all")
+        if policy not in POLICIES:
+            problems.append(f"{where}: policy '{policy}' is not one of {', '.join(POLICIES)}.")
+        elif policy == "n_of_m":
+            n = stage.get("n")
+            if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+                problems.append(f"{where}: N of M needs N as a whole number of at least 1.")
+            elif n > len(approvers):
+                problems.append(f"{where}: N ({n}) is larger than M, the number of approvers ({len(approvers)}).")
+
+    for name, field in fields_by_name.items():
+        before = field.get("required_before")
+        if before and before not in stage_keys:
+            problems.append(f"Field '{name}': required before unknown stage '{before}'.")
+        if before and field.get("required"):
+            problems.append(f"Field '{name}': required at intake and before a stage; choose one.")
+    if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
+        problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
+    reason_codes = spec.get("reason_codes", [])
+    if not isinstance(reason_codes, list) or any(
+        not isinstance(r, dict) or not r.get("code") or not r.get("label") for r in reason_codes
+    ):
+        problems.append("Each reason code needs a code and a label.")
+    return problems
+
+
+def condition_fields(spec: dict) -> set[str]:
+    """All fields read by the spec's conditions (used by the builder's impact checks)."""
+    names = set()
+    for stage in spec.get("stages", []):
+        names.update(fields_in(stage.get("when")))
+        for approver in stage.get("approvers", []):
+            names.update(fields_in(approver.get("when")))
+    return names

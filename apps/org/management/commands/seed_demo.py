@@ -1,0 +1,79 @@
+"""Create the demo organisation and publish the purchase-approval workflow. Idempotent."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from apps.definitions.library import PURCHASE_APPROVAL
+from apps.definitions.models import DefinitionVersion, WorkflowDefinition
+from apps.definitions.services import definition_create, draft_create_from, draft_update, spec_hash, version_publish
+from apps.org import roles
+from apps.org.models import Department
+from apps.org.services import person_upsert
+
+PASSWORD = "demo"
+
+# username, first, last, department, manager, title, roles, superuser
+PEOPLE = [
+    ("carol", "Carol", "Chen", "Management", None, "Director", [], False),
+    ("bob", "Bob", "Baker", "Engineering", "carol", "Head of Engineering", [], False),
+    ("alice", "Alice", "Adams", "Engineering", "bob", "Engineer", [], False),
+    ("fiona", "Fiona", "Field", "Finance", "carol", "Finance officer", [roles.FINANCE], False),
+    ("frank", "Frank", "Ford", "Finance", "carol", "Finance officer", [roles.FINANCE], False),
+    ("leo", "Leo", "Lang", "Legal", "carol", "Counsel", [roles.LEGAL], False),
+    ("audrey", "Audrey", "Auditor", "Internal Audit", None, "Auditor", [roles.AUDITORS], False),
+    ("olivia", "Olivia", "Owens", "Operations", None, "Workflow owner", [roles.WORKFLOW_OWNERS], False),
+    ("oscar", "Oscar", "Ortiz", "Operations", None, "Operator", [roles.OPERATORS], False),
+    ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
+]
+
+
+def seed_demo_data(*, stdout=None) -> None:
+    with transaction.atomic():
+        for name in roles.ALL_ROLES:
+            Group.objects.get_or_create(name=name)
+        users = {}
+        for username, first, last, dept, manager, title, role_names, superuser in PEOPLE:
+            users[username] = person_upsert(
+                username=username, password=PASSWORD, first_name=first, last_name=last,
+                email=f"{username}@example.com", department=dept, manager=users.get(manager) if manager else None,
+                title=title, roles=role_names, is_superuser=superuser,
+            )
+        Department.objects.filter(name="Engineering").update(head=users["bob"])
+        Department.objects.filter(name="Management").update(head=users["carol"])
+        _install(PURCHASE_APPROVAL, owner=users["olivia"], stdout=stdout)
+
+
+def _install(template: dict, *, owner, stdout=None) -> None:
+    """Publish the template unless its live version already has exactly this spec."""
+    definition = WorkflowDefinition.objects.filter(key=template["key"]).first()
+    if definition is None:
+        draft = definition_create(
+            key=template["key"], name=template["name"], description=template["description"],
+            spec=template["spec"], actor=owner,
+        )
+    else:
+        live = definition.versions.filter(status="published").order_by("-number").first()
+        if live is not None and live.content_hash == spec_hash(template["spec"]):
+            return
+        draft = DefinitionVersion.objects.filter(definition=definition, status="draft").first()
+        if draft is None:
+            draft = draft_create_from(version=live, actor=owner) if live else None
+        draft = draft_update(version=draft, spec=template["spec"], actor=owner)
+    version = version_publish(version=draft, actor=owner)
+    if stdout:
+        stdout.write(f"Published {template['key']} version {version.number}")
+
+
+class Command(BaseCommand):
+    help = "Create the demo users (password 'demo') and publish the demo workflows. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Allow seeding when DEBUG is off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Refusing to create demo users with a known password: DEBUG is off. Use --force.")
+        seed_demo_data(stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo user's password is 'demo'."))

@@ -1,0 +1,38 @@
+"""The organisation: departments, each person's manager chain, and roles (Django groups)."""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class Department(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Profile(models.Model):
+    """What the workflow engine needs to know about a person beyond their login."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    title = models.CharField(max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"{self.user} ({self.department or 'no department'})"

@@ -1,0 +1,9 @@
+"""Role names. A role is a Django group; every signed-in user is a requester."""
+
+FINANCE = "finance"
+LEGAL = "legal"
+AUDITORS = "auditors"
+WORKFLOW_OWNERS = "workflow-owners"
+OPERATORS = "operators"
+
+ALL_ROLES = [FINANCE, LEGAL, AUDITORS, WORKFLOW_OWNERS, OPERATORS]
