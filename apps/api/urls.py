@@ -1,1 +1,17 @@
-urlpatterns = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("v1/workflows/", views.WorkflowListView.as_view(), name="api-workflows"),
+    path("v1/cases/", views.CaseListView.as_view(), name="api-cases"),
+    path("v1/cases/<int:case_id>/", views.CaseDetailView.as_view(), name="api-case"),
+    path("v1/tasks/", views.TaskListView.as_view(), name="api-tasks"),
+    path("v1/tasks/<int:task_id>/claim/", views.TaskClaimView.as_view(), name="api-task-claim"),
+    path("v1/tasks/<int:task_id>/release/", views.TaskReleaseView.as_view(), name="api-task-release"),
+    path("v1/tasks/<int:task_id>/complete/", views.TaskCompleteView.as_view(), name="api-task-complete"),
+]

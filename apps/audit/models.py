@@ -22,10 +22,10 @@ class Action(models.TextChoices):
 
 
 class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # noqa: D102
+    def update(self, **kwargs):
         raise PermissionError("Audit events are append-only.")
 
-    def delete(self):  # noqa: D102
+    def delete(self):
         raise PermissionError("Audit events are append-only.")
 
 

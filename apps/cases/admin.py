@@ -10,9 +10,24 @@ class CaseAdmin(SimpleHistoryAdmin):
     list_filter = ["workflow_key", "state", "outcome", "status"]
     search_fields = ["=id", "requester__username", "workflow_key"]
     readonly_fields = [
-        "flow_class", "definition", "version", "workflow_key", "version_number", "requester", "state", "outcome",
-        "closed_reason", "stage", "round", "route", "data", "status", "created", "finished",
-        "idempotency_key", "idempotency_hash",
+        "flow_class",
+        "definition",
+        "version",
+        "workflow_key",
+        "version_number",
+        "requester",
+        "state",
+        "outcome",
+        "closed_reason",
+        "stage",
+        "round",
+        "route",
+        "data",
+        "status",
+        "created",
+        "finished",
+        "idempotency_key",
+        "idempotency_hash",
     ]
     exclude = ["parent_task", "seed_content_type", "seed_object_id", "artifact_content_type", "artifact_object_id"]
 

@@ -71,11 +71,7 @@ class CaseFlow(flow.Flow):
         this.route
     )
     rework = (
-        HumanTask()
-        .Annotation(title="Rework")
-        .Assign(this.requester_of)
-        .onCreate(this.rework_created)
-        .Next(this.route)
+        HumanTask().Annotation(title="Rework").Assign(this.requester_of).onCreate(this.rework_created).Next(this.route)
     )
     approved = flow.End()
     rejected = flow.End()
@@ -109,16 +105,24 @@ class CaseFlow(flow.Flow):
         else:
             routing.case_route(case)
         audit_record(
-            action=Action.CASE_ROUTED, case=case, step=case.stage, data=case.data,
-            reason=case.route.get("summary", ""), context=case.route,
+            action=Action.CASE_ROUTED,
+            case=case,
+            step=case.stage,
+            data=case.data,
+            reason=case.route.get("summary", ""),
+            context=case.route,
         )
         if case.state == CaseState.REWORK:
             audit_record(action=Action.CASE_RETURNED, case=case, step=case.stage, reason=case.route["summary"])
         if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
             # The End node saves the finished case; saving here would write it twice.
             audit_record(
-                action=Action.CASE_CLOSED, case=case, step=case.state, reason=case.closed_reason,
-                data=case.data, context={"outcome": case.outcome},
+                action=Action.CASE_CLOSED,
+                case=case,
+                step=case.state,
+                reason=case.closed_reason,
+                data=case.data,
+                context={"outcome": case.outcome},
             )
         elif not routed_at_start:
             case._history_user = current_actor()
@@ -138,17 +142,24 @@ class CaseFlow(flow.Flow):
         case = activation.process
         decisions = [t.data.get("decision") for t in round_tasks(case)]
         route = case.route
-        return routing.stage_outcome(
-            need=route.get("need", 1), count=len(route.get("approvers", [])), decisions=decisions
-        ) is not None
+        return (
+            routing.stage_outcome(need=route.get("need", 1), count=len(route.get("approvers", [])), decisions=decisions)
+            is not None
+        )
 
     def task_created(self, activation):
         task = activation.task
         audit_record(
-            action=Action.TASK_CREATED, case=activation.process, task=task, step=task.data.get("label", ""),
+            action=Action.TASK_CREATED,
+            case=activation.process,
+            task=task,
+            step=task.data.get("label", ""),
             reason=task.data.get("why", ""),
-            context={"assignee": task.data.get("username"), "role": task.data.get("role"),
-                     "note": task.data.get("assignee_note", "")},
+            context={
+                "assignee": task.data.get("username"),
+                "role": task.data.get("role"),
+                "note": task.data.get("assignee_note", ""),
+            },
         )
 
     def rework_created(self, activation):
@@ -162,14 +173,21 @@ class CaseFlow(flow.Flow):
         }
         task.save(update_fields=["data"])
         audit_record(
-            action=Action.TASK_CREATED, case=case, task=task, step=task.data["label"],
-            reason=task.data["message"], context={"assignee_id": case.requester_id, "missing": task.data["missing"]},
+            action=Action.TASK_CREATED,
+            case=case,
+            task=task,
+            step=task.data["label"],
+            reason=task.data["message"],
+            context={"assignee_id": case.requester_id, "missing": task.data["missing"]},
         )
 
     def tasks_cancelled(self, activation, tasks):
         reason = "The stage was settled before this approval was needed."
         for task in tasks:
             audit_record(
-                action=Action.TASK_CANCELLED, case=activation.process, task=task,
-                step=task.data.get("label", ""), reason=reason,
+                action=Action.TASK_CANCELLED,
+                case=activation.process,
+                task=task,
+                step=task.data.get("label", ""),
+                reason=reason,
             )

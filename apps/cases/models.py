@@ -28,21 +28,19 @@ class Outcome(models.TextChoices):
 
 
 class Case(Process):
-    definition = models.ForeignKey(
-        "definitions.WorkflowDefinition", on_delete=models.PROTECT, related_name="cases"
-    )
+    definition = models.ForeignKey("definitions.WorkflowDefinition", on_delete=models.PROTECT, related_name="cases")
     version = models.ForeignKey("definitions.DefinitionVersion", on_delete=models.PROTECT, related_name="cases")
     # Copies of the definition key and version number, so lists and audit rows need no joins.
     workflow_key = models.CharField(max_length=100, db_index=True)
     version_number = models.PositiveIntegerField()
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_cases")
     state = models.CharField(max_length=20, choices=CaseState.choices, default=CaseState.ROUTING)
-    outcome = models.CharField(max_length=20, choices=Outcome.choices, null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, null=True, blank=True)  # noqa: DJ001 - null means "still open"
     closed_reason = models.TextField(blank=True)
     stage = models.CharField(max_length=100, blank=True, help_text="Key of the current approval stage.")
     round = models.PositiveIntegerField(default=0, help_text="Counts the times an approval stage started.")
     route = models.JSONField(default=dict, blank=True, help_text="Why the case is where it is (latest routing).")
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULLs do not collide in the unique constraint
     idempotency_hash = models.CharField(max_length=64, blank=True)
 
     history = HistoricalRecords()

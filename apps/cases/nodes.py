@@ -56,7 +56,7 @@ class ApprovalSplit(flow.Split):
 
     activation_class = ApprovalSplitActivation
 
-    def Next(self, node, case=None, data_source=None):  # noqa: N802 - viewflow's fluent API
+    def Next(self, node, case=None, data_source=None):
         self._activate_next.append((node, case, data_source))
         return self
 
@@ -84,7 +84,7 @@ class ApprovalJoin(flow.Join):
 def task_role(task) -> str | None:
     """The role whose members may claim an unassigned task."""
     permission = task.owner_permission or ""
-    return permission[len(ROLE_PREFIX):] if permission.startswith(ROLE_PREFIX) else None
+    return permission[len(ROLE_PREFIX) :] if permission.startswith(ROLE_PREFIX) else None
 
 
 class HumanTask(flow.View):

@@ -55,7 +55,10 @@ def _resolve_approver(approver: dict, requester) -> tuple[dict, str]:
             )
         if chain:
             user = chain[-1]
-            return {"user_id": user.pk, "username": user.username}, f"no {kind.replace('_', ' ')}; top of chain {user.username}"
+            return {
+                "user_id": user.pk,
+                "username": user.username,
+            }, f"no {kind.replace('_', ' ')}; top of chain {user.username}"
         return {"role": roles.OPERATORS}, f"{requester.username} has no manager: the operators queue assigns it"
     if kind == "role":
         return {"role": approver["role"]}, f"any member of {approver['role']}"
@@ -67,9 +70,13 @@ def _resolve_approver(approver: dict, requester) -> tuple[dict, str]:
 
 def _explain_rule(subject: str, condition, data: dict) -> dict:
     trace = evaluate(condition, data)
-    return {"rule": subject, "condition": condition, "text": trace.text, "result": trace.result, "inputs": {
-        c["field"]: c["actual"] for c in trace.clauses
-    }}
+    return {
+        "rule": subject,
+        "condition": condition,
+        "text": trace.text,
+        "result": trace.result,
+        "inputs": {c["field"]: c["actual"] for c in trace.clauses},
+    }
 
 
 def case_route(case: Case, *, start_at: int = 0) -> None:
@@ -104,13 +111,15 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
             if not a_rule["result"]:
                 continue
             assignment, note = _resolve_approver(approver, case.requester)
-            approvers.append({
-                "approver": approver["key"],
-                "label": approver.get("label", approver["key"]),
-                "why": a_rule["text"] if approver.get("when") else "always",
-                "assignee_note": note,
-                **assignment,
-            })
+            approvers.append(
+                {
+                    "approver": approver["key"],
+                    "label": approver.get("label", approver["key"]),
+                    "why": a_rule["text"] if approver.get("when") else "always",
+                    "assignee_note": note,
+                    **assignment,
+                }
+            )
         if not approvers:
             rules.append({"rule": f"{stage['name']} stage", "text": "no approver applies", "result": False})
             continue
@@ -124,7 +133,8 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
             policy=stage.get("policy", "all"),
             need=need,
             approvers=approvers,
-            summary=f"{stage['name']}: " + "; ".join(f"{a['label']} ({a['why']})" for a in approvers)
+            summary=f"{stage['name']}: "
+            + "; ".join(f"{a['label']} ({a['why']})" for a in approvers)
             + f". {need} of {len(approvers)} must approve.",
         )
         case.state, case.stage, case.route = CaseState.APPROVAL, stage["key"], explanation
@@ -137,7 +147,9 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
 def case_route_after_stage(case: Case, decided_tasks: list) -> None:
     """Route a case whose approval stage has just settled. Does not save."""
     decisions = [t.data.get("decision") for t in decided_tasks]
-    outcome = stage_outcome(need=case.route.get("need", 1), count=len(case.route.get("approvers", [])), decisions=decisions)
+    outcome = stage_outcome(
+        need=case.route.get("need", 1), count=len(case.route.get("approvers", [])), decisions=decisions
+    )
     stages = case.version.spec["stages"]
     index = next(i for i, s in enumerate(stages) if s["key"] == case.stage)
     if outcome == "approved":
@@ -162,6 +174,8 @@ def case_route_after_stage(case: Case, decided_tasks: list) -> None:
         )
         case.state, case.route = CaseState.REWORK, explanation
         return
-    explanation.update(outcome=CaseState.REJECTED, summary=f"Rejected by {by.data.get('label') if by else 'policy'}: {reason}")
+    explanation.update(
+        outcome=CaseState.REJECTED, summary=f"Rejected by {by.data.get('label') if by else 'policy'}: {reason}"
+    )
     case.state, case.route = CaseState.REJECTED, explanation
     case.outcome, case.closed_reason = Outcome.REJECTED, reason

@@ -35,7 +35,8 @@ def case_list_for_user(*, user):
 
 def case_get_for_user(*, user, case_id: int) -> Case:
     case = (
-        Case.objects.select_related("requester", "version").prefetch_related(_open_tasks_prefetch())
+        Case.objects.select_related("requester", "version")
+        .prefetch_related(_open_tasks_prefetch())
         .filter(pk=case_id)
         .first()
     )

@@ -161,14 +161,22 @@ def task_complete(
             # Saved by the route node that runs next, with the new routing, in one write.
             case.data = clean_data(case.version.spec["fields"], data or {}, base=case.data, intake=False)
         activation.start(None)
-        task.data.update(decision=decision, reason=(reason or "").strip(), comment=(comment or "").strip(),
-                         decided_by=actor.get_username())
+        task.data.update(
+            decision=decision,
+            reason=(reason or "").strip(),
+            comment=(comment or "").strip(),
+            decided_by=actor.get_username(),
+        )
         audit_record(
             action=Action.CASE_RESUBMITTED if kind == "rework" else Action.TASK_DECIDED,
-            actor=actor, case=case, task=task, step=task.data.get("label", ""),
-            reason=task.data["reason"], comment=task.data["comment"], data=case.data,
+            actor=actor,
+            case=case,
+            task=task,
+            step=task.data.get("label", ""),
+            reason=task.data["reason"],
+            comment=task.data["comment"],
+            data=case.data,
             context={"decision": decision, "stage": task.data.get("stage", ""), "round": task.data.get("round")},
         )
         activation.execute()
         return task
-

@@ -118,7 +118,9 @@ def clean_data(fields: list[dict], data, *, base: dict | None = None, intake: bo
     Raises ValidationFailed naming each bad field.
     """
     if not isinstance(data, dict):
-        raise ValidationFailed("Case data must be an object of field values.", field_errors={"data": ["Expected an object."]})
+        raise ValidationFailed(
+            "Case data must be an object of field values.", field_errors={"data": ["Expected an object."]}
+        )
     by_name = {f["name"]: f for f in fields}
     errors: dict[str, list[str]] = {}
     cleaned = dict(base or {})

@@ -10,13 +10,31 @@ PURCHASE_APPROVAL = {
     ),
     "spec": {
         "fields": [
-            {"name": "amount", "type": "decimal", "label": "Amount", "required": True,
-             "greater_than": 0, "decimal_places": 2, "help": "Total amount including tax."},
+            {
+                "name": "amount",
+                "type": "decimal",
+                "label": "Amount",
+                "required": True,
+                "greater_than": 0,
+                "decimal_places": 2,
+                "help": "Total amount including tax.",
+            },
             {"name": "vendor", "type": "text", "label": "Vendor", "required": True, "max_length": 200},
-            {"name": "vendor_risk", "type": "choice", "label": "Vendor risk",
-             "choices": ["low", "medium", "high"], "default": "low"},
-            {"name": "cost_center", "type": "text", "label": "Cost center", "max_length": 50,
-             "required_before": "approval", "help": "Needed before anyone can approve."},
+            {
+                "name": "vendor_risk",
+                "type": "choice",
+                "label": "Vendor risk",
+                "choices": ["low", "medium", "high"],
+                "default": "low",
+            },
+            {
+                "name": "cost_center",
+                "type": "text",
+                "label": "Cost center",
+                "max_length": 50,
+                "required_before": "approval",
+                "help": "Needed before anyone can approve.",
+            },
             {"name": "description", "type": "textarea", "label": "Description"},
         ],
         "stages": [
@@ -26,10 +44,20 @@ PURCHASE_APPROVAL = {
                 "policy": "all",
                 "approvers": [
                     {"key": "manager", "label": "Manager approval", "type": "manager"},
-                    {"key": "finance", "label": "Finance approval", "type": "role", "role": "finance",
-                     "when": {"all": [{"field": "amount", "op": ">=", "value": "1000"}]}},
-                    {"key": "legal", "label": "Legal review", "type": "role", "role": "legal",
-                     "when": {"all": [{"field": "vendor_risk", "op": "=", "value": "high"}]}},
+                    {
+                        "key": "finance",
+                        "label": "Finance approval",
+                        "type": "role",
+                        "role": "finance",
+                        "when": {"all": [{"field": "amount", "op": ">=", "value": "1000"}]},
+                    },
+                    {
+                        "key": "legal",
+                        "label": "Legal review",
+                        "type": "role",
+                        "role": "legal",
+                        "when": {"all": [{"field": "vendor_risk", "op": "=", "value": "high"}]},
+                    },
                 ],
             }
         ],

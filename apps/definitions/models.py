@@ -65,17 +65,17 @@ class DefinitionVersion(models.Model):
         label = f"v{self.number}" if self.number else "draft"
         return f"{self.definition.key} {label}"
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._stored_status = instance.status
-        return instance
-
     def save(self, *args, **kwargs):
         if getattr(self, "_stored_status", None) == VersionStatus.PUBLISHED:
             raise PermissionError("A published version is immutable; start a new draft instead.")
         super().save(*args, **kwargs)
         self._stored_status = self.status
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_status = instance.status
+        return instance
 
     @property
     def is_published(self) -> bool:

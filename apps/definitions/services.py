@@ -43,7 +43,9 @@ def spec_org_problems(spec: dict) -> list[str]:
 
 
 @transaction.atomic
-def definition_create(*, key: str, name: str, actor, description: str = "", spec: dict | None = None) -> DefinitionVersion:
+def definition_create(
+    *, key: str, name: str, actor, description: str = "", spec: dict | None = None
+) -> DefinitionVersion:
     """A new definition with its first draft; the actor owns it."""
     definition = WorkflowDefinition(key=key, name=name, description=description, owner=actor)
     definition.full_clean()

@@ -1,11 +1,11 @@
 """Test settings: fast hashing, in-memory email. DATABASE_URL still picks SQLite or PostgreSQL."""
 
-from .base import *  # noqa: F401,F403
+from .base import *
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 LOGGING = {"version": 1, "disable_existing_loggers": False}

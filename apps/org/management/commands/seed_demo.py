@@ -36,9 +36,16 @@ def seed_demo_data(*, stdout=None) -> None:
         users = {}
         for username, first, last, dept, manager, title, role_names, superuser in PEOPLE:
             users[username] = person_upsert(
-                username=username, password=PASSWORD, first_name=first, last_name=last,
-                email=f"{username}@example.com", department=dept, manager=users.get(manager) if manager else None,
-                title=title, roles=role_names, is_superuser=superuser,
+                username=username,
+                password=PASSWORD,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@example.com",
+                department=dept,
+                manager=users.get(manager) if manager else None,
+                title=title,
+                roles=role_names,
+                is_superuser=superuser,
             )
         Department.objects.filter(name="Engineering").update(head=users["bob"])
         Department.objects.filter(name="Management").update(head=users["carol"])
@@ -50,8 +57,11 @@ def _install(template: dict, *, owner, stdout=None) -> None:
     definition = WorkflowDefinition.objects.filter(key=template["key"]).first()
     if definition is None:
         draft = definition_create(
-            key=template["key"], name=template["name"], description=template["description"],
-            spec=template["spec"], actor=owner,
+            key=template["key"],
+            name=template["name"],
+            description=template["description"],
+            spec=template["spec"],
+            actor=owner,
         )
     else:
         live = definition.versions.filter(status="published").order_by("-number").first()

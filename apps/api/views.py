@@ -1,0 +1,219 @@
+"""The integrators' API (v1). Each view checks input, calls one service or selector, and
+renders the result; permissions are decided in the services and selectors."""
+
+from collections import defaultdict
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.audit.models import AuditEvent
+from apps.cases import selectors as case_selectors
+from apps.cases import services as case_services
+from apps.core.errors import NotFound, ValidationFailed
+from apps.definitions.selectors import definitions_published
+
+from .pagination import LinkHeaderPagination
+from .representations import case_repr, task_repr
+
+MSG_BAD_CREDENTIALS = "Unable to sign in with the username and password given."
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        password = serializers.CharField(trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    def post(self, request):
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = authenticate(request, **payload.validated_data)
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(MSG_BAD_CREDENTIALS)
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class WorkflowListView(APIView):
+    """Published workflows a case can be started on, with their live version's fields."""
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Workflow",
+            {
+                "key": serializers.CharField(),
+                "name": serializers.CharField(),
+                "version": serializers.IntegerField(),
+                "fields": serializers.ListField(child=serializers.DictField()),
+            },
+            many=True,
+        )
+    )
+    def get(self, request):
+        return Response(
+            [
+                {
+                    "key": v.definition.key,
+                    "name": v.definition.name,
+                    "description": v.definition.description,
+                    "version": v.number,
+                    "fields": v.spec.get("fields", []),
+                    "reason_codes": v.spec.get("reason_codes", []),
+                }
+                for v in definitions_published()
+            ]
+        )
+
+
+def _cases_with_history(cases) -> list[dict]:
+    by_case = defaultdict(list)
+    for event in AuditEvent.objects.filter(case_id__in=[c.pk for c in cases]).order_by("at", "id"):
+        by_case[event.case_id].append(event)
+    return [case_repr(c, by_case[c.pk]) for c in cases]
+
+
+CASE_SCHEMA = inline_serializer(
+    "Case",
+    {
+        "id": serializers.IntegerField(),
+        "workflow": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "status": serializers.ChoiceField(["open", "closed"]),
+        "outcome": serializers.CharField(allow_null=True),
+        "data": serializers.DictField(),
+        "open_tasks": serializers.ListField(child=serializers.DictField()),
+        "route": serializers.DictField(),
+        "history": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class CaseListView(APIView):
+    """Cases the caller may see, and starting a new case."""
+
+    class InputSerializer(serializers.Serializer):
+        workflow = serializers.CharField(help_text="Key of a published workflow, e.g. purchase-approval.")
+        data = serializers.JSONField(required=False, default=dict, help_text="Field values.")
+
+    @extend_schema(responses=CASE_SCHEMA)
+    def get(self, request):
+        paginator = LinkHeaderPagination()
+        page = paginator.paginate_queryset(case_selectors.case_list_for_user(user=request.user), request, view=self)
+        return paginator.get_paginated_response(_cases_with_history(page))
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CASE_SCHEMA},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Repeat a POST safely: the same key returns the same case.",
+            )
+        ],
+    )
+    def post(self, request):
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key is not None and len(key) > 200:
+            raise ValidationFailed(
+                "Idempotency-Key is too long.", field_errors={"Idempotency-Key": ["At most 200 characters."]}
+            )
+        try:
+            case, created = case_services.case_start(
+                workflow=payload.validated_data["workflow"],
+                data=payload.validated_data["data"],
+                actor=request.user,
+                idempotency_key=key,
+            )
+        except NotFound as missing:
+            raise ValidationFailed(missing.message, field_errors={"workflow": [missing.message]}) from None
+        case = case_selectors.case_get_for_user(user=request.user, case_id=case.pk)
+        headers = {"Location": f"/api/v1/cases/{case.pk}/"}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(_cases_with_history([case])[0], status=status.HTTP_201_CREATED, headers=headers)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(responses=CASE_SCHEMA)
+    def get(self, request, case_id: int):
+        case = case_selectors.case_get_for_user(user=request.user, case_id=case_id)
+        return Response(_cases_with_history([case])[0])
+
+
+TASK_SCHEMA = inline_serializer(
+    "Task",
+    {
+        "id": serializers.IntegerField(),
+        "case": serializers.IntegerField(),
+        "name": serializers.CharField(),
+        "kind": serializers.ChoiceField(["approval", "rework"]),
+        "assignee": serializers.CharField(allow_null=True),
+        "role": serializers.CharField(allow_null=True),
+        "created": serializers.DateTimeField(),
+    },
+)
+
+
+class TaskListView(APIView):
+    """Open tasks the caller can act on: assigned to them, or claimable through one of their roles."""
+
+    @extend_schema(responses=TASK_SCHEMA)
+    def get(self, request):
+        paginator = LinkHeaderPagination()
+        page = paginator.paginate_queryset(case_selectors.task_list_for_user(user=request.user), request, view=self)
+        return paginator.get_paginated_response([task_repr(t) for t in page])
+
+
+class TaskClaimView(APIView):
+    @extend_schema(request=None, responses=TASK_SCHEMA)
+    def post(self, request, task_id: int):
+        return Response(task_repr(case_services.task_claim(task_id=task_id, actor=request.user)))
+
+
+class TaskReleaseView(APIView):
+    @extend_schema(request=None, responses=TASK_SCHEMA)
+    def post(self, request, task_id: int):
+        return Response(task_repr(case_services.task_release(task_id=task_id, actor=request.user)))
+
+
+class TaskCompleteView(APIView):
+    class InputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(["approve", "reject", "return", "submit"])
+        reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+        comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+        data = serializers.JSONField(required=False, default=dict)
+
+    @extend_schema(request=InputSerializer, responses=TASK_SCHEMA)
+    def post(self, request, task_id: int):
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not isinstance(payload.validated_data["data"], dict):
+            raise ValidationFailed(
+                "data must be an object of field values.", field_errors={"data": ["Expected an object."]}
+            )
+        task = case_services.task_complete(task_id=task_id, actor=request.user, **payload.validated_data)
+        body = task_repr(task)
+        case = task.process
+        body.update(
+            decision=task.data.get("decision"),
+            case_status=case.status_label,
+            case_outcome=case.outcome,
+            case_state=case.state,
+        )
+        return Response(body)

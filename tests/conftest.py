@@ -1,0 +1,52 @@
+"""Shared fixtures. Test data is built through the real services (seed_demo uses them too)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from apps.org.management.commands.seed_demo import seed_demo_data
+
+
+@pytest.fixture
+def demo(db):
+    """The demo organisation and the published purchase-approval workflow."""
+    seed_demo_data()
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def users(demo):
+    return demo
+
+
+@pytest.fixture
+def start_purchase(demo):
+    """Start a purchase-approval case as a user (alice by default)."""
+    from apps.cases.services import case_start
+
+    def start(actor=None, **data):
+        values = {"amount": "500", "vendor": "ACME Ltd", "cost_center": "CC-100"}
+        values.update(data)
+        values = {k: v for k, v in values.items() if v is not None}
+        case, _ = case_start(workflow="purchase-approval", data=values, actor=actor or demo["alice"])
+        return case
+
+    return start
+
+
+def open_tasks(case):
+    """Open human tasks of a case, oldest first."""
+    from apps.cases.flows import CaseFlow
+    from apps.cases.policy import OPEN_TASK_STATUSES
+
+    return list(
+        case.task_set.filter(status__in=OPEN_TASK_STATUSES, flow_task__in=[CaseFlow.approve, CaseFlow.rework])
+        .select_related("owner")
+        .order_by("id")
+    )
+
+
+def task_for(case, label):
+    """The open task of a case with this label (e.g. 'Finance approval')."""
+    matches = [t for t in open_tasks(case) if t.data.get("label") == label]
+    assert matches, f"no open task {label!r}; open: {[t.data.get('label') for t in open_tasks(case)]}"
+    return matches[0]
