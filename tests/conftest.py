@@ -50,3 +50,47 @@ def task_for(case, label):
     matches = [t for t in open_tasks(case) if t.data.get("label") == label]
     assert matches, f"no open task {label!r}; open: {[t.data.get('label') for t in open_tasks(case)]}"
     return matches[0]
+
+
+@pytest.fixture
+def publish(demo):
+    """Publish a small definition with the given stages (and optional fields); returns its key."""
+    from apps.definitions.services import definition_create, version_publish
+
+    def _publish(key, stages, fields=None):
+        spec = {
+            "fields": fields or [{"name": "amount", "type": "decimal", "label": "Amount", "required": True}],
+            "stages": stages,
+        }
+        draft = definition_create(key=key, name=key.replace("-", " ").title(), spec=spec, actor=demo["olivia"])
+        version_publish(version=draft, actor=demo["olivia"])
+        return key
+
+    return _publish
+
+
+@pytest.fixture
+def start(demo):
+    """Start a case of any workflow."""
+    from apps.cases.services import case_start
+
+    def _start(workflow, actor=None, **data):
+        case, _ = case_start(workflow=workflow, data=data, actor=actor or demo["alice"])
+        return case
+
+    return _start
+
+
+def reload(case):
+    from apps.cases.models import Case
+
+    return Case.objects.get(pk=case.pk)
+
+
+def events(case, action=None):
+    from apps.audit.models import AuditEvent
+
+    qs = AuditEvent.objects.filter(case_id=case.pk).order_by("at", "id")
+    if action:
+        qs = qs.filter(action=action)
+    return list(qs)

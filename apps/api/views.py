@@ -34,6 +34,14 @@ class TokenView(APIView):
         username = serializers.CharField()
         password = serializers.CharField(trim_whitespace=False)
 
+        class Meta:
+            ref_name = "TokenRequest"
+
+    def get_authenticate_header(self, request):
+        # Without authentication classes DRF turns AuthenticationFailed into a 403; wrong
+        # credentials are a 401, which needs a WWW-Authenticate challenge.
+        return "Token"
+
     @extend_schema(request=InputSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
     def post(self, request):
         payload = self.InputSerializer(data=request.data)
@@ -83,20 +91,77 @@ def _cases_with_history(cases) -> list[dict]:
     return [case_repr(c, by_case[c.pk]) for c in cases]
 
 
-CASE_SCHEMA = inline_serializer(
-    "Case",
-    {
-        "id": serializers.IntegerField(),
-        "workflow": serializers.CharField(),
-        "version": serializers.IntegerField(),
-        "status": serializers.ChoiceField(["open", "closed"]),
-        "outcome": serializers.CharField(allow_null=True),
-        "data": serializers.DictField(),
-        "open_tasks": serializers.ListField(child=serializers.DictField()),
-        "route": serializers.DictField(),
-        "history": serializers.ListField(child=serializers.DictField()),
-    },
-)
+class TaskDoc(serializers.Serializer):
+    """How a task looks in the API (documentation only; `task_repr` renders it)."""
+
+    id = serializers.IntegerField()
+    case = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(["approval", "rework"])
+    status = serializers.CharField()
+    assignee = serializers.CharField(allow_null=True)
+    role = serializers.CharField(allow_null=True)
+    stage = serializers.CharField(allow_null=True)
+    created = serializers.DateTimeField()
+    why = serializers.CharField()
+    missing = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    message = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "Task"
+
+
+class TaskDecidedDoc(TaskDoc):
+    decision = serializers.CharField()
+    case_status = serializers.ChoiceField(["open", "closed"])
+    case_outcome = serializers.CharField(allow_null=True)
+    case_state = serializers.CharField()
+
+    class Meta:
+        ref_name = "TaskDecided"
+
+
+class HistoryEntryDoc(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(help_text="Username, or SYSTEM.")
+    action = serializers.CharField()
+    step = serializers.CharField()
+    reason = serializers.CharField()
+    comment = serializers.CharField()
+
+    class Meta:
+        ref_name = "HistoryEntry"
+
+
+class CaseDoc(serializers.Serializer):
+    """How a case looks in the API (documentation only; `case_repr` renders it)."""
+
+    id = serializers.IntegerField()
+    workflow = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.ChoiceField(["open", "closed"])
+    outcome = serializers.CharField(allow_null=True)
+    state = serializers.CharField()
+    requester = serializers.CharField()
+    created = serializers.DateTimeField()
+    closed = serializers.DateTimeField(allow_null=True)
+    closed_reason = serializers.CharField()
+    data = serializers.DictField()
+    open_tasks = TaskDoc(many=True)
+    route = serializers.DictField(help_text="Why the case is where it is: rules, inputs, outcome.")
+    history = HistoryEntryDoc(many=True)
+
+    class Meta:
+        ref_name = "Case"
+
+
+CASE_SCHEMA = CaseDoc
+TASK_SCHEMA = TaskDoc
+TASK_DECIDED_SCHEMA = TaskDecidedDoc
+PAGING_PARAMETERS = [
+    OpenApiParameter("page", int, description="Page number, from 1. Links travel in the Link header."),
+    OpenApiParameter("per_page", int, description="Items per page (default 100, at most 500)."),
+]
 
 
 class CaseListView(APIView):
@@ -106,7 +171,10 @@ class CaseListView(APIView):
         workflow = serializers.CharField(help_text="Key of a published workflow, e.g. purchase-approval.")
         data = serializers.JSONField(required=False, default=dict, help_text="Field values.")
 
-    @extend_schema(responses=CASE_SCHEMA)
+        class Meta:
+            ref_name = "CaseStart"
+
+    @extend_schema(responses=CASE_SCHEMA(many=True), parameters=PAGING_PARAMETERS)
     def get(self, request):
         paginator = LinkHeaderPagination()
         page = paginator.paginate_queryset(case_selectors.case_list_for_user(user=request.user), request, view=self)
@@ -156,24 +224,10 @@ class CaseDetailView(APIView):
         return Response(_cases_with_history([case])[0])
 
 
-TASK_SCHEMA = inline_serializer(
-    "Task",
-    {
-        "id": serializers.IntegerField(),
-        "case": serializers.IntegerField(),
-        "name": serializers.CharField(),
-        "kind": serializers.ChoiceField(["approval", "rework"]),
-        "assignee": serializers.CharField(allow_null=True),
-        "role": serializers.CharField(allow_null=True),
-        "created": serializers.DateTimeField(),
-    },
-)
-
-
 class TaskListView(APIView):
     """Open tasks the caller can act on: assigned to them, or claimable through one of their roles."""
 
-    @extend_schema(responses=TASK_SCHEMA)
+    @extend_schema(responses=TASK_SCHEMA(many=True), parameters=PAGING_PARAMETERS)
     def get(self, request):
         paginator = LinkHeaderPagination()
         page = paginator.paginate_queryset(case_selectors.task_list_for_user(user=request.user), request, view=self)
@@ -199,7 +253,10 @@ class TaskCompleteView(APIView):
         comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
         data = serializers.JSONField(required=False, default=dict)
 
-    @extend_schema(request=InputSerializer, responses=TASK_SCHEMA)
+        class Meta:
+            ref_name = "TaskDecision"
+
+    @extend_schema(request=InputSerializer, responses=TASK_DECIDED_SCHEMA)
     def post(self, request, task_id: int):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -155,9 +155,11 @@ def case_route_after_stage(case: Case, decided_tasks: list) -> None:
     if outcome == "approved":
         case_route(case, start_at=index + 1)
         return
-    deciding = [t for t in decided_tasks if t.data.get("decision") in {REJECT, RETURN}]
+    deciding = sorted(
+        (t for t in decided_tasks if t.data.get("decision") in {REJECT, RETURN}), key=lambda t: (t.finished, t.pk)
+    )
     by = deciding[0] if deciding else None
-    reason = by.data.get("reason", "") if by else ""
+    reason = "; ".join(dict.fromkeys(t.data.get("reason", "") for t in deciding if t.data.get("reason")))
     explanation = {
         "version": case.version_number,
         "at": timezone.now().isoformat(),

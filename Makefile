@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with Python 3.11:
+#   make run    set up, migrate the embedded SQLite database, seed the demo, serve web + worker
+#   make test   set up and run the whole suite (DATABASE_URL=postgres://... for PostgreSQL)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: install run test lint migrate seed bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	PORT=$(PORT) bash scripts/run.sh
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: seed
+	$(BIN)/python bench/engine.py --cases 200
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

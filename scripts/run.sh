@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Serve the portal and run a django-q2 worker together; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8000}"
+PY=.venv/bin/python
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping web server and worker..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+$PY manage.py qcluster &
+pids+=($!)
+$PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
+pids+=($!)
+
+sleep 2
+cat <<MSG
+
+  WMS is running:   http://127.0.0.1:${PORT}/
+  Admin:            http://127.0.0.1:${PORT}/admin/
+  API docs:         http://127.0.0.1:${PORT}/api/docs/
+
+  Demo logins (password "demo" for all):
+    alice   requester (Engineering, manager bob)
+    bob     Engineering head (manager carol)     carol   director
+    fiona   finance                              frank   finance
+    leo     legal                                audrey  auditor
+    olivia  workflow owner                       oscar   operator
+    admin   superuser
+
+  Press Ctrl-C to stop both the web server and the worker.
+
+MSG
+wait -n "${pids[@]}"

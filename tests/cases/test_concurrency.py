@@ -1,0 +1,67 @@
+"""Concurrent actions on one case never double-advance it (PostgreSQL row locks)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from apps.cases.flows import CaseFlow
+from apps.cases.services import task_complete
+from apps.core.errors import Conflict
+from tests.conftest import events, reload, task_for
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite has no concurrent writers"),
+]
+
+
+def run_together(*calls):
+    """Run the calls in threads released at the same moment; return each result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def worker(index, call):
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - the test inspects it
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_last_two_approvals_at_the_same_moment_advance_the_case_once(start_purchase, users, attempt):
+    case = start_purchase(amount="5000")
+    manager, finance = task_for(case, "Manager approval"), task_for(case, "Finance approval")
+    results = run_together(
+        lambda: task_complete(task_id=manager.pk, actor=users["bob"], decision="approve"),
+        lambda: task_complete(task_id=finance.pk, actor=users["fiona"], decision="approve"),
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    case = reload(case)
+    assert (case.status_label, case.outcome) == ("closed", "approved")
+    assert len(events(case, "case.closed")) == 1
+    assert case.task_set.filter(flow_task=CaseFlow.approval_join).count() == 1
+    assert case.task_set.filter(flow_task=CaseFlow.approved).count() == 1
+
+
+def test_the_same_task_completed_twice_at_once_counts_once(start_purchase, users):
+    case = start_purchase(amount="5000")
+    manager = task_for(case, "Manager approval")
+    results = run_together(
+        lambda: task_complete(task_id=manager.pk, actor=users["bob"], decision="approve"),
+        lambda: task_complete(task_id=manager.pk, actor=users["bob"], decision="reject", reason="changed my mind"),
+    )
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    assert len(events(case, "task.decided")) == 1
+    assert reload(case).status_label in {"open", "closed"}

@@ -1,0 +1,25 @@
+"""The query cost of one purchase case is pinned so it cannot silently grow.
+
+bench/engine.py compares the same case against a bare viewflow flow; see bench/README.md.
+"""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.cases.services import task_complete
+from tests.conftest import reload, task_for
+
+# start + manager approval + finance approval (claimed on completion) + close.
+PURCHASE_CASE_QUERY_BUDGET = 84
+
+
+def test_one_purchase_case_stays_within_its_query_budget(start_purchase, users):
+    start_purchase(amount="5000")  # warm caches (content types, groups) as a running server has them
+    with CaptureQueriesContext(connection) as queries:
+        case = start_purchase(amount="5000")
+        task_complete(task_id=task_for(case, "Manager approval").pk, actor=users["bob"], decision="approve")
+        task_complete(task_id=task_for(case, "Finance approval").pk, actor=users["fiona"], decision="approve")
+    assert reload(case).outcome == "approved"
+    # task_for() is the test's own lookup, not part of the case's cost.
+    used = len(queries) - 2
+    assert used <= PURCHASE_CASE_QUERY_BUDGET, "\n".join(q["sql"][:150] for q in queries.captured_queries)
