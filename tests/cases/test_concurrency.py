@@ -26,7 +26,7 @@ def run_together(*calls):
         try:
             barrier.wait()
             results[index] = call()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
+        except Exception as error:
             results[index] = error
         finally:
             connection.close()
