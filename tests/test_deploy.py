@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_check(**env):
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "wms.settings.production", **env},
     )
 

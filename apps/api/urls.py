@@ -4,8 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from . import views
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The schema is public (SERVE_PUBLIC): no authentication, so a stale token cannot turn it into a 401.
+    path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"),
     path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
     path("v1/workflows/", views.WorkflowListView.as_view(), name="api-workflows"),
     path("v1/cases/", views.CaseListView.as_view(), name="api-cases"),

@@ -113,7 +113,7 @@ class TaskDoc(serializers.Serializer):
 
 class TaskDecidedDoc(TaskDoc):
     decision = serializers.CharField()
-    case_status = serializers.ChoiceField(["open", "closed"])
+    case_status = serializers.CharField(help_text="open or closed, after the decision.")
     case_outcome = serializers.CharField(allow_null=True)
     case_state = serializers.CharField()
 

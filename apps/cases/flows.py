@@ -33,10 +33,19 @@ def approval_queue(activation):
     return f"{ROLE_PREFIX}{role}" if role else None
 
 
-def round_tasks(case: Case, *, status=STATUS.DONE) -> list:
-    """Approval tasks of the case's current stage round."""
-    tasks = case.task_set.filter(flow_task=CaseFlow.approve, status=status)
-    return [t for t in tasks if t.data.get("round") == case.round]
+def round_tasks(case: Case) -> list:
+    """Decided approval tasks of the case's current stage round.
+
+    Kept on the in-memory case for the rest of the transaction: the join and the route node
+    that follows it both need them, and nothing decides a task in between (flow lock held).
+    """
+    cached = getattr(case, "_round_tasks", None)
+    if cached is not None and cached[0] == case.round:
+        return cached[1]
+    tasks = case.task_set.filter(flow_task=CaseFlow.approve, status=STATUS.DONE)
+    tasks = [t for t in tasks if t.data.get("round") == case.round]
+    case._round_tasks = (case.round, tasks)
+    return tasks
 
 
 class CaseFlow(flow.Flow):

@@ -14,6 +14,7 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.status import STATUS
 
 from apps.org.selectors import user_has_role
 
@@ -62,6 +63,41 @@ class ApprovalSplit(flow.Split):
 
 
 class ApprovalJoinActivation(JoinActivation):
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        """viewflow's Join.create, but reusing the in-memory case of the arriving branch.
+
+        viewflow re-reads the process (and coerces it to the case, a second query) for every
+        branch that reaches an existing join; the arriving activation already holds it.
+        """
+        task_class = flow_task.flow_class.task_class
+        tasks = list(
+            task_class._default_manager.filter(
+                flow_task=flow_task, process=prev_activation.process, status__in=[STATUS.NEW, STATUS.STARTED]
+            )[:2]
+        )
+        if len(tasks) > 1:
+            raise FlowRuntimeError("More than one join instance for process found")
+        if tasks:
+            task = tasks[0]
+        else:
+            if token.is_split_token():
+                token = token.get_base_split_token()
+            task = task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+            task.data = data if data is not None else {}
+            task.seed = seed
+            task.save()
+        task.process = prev_activation.process
+        task.previous.add(prev_activation.task)
+        return cls(task)
+
+    def _join_token_prefixes(self):
+        # NOTE: viewflow computes this up to three times while completing one join; the
+        # incoming tasks cannot change in between (we hold the flow lock).
+        if not hasattr(self, "_prefixes"):
+            self._prefixes = super()._join_token_prefixes()
+        return self._prefixes
+
     def cancel_active_tasks(self, active_tasks):
         tasks = list(active_tasks)
         super().cancel_active_tasks(tasks)

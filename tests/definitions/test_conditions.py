@@ -40,7 +40,12 @@ def test_groups_combine_with_all_and_any_and_explain_themselves():
     condition = {
         "any": [
             {"field": "amount", "op": ">=", "value": "10000"},
-            {"all": [{"field": "risk", "op": "=", "value": "high"}, {"field": "vendor", "op": "contains", "value": "acme"}]},
+            {
+                "all": [
+                    {"field": "risk", "op": "=", "value": "high"},
+                    {"field": "vendor", "op": "contains", "value": "acme"},
+                ]
+            },
         ]
     }
     trace = evaluate(condition, DATA)

@@ -21,15 +21,23 @@ def test_the_purchase_template_is_valid():
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (lambda s: s["stages"][0]["approvers"][1]["when"]["all"][0].update(field="amount_eur"),
-         "unknown field 'amount_eur'"),
+        (
+            lambda s: s["stages"][0]["approvers"][1]["when"]["all"][0].update(field="amount_eur"),
+            "unknown field 'amount_eur'",
+        ),
         (lambda s: s["stages"][0]["approvers"][1]["when"]["all"][0].update(op="~="), "unknown operator '~='"),
-        (lambda s: s["stages"][0]["approvers"][1]["when"]["all"][0].update(value="lots"),
-         "value 'lots' does not fit field 'amount' (decimal)"),
-        (lambda s: s["stages"][0]["approvers"][2]["when"]["all"][0].update(value="extreme"),
-         "value 'extreme' does not fit field 'vendor_risk'"),
-        (lambda s: s["stages"][0]["approvers"][2]["when"]["all"][0].update(op=">"),
-         "'>' compares numbers or dates, but 'vendor_risk' is choice"),
+        (
+            lambda s: s["stages"][0]["approvers"][1]["when"]["all"][0].update(value="lots"),
+            "value 'lots' does not fit field 'amount' (decimal)",
+        ),
+        (
+            lambda s: s["stages"][0]["approvers"][2]["when"]["all"][0].update(value="extreme"),
+            "value 'extreme' does not fit field 'vendor_risk'",
+        ),
+        (
+            lambda s: s["stages"][0]["approvers"][2]["when"]["all"][0].update(op=">"),
+            "'>' compares numbers or dates, but 'vendor_risk' is choice",
+        ),
         (lambda s: s["stages"][0].update(approvers=[]), "the approver set is empty"),
         (lambda s: s["stages"][0].update(policy="n_of_m", n=4), "N (4) is larger than M"),
         (lambda s: s["stages"][0].update(policy="most"), "policy 'most' is not one of"),
