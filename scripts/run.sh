@@ -10,7 +10,16 @@ stop() {
   trap - INT TERM EXIT
   echo
   echo "Stopping web server and worker..."
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # Give the worker time to finish its current task, then make sure nothing is left behind.
+  for _ in $(seq 1 20); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  pkill -KILL -P "$$" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
