@@ -149,7 +149,9 @@ class CaseFlow(flow.Flow):
 
     def stage_settled(self, activation, active_tasks):
         case = activation.process
-        decisions = [t.data.get("decision") for t in round_tasks(case)]
+        arrived = activation.arrived_tasks()
+        case._round_tasks = (case.round, arrived)  # the route node that follows reads them
+        decisions = [t.data.get("decision") for t in arrived]
         route = case.route
         return (
             routing.stage_outcome(need=route.get("need", 1), count=len(route.get("approvers", [])), decisions=decisions)

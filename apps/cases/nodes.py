@@ -24,8 +24,16 @@ ROLE_PREFIX = "role:"
 class RouteActivation(SwitchActivation):
     @Activation.status.super()
     def activate(self):
+        # NOTE: no exception guard or savepoint (viewflow's Switch has both): every caller of
+        # this flow propagates errors and rolls the whole transaction back. Revisit if the
+        # flow gains background (job/timer) nodes that must park a failed route in ERROR.
         self.flow_task._decide(self)
-        super().activate.original()
+        for node, cond in self.flow_task._branches:
+            if cond is None or cond(self):
+                self.next_task = node
+                break
+        if self.next_task is None:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
 
 
 class Route(flow.Switch):
@@ -91,12 +99,18 @@ class ApprovalJoinActivation(JoinActivation):
         task.previous.add(prev_activation.task)
         return cls(task)
 
+    def arrived_tasks(self) -> list:
+        """The branch tasks that reached this join: the decided approvals of the round.
+
+        NOTE: viewflow asks for them up to three times while completing one join; they
+        cannot change in between (the flow lock is held), so they are read once.
+        """
+        if not hasattr(self, "_arrived"):
+            self._arrived = list(self.task.previous.exclude(status__in=[STATUS.CANCELED, STATUS.REVIVED]))
+        return self._arrived
+
     def _join_token_prefixes(self):
-        # NOTE: viewflow computes this up to three times while completing one join; the
-        # incoming tasks cannot change in between (we hold the flow lock).
-        if not hasattr(self, "_prefixes"):
-            self._prefixes = super()._join_token_prefixes()
-        return self._prefixes
+        return {prev.token.get_common_split_prefix(self.task.token, prev.pk) for prev in self.arrived_tasks()}
 
     def cancel_active_tasks(self, active_tasks):
         tasks = list(active_tasks)

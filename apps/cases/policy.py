@@ -6,6 +6,7 @@ from viewflow.workflow.status import STATUS
 from apps.core.errors import Conflict, NotAllowed
 from apps.org.selectors import user_role_names, user_sees_all_cases
 
+from .models import Case
 from .nodes import ROLE_PREFIX, task_role
 
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED]
@@ -77,7 +78,5 @@ def case_visibility_filter(user) -> Q | None:
 def case_can_view(*, user, case) -> bool:
     if user_sees_all_cases(user=user) or case.requester_id == user.pk:
         return True
-    from .models import Case
-
     condition = case_visibility_filter(user)
     return Case.objects.filter(condition, pk=case.pk).exists()

@@ -46,8 +46,8 @@ def _resolve_approver(approver: dict, requester) -> tuple[dict, str]:
     """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note)."""
     kind = approver["type"]
     if kind in {"manager", "managers_manager"}:
-        chain = user_manager_chain(user=requester)
         wanted = 0 if kind == "manager" else 1
+        chain = user_manager_chain(user=requester, limit=wanted + 1)
         if len(chain) > wanted:
             user = chain[wanted]
             return {"user_id": user.pk, "username": user.username}, f"{user.username} is the requester's " + (

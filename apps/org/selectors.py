@@ -9,15 +9,17 @@ User = get_user_model()
 
 
 def user_manager(*, user) -> "User | None":
-    """The user's direct manager, or None at the top of the chain."""
-    profile = getattr(user, "profile", None)
+    """The user's direct manager, or None at the top of the chain (one query)."""
+    from .models import Profile
+
+    profile = Profile.objects.select_related("manager").filter(user_id=user.pk).first()
     if profile is None or profile.manager_id is None:
         return None
     return profile.manager
 
 
 def user_manager_chain(*, user, limit: int = 20) -> list:
-    """Managers from the direct one up to the top; stops on a cycle."""
+    """Managers from the direct one up, at most `limit` of them; stops on a cycle."""
     chain, seen, current = [], {user.pk}, user
     while len(chain) < limit:
         manager = user_manager(user=current)

@@ -10,7 +10,7 @@ from apps.cases.services import task_complete
 from tests.conftest import reload, task_for
 
 # start + manager approval + finance approval (claimed on completion) + close.
-PURCHASE_CASE_QUERY_BUDGET = 73
+PURCHASE_CASE_QUERY_BUDGET = 68
 
 
 def test_one_purchase_case_stays_within_its_query_budget(start_purchase, users):
