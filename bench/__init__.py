@@ -1,0 +1,1 @@
+"""Benchmarks. Run `python bench/engine.py --help`."""

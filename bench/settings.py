@@ -1,0 +1,15 @@
+"""Settings for bench/engine.py: the test settings plus the baseline flow's app.
+
+engine.py sets BENCH_DB_NAME to the throwaway database it created (a temporary SQLite file, or a
+fresh PostgreSQL database next to the one DATABASE_URL names), so a run never touches real data.
+"""
+
+import os
+
+from wms.settings.test import *  # noqa: F403
+from wms.settings.test import DATABASES, INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.bareflow"]
+
+if os.environ.get("BENCH_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["BENCH_DB_NAME"]
