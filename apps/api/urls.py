@@ -1,7 +1,28 @@
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
+
+
+class IdConverter:
+    """A database id: at most 18 digits, so larger numbers are a 404, not an overflow (500)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+
+def not_found(request, *args, **kwargs):
+    """Unknown API paths answer in JSON, like every other API error."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 urlpatterns = [
     # The schema is public (SERVE_PUBLIC): no authentication, so a stale token cannot turn it into a 401.
@@ -10,9 +31,10 @@ urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
     path("v1/workflows/", views.WorkflowListView.as_view(), name="api-workflows"),
     path("v1/cases/", views.CaseListView.as_view(), name="api-cases"),
-    path("v1/cases/<int:case_id>/", views.CaseDetailView.as_view(), name="api-case"),
+    path("v1/cases/<id:case_id>/", views.CaseDetailView.as_view(), name="api-case"),
     path("v1/tasks/", views.TaskListView.as_view(), name="api-tasks"),
-    path("v1/tasks/<int:task_id>/claim/", views.TaskClaimView.as_view(), name="api-task-claim"),
-    path("v1/tasks/<int:task_id>/release/", views.TaskReleaseView.as_view(), name="api-task-release"),
-    path("v1/tasks/<int:task_id>/complete/", views.TaskCompleteView.as_view(), name="api-task-complete"),
+    path("v1/tasks/<id:task_id>/claim/", views.TaskClaimView.as_view(), name="api-task-claim"),
+    path("v1/tasks/<id:task_id>/release/", views.TaskReleaseView.as_view(), name="api-task-release"),
+    path("v1/tasks/<id:task_id>/complete/", views.TaskCompleteView.as_view(), name="api-task-complete"),
+    re_path(r"^.*$", not_found),
 ]

@@ -2,6 +2,7 @@
 field specs. Values are stored as JSON: decimals as strings, dates as ISO strings."""
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,11 @@ MSG_MIN = "Must be at least {min}."
 MSG_MAX = "Must be at most {max}."
 MSG_GREATER_THAN = "Must be greater than {limit}."
 MSG_DECIMAL_PLACES = "Enter at most {places} decimal places."
+MSG_TOO_MANY_DIGITS = "Enter at most {digits} digits before the decimal point."
+MSG_CONTROL_CHARACTERS = "Remove control characters (such as NUL) from the text."
+
+DEFAULT_MAX_DIGITS = 15
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 DEFAULT_MAX_LENGTH = 2000
 
@@ -50,6 +56,8 @@ def clean_value(spec: dict, value):
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             raise ValueError(MSG_NOT_TEXT)
         text = str(value).strip()
+        if CONTROL_CHARACTERS.search(text):
+            raise ValueError(MSG_CONTROL_CHARACTERS)
         max_length = spec.get("max_length", DEFAULT_MAX_LENGTH)
         if len(text) > max_length:
             raise ValueError(MSG_TOO_LONG.format(max_length=max_length))
@@ -63,6 +71,8 @@ def clean_value(spec: dict, value):
             raise ValueError(MSG_NOT_A_NUMBER) from None
         if not number.is_finite():
             raise ValueError(MSG_NOT_A_NUMBER)
+        if number.adjusted() >= spec.get("max_digits", DEFAULT_MAX_DIGITS):
+            raise ValueError(MSG_TOO_MANY_DIGITS.format(digits=spec.get("max_digits", DEFAULT_MAX_DIGITS)))
         places = spec.get("decimal_places", 2)
         if -number.as_tuple().exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
             raise ValueError(MSG_DECIMAL_PLACES.format(places=places))
@@ -102,6 +112,8 @@ def clean_value(spec: dict, value):
         raise ValueError(MSG_NOT_A_BOOLEAN)
     if kind == "email":
         text = str(value).strip()
+        if CONTROL_CHARACTERS.search(text):
+            raise ValueError(MSG_CONTROL_CHARACTERS)
         try:
             validate_email(text)
         except ValidationError:
