@@ -24,6 +24,7 @@ def not_found(request, *args, **kwargs):
     """Unknown API paths answer in JSON, like every other API error."""
     return JsonResponse({"detail": "Not found."}, status=404)
 
+
 urlpatterns = [
     # The schema is public (SERVE_PUBLIC): no authentication, so a stale token cannot turn it into a 401.
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
