@@ -1,43 +1,14 @@
 """Concurrent API requests on PostgreSQL: an idempotent start creates one case, a task is
 decided once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from apps.audit.models import AuditEvent
 from apps.cases.models import Case
 from tests.api.conftest import start_case, started, task_named
+from tests.concurrency import POSTGRES_ONLY, run_together
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite has no concurrent writers"),
-]
-
-
-def run_together(*calls):
-    """Run the calls in threads released by one barrier; return each response (or exception)."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # reported by the assertions below
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return results
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.mark.parametrize("attempt", range(2))

@@ -1,42 +1,14 @@
 """Concurrent actions on one case never double-advance it (PostgreSQL row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from apps.cases.flows import CaseFlow
 from apps.cases.services import task_complete
 from apps.core.errors import Conflict
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import events, reload, task_for
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="SQLite has no concurrent writers"),
-]
-
-
-def run_together(*calls):
-    """Run the calls in threads released at the same moment; return each result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.mark.parametrize("attempt", range(3))
