@@ -86,8 +86,12 @@ def _case_for_key(actor, key: str, request_hash: str) -> Case | None:
 @contextmanager
 def _locked_task(task_id: int, actor):
     """Lock the task's case, re-read the task and case under the lock, batch the audit rows."""
-    process_id = Task.objects.filter(pk=task_id).values_list("process_id", flat=True).first()
-    if process_id is None:
+    process_id = (
+        Task.objects.filter(pk=task_id, flow_task__in=[CaseFlow.approve, CaseFlow.rework])
+        .values_list("process_id", flat=True)
+        .first()
+    )
+    if process_id is None:  # engine-internal tasks (gateways, joins) are not anyone's work
         raise NotFound(MSG_TASK_NOT_FOUND.format(id=task_id))
     try:
         with CaseFlow.lock(process_id), audit_batch(), acting(actor):

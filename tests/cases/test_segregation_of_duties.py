@@ -64,3 +64,13 @@ def test_claim_and_release_move_a_role_task_between_queue_and_person(start_purch
         "task.claimed",
         "task.decided",
     ]
+
+
+def test_engine_internal_tasks_cannot_be_acted_on(start_purchase, users):
+    from apps.cases.flows import CaseFlow
+    from apps.core.errors import NotFound
+
+    case = start_purchase()
+    split = case.task_set.get(flow_task=CaseFlow.approval_split)
+    with pytest.raises(NotFound):
+        task_complete(task_id=split.pk, actor=users["admin"], decision="approve")
