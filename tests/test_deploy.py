@@ -30,9 +30,3 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_check(SECRET_KEY="", ALLOWED_HOSTS="wms.example.com")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
-
-
-def test_home_page_lists_the_published_workflows(client, demo):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert b"Purchase approval" in response.content and b"purchase-approval" in response.content

@@ -17,6 +17,8 @@ class Action(models.TextChoices):
     TASK_RELEASED = "task.released", "Task released"
     TASK_DECIDED = "task.decided", "Decision recorded"
     TASK_CANCELLED = "task.cancelled", "Task cancelled"
+    COMMENT_ADDED = "comment.added", "Comment added"
+    ATTACHMENT_ADDED = "attachment.added", "Attachment added"
     DEFINITION_CREATED = "definition.created", "Definition created"
     VERSION_PUBLISHED = "version.published", "Version published"
 

@@ -66,3 +66,40 @@ class Case(Process):
     def status_label(self) -> str:
         """`open` or `closed`, as the API reports it."""
         return "open" if self.is_open else "closed"
+
+
+def attachment_path(instance, filename):
+    # Stored under the case, named by checksum: no user-chosen path ever reaches the disk.
+    return f"cases/{instance.case_id}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    """A document attached to a case (a quote, an invoice), stored with its SHA-256 checksum."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Comment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def __str__(self):
+        return f"{self.author} on {self.case}"

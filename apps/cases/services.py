@@ -10,9 +10,11 @@ import json
 from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import audit_batch, audit_record
@@ -23,7 +25,7 @@ from apps.definitions.selectors import version_live
 from . import routing
 from .acting import acting
 from .flows import CaseFlow
-from .models import Case
+from .models import Case, CaseState, Comment, Outcome
 from .nodes import task_role
 from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_task_open
 
@@ -33,6 +35,10 @@ MSG_REASON_REQUIRED = "A reason is required to {decision}."
 MSG_BUSY = "Someone else is acting on this case right now; try again in a moment."
 MSG_IDEMPOTENCY_MISMATCH = "This Idempotency-Key was already used with a different request."
 MSG_DATA_NOT_ALLOWED = "Data can only be changed when submitting a returned request."
+MSG_REASON_CODE_UNKNOWN = "Unknown reason code '{code}'; use one of: {allowed}."
+MSG_CASE_CLOSED = "This case is already closed."
+MSG_ONLY_REQUESTER_WITHDRAWS = "Only the requester can withdraw this case."
+MSG_COMMENT_EMPTY = "Write a comment first."
 
 APPROVAL_DECISIONS = [routing.APPROVE, routing.REJECT, routing.RETURN]
 REWORK_DECISIONS = [routing.SUBMIT]
@@ -132,6 +138,17 @@ def task_release(*, task_id: int, actor) -> Task:
         return task
 
 
+def _reason_from_code(case, reason_code: str | None, reason: str) -> str:
+    """A reason code from the definition's list stands for its label when no text is given."""
+    if not reason_code:
+        return reason
+    codes = {c["code"]: c["label"] for c in case.version.spec.get("reason_codes", [])}
+    if reason_code not in codes:
+        message = MSG_REASON_CODE_UNKNOWN.format(code=reason_code, allowed=", ".join(codes) or "none defined")
+        raise ValidationFailed(message, field_errors={"reason_code": [message]})
+    return reason.strip() or codes[reason_code]
+
+
 def _check_decision(kind: str, decision: str, reason: str, data) -> None:
     allowed = REWORK_DECISIONS if kind == "rework" else APPROVAL_DECISIONS
     if decision not in allowed:
@@ -147,7 +164,14 @@ def _check_decision(kind: str, decision: str, reason: str, data) -> None:
 
 
 def task_complete(
-    *, task_id: int, actor, decision: str, reason: str = "", comment: str = "", data: dict | None = None
+    *,
+    task_id: int,
+    actor,
+    decision: str,
+    reason: str = "",
+    comment: str = "",
+    data: dict | None = None,
+    reason_code: str | None = None,
 ) -> Task:
     """Record a decision on a task and move the case on.
 
@@ -156,8 +180,9 @@ def task_complete(
     """
     with _locked_task(task_id, actor) as (task, case):
         kind = task.data.get("kind", "approval")
-        _check_decision(kind, decision, reason, data)
         ensure_can_act(user=actor, task=task, case=case)
+        reason = _reason_from_code(case, reason_code, reason or "")
+        _check_decision(kind, decision, reason, data)
         activation = task.flow_task.activation_class(task)
         if task.owner_id is None:
             _claim(activation, task, case, actor)
@@ -166,6 +191,7 @@ def task_complete(
             case.data = clean_data(case.version.spec["fields"], data or {}, base=case.data, intake=False)
         activation.start(None)
         task.data.update(
+            reason_code=reason_code or "",
             decision=decision,
             reason=(reason or "").strip(),
             comment=(comment or "").strip(),
@@ -184,3 +210,48 @@ def task_complete(
         )
         activation.execute()
         return task
+
+
+def case_withdraw(*, case_id: int, actor, reason: str = "") -> Case:
+    """The requester takes back an open case: open tasks are cancelled, the case closes."""
+    try:
+        with CaseFlow.lock(case_id), audit_batch(), acting(actor):
+            case = Case.objects.select_related("version").filter(pk=case_id).first()
+            if case is None:
+                raise NotFound(f"Case {case_id} does not exist.")
+            if case.requester_id != actor.pk:
+                raise NotAllowed(MSG_ONLY_REQUESTER_WITHDRAWS)
+            if not case.is_open:
+                raise Conflict(MSG_CASE_CLOSED)
+            for task in case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]):
+                task.process = case
+                task.flow_task.activation_class(task).cancel()
+                if task.flow_task in (CaseFlow.approve, CaseFlow.rework):
+                    audit_record(
+                        action=Action.TASK_CANCELLED,
+                        actor=actor,
+                        case=case,
+                        task=task,
+                        step=task.data.get("label", ""),
+                        reason="The requester withdrew the case.",
+                    )
+            case.status, case.finished = PROCESS.CANCELED, timezone.now()
+            case.state, case.outcome, case.closed_reason = CaseState.WITHDRAWN, Outcome.WITHDRAWN, reason.strip()
+            case._history_user = actor
+            case.save()
+            audit_record(action=Action.CASE_WITHDRAWN, actor=actor, case=case, reason=reason.strip(), data=case.data)
+            return case
+    except FlowLockFailed:
+        raise Busy(MSG_BUSY) from None
+
+
+@transaction.atomic
+def case_comment_add(*, case: Case, actor, body: str) -> Comment:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed(MSG_COMMENT_EMPTY, field_errors={"body": [MSG_COMMENT_EMPTY]})
+    comment = Comment(case=case, author=actor, body=body)
+    comment.full_clean()
+    comment.save()
+    audit_record(action=Action.COMMENT_ADDED, actor=actor, case=case, comment=body)
+    return comment

@@ -1,0 +1,72 @@
+"""Attaching documents to a case: checked for size and type, stored under their checksum."""
+
+import hashlib
+import os
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from apps.audit.models import Action
+from apps.audit.services import audit_record
+from apps.core.errors import NotAllowed, ValidationFailed
+
+from .models import Attachment, Case
+
+MSG_TOO_LARGE = "'{name}' is {size}; files can be at most {limit}."
+MSG_TYPE_NOT_ALLOWED = "'{name}': only {allowed} files can be attached."
+MSG_EMPTY = "'{name}' is empty."
+MSG_CASE_CLOSED = "Documents can only be attached while the case is open."
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def attachment_check(upload) -> None:
+    """Raise ValidationFailed (field 'attachments') unless the upload is an allowed, non-empty file."""
+    name = os.path.basename(upload.name or "file")
+    extension = os.path.splitext(name)[1].lower()
+    allowed = settings.ATTACHMENT_EXTENSIONS
+    if extension not in allowed:
+        message = MSG_TYPE_NOT_ALLOWED.format(name=name, allowed=", ".join(sorted(e.lstrip(".") for e in allowed)))
+        raise ValidationFailed(message, field_errors={"attachments": [message]})
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        message = MSG_TOO_LARGE.format(
+            name=name, size=_megabytes(upload.size), limit=_megabytes(settings.ATTACHMENT_MAX_BYTES)
+        )
+        raise ValidationFailed(message, field_errors={"attachments": [message]})
+    if upload.size == 0:
+        message = MSG_EMPTY.format(name=name)
+        raise ValidationFailed(message, field_errors={"attachments": [message]})
+
+
+@transaction.atomic
+def case_attachment_add(*, case: Case, actor, upload) -> Attachment:
+    """Store one uploaded file on the case; its content type comes from the allowed list, not the client."""
+    if not case.is_open:
+        raise NotAllowed(MSG_CASE_CLOSED)
+    attachment_check(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    name = os.path.basename(upload.name)[:255]
+    attachment = Attachment(
+        case=case,
+        uploaded_by=actor,
+        name=name,
+        size=upload.size,
+        content_type=settings.ATTACHMENT_EXTENSIONS[os.path.splitext(name)[1].lower()],
+        sha256=digest.hexdigest(),
+    )
+    attachment.file.save(attachment.sha256, ContentFile(upload.read()), save=False)
+    attachment.save()
+    audit_record(
+        action=Action.ATTACHMENT_ADDED,
+        actor=actor,
+        case=case,
+        step=name,
+        context={"sha256": attachment.sha256, "size": attachment.size},
+    )
+    return attachment

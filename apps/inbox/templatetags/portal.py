@@ -1,0 +1,45 @@
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from apps.inbox.presenters import number
+
+register = template.Library()
+
+STATUS_BADGES = {
+    "approved": "ok",
+    "rejected": "bad",
+    "withdrawn": "muted",
+    "auto_closed": "muted",
+    "approval": "info",
+    "rework": "warn",
+    "routing": "info",
+}
+
+
+@register.filter
+def amount(value):
+    return number(value) if value not in (None, "") else "—"
+
+
+@register.filter
+def age(moment):
+    """'3 hours' since a moment, for inbox rows."""
+    return timesince(moment, timezone.now()).split(",")[0] if moment else "—"
+
+
+@register.filter
+def badge(value):
+    return STATUS_BADGES.get(str(value), "info")
+
+
+@register.filter
+def label(value):
+    return str(value or "").replace("_", " ").capitalize()
+
+
+@register.simple_tag
+def case_status(case):
+    if case.outcome:
+        return case.get_outcome_display()
+    return case.get_state_display()

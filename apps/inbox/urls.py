@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("requests/", views.my_request_list, name="my-requests"),
+    path("requests/new/", views.request_list, name="request-list"),
+    path("requests/new/<slug:key>/", views.request_start, name="request-start"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("tasks/<int:task_id>/", views.task_detail, name="task"),
+    path("tasks/<int:task_id>/decide/", views.task_decide, name="task-decide"),
+    path("tasks/<int:task_id>/claim/", views.task_claim, name="task-claim"),
+    path("tasks/<int:task_id>/release/", views.task_release, name="task-release"),
+    path("cases/<int:case_id>/", views.case_detail, name="case"),
+    path("cases/<int:case_id>/withdraw/", views.case_withdraw, name="case-withdraw"),
+    path("cases/<int:case_id>/comments/", views.case_comment, name="case-comment"),
+    path("cases/<int:case_id>/attachments/", views.case_attach, name="case-attach"),
+    path("cases/<int:case_id>/history/", views.case_field_history, name="case-history"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("audit/cases/", views.audit_case_search, name="audit-search"),
+]

@@ -1,0 +1,392 @@
+"""The staff portal: one function view per page. Each returns the whole page, or only its
+fragment for htmx requests; every write goes through the same services as the API."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from viewflow.workflow.models import Task
+
+from apps.audit.selectors import audit_events_for_case
+from apps.cases import services as case_services
+from apps.cases.attachments import attachment_check, case_attachment_add
+from apps.cases.models import Attachment, Case
+from apps.cases.policy import case_can_view, ensure_can_act, task_is_open
+from apps.cases.selectors import case_get_for_user
+from apps.core.errors import Conflict, NotAllowed, NotFound, ServiceError, ValidationFailed
+from apps.definitions.selectors import definitions_published, version_live
+from apps.org.selectors import user_sees_all_cases
+
+from . import selectors
+from .forms import AttachmentsForm, CaseDataForm, CaseSearchForm, CommentForm, DecisionForm
+from .presenters import route_lines, task_owner, task_state
+
+PAGE_SIZE = 25
+MSG_TASK_GONE = "That task was already handled; nothing was changed."
+
+
+def portal_errors(view):
+    """Refusals from services become the page a person expects: 403, 404, or a message."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotAllowed as refusal:
+            raise PermissionDenied(refusal.message) from None
+        except NotFound as missing:
+            raise Http404(missing.message) from None
+
+    return login_required(wrapper)
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _redirect(request, url):
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@portal_errors
+def home(request):
+    user = request.user
+    return render(
+        request,
+        "inbox/home.html",
+        {
+            "my_tasks": selectors.inbox_tasks(user=user, tab="assigned")[:10],
+            "my_requests": selectors.my_open_requests(user=user)[:10],
+            "role_counts": selectors.role_queue_counts(user=user),
+            "counts": selectors.inbox_counts(user=user),
+            "workflows": definitions_published(),
+        },
+    )
+
+
+@portal_errors
+def request_list(request):
+    return render(request, "inbox/request_list.html", {"workflows": definitions_published()})
+
+
+@portal_errors
+def request_start(request, key):
+    version = version_live(key=key)
+    fields = version.spec["fields"]
+    form = CaseDataForm(request.POST or None, fields=fields)
+    files_form = AttachmentsForm()
+    if request.method == "POST":
+        uploads = request.FILES.getlist("attachments")
+        try:
+            for upload in uploads:
+                attachment_check(upload)
+            case, _ = case_services.case_start(workflow=key, data=form.values(), actor=request.user)
+        except ValidationFailed as invalid:
+            form.put_errors({k: v for k, v in invalid.field_errors.items() if k != "attachments"})
+            if "attachments" in invalid.field_errors:
+                files_form.errors["attachments"] = invalid.field_errors["attachments"]
+            return render(
+                request,
+                "inbox/request_form.html",
+                {"version": version, "form": form, "files_form": files_form},
+                status=400,
+            )
+        for upload in uploads:
+            case_attachment_add(case=case, actor=request.user, upload=upload)
+        messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
+        return redirect("inbox:case", case_id=case.pk)
+    return render(request, "inbox/request_form.html", {"version": version, "form": form, "files_form": files_form})
+
+
+@portal_errors
+def my_request_list(request):
+    return render(request, "inbox/my_requests.html", {"page": _page(request, selectors.my_requests(user=request.user))})
+
+
+@portal_errors
+def inbox(request):
+    tab = request.GET.get("tab", "assigned")
+    if tab not in selectors.TABS:
+        tab = "assigned"
+    workflow, sort = request.GET.get("workflow", ""), request.GET.get("sort", "oldest")
+    page = _page(request, selectors.inbox_tasks(user=request.user, tab=tab, workflow=workflow, sort=sort))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "tab": tab,
+        "tabs": selectors.TABS,
+        "workflow": workflow,
+        "sort": sort,
+        "page": page,
+        "query": query.urlencode(),
+        "workflows": selectors.workflow_keys(),
+        "counts": selectors.inbox_counts(user=request.user),
+    }
+    template = (
+        "inbox/_inbox_table.html" if request.htmx and request.htmx.target == "inbox-table" else "inbox/inbox.html"
+    )
+    return render(request, template, context)
+
+
+def _task_or_404(task_id):
+    task = Task.objects.select_related("owner").filter(pk=task_id).first()
+    if task is None or task.flow_task is None or task.flow_task.name not in {"approve", "rework"}:
+        raise Http404("No such task.")
+    return task
+
+
+def _task_context(request, task, case, form=None, decision_form=None):
+    can_act = True
+    try:
+        ensure_can_act(user=request.user, task=task, case=case)
+    except (NotAllowed, Conflict):
+        can_act = False
+    siblings = [
+        t
+        for t in selectors.case_tasks(case=case)
+        if t.flow_task.name == "approve" and t.data.get("round") == task.data.get("round")
+    ]
+    kind = task.data.get("kind", "approval")
+    spec = case.version.spec
+    if kind == "rework" and form is None:
+        form = CaseDataForm(initial=case.data, fields=spec["fields"], missing=task.data.get("missing", []))
+    if kind == "approval" and decision_form is None:
+        decision_form = DecisionForm(reason_codes=spec.get("reason_codes", []))
+    return {
+        "task": task,
+        "case": case,
+        "kind": kind,
+        "can_act": can_act and task_is_open(task),
+        "state": task_state(task),
+        "owner": task_owner(task),
+        "siblings": [{"task": t, "state": task_state(t), "owner": task_owner(t)} for t in siblings],
+        "route_lines": route_lines(case.route),
+        "fields": _field_rows(case),
+        "form": form,
+        "decision_form": decision_form,
+        "attachments": list(case.attachments.all()),
+    }
+
+
+def _field_rows(case) -> list[dict]:
+    return [
+        {"label": f.get("label") or f["name"], "value": case.data.get(f["name"], ""), "name": f["name"]}
+        for f in case.version.spec["fields"]
+    ]
+
+
+def _case_for_task(request, task) -> Case:
+    case = Case.objects.select_related("version", "requester").get(pk=task.process_id)
+    if not case_can_view(user=request.user, case=case):
+        raise PermissionDenied("You cannot see this case.")
+    return case
+
+
+@portal_errors
+def task_detail(request, task_id):
+    task = _task_or_404(task_id)
+    case = _case_for_task(request, task)
+    return render(request, "inbox/task.html", _task_context(request, task, case))
+
+
+@portal_errors
+@require_POST
+def task_decide(request, task_id):
+    task = _task_or_404(task_id)
+    case = _case_for_task(request, task)
+    kind = task.data.get("kind", "approval")
+    form = decision_form = None
+    if kind == "rework":
+        form = CaseDataForm(request.POST, fields=case.version.spec["fields"], missing=task.data.get("missing", []))
+        arguments = {"decision": "submit", "data": form.values(), "comment": request.POST.get("comment", "")}
+    else:
+        decision_form = DecisionForm(request.POST, reason_codes=case.version.spec.get("reason_codes", []))
+        decision = request.POST.get("decision", "")
+        if decision not in {"approve", "reject", "return"}:
+            return HttpResponseBadRequest("Choose approve, reject or return.")
+        arguments = {
+            "decision": decision,
+            "reason": request.POST.get("reason", ""),
+            "comment": request.POST.get("comment", ""),
+            "reason_code": request.POST.get("reason_code") or None,
+        }
+    try:
+        case_services.task_complete(task_id=task.pk, actor=request.user, **arguments)
+    except ValidationFailed as invalid:
+        target = form if form is not None else decision_form
+        target.put_errors(
+            {k: v for k, v in invalid.field_errors.items() if k in target.fields} or {None: [invalid.message]}
+        )
+        context = _task_context(request, task, case, form=form, decision_form=decision_form)
+        return render(request, "inbox/task.html", context, status=400)
+    except Conflict as conflict:
+        messages.warning(request, f"{MSG_TASK_GONE} ({conflict.message})")
+        return redirect("inbox:case", case_id=case.pk)
+    done = {
+        "approve": "approved",
+        "reject": "rejected",
+        "return": "returned to the requester",
+        "submit": "resubmitted",
+    }[arguments["decision"]]
+    messages.success(request, f"{task.data.get('label', 'Task')} on request #{case.pk} {done}.")
+    following = selectors.next_task_for(user=request.user)
+    if following is not None:
+        return redirect("inbox:task", task_id=following.pk)
+    return redirect("inbox:inbox")
+
+
+def _task_row(request, task, *, tab):
+    task = Task.objects.select_related("owner", "process__case__requester").get(pk=task.pk)
+    return render(request, "inbox/_task_row.html", {"task": task, "tab": tab})
+
+
+@portal_errors
+@require_POST
+def task_claim(request, task_id):
+    try:
+        task = case_services.task_claim(task_id=task_id, actor=request.user)
+    except Conflict as conflict:
+        messages.warning(request, conflict.message)
+        return _redirect(request, request.POST.get("next") or "/inbox/?tab=queue")
+    if request.htmx:
+        return _task_row(request, task, tab="queue")
+    messages.success(request, f"You took {task.data.get('label')}.")
+    return redirect("inbox:task", task_id=task.pk)
+
+
+@portal_errors
+@require_POST
+def task_release(request, task_id):
+    try:
+        task = case_services.task_release(task_id=task_id, actor=request.user)
+    except Conflict as conflict:
+        messages.warning(request, conflict.message)
+        return _redirect(request, "/inbox/")
+    if request.htmx:
+        return _task_row(request, task, tab="assigned")
+    messages.success(request, f"{task.data.get('label')} is back in its queue.")
+    return redirect("/inbox/")
+
+
+@portal_errors
+def case_detail(request, case_id):
+    case = case_get_for_user(user=request.user, case_id=case_id)
+    tasks = selectors.case_tasks(case=case)
+    open_tasks = [t for t in tasks if task_is_open(t)]
+    return render(
+        request,
+        "inbox/case.html",
+        {
+            "case": case,
+            "fields": _field_rows(case),
+            "route_lines": route_lines(case.route),
+            "events": audit_events_for_case(case_id=case.pk),
+            "owners": [{"task": t, "owner": task_owner(t)} for t in open_tasks],
+            "comments": case.comments.select_related("author"),
+            "attachments": case.attachments.all(),
+            "comment_form": CommentForm(),
+            "files_form": AttachmentsForm(),
+            "can_withdraw": case.is_open and case.requester_id == request.user.pk,
+            "can_see_history": user_sees_all_cases(user=request.user),
+        },
+    )
+
+
+@portal_errors
+@require_POST
+def case_withdraw(request, case_id):
+    case = case_get_for_user(user=request.user, case_id=case_id)
+    try:
+        case_services.case_withdraw(case_id=case.pk, actor=request.user, reason=request.POST.get("reason", ""))
+    except Conflict as conflict:
+        messages.warning(request, conflict.message)
+    else:
+        messages.success(request, f"Request #{case.pk} withdrawn.")
+    return redirect("inbox:case", case_id=case.pk)
+
+
+@portal_errors
+@require_POST
+def case_comment(request, case_id):
+    case = case_get_for_user(user=request.user, case_id=case_id)
+    try:
+        case_services.case_comment_add(case=case, actor=request.user, body=request.POST.get("body", ""))
+    except ValidationFailed as invalid:
+        messages.error(request, invalid.message)
+    else:
+        messages.success(request, "Comment added.")
+    return redirect("inbox:case", case_id=case.pk)
+
+
+@portal_errors
+@require_POST
+def case_attach(request, case_id):
+    case = case_get_for_user(user=request.user, case_id=case_id)
+    uploads = request.FILES.getlist("attachments")
+    if not uploads:
+        messages.error(request, "Choose a file to attach.")
+    try:
+        for upload in uploads:
+            case_attachment_add(case=case, actor=request.user, upload=upload)
+    except ServiceError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        if uploads:
+            messages.success(request, f"{len(uploads)} document(s) attached.")
+    return redirect("inbox:case", case_id=case.pk)
+
+
+@portal_errors
+def attachment_download(request, attachment_id):
+    attachment = get_object_or_404(Attachment.objects.select_related("case"), pk=attachment_id)
+    if not case_can_view(user=request.user, case=attachment.case):
+        raise PermissionDenied("You cannot see this case.")
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _auditor_only(request):
+    if not user_sees_all_cases(user=request.user):
+        raise PermissionDenied("Only auditors and administrators can search all cases.")
+
+
+@portal_errors
+def audit_case_search(request):
+    _auditor_only(request)
+    form = CaseSearchForm(request.GET or None, workflows=selectors.workflow_keys())
+    filters = form.cleaned_data if form.is_valid() else {}
+    page = _page(request, selectors.case_search(**{k: v for k, v in filters.items() if v}))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "inbox/_case_results.html" if request.htmx else "inbox/audit_search.html"
+    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+@portal_errors
+def case_field_history(request, case_id):
+    _auditor_only(request)
+    case = case_get_for_user(user=request.user, case_id=case_id)
+    records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
+    changes, previous = [], None
+    for record in records:
+        rows = []
+        before = previous.data if previous is not None else {}
+        for name in sorted(set(before) | set(record.data or {})):
+            if before.get(name) != (record.data or {}).get(name):
+                rows.append({"field": name, "old": before.get(name, ""), "new": (record.data or {}).get(name, "")})
+        for attribute in ("state", "outcome", "status"):
+            old = getattr(previous, attribute, "") if previous is not None else ""
+            if old != getattr(record, attribute):
+                rows.append({"field": attribute, "old": old or "", "new": getattr(record, attribute) or ""})
+        changes.append({"record": record, "rows": rows})
+        previous = record
+    return render(request, "inbox/case_history.html", {"case": case, "changes": changes})
