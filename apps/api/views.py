@@ -249,6 +249,14 @@ class TaskReleaseView(APIView):
 class TaskCompleteView(APIView):
     class InputSerializer(serializers.Serializer):
         decision = serializers.ChoiceField(["approve", "reject", "return", "submit"])
+        reason_code = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            allow_null=True,
+            default=None,
+            max_length=100,
+            help_text="One of the workflow's reason codes (see GET /api/v1/workflows/); stands for the reason.",
+        )
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
         comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
         data = serializers.JSONField(required=False, default=dict)

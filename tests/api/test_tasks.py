@@ -403,3 +403,18 @@ def test_completing_a_task_of_a_closed_case_is_409(api):
     assert complete(api("frank"), finance, decision="approve").status_code == 409
     assert case_state(case["id"]) == before
     assert case_of(api, case["id"])["outcome"] == "rejected"
+
+
+def test_reject_with_a_reason_code_only_records_the_codes_label(api, big_purchase):
+    task_id = task_named(big_purchase, "Manager approval")["id"]
+    response = complete(api("bob"), task_id, decision="reject", reason_code="vendor_not_approved")
+    assert response.status_code == 200
+    assert response.json()["case_outcome"] == "rejected"
+    detail = api("bob").get(f"/api/v1/cases/{big_purchase['id']}/").json()
+    assert detail["closed_reason"] == "Vendor not approved"
+
+
+def test_unknown_reason_code_is_400_naming_it(api, big_purchase):
+    task_id = task_named(big_purchase, "Manager approval")["id"]
+    response = complete(api("bob"), task_id, decision="reject", reason_code="because")
+    assert response.status_code == 400 and "reason_code" in response.json()["errors"]

@@ -1,0 +1,76 @@
+"""Pages stay fast as data grows: with 1,000 open tasks, the inbox and case pages run a small,
+fixed number of queries (no query per row)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from viewflow.workflow.models import Task
+
+from apps.cases.models import Case
+from apps.cases.services import case_start
+from apps.org.management.commands.seed_demo import seed_demo_data
+
+CASES = 500  # each needs a manager and a finance approval: 1,000 open tasks
+
+
+@pytest.fixture(scope="module")
+def thousand_tasks(django_db_setup, django_db_blocker):
+    """Built once for the module through the real services, flushed afterwards."""
+    with django_db_blocker.unblock():
+        seed_demo_data()
+        alice = get_user_model().objects.get(username="alice")
+        for n in range(CASES):
+            case_start(
+                workflow="purchase-approval",
+                data={"amount": str(1000 + n), "vendor": f"Vendor {n}", "cost_center": "CC-1"},
+                actor=alice,
+            )
+        assert Task.objects.filter(status__in=["NEW", "ASSIGNED"], flow_task_type="HUMAN").count() == 2 * CASES
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def as_user(client, thousand_tasks, db):
+    def _as(username):
+        client.force_login(get_user_model().objects.get(username=username))
+        return client
+
+    return _as
+
+
+@pytest.mark.parametrize(("username", "tab"), [("bob", "assigned"), ("fiona", "queue"), ("alice", "assigned")])
+def test_inbox_tab_queries_do_not_grow_with_tasks(as_user, django_assert_max_num_queries, username, tab):
+    client = as_user(username)
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/inbox/?tab={tab}&page=3")
+    assert response.status_code == 200
+
+
+def test_inbox_rows_are_paginated(as_user):
+    page = as_user("fiona").get("/inbox/?tab=queue").content.decode()
+    assert page.count('<tr id="task-') == 25 and f"Page 1 of {CASES // 25}" in page
+
+
+def test_home_page_queries_do_not_grow_with_tasks(as_user, django_assert_max_num_queries):
+    client = as_user("bob")
+    with django_assert_max_num_queries(14):
+        assert client.get("/").status_code == 200
+
+
+def test_case_and_task_pages_queries_do_not_grow_with_tasks(as_user, django_assert_max_num_queries):
+    case = Case.objects.order_by("pk").last()
+    task = case.task_set.filter(flow_task_type="HUMAN").first()
+    client = as_user("alice")
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/cases/{case.pk}/").status_code == 200
+    client = as_user("bob")
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/tasks/{task.pk}/").status_code == 200
+
+
+def test_auditor_search_queries_do_not_grow(as_user, django_assert_max_num_queries):
+    client = as_user("audrey")
+    with django_assert_max_num_queries(10):
+        assert client.get("/audit/cases/?workflow=purchase-approval&page=2").status_code == 200
