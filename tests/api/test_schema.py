@@ -81,6 +81,7 @@ def test_request_bodies_describe_their_own_inputs(schema):
     assert _request_properties(schema, "/api/v1/cases/", "post") == {"workflow", "data"}
     assert _request_properties(schema, "/api/v1/tasks/{task_id}/complete/", "post") == {
         "decision",
+        "reason_code",
         "reason",
         "comment",
         "data",
