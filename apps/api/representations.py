@@ -42,6 +42,7 @@ def case_repr(case, events: list[AuditEvent]) -> dict:
         "id": case.pk,
         "workflow": case.workflow_key,
         "version": case.version_number,
+        "test": case.is_test,
         "status": case.status_label,
         "outcome": case.outcome,
         "state": case.state,

@@ -87,12 +87,15 @@ class CaseFlow(flow.Flow):
 
     # --- callbacks -------------------------------------------------------------------------
 
-    def on_start(self, activation, *, version, data, requester, idempotency_key=None, idempotency_hash=""):
+    def on_start(
+        self, activation, *, version, data, requester, idempotency_key=None, idempotency_hash="", is_test=False
+    ):
         case = activation.process
         case.definition_id = version.definition_id
         case.version = version
         case.workflow_key = version.definition.key
-        case.version_number = version.number
+        case.version_number = version.number or 0  # a draft has no number yet
+        case.is_test = is_test
         case.requester = requester
         case.data = data
         case.idempotency_key = idempotency_key

@@ -32,7 +32,7 @@ class Case(Process):
     version = models.ForeignKey("definitions.DefinitionVersion", on_delete=models.PROTECT, related_name="cases")
     # Copies of the definition key and version number, so lists and audit rows need no joins.
     workflow_key = models.CharField(max_length=100, db_index=True)
-    version_number = models.PositiveIntegerField()
+    version_number = models.PositiveIntegerField(help_text="0 for a test case on a draft.")
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_cases")
     state = models.CharField(max_length=20, choices=CaseState.choices, default=CaseState.ROUTING)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, null=True, blank=True)  # noqa: DJ001 - null means "still open"
@@ -40,6 +40,9 @@ class Case(Process):
     stage = models.CharField(max_length=100, blank=True, help_text="Key of the current approval stage.")
     round = models.PositiveIntegerField(default=0, help_text="Counts the times an approval stage started.")
     route = models.JSONField(default=dict, blank=True, help_text="Why the case is where it is (latest routing).")
+    is_test = models.BooleanField(
+        default=False, db_index=True, help_text="Started from a draft to try it out; left out of dashboards."
+    )
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULLs do not collide in the unique constraint
     idempotency_hash = models.CharField(max_length=64, blank=True)
 

@@ -48,3 +48,15 @@ def test_published_versions_are_immutable_and_hashed(demo):
     with pytest.raises(PermissionError):
         live.save()
     assert DefinitionVersion.objects.get(pk=live.pk).spec["fields"]
+
+
+def test_a_draft_can_be_tried_as_a_test_case_through_the_real_engine(demo):
+    from apps.cases.services import case_start_test
+
+    live = version_live(key="purchase-approval")
+    draft = draft_create_from(version=live, actor=demo["olivia"])
+    case = case_start_test(
+        version=draft, data={"amount": "100", "vendor": "X", "cost_center": "C"}, actor=demo["olivia"]
+    )
+    assert case.is_test and case.version_number == 0 and case.version_id == draft.pk
+    assert [t.data["label"] for t in open_tasks(case)] == ["Manager approval"]
