@@ -1,0 +1,75 @@
+"""Reads about business calendars: which calendar a workflow runs on, who may edit calendars."""
+
+from datetime import time
+
+from django.db.models import Q
+
+from apps.org import roles
+from apps.org.selectors import user_has_role
+
+from .models import BusinessCalendar
+
+FALLBACK_NAME = "Standard hours"
+
+
+def calendar_fallback() -> BusinessCalendar:
+    """An unsaved Mon–Fri 09:00–17:00 UTC calendar without holidays, so a clock always has one."""
+    return BusinessCalendar(
+        name=FALLBACK_NAME,
+        time_zone="UTC",
+        working_days=[0, 1, 2, 3, 4],
+        day_start=time(9),
+        day_end=time(17),
+        country="",
+        subdivision="",
+        closures=[],
+    )
+
+
+def calendar_default() -> BusinessCalendar:
+    """The organisation's calendar, or the fallback when none is marked default."""
+    return BusinessCalendar.objects.filter(is_default=True).first() or calendar_fallback()
+
+
+def _spec_of(definition) -> dict:
+    """A version's spec; for a definition, the spec of its newest published version (else its draft)."""
+    if definition is None:
+        return {}
+    if hasattr(definition, "spec"):
+        return definition.spec or {}
+    from apps.definitions.models import VersionStatus
+
+    versions = definition.versions
+    version = (
+        versions.filter(status=VersionStatus.PUBLISHED).order_by("-number").first()
+        or versions.filter(status=VersionStatus.DRAFT).first()
+    )
+    return version.spec if version is not None else {}
+
+
+def calendar_for(*, definition=None, spec: dict | None = None) -> BusinessCalendar:
+    """The calendar a workflow's clocks use: the spec's `"calendar": "<name>"` if that calendar
+    exists, else the default calendar, else the unsaved fallback. One query.
+
+    `definition` may be a DefinitionVersion (a case's pinned version: preferred) or a
+    WorkflowDefinition (its live version is used); `spec` wins when both are given.
+    """
+    if spec is None:
+        spec = _spec_of(definition)
+    name = spec.get("calendar") if isinstance(spec, dict) else None
+    if isinstance(name, str) and name.strip():
+        found = list(BusinessCalendar.objects.filter(Q(name=name.strip()) | Q(is_default=True)))
+        named = [c for c in found if c.name == name.strip()]
+        return (named or found or [calendar_fallback()])[0]
+    return calendar_default()
+
+
+def calendar_list():
+    return BusinessCalendar.objects.order_by("-is_default", "name")
+
+
+def calendar_can_edit(*, user) -> bool:
+    """Workflow owners and administrators edit calendars; everyone signed in may read them."""
+    return bool(user and user.is_authenticated) and (
+        user.is_superuser or user_has_role(user=user, role=roles.WORKFLOW_OWNERS)
+    )
