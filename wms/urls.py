@@ -7,5 +7,6 @@ admin.site.site_title = "WMS"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
+    path("notifications/", include("apps.notify.urls")),
     path("", include("apps.inbox.urls")),
 ]

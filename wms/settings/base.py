@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.api",
     "apps.inbox",
     "apps.sla",
+    "apps.notify",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.portal",
+                "apps.notify.context_processors.notifications",
             ],
         },
     },
@@ -180,6 +182,11 @@ ATTACHMENT_EXTENSIONS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# NOTE: a notification's row stays locked while its e-mail is sent: never wait forever on SMTP.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wms@localhost")
+# Where people open the portal; e-mails link to it.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
 
 LOGGING = {
     "version": 1,
