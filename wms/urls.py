@@ -7,6 +7,7 @@ admin.site.site_title = "WMS"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
+    path("calendars/", include("apps.sla.urls")),
     path("notifications/", include("apps.notify.urls")),
     path("", include("apps.inbox.urls")),
 ]
