@@ -2,6 +2,7 @@
 
 from apps.audit.models import AuditEvent
 from apps.cases.nodes import task_role
+from apps.sla.selectors_due import task_due_info
 
 
 def task_kind(task) -> str:
@@ -20,6 +21,7 @@ def task_repr(task) -> dict:
         "role": task_role(task),
         "stage": task.data.get("stage"),
         "created": task.created.isoformat(),
+        **task_due_info(task),
         "why": task.data.get("why", ""),
         "missing": task.data.get("missing", []) if task_kind(task) == "rework" else None,
         "message": task.data.get("message", "") if task_kind(task) == "rework" else None,
@@ -52,6 +54,14 @@ def case_repr(case, events: list[AuditEvent]) -> dict:
         "closed_reason": case.closed_reason,
         "data": case.data,
         "open_tasks": [task_repr(t) for t in getattr(case, "open_tasks", [])],
+        **_case_due(case),
         "route": case.route,
         "history": [event_repr(e) for e in events],
     }
+
+
+def _case_due(case) -> dict:
+    """The case's own SLA if it has one, else the earliest due of its open tasks."""
+    infos = [task_due_info(t) for t in getattr(case, "open_tasks", [])]
+    dues = sorted(i["due"] for i in infos if i["due"])
+    return {"due": dues[0] if dues else None, "breached": any(i["breached"] for i in infos)}

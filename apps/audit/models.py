@@ -17,10 +17,23 @@ class Action(models.TextChoices):
     TASK_RELEASED = "task.released", "Task released"
     TASK_DECIDED = "task.decided", "Decision recorded"
     TASK_CANCELLED = "task.cancelled", "Task cancelled"
+    TASK_REASSIGNED = "task.reassigned", "Task reassigned"
+    CASE_AUTO_CLOSED = "case.auto_closed", "Case auto-closed"
+    SLA_REMINDED = "sla.reminded", "Reminder sent"
+    SLA_NOTIFIED = "sla.notified", "SLA notice sent"
+    SLA_ESCALATED = "sla.escalated", "Escalated"
+    SLA_REROUTED = "sla.rerouted", "Rerouted to backup"
+    SLA_BREACHED = "sla.breached", "SLA breached"
+    SLA_PAUSED = "sla.paused", "SLA clock paused"
+    SLA_RESUMED = "sla.resumed", "SLA clock resumed"
+    ABSENCE_HANDOVER = "absence.handover", "Tasks handed over"
     COMMENT_ADDED = "comment.added", "Comment added"
     ATTACHMENT_ADDED = "attachment.added", "Attachment added"
     DEFINITION_CREATED = "definition.created", "Definition created"
     VERSION_PUBLISHED = "version.published", "Version published"
+    DRAFT_STARTED = "draft.started", "Draft started"
+    DRAFT_CHANGED = "draft.changed", "Draft changed"
+    DEFINITION_IMPORTED = "definition.imported", "Definition imported"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -7,4 +7,4 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         # NOTE: viewflow resolves flows by import path; importing here registers them once.
-        from . import flows  # noqa: F401
+        from . import flows, signals  # noqa: F401

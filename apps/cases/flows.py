@@ -15,8 +15,10 @@ from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.sla import clocks
+from apps.sla.models import ClockKind
 
-from . import routing
+from . import notices, routing
 from .acting import current_actor
 from .models import Case, CaseState
 from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, HumanTask, Route
@@ -112,9 +114,12 @@ class CaseFlow(flow.Flow):
         routed_at_start = getattr(case, "_route_ready", False)
         if routed_at_start:
             case._route_ready = False
+            clocks.clock_start(case=case, kind=ClockKind.CASE)
         elif case.state == CaseState.APPROVAL:
             routing.case_route_after_stage(case, round_tasks(case))
         else:
+            if case.state == CaseState.REWORK:
+                clocks.clock_resume_case(case=case)
             routing.case_route(case)
         audit_record(
             action=Action.CASE_ROUTED,
@@ -126,8 +131,11 @@ class CaseFlow(flow.Flow):
         )
         if case.state == CaseState.REWORK:
             audit_record(action=Action.CASE_RETURNED, case=case, step=case.stage, reason=case.route["summary"])
+            if clocks.clock_pause_case(case=case):
+                audit_record(action=Action.SLA_PAUSED, case=case, reason="Waiting on the requester.")
         if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
             # The End node saves the finished case; saving here would write it twice.
+            notices.case_decided(case=case)
             audit_record(
                 action=Action.CASE_CLOSED,
                 case=case,
@@ -163,6 +171,8 @@ class CaseFlow(flow.Flow):
 
     def task_created(self, activation):
         task = activation.task
+        clocks.clock_start(case=activation.process, task=task, kind=ClockKind.APPROVAL)
+        notices.task_assigned(case=activation.process, task=task)
         audit_record(
             action=Action.TASK_CREATED,
             case=activation.process,
@@ -186,6 +196,8 @@ class CaseFlow(flow.Flow):
             "round": case.round,
         }
         task.save(update_fields=["data"])
+        clocks.clock_start(case=case, task=task, kind=ClockKind.REWORK)
+        notices.case_returned(case=case, task=task)
         audit_record(
             action=Action.TASK_CREATED,
             case=case,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from apps.definitions.conditions import evaluate
 from apps.definitions.fields import missing_fields
 from apps.org import roles
-from apps.org.selectors import user_manager_chain
+from apps.org.selectors import user_delegate, user_manager_chain
 
 from .models import Case, CaseState, Outcome
 
@@ -42,6 +42,17 @@ def stage_outcome(*, need: int, count: int, decisions: list[str]) -> str | None:
     return None
 
 
+def _assign_user(user, requester, note: str) -> tuple[dict, str]:
+    """Assign to the user, or to their delegate while they are away (recorded "on behalf of")."""
+    delegate = user_delegate(user=user, at=timezone.now())
+    if delegate is not None and delegate.pk != requester.pk:
+        return (
+            {"user_id": delegate.pk, "username": delegate.username, "on_behalf_of": user.username},
+            f"{note}; {user.username} is away, so their delegate {delegate.username} acts for them",
+        )
+    return {"user_id": user.pk, "username": user.username}, note
+
+
 def _resolve_approver(approver: dict, requester) -> tuple[dict, str]:
     """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note)."""
     kind = approver["type"]
@@ -49,23 +60,17 @@ def _resolve_approver(approver: dict, requester) -> tuple[dict, str]:
         wanted = 0 if kind == "manager" else 1
         chain = user_manager_chain(user=requester, limit=wanted + 1)
         if len(chain) > wanted:
-            user = chain[wanted]
-            return {"user_id": user.pk, "username": user.username}, f"{user.username} is the requester's " + (
-                "manager" if wanted == 0 else "manager's manager"
-            )
+            relation = "manager" if wanted == 0 else "manager's manager"
+            return _assign_user(chain[wanted], requester, f"{chain[wanted].username} is the requester's {relation}")
         if chain:
-            user = chain[-1]
-            return {
-                "user_id": user.pk,
-                "username": user.username,
-            }, f"no {kind.replace('_', ' ')}; top of chain {user.username}"
+            return _assign_user(chain[-1], requester, f"no {kind.replace('_', ' ')}; top of chain {chain[-1].username}")
         return {"role": roles.OPERATORS}, f"{requester.username} has no manager: the operators queue assigns it"
     if kind == "role":
         return {"role": approver["role"]}, f"any member of {approver['role']}"
     user = User.objects.filter(username=approver["user"], is_active=True).first()
     if user is None or user.pk == requester.pk:
         return {"role": roles.OPERATORS}, f"{approver['user']} cannot approve this case: the operators queue assigns it"
-    return {"user_id": user.pk, "username": user.username}, f"named approver {user.username}"
+    return _assign_user(user, requester, f"named approver {user.username}")
 
 
 def _explain_rule(subject: str, condition, data: dict) -> dict:

@@ -17,7 +17,7 @@ def _open_tasks_prefetch() -> Prefetch:
     return Prefetch(
         "task_set",
         queryset=Task.objects.filter(status__in=OPEN_TASK_STATUSES, flow_task__in=HUMAN_TASKS)
-        .select_related("owner")
+        .select_related("owner", "sla_clock")
         .order_by("created", "id"),
         to_attr="open_tasks",
     )
@@ -55,6 +55,6 @@ def task_list_for_user(*, user):
     """Open tasks the user can act on: assigned to them, or claimable through a role."""
     return (
         Task.objects.filter(queue_filter(user), flow_task__in=HUMAN_TASKS)
-        .select_related("owner")
+        .select_related("owner", "sla_clock")
         .order_by("created", "id")
     )

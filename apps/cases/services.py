@@ -213,10 +213,31 @@ def task_complete(
             reason=task.data["reason"],
             comment=task.data["comment"],
             data=case.data,
-            context={"decision": decision, "stage": task.data.get("stage", ""), "round": task.data.get("round")},
+            context={
+                "decision": decision,
+                "stage": task.data.get("stage", ""),
+                "round": task.data.get("round"),
+                "on_behalf_of": task.data.get("on_behalf_of", ""),
+            },
         )
         activation.execute()
         return task
+
+
+def _cancel_open_tasks(case, *, actor, reason: str) -> None:
+    """Cancel every open task of a closing case; people's tasks are audited one by one."""
+    for task in case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]):
+        task.process = case
+        task.flow_task.activation_class(task).cancel()
+        if task.flow_task in (CaseFlow.approve, CaseFlow.rework):
+            audit_record(
+                action=Action.TASK_CANCELLED,
+                actor=actor,
+                case=case,
+                task=task,
+                step=task.data.get("label", ""),
+                reason=reason,
+            )
 
 
 def case_withdraw(*, case_id: int, actor, reason: str = "") -> Case:
@@ -230,18 +251,7 @@ def case_withdraw(*, case_id: int, actor, reason: str = "") -> Case:
                 raise NotAllowed(MSG_ONLY_REQUESTER_WITHDRAWS)
             if not case.is_open:
                 raise Conflict(MSG_CASE_CLOSED)
-            for task in case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]):
-                task.process = case
-                task.flow_task.activation_class(task).cancel()
-                if task.flow_task in (CaseFlow.approve, CaseFlow.rework):
-                    audit_record(
-                        action=Action.TASK_CANCELLED,
-                        actor=actor,
-                        case=case,
-                        task=task,
-                        step=task.data.get("label", ""),
-                        reason="The requester withdrew the case.",
-                    )
+            _cancel_open_tasks(case, actor=actor, reason="The requester withdrew the case.")
             case.status, case.finished = PROCESS.CANCELED, timezone.now()
             case.state, case.outcome, case.closed_reason = CaseState.WITHDRAWN, Outcome.WITHDRAWN, reason.strip()
             case._history_user = actor
@@ -262,3 +272,59 @@ def case_comment_add(*, case: Case, actor, body: str) -> Comment:
     comment.save()
     audit_record(action=Action.COMMENT_ADDED, actor=actor, case=case, comment=body)
     return comment
+
+
+MSG_REASSIGN_TO_REQUESTER = "The requester cannot approve their own case; choose someone else."
+MSG_REASSIGN_INACTIVE = "{username} is not active."
+
+
+def task_reassign(
+    *, task_id: int, to_user, actor=None, reason: str, context: dict | None = None, on_behalf_of: str = ""
+) -> Task:
+    """Give an open task to another person (escalation, reroute, handover). `actor` None is the system."""
+    with _locked_task(task_id, actor) as (task, case):
+        ensure_task_open(task)
+        if not to_user.is_active:
+            raise ValidationFailed(MSG_REASSIGN_INACTIVE.format(username=to_user.username))
+        if task.data.get("kind", "approval") == "approval" and to_user.pk == case.requester_id:
+            raise NotAllowed(MSG_REASSIGN_TO_REQUESTER)
+        previous = task.owner.get_username() if task.owner_id else f"{task_role(task)} queue"
+        if task.owner_id:
+            # Who already held it: a reroute looks for someone new.
+            task.data["previous_owners"] = [*task.data.get("previous_owners", []), previous]
+        activation = task.flow_task.activation_class(task)
+        if task.owner_id is None:
+            activation.assign(to_user)
+        else:
+            activation.reassign(user=to_user)
+        if on_behalf_of:
+            task.data["on_behalf_of"] = on_behalf_of
+        task.save(update_fields=["data"])
+        audit_record(
+            action=Action.TASK_REASSIGNED,
+            actor=actor,
+            case=case,
+            task=task,
+            step=task.data.get("label", ""),
+            reason=reason,
+            context={"from": previous, "to": to_user.username, **(context or {})},
+        )
+        return task
+
+
+def case_auto_close(*, case_id: int, reason: str, evidence: dict) -> Case:
+    """Close a case nobody acted on (the system's counterpart of a withdrawal), with the evidence."""
+    try:
+        with CaseFlow.lock(case_id), audit_batch(), acting(None):
+            case = Case.objects.select_related("version").get(pk=case_id)
+            if not case.is_open:
+                raise Conflict(MSG_CASE_CLOSED)
+            _cancel_open_tasks(case, actor=None, reason=reason)
+            case.status, case.finished = PROCESS.CANCELED, timezone.now()
+            case.state, case.outcome, case.closed_reason = CaseState.WITHDRAWN, Outcome.AUTO_CLOSED, reason
+            case._history_user = None
+            case.save()
+            audit_record(action=Action.CASE_AUTO_CLOSED, case=case, reason=reason, data=case.data, context=evidence)
+            return case
+    except FlowLockFailed:
+        raise Busy(MSG_BUSY) from None

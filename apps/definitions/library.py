@@ -61,6 +61,22 @@ PURCHASE_APPROVAL = {
                 ],
             }
         ],
+        "sla": {
+            "approval": {
+                "target_hours": 48,
+                "business": True,
+                "levels": [
+                    {"after_hours": 24, "action": "remind"},
+                    {"after_hours": 48, "action": "escalate"},
+                    {"after_hours": 72, "action": "reroute"},
+                ],
+            },
+            "rework": {
+                "target_hours": 80,
+                "business": True,
+                "levels": [{"after_hours": 80, "action": "auto_close"}],
+            },
+        },
         "on_missing_required": "return_to_requester",
         "reason_codes": [
             {"code": "over_budget", "label": "Over budget"},

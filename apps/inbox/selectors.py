@@ -1,7 +1,7 @@
 """Reads for the staff portal: inbox tabs, home counts, case search. Built on the cases
 policy filters, so the portal shows exactly what the API would."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -13,11 +13,17 @@ from apps.org.selectors import user_role_names
 
 HUMAN_TASKS = [CaseFlow.approve, CaseFlow.rework]
 TABS = {"assigned": "Assigned to me", "queue": "My roles' queue", "done": "Done by me"}
-SORTS = {"oldest": ("created", "id"), "newest": ("-created", "-id")}
+SORTS = {
+    "oldest": ("created", "id"),
+    "newest": ("-created", "-id"),
+    "due": (F("sla_clock__due").asc(nulls_last=True), "created", "id"),
+}
 
 
 def _tasks():
-    return Task.objects.filter(flow_task__in=HUMAN_TASKS).select_related("owner", "process__case__requester")
+    return Task.objects.filter(flow_task__in=HUMAN_TASKS).select_related(
+        "owner", "process__case__requester", "sla_clock"
+    )
 
 
 def inbox_tasks(*, user, tab: str, workflow: str = "", sort: str = "oldest"):

@@ -31,8 +31,36 @@ class Profile(models.Model):
         related_name="reports",
     )
     title = models.CharField(max_length=100, blank=True)
+    backup = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="backing_up",
+        help_text="Takes this person's tasks when an SLA reroutes them.",
+    )
 
     history = HistoricalRecords()
 
     def __str__(self):
         return f"{self.user} ({self.department or 'no department'})"
+
+
+class Absence(models.Model):
+    """Out of office: while it lasts, new tasks for the person go to the delegate."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences")
+    starts = models.DateTimeField()
+    ends = models.DateTimeField()
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations")
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts"]
+        indexes = [models.Index(fields=["user", "starts", "ends"])]
+
+    def __str__(self):
+        return f"{self.user} away {self.starts:%Y-%m-%d} to {self.ends:%Y-%m-%d}, delegate {self.delegate}"

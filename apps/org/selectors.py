@@ -51,3 +51,30 @@ def user_sees_all_cases(*, user) -> bool:
 
 def role_exists(*, name: str) -> bool:
     return Group.objects.filter(name=name).exists()
+
+
+def user_absence(*, user, at):
+    """The absence covering `at` for the user, if any (the latest one wins)."""
+    from .models import Absence
+
+    return (
+        Absence.objects.select_related("delegate")
+        .filter(user_id=user.pk, starts__lte=at, ends__gt=at)
+        .order_by("-starts")
+        .first()
+    )
+
+
+def user_delegate(*, user, at):
+    """Who acts for the user at `at`: their delegate while they are away, else None."""
+    absence = user_absence(user=user, at=at)
+    if absence is None or not absence.delegate.is_active:
+        return None
+    return absence.delegate
+
+
+def role_members(*, role: str, exclude_ids=()) -> list:
+    """Active members of a role, ordered by username for stable choices."""
+    return list(
+        User.objects.filter(groups__name=role, is_active=True).exclude(pk__in=list(exclude_ids)).order_by("username")
+    )

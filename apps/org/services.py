@@ -37,3 +37,27 @@ def person_upsert(
     if roles is not None:
         user.groups.set([Group.objects.get_or_create(name=name)[0] for name in roles])
     return user
+
+
+MSG_ABSENCE_ORDER = "The absence must end after it starts."
+MSG_DELEGATE_SELF = "Choose someone else as delegate."
+MSG_DELEGATE_INACTIVE = "The delegate's account is not active."
+
+
+@transaction.atomic
+def absence_set(*, user, starts, ends, delegate, actor, note: str = ""):
+    """Record that `user` is away from `starts` to `ends`; new tasks go to `delegate` meanwhile."""
+    from apps.core.errors import ValidationFailed
+
+    from .models import Absence
+
+    if ends <= starts:
+        raise ValidationFailed(MSG_ABSENCE_ORDER, field_errors={"ends": [MSG_ABSENCE_ORDER]})
+    if delegate.pk == user.pk:
+        raise ValidationFailed(MSG_DELEGATE_SELF, field_errors={"delegate": [MSG_DELEGATE_SELF]})
+    if not delegate.is_active:
+        raise ValidationFailed(MSG_DELEGATE_INACTIVE, field_errors={"delegate": [MSG_DELEGATE_INACTIVE]})
+    absence = Absence(user=user, starts=starts, ends=ends, delegate=delegate, note=note, created_by=actor)
+    absence._history_user = actor
+    absence.save()
+    return absence

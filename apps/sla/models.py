@@ -34,3 +34,46 @@ class BusinessCalendar(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ClockKind(models.TextChoices):
+    APPROVAL = "approval", "Approval"
+    REWORK = "rework", "Waiting on the requester"
+    CASE = "case", "Whole case"
+
+
+class SlaClock(models.Model):
+    """The SLA of one open task (or of a whole case): its due time and escalation levels.
+
+    `levels` holds each level's action and the moment it fires, computed once when the clock
+    starts; `next_fire_at` (indexed) is the moment of the next level not fired yet, so a sweep
+    reads only what is due, however many tasks are open.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="sla_clocks")
+    task = models.OneToOneField(
+        "viewflow.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="sla_clock"
+    )
+    kind = models.CharField(max_length=20, choices=ClockKind.choices)
+    started = models.DateTimeField()
+    due = models.DateTimeField(null=True, blank=True)
+    business_hours = models.BooleanField(default=True)
+    calendar_name = models.CharField(max_length=100, blank=True)
+    target_hours = models.DecimalField(max_digits=9, decimal_places=2)
+    levels = models.JSONField(default=list, blank=True)
+    next_level = models.PositiveSmallIntegerField(default=0)
+    next_fire_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # The whole-case clock pauses while the case waits on the requester.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    elapsed_hours = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "kind"])]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(kind="case"), name="one_case_clock_per_case")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} clock of case {self.case_id} due {self.due}"

@@ -43,3 +43,9 @@ def case_status(case):
     if case.outcome:
         return case.get_outcome_display()
     return case.get_state_display()
+
+
+@register.filter
+def overdue(clock) -> bool:
+    """An open SLA clock past its due time."""
+    return bool(clock and clock.due and not clock.stopped_at and clock.due <= timezone.now())

@@ -11,6 +11,7 @@ from apps.definitions.services import definition_create, draft_create_from, draf
 from apps.org import roles
 from apps.org.models import Department
 from apps.org.services import person_upsert
+from apps.sla.services import calendar_ensure_default
 
 PASSWORD = "demo"
 
@@ -49,6 +50,7 @@ def seed_demo_data(*, stdout=None) -> None:
             )
         Department.objects.filter(name="Engineering").update(head=users["bob"])
         Department.objects.filter(name="Management").update(head=users["carol"])
+        calendar_ensure_default()
         _install(PURCHASE_APPROVAL, owner=users["olivia"], stdout=stdout)
 
 

@@ -1,0 +1,251 @@
+"""What an SLA level does when it fires. Each action goes through the same services as a
+person's action and writes its audit row as SYSTEM, naming the policy level that fired."""
+
+from django.contrib.auth import get_user_model
+
+from apps.audit.models import Action
+from apps.audit.services import audit_record
+from apps.cases.nodes import task_role
+from apps.cases.reassignment import backup_for
+from apps.cases.services import case_auto_close, task_reassign
+from apps.core.errors import ServiceError
+from apps.notify.services import notification_send
+from apps.org import roles
+from apps.org.selectors import role_members, user_manager
+
+from .models import SlaClock
+
+User = get_user_model()
+
+
+def _level_context(clock: SlaClock, level: dict) -> dict:
+    return {
+        "policy": clock.kind,
+        "level": clock.next_level + 1,
+        "action": level["action"],
+        "after_hours": level.get("after_hours"),
+        "business_hours": clock.business_hours,
+        "due": clock.due.isoformat() if clock.due else None,
+    }
+
+
+def _task_people(task) -> list:
+    """Who a task waits on: its owner, or the members of its role queue."""
+    if task.owner_id:
+        return [task.owner]
+    role = task_role(task)
+    return role_members(role=role) if role else []
+
+
+def _notify(users, *, kind, clock, level, subject, body, task=None):
+    url = f"/tasks/{task.pk}/" if task is not None else f"/cases/{clock.case_id}/"
+    notification_send(
+        users=users,
+        kind=kind,
+        subject=subject,
+        body=body,
+        url=url,
+        case=clock.case,
+        task=task,
+        dedupe_key=f"sla:{clock.pk}:{clock.next_level}",
+    )
+
+
+def _label(task) -> str:
+    return task.data.get("label", "Task") if task is not None else "Case"
+
+
+def fire_breach(clock, level, task):
+    audit_record(
+        action=Action.SLA_BREACHED,
+        case=clock.case,
+        task=task,
+        step=_label(task),
+        reason=f"Not done within {level['after_hours']:g} {'business ' if clock.business_hours else ''}hours.",
+        context=_level_context(clock, level),
+    )
+    return "breached"
+
+
+def fire_remind(clock, level, task):
+    people = _task_people(task) if task is not None else [clock.case.requester]
+    _notify(
+        people,
+        kind="reminder",
+        clock=clock,
+        level=level,
+        task=task,
+        subject=f"Reminder: {_label(task)} on request #{clock.case_id} is waiting",
+        body=f"It is due {clock.due:%d %b %Y %H:%M %Z}.",
+    )
+    audit_record(
+        action=Action.SLA_REMINDED,
+        case=clock.case,
+        task=task,
+        step=_label(task),
+        reason=f"Reminded {', '.join(u.username for u in people) or 'nobody (empty queue)'}.",
+        context=_level_context(clock, level),
+    )
+    return "reminded"
+
+
+def _notify_targets(clock, level, task) -> list:
+    target = level.get("notify") or {"type": "manager"}
+    if target.get("role") or target.get("type") == "role":
+        return role_members(role=target["role"])
+    if target.get("user") or target.get("type") == "user":
+        return list(User.objects.filter(username=target["user"], is_active=True))
+    owner = task.owner if task is not None and task.owner_id else clock.case.requester
+    manager = user_manager(user=owner)
+    return [manager] if manager else role_members(role=roles.OPERATORS)
+
+
+def fire_notify(clock, level, task):
+    people = _notify_targets(clock, level, task)
+    _notify(
+        people,
+        kind="escalation",
+        clock=clock,
+        level=level,
+        task=task,
+        subject=f"Overdue: {_label(task)} on request #{clock.case_id}",
+        body=f"It was due {clock.due:%d %b %Y %H:%M %Z}.",
+    )
+    audit_record(
+        action=Action.SLA_NOTIFIED,
+        case=clock.case,
+        task=task,
+        step=_label(task),
+        reason=f"Notified {', '.join(u.username for u in people) or 'nobody'}.",
+        context=_level_context(clock, level),
+    )
+    return "notified"
+
+
+def _reassign(clock, level, task, to_user, *, reason, audit_action, kind):
+    task_reassign(task_id=task.pk, to_user=to_user, reason=reason, context=_level_context(clock, level))
+    _notify(
+        [to_user],
+        kind=kind,
+        clock=clock,
+        level=level,
+        task=task,
+        subject=f"{_label(task)} on request #{clock.case_id} is now yours",
+        body=reason,
+    )
+    audit_record(
+        action=audit_action,
+        case=clock.case,
+        task=task,
+        step=_label(task),
+        reason=reason,
+        context={**_level_context(clock, level), "to": to_user.username},
+    )
+
+
+def fire_escalate(clock, level, task):
+    """Reassign to the owner's manager; an unclaimed queue task alerts the queue and operators."""
+    if task.owner_id:
+        manager = user_manager(user=task.owner)
+        if manager is not None and manager.pk != clock.case.requester_id:
+            reason = f"No decision from {task.owner.username} in time: escalated to their manager {manager.username}."
+            _reassign(clock, level, task, manager, reason=reason, audit_action=Action.SLA_ESCALATED, kind="escalation")
+            return f"escalated to {manager.username}"
+    people = _task_people(task) + role_members(role=roles.OPERATORS)
+    _notify(
+        people,
+        kind="escalation",
+        clock=clock,
+        level=level,
+        task=task,
+        subject=f"Escalation: {_label(task)} on request #{clock.case_id} is overdue",
+        body="Nobody took it in time; please pick it up.",
+    )
+    audit_record(
+        action=Action.SLA_ESCALATED,
+        case=clock.case,
+        task=task,
+        step=_label(task),
+        reason="No owner to escalate from: the queue and the operators were alerted.",
+        context=_level_context(clock, level),
+    )
+    return "escalated to the queue"
+
+
+def fire_reroute(clock, level, task):
+    backup = backup_for(task=task, case=clock.case)
+    if backup is None:
+        people = role_members(role=roles.OPERATORS)
+        _notify(
+            people,
+            kind="reroute",
+            clock=clock,
+            level=level,
+            task=task,
+            subject=f"No backup for {_label(task)} on request #{clock.case_id}",
+            body="Please route it by hand.",
+        )
+        audit_record(
+            action=Action.SLA_REROUTED,
+            case=clock.case,
+            task=task,
+            step=_label(task),
+            reason="No backup found: operators were asked to route it.",
+            context=_level_context(clock, level),
+        )
+        return "no backup"
+    owner = task.owner.username if task.owner_id else "the queue"
+    reason = f"Still no decision: rerouted from {owner} to the backup {backup.username}."
+    _reassign(clock, level, task, backup, reason=reason, audit_action=Action.SLA_REROUTED, kind="reroute")
+    return f"rerouted to {backup.username}"
+
+
+def fire_auto_close(clock, level, task):
+    waited = task.data.get("missing", []) if task is not None else []
+    reason = (
+        f"Auto-closed: the requester did not respond within {level['after_hours']:g} "
+        f"{'business ' if clock.business_hours else ''}hours."
+    )
+    evidence = {
+        **_level_context(clock, level),
+        "waited_for": waited,
+        "waiting_since": clock.started.isoformat(),
+        "message": task.data.get("message", "") if task else "",
+    }
+    case = case_auto_close(case_id=clock.case_id, reason=reason, evidence=evidence)
+    _notify(
+        [case.requester],
+        kind="auto_closed",
+        clock=clock,
+        level=level,
+        task=None,
+        subject=f"Request #{case.pk} was closed",
+        body=reason,
+    )
+    return "auto-closed"
+
+
+FIRE = {
+    "breach": fire_breach,
+    "remind": fire_remind,
+    "notify": fire_notify,
+    "escalate": fire_escalate,
+    "reroute": fire_reroute,
+    "auto_close": fire_auto_close,
+}
+
+
+def fire(clock: SlaClock, level: dict, task) -> str:
+    """Apply one level; a refusal (e.g. no one may take the task) is recorded, not raised."""
+    try:
+        return FIRE[level["action"]](clock, level, task)
+    except ServiceError as refusal:
+        audit_record(
+            action=Action.SLA_NOTIFIED,
+            case=clock.case,
+            task=task,
+            step=_label(task),
+            reason=f"{level['action']} could not be applied: {refusal.message}",
+            context=_level_context(clock, level),
+        )
+        return f"skipped: {refusal.message}"

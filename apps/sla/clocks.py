@@ -1,0 +1,161 @@
+"""Starting, pausing and resuming SLA clocks. Called by the engine when it creates a task,
+returns a case to its requester and takes it back; the sweeper fires the levels.
+
+An SLA policy is part of a version's spec::
+
+    "sla": {"approval": {"target_hours": 48, "business": true,
+                         "levels": [{"after_hours": 24, "action": "remind"},
+                                    {"after_hours": 48, "action": "escalate"},
+                                    {"after_hours": 72, "action": "reroute"}]},
+            "rework": {"target_hours": 80, "business": true,
+                       "levels": [{"after_hours": 80, "action": "auto_close"}]},
+            "case": {"target_hours": 120, "business": true, "pause_on_rework": true,
+                     "levels": [{"after_hours": 120, "action": "notify", "notify": {"role": "operators"}}]}}
+
+A stage may carry its own "sla" (same shape as "approval") to override the default.
+Level moments are computed once, when the clock starts, on the definition's calendar.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .calendar import add_business_hours, add_calendar_hours, business_hours_between
+from .models import ClockKind, SlaClock
+from .selectors import calendar_for
+
+ACTIONS = ["remind", "notify", "escalate", "reroute", "auto_close"]
+BREACH = "breach"
+
+
+def _moment(*, calendar, business: bool, start: datetime, hours) -> datetime:
+    if business:
+        return add_business_hours(calendar=calendar, start=start, hours=hours)
+    return add_calendar_hours(start, hours)
+
+
+def _iso(moment: datetime) -> str:
+    """Level moments are stored as UTC ISO strings, so they sort and compare as text."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def when(level: dict) -> datetime:
+    return datetime.fromisoformat(level["at"])
+
+
+def _policy(spec: dict, kind: str, stage_key: str = "") -> dict | None:
+    sla = spec.get("sla") or {}
+    if kind == ClockKind.APPROVAL and stage_key:
+        for stage in spec.get("stages", []):
+            if stage.get("key") == stage_key and stage.get("sla"):
+                return stage["sla"]
+    return sla.get(kind)
+
+
+def _schedule(*, calendar, policy: dict, start: datetime, hours_done: Decimal = Decimal(0)) -> tuple:
+    """(due, levels): each level with the ISO moment it fires; the breach is a level of its own."""
+    business = policy.get("business", True)
+    target = Decimal(str(policy["target_hours"]))
+    due = _moment(calendar=calendar, business=business, start=start, hours=target - hours_done)
+    levels = [{"action": BREACH, "after_hours": float(target), "at": _iso(due)}]
+    for level in policy.get("levels", []):
+        after = Decimal(str(level["after_hours"]))
+        if after < hours_done:
+            continue  # fired before the pause
+        at = _moment(calendar=calendar, business=business, start=start, hours=after - hours_done)
+        levels.append({**level, "after_hours": float(after), "at": _iso(at)})
+    # Stable order: by moment, and at the same moment the breach first, then the policy's order.
+    levels.sort(key=lambda level: level["at"])
+    return due, levels
+
+
+def _calendar(case):
+    # NOTE: one case starts several clocks in one transaction; look its calendar up once.
+    cached = getattr(case, "_sla_calendar", None)
+    if cached is None:
+        cached = case._sla_calendar = calendar_for(spec=case.version.spec)
+    return cached
+
+
+def clock_start(*, case, kind: str, task=None, at: datetime | None = None) -> SlaClock | None:
+    """Start the clock of a new task (or of the whole case) if its version has an SLA for it."""
+    spec = case.version.spec
+    stage_key = task.data.get("stage", "") if task is not None else ""
+    policy = _policy(spec, kind, stage_key)
+    if not policy:
+        return None
+    start = at or timezone.now()
+    calendar = _calendar(case)
+    due, levels = _schedule(calendar=calendar, policy=policy, start=start)
+    return SlaClock.objects.create(
+        case=case,
+        task=task,
+        kind=kind,
+        started=start,
+        due=due,
+        business_hours=policy.get("business", True),
+        calendar_name=calendar.name,
+        target_hours=Decimal(str(policy["target_hours"])),
+        levels=levels,
+        next_level=0,
+        next_fire_at=when(levels[0]) if levels else None,
+    )
+
+
+def clock_pause_case(*, case, at: datetime | None = None) -> bool:
+    """Stop the whole-case clock while the case waits on its requester (if the policy says so)."""
+    policy = _policy(case.version.spec, ClockKind.CASE)
+    if not policy or not policy.get("pause_on_rework"):
+        return False
+    clock = SlaClock.objects.filter(
+        case=case, kind=ClockKind.CASE, paused_at__isnull=True, stopped_at__isnull=True
+    ).first()
+    if clock is None:
+        return False
+    now = at or timezone.now()
+    calendar = _calendar(case)
+    if clock.business_hours:
+        ran = Decimal(str(business_hours_between(calendar=calendar, start=clock.started, end=now)))
+    else:
+        ran = Decimal((now - clock.started).total_seconds() / 3600)
+    clock.elapsed_hours = (clock.elapsed_hours + ran).quantize(Decimal("0.01"))
+    clock.paused_at, clock.next_fire_at, clock.due = now, None, None
+    clock.save(update_fields=["elapsed_hours", "paused_at", "next_fire_at", "due"])
+    return True
+
+
+def clock_resume_case(*, case, at: datetime | None = None) -> bool:
+    """Restart a paused whole-case clock: the time already used still counts."""
+    clock = SlaClock.objects.filter(
+        case=case, kind=ClockKind.CASE, paused_at__isnull=False, stopped_at__isnull=True
+    ).first()
+    if clock is None:
+        return False
+    now = at or timezone.now()
+    policy = _policy(case.version.spec, ClockKind.CASE)
+    calendar = _calendar(case)
+    due, levels = _schedule(calendar=calendar, policy=policy, start=now, hours_done=clock.elapsed_hours)
+    fired = [level for level in clock.levels[: clock.next_level]]
+    clock.started, clock.due, clock.paused_at = now, due, None
+    clock.levels = fired + [
+        lv
+        for lv in levels
+        if not any(f["action"] == lv["action"] and f["after_hours"] == lv["after_hours"] for f in fired)
+    ]
+    clock.next_fire_at = when(clock.levels[clock.next_level]) if clock.next_level < len(clock.levels) else None
+    clock.save(update_fields=["started", "due", "paused_at", "levels", "next_fire_at"])
+    return True
+
+
+def next_escalation(clock: SlaClock | None) -> dict | None:
+    """The next level that will fire, for display ("escalate at 3 Dec 09:00")."""
+    if clock is None or clock.next_level >= len(clock.levels) or clock.stopped_at:
+        return None
+    return clock.levels[clock.next_level]
+
+
+def is_breached(clock: SlaClock | None, *, at: datetime | None = None) -> bool:
+    if clock is None or clock.due is None:
+        return bool(clock and clock.breached_at)
+    return clock.breached_at is not None or (clock.stopped_at is None and (at or timezone.now()) >= clock.due)
