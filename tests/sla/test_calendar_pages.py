@@ -21,6 +21,12 @@ FORM = {
 }
 
 
+@pytest.fixture(autouse=True)
+def head_office(demo):
+    """The default calendar (seed_demo creates it too; ensuring it is idempotent)."""
+    return services.calendar_ensure_default()
+
+
 @pytest.fixture
 def signed_in(client, demo):
     def _as(username):
@@ -132,8 +138,8 @@ def test_admin_edits_too(signed_in, lisbon):
     assert signed_in("admin").post(f"/calendars/{lisbon.pk}/default/").status_code == 302
 
 
-def test_detail_shows_preview_and_next_days_off(signed_in):
-    head = BusinessCalendar.objects.get(name="Head office")
+def test_detail_shows_preview_and_next_days_off(signed_in, head_office):
+    head = head_office
     page = signed_in("bob").get(f"/calendars/{head.pk}/").content.decode()
     assert "<strong>48 business hours</strong> after" in page and "(Europe/Berlin)" in page
     upcoming = days_off(calendar=head, after=timezone.now().date())
@@ -142,8 +148,8 @@ def test_detail_shows_preview_and_next_days_off(signed_in):
     assert "Edit" not in page
 
 
-def test_preview_fragment_for_htmx(signed_in):
-    head = BusinessCalendar.objects.get(name="Head office")
+def test_preview_fragment_for_htmx(signed_in, head_office):
+    head = head_office
     bob = signed_in("bob")
     fragment = bob.get(f"/calendars/{head.pk}/?hours=8", HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and "<strong>8 business hours</strong>" in fragment

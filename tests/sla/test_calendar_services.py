@@ -139,6 +139,7 @@ def test_calendar_for_resolves_override_then_default_then_fallback(db, django_as
 
 
 def test_calendar_for_a_definition_uses_its_live_version(olivia, publish):
+    services.calendar_ensure_default()
     make(olivia)
     key = publish(
         "uses-lisbon", [{"key": "boss", "name": "Boss", "approvers": [{"key": "bob", "type": "user", "user": "bob"}]}]
@@ -146,6 +147,6 @@ def test_calendar_for_a_definition_uses_its_live_version(olivia, publish):
     from apps.definitions.models import DefinitionVersion, WorkflowDefinition
 
     version = DefinitionVersion.objects.get(definition__key=key)
-    assert calendar_for(definition=version).name == "Head office"  # seed_demo's default
+    assert calendar_for(definition=version).name == "Head office"  # the default
     DefinitionVersion.objects.filter(pk=version.pk).update(spec=version.spec | {"calendar": "Lisbon"})
     assert calendar_for(definition=WorkflowDefinition.objects.get(key=key)).name == "Lisbon"
