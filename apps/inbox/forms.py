@@ -109,3 +109,18 @@ class CaseSearchForm(forms.Form):
     def __init__(self, *args, workflows: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["workflow"].choices = [("", "Any")] + [(w, w) for w in workflows]
+
+
+class AbsenceForm(ServiceErrorsForm):
+    starts = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="From")
+    ends = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="Until")
+    delegate = forms.ModelChoiceField(queryset=None, label="Delegate", help_text="Acts for you while you are away.")
+    note = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["delegate"].queryset = (
+            get_user_model().objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
+        )

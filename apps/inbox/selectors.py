@@ -99,3 +99,8 @@ def case_search(*, workflow="", status="", outcome="", requester="", date_from=N
 def case_tasks(*, case):
     """Every human task of the case (for the case page and the task page's parallel approvals)."""
     return list(case.task_set.filter(flow_task__in=HUMAN_TASKS).select_related("owner").order_by("created", "id"))
+
+
+def open_approvals_count(*, user) -> int:
+    """Approvals assigned to the user and still open (what a handover would move)."""
+    return Task.objects.filter(owner_id=user.pk, status=STATUS.ASSIGNED, flow_task=CaseFlow.approve).count()

@@ -24,4 +24,6 @@ urlpatterns = [
     path("cases/<int:case_id>/history/", views.case_field_history, name="case-history"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("audit/cases/", views.audit_case_search, name="audit-search"),
+    path("away/", views.away, name="away"),
+    path("away/handover/", views.away_handover, name="away-handover"),
 ]

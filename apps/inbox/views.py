@@ -24,7 +24,7 @@ from apps.definitions.selectors import definitions_published, version_live
 from apps.org.selectors import user_sees_all_cases
 
 from . import selectors
-from .forms import AttachmentsForm, CaseDataForm, CaseSearchForm, CommentForm, DecisionForm
+from .forms import AbsenceForm, AttachmentsForm, CaseDataForm, CaseSearchForm, CommentForm, DecisionForm
 from .presenters import route_lines, task_owner, task_state
 
 PAGE_SIZE = 25
@@ -390,3 +390,51 @@ def case_field_history(request, case_id):
         changes.append({"record": record, "rows": rows})
         previous = record
     return render(request, "inbox/case_history.html", {"case": case, "changes": changes})
+
+
+@portal_errors
+def away(request):
+    from django.utils import timezone
+
+    from apps.org.models import Absence
+    from apps.org.selectors import user_absence
+    from apps.org.services import absence_set
+
+    form = AbsenceForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            absence_set(user=request.user, actor=request.user, **form.cleaned_data)
+        except ValidationFailed as invalid:
+            form.put_errors(invalid.field_errors)
+        else:
+            messages.success(request, "Absence saved: new tasks go to your delegate while you are away.")
+            return redirect("inbox:away")
+    current = user_absence(user=request.user, at=timezone.now())
+    return render(
+        request,
+        "inbox/away.html",
+        {
+            "form": form,
+            "absences": Absence.objects.filter(user=request.user).select_related("delegate")[:20],
+            "current": current,
+            "open_count": selectors.open_approvals_count(user=request.user) if current else 0,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@portal_errors
+@require_POST
+def away_handover(request):
+    from django.utils import timezone
+
+    from apps.cases.reassignment import absence_handover
+    from apps.org.selectors import user_absence
+
+    current = user_absence(user=request.user, at=timezone.now())
+    if current is None:
+        messages.error(request, "You are not away right now: record an absence first.")
+        return redirect("inbox:away")
+    moved = absence_handover(user=request.user, delegate=current.delegate, actor=request.user)
+    messages.success(request, f"{len(moved)} task(s) handed over to {current.delegate.get_username()}.")
+    return redirect("inbox:away")

@@ -132,7 +132,7 @@ def test_case_page_shows_status_version_timeline_and_owners(signed_in, start_pur
     task_complete(task_id=task_for(case, "Manager approval").pk, actor=users["bob"], decision="approve")
     page = signed_in("alice").get(f"/cases/{case.pk}/").content.decode()
     assert "version 1 (pinned)" in page and "Waiting for approval" in page
-    assert "Finance approval</a> (finance queue)" in page
+    assert "Finance approval</a> (finance queue, due " in page
     for text in ["Case started", "Task created", "Decision recorded", "bob", "alice"]:
         assert text in page
     assert ">Withdraw request<" in page
@@ -187,3 +187,12 @@ def test_my_requests_lists_every_request_of_mine(signed_in, start_purchase, user
     theirs = start_purchase(actor=users["frank"])
     page = signed_in("alice").get("/requests/").content.decode()
     assert f"/cases/{mine.pk}/" in page and f"/cases/{theirs.pk}/" not in page
+
+
+def test_task_and_inbox_show_when_work_is_due(signed_in, start_purchase):
+    case = start_purchase()
+    bob = signed_in("bob")
+    task_page = bob.get(f"/tasks/{task_for(case, 'Manager approval').pk}/").content.decode()
+    assert " · due " in task_page
+    inbox = bob.get("/inbox/?sort=due").content.decode()
+    assert "Due soonest" in inbox and "overdue" not in inbox
