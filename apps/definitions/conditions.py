@@ -1,7 +1,8 @@
 """Routing conditions: a small, safe language over case field values (never `eval`).
 
 A condition is either a clause ``{"field": "amount", "op": ">=", "value": 1000}`` or a group
-``{"all": [...]}`` / ``{"any": [...]}`` of conditions. Evaluation returns the outcome and a
+``{"all": [...]}`` / ``{"any": [...]}`` of conditions, or ``{"not": condition}`` (the builder's
+"skip the stage when ..."). Evaluation returns the outcome and a
 plain-words trace of every clause, so a case can always say why it went where it went.
 """
 
@@ -85,6 +86,9 @@ def evaluate(condition: dict | None, data: dict) -> Trace:
     if "field" in condition:
         result, clause = evaluate_clause(condition, data)
         return Trace(result, clause["text"], [clause])
+    if "not" in condition:
+        inner = evaluate(condition["not"], data)
+        return Trace(not inner.result, f"not ({inner.text})", inner.clauses)
     mode = "all" if "all" in condition else "any"
     parts = [evaluate(sub, data) for sub in condition[mode]]
     result = all(p.result for p in parts) if mode == "all" else any(p.result for p in parts)
@@ -100,5 +104,7 @@ def fields_in(condition: dict | None) -> list[str]:
         return []
     if "field" in condition:
         return [condition["field"]]
+    if "not" in condition:
+        return fields_in(condition["not"])
     mode = "all" if "all" in condition else "any"
     return [name for sub in condition.get(mode, []) for name in fields_in(sub)]

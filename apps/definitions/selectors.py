@@ -38,3 +38,73 @@ def definition_get(*, key: str) -> WorkflowDefinition:
         return WorkflowDefinition.objects.get(key=key)
     except WorkflowDefinition.DoesNotExist:
         raise NotFound(MSG_UNKNOWN_WORKFLOW.format(key=key)) from None
+
+
+MSG_UNKNOWN_VERSION = "Workflow '{key}' has no {ref}."
+
+
+def definitions_for_builder(*, user) -> list[dict]:
+    """Every definition with its live version, its draft and whether the user may edit it."""
+    from .policy import user_can_edit_definition
+
+    rows = []
+    versions = DefinitionVersion.objects.select_related("published_by").order_by("-number")
+    by_definition: dict[int, list] = {}
+    for version in versions:
+        by_definition.setdefault(version.definition_id, []).append(version)
+    for definition in WorkflowDefinition.objects.select_related("owner").order_by("name"):
+        mine = by_definition.get(definition.pk, [])
+        rows.append(
+            {
+                "definition": definition,
+                "live": next((v for v in mine if v.is_published), None),
+                "draft": next((v for v in mine if not v.is_published), None),
+                "published": sum(1 for v in mine if v.is_published),
+                "can_edit": user_can_edit_definition(user=user, definition=definition),
+            }
+        )
+    return rows
+
+
+def version_draft(*, definition) -> DefinitionVersion | None:
+    return definition.versions.filter(status=VersionStatus.DRAFT).select_related("definition").first()
+
+
+def version_live_of(*, definition) -> DefinitionVersion | None:
+    return (
+        definition.versions.filter(status=VersionStatus.PUBLISHED)
+        .select_related("definition")
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_get(*, definition, ref) -> DefinitionVersion:
+    """A version by number, or the draft for `ref == "draft"`."""
+    if str(ref) == "draft":
+        version = version_draft(definition=definition)
+    else:
+        try:
+            number = int(ref)
+        except (TypeError, ValueError):
+            number = None
+        version = definition.versions.filter(number=number).select_related("definition").first() if number else None
+    if version is None:
+        label = "draft" if str(ref) == "draft" else f"version {ref}"
+        raise NotFound(MSG_UNKNOWN_VERSION.format(key=definition.key, ref=label))
+    return version
+
+
+def definition_versions(*, definition) -> list[DefinitionVersion]:
+    """Published versions newest first, the draft (if any) on top."""
+    versions = list(definition.versions.select_related("published_by", "created_by"))
+    return sorted(versions, key=lambda v: (v.is_published, -(v.number or 0)))
+
+
+def definition_history(*, definition, limit: int = 50) -> list:
+    """Who changed what in the definition's versions, newest first (simple-history records)."""
+    return list(
+        DefinitionVersion.history.filter(definition_id=definition.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[:limit]
+    )

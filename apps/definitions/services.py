@@ -1,4 +1,8 @@
-"""Writes to definitions: create, edit the draft, publish, start the next draft."""
+"""Writes to definitions: create, edit the draft (whole or row by row), publish, start the next draft.
+
+Each function checks the builder policy (policy.py), changes the rows, records history with the
+actor (simple-history) and writes its audit event, all in one transaction.
+"""
 
 import hashlib
 import json
@@ -14,12 +18,15 @@ from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, ValidationFailed
 
+from . import editing
 from .models import DefinitionVersion, VersionStatus, WorkflowDefinition
+from .policy import EDIT_PERMISSION, ensure_builder, ensure_can_edit_definition
 from .spec import validate_spec
 
 MSG_NOT_A_DRAFT = "Only a draft can be changed; version {number} is published."
 MSG_INVALID_SPEC = "The draft has {count} problem(s); fix them before publishing."
 MSG_DRAFT_EXISTS = "Definition '{key}' already has a draft; edit that one."
+MSG_NOT_PUBLISHED = "A new draft starts from a published version."
 
 
 def spec_hash(spec: dict) -> str:
@@ -42,43 +49,118 @@ def spec_org_problems(spec: dict) -> list[str]:
     return problems
 
 
+def spec_problems(spec: dict) -> list[str]:
+    """Everything publishing would refuse, in the words a workflow owner reads."""
+    return validate_spec(spec) or spec_org_problems(spec)
+
+
+def _audit(action, actor, definition, **context):
+    audit_record(action=action, actor=actor, step=definition.key, context={"definition": definition.key, **context})
+
+
 @transaction.atomic
 def definition_create(
     *, key: str, name: str, actor, description: str = "", spec: dict | None = None
 ) -> DefinitionVersion:
-    """A new definition with its first draft; the actor owns it."""
+    """A new definition with its first draft; the actor owns it and may edit it."""
+    ensure_builder(user=actor)
     definition = WorkflowDefinition(key=key, name=name, description=description, owner=actor)
     definition.full_clean()
     definition._history_user = actor
     definition.save()
     if actor is not None:
-        assign_perm("definitions.edit_definition", actor, definition)
+        assign_perm(EDIT_PERMISSION, actor, definition)
     draft = DefinitionVersion(definition=definition, spec=spec or {}, created_by=actor)
     draft._history_user = actor
     draft.save()
-    audit_record(action=Action.DEFINITION_CREATED, actor=actor, step=key, context={"definition": key})
+    _audit(Action.DEFINITION_CREATED, actor, definition)
     return draft
 
 
-@transaction.atomic
-def draft_update(*, version: DefinitionVersion, spec: dict, actor, change_note: str = "") -> DefinitionVersion:
-    version = DefinitionVersion.objects.select_for_update().get(pk=version.pk)
+def _locked_draft(version: DefinitionVersion, actor) -> DefinitionVersion:
+    version = DefinitionVersion.objects.select_for_update().select_related("definition").get(pk=version.pk)
+    ensure_can_edit_definition(user=actor, definition=version.definition)
     if version.is_published:
         raise Conflict(MSG_NOT_A_DRAFT.format(number=version.number))
+    return version
+
+
+def _save_draft(version, spec, actor, *, note: str, context: dict) -> DefinitionVersion:
     version.spec = spec
-    version.change_note = change_note or version.change_note
     version._history_user = actor
+    version._history_change_reason = note[:100]
     version.save()
+    _audit(Action.DRAFT_CHANGED, actor, version.definition, change=note, **context)
     return version
 
 
 @transaction.atomic
-def version_publish(*, version: DefinitionVersion, actor) -> DefinitionVersion:
-    """Validate the draft and freeze it as the next numbered version."""
-    version = DefinitionVersion.objects.select_for_update().get(pk=version.pk)
-    if version.is_published:
-        raise Conflict(MSG_NOT_A_DRAFT.format(number=version.number))
-    problems = validate_spec(version.spec) or spec_org_problems(version.spec)
+def draft_update(*, version: DefinitionVersion, spec: dict, actor, change_note: str = "") -> DefinitionVersion:
+    """Replace the whole spec of a draft (templates, imports, scripts)."""
+    version = _locked_draft(version, actor)
+    version.change_note = change_note or version.change_note
+    return _save_draft(version, spec, actor, note="Spec replaced", context={})
+
+
+ROW_NOUNS = {
+    "fields": "field",
+    "stages": "stage",
+    "approvers": "approver",
+    "clauses": "rule condition",
+    "reason_codes": "reason code",
+}
+
+
+@transaction.atomic
+def draft_row_save(
+    *, version: DefinitionVersion, section: str, values: dict, actor, index: int | None = None, parent=None
+) -> DefinitionVersion:
+    """Add (index None) or change one row of the draft; bad values come back per form field."""
+    version = _locked_draft(version, actor)
+    spec = editing.row_save(version.spec, section=section, values=values, index=index, parent=parent)
+    verb = "added" if index is None else "changed"
+    note = f"{ROW_NOUNS.get(section, section).capitalize()} {verb}" + (f" in {parent}" if parent else "")
+    return _save_draft(version, spec, actor, note=note, context={"section": section, "index": index, "parent": parent})
+
+
+@transaction.atomic
+def draft_row_remove(*, version: DefinitionVersion, section: str, index: int, actor, parent=None) -> DefinitionVersion:
+    version = _locked_draft(version, actor)
+    spec = editing.row_remove(version.spec, section=section, index=index, parent=parent)
+    note = f"{ROW_NOUNS.get(section, section).capitalize()} removed" + (f" from {parent}" if parent else "")
+    return _save_draft(version, spec, actor, note=note, context={"section": section, "index": index, "parent": parent})
+
+
+@transaction.atomic
+def draft_row_move(
+    *, version: DefinitionVersion, section: str, index: int, direction: str, actor, parent=None
+) -> DefinitionVersion:
+    version = _locked_draft(version, actor)
+    spec = editing.row_move(version.spec, section=section, index=index, direction=direction, parent=parent)
+    note = f"{ROW_NOUNS.get(section, section).capitalize()} moved {direction}"
+    return _save_draft(version, spec, actor, note=note, context={"section": section, "index": index, "parent": parent})
+
+
+@transaction.atomic
+def draft_rule_set(*, version: DefinitionVersion, target: str, effect: str, match: str, actor) -> DefinitionVersion:
+    version = _locked_draft(version, actor)
+    spec = editing.rule_set(version.spec, target=target, effect=effect, match=match)
+    note = f"Rule of {target}: {effect} when {match} hold"
+    return _save_draft(version, spec, actor, note=note, context={"target": target, "effect": effect, "match": match})
+
+
+@transaction.atomic
+def draft_settings_update(*, version: DefinitionVersion, on_missing_required: str, actor) -> DefinitionVersion:
+    version = _locked_draft(version, actor)
+    spec = editing.settings_set(version.spec, on_missing_required=on_missing_required)
+    return _save_draft(version, spec, actor, note="Settings changed", context={"section": "settings"})
+
+
+@transaction.atomic
+def version_publish(*, version: DefinitionVersion, actor, change_note: str = "") -> DefinitionVersion:
+    """Validate the whole draft and freeze it as the next numbered version."""
+    version = _locked_draft(version, actor)
+    problems = spec_problems(version.spec)
     if problems:
         raise ValidationFailed(MSG_INVALID_SPEC.format(count=len(problems)), field_errors={"spec": problems})
     # Lock the definition so two publishers cannot take the same number.
@@ -89,20 +171,21 @@ def version_publish(*, version: DefinitionVersion, actor) -> DefinitionVersion:
     version.content_hash = spec_hash(version.spec)
     version.published_at = timezone.now()
     version.published_by = actor
+    version.change_note = change_note.strip() or version.change_note
     version._history_user = actor
+    version._history_change_reason = f"Published as version {version.number}"
     version.save()
-    audit_record(
-        action=Action.VERSION_PUBLISHED,
-        actor=actor,
-        step=version.definition.key,
-        context={"definition": version.definition.key, "version": version.number, "hash": version.content_hash},
-    )
+    _audit(Action.VERSION_PUBLISHED, actor, version.definition, version=version.number, hash=version.content_hash)
     return version
 
 
 @transaction.atomic
 def draft_create_from(*, version: DefinitionVersion, actor) -> DefinitionVersion:
     """Start the next change from a published version."""
+    ensure_can_edit_definition(user=actor, definition=version.definition)
+    if not version.is_published:
+        raise Conflict(MSG_NOT_PUBLISHED)
+    WorkflowDefinition.objects.select_for_update().filter(pk=version.definition_id).exists()
     if DefinitionVersion.objects.filter(definition_id=version.definition_id, status=VersionStatus.DRAFT).exists():
         raise Conflict(MSG_DRAFT_EXISTS.format(key=version.definition.key))
     draft = DefinitionVersion(
@@ -112,5 +195,7 @@ def draft_create_from(*, version: DefinitionVersion, actor) -> DefinitionVersion
         change_note=f"From version {version.number}",
     )
     draft._history_user = actor
+    draft._history_change_reason = f"New draft from version {version.number}"
     draft.save()
+    _audit(Action.DRAFT_STARTED, actor, version.definition, from_version=version.number)
     return draft

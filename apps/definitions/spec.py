@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from .conditions import OPERATORS, UNARY_OPERATORS, fields_in
 from .fields import FIELD_TYPES, clean_value
+from .reachability import unreachable_problems
 
 POLICIES = ["all", "any", "n_of_m"]
 APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
@@ -57,6 +58,11 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
                 problems.append(f"{where}: value '{item}' does not fit field '{name}' ({field['type']}).")
         if op in {"<", "<=", ">", ">="} and field["type"] not in {"decimal", "integer", "date"}:
             problems.append(f"{where}: '{op}' compares numbers or dates, but '{name}' is {field['type']}.")
+        return
+    if set(condition) == {"not"}:
+        _check_condition(condition["not"], fields_by_name, where, problems)
+        if not condition["not"]:
+            problems.append(f"{where}: 'not' needs a condition.")
         return
     groups = [k for k in ("all", "any") if k in condition]
     if len(groups) != 1 or not isinstance(condition[groups[0]], list) or not condition[groups[0]]:
@@ -178,6 +184,9 @@ def validate_spec(spec) -> list[str]:
         not isinstance(r, dict) or not r.get("code") or not r.get("label") for r in reason_codes
     ):
         problems.append("Each reason code needs a code and a label.")
+    elif len({r["code"] for r in reason_codes}) != len(reason_codes):
+        problems.append("Each reason code must be different; a code is used twice.")
+    problems += unreachable_problems(spec)
     return problems
 
 
