@@ -1,0 +1,128 @@
+"""Two versions side by side: field by field, stage by stage, approver by approver, rule by rule."""
+
+from .reachability import condition_text
+
+FIELD_ATTRS = ["type", "label", "help", "required", "required_before", "choices", "default", "min", "max"]
+STAGE_ATTRS = ["name", "policy", "n"]
+APPROVER_ATTRS = ["label", "type", "role", "user"]
+
+
+def _show(value) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if value is True:
+        return "yes"
+    return str(value)
+
+
+def _compare(kind: str, name: str, old: dict | None, new: dict | None, attrs: list[str]) -> dict | None:
+    if old is None or new is None:
+        row = old or new
+        return {
+            "kind": kind,
+            "name": name,
+            "change": "added" if old is None else "removed",
+            "rows": [
+                {"attr": a, "old": _show((old or {}).get(a)), "new": _show((new or {}).get(a))}
+                for a in attrs
+                if row.get(a) not in (None, "", [])
+            ],
+        }
+    rows = [{"attr": a, "old": _show(old.get(a)), "new": _show(new.get(a))} for a in attrs if old.get(a) != new.get(a)]
+    return {"kind": kind, "name": name, "change": "changed", "rows": rows} if rows else None
+
+
+def _keyed(items, key) -> dict:
+    return {item.get(key): item for item in items or [] if isinstance(item, dict)}
+
+
+def _rules(spec: dict) -> dict:
+    rules = {}
+    for stage in spec.get("stages", []):
+        rules[f"{stage.get('name') or stage['key']} stage"] = condition_text(stage.get("when"))
+        for approver in stage.get("approvers", []):
+            rules[f"{approver.get('label') or approver['key']} ({stage['key']})"] = condition_text(approver.get("when"))
+    return rules
+
+
+def spec_diff(old: dict, new: dict) -> list[dict]:
+    """Sections (fields, stages, approvers, rules, reason codes, settings), each a list of changes."""
+    sections = []
+
+    def section(title, changes):
+        sections.append({"title": title, "changes": [c for c in changes if c]})
+
+    old_fields, new_fields = _keyed(old.get("fields"), "name"), _keyed(new.get("fields"), "name")
+    section(
+        "Fields",
+        [
+            _compare("field", name, old_fields.get(name), new_fields.get(name), FIELD_ATTRS)
+            for name in list(old_fields) + [n for n in new_fields if n not in old_fields]
+        ],
+    )
+    old_stages, new_stages = _keyed(old.get("stages"), "key"), _keyed(new.get("stages"), "key")
+    stage_keys = list(old_stages) + [k for k in new_stages if k not in old_stages]
+    section(
+        "Stages",
+        [_compare("stage", key, old_stages.get(key), new_stages.get(key), STAGE_ATTRS) for key in stage_keys]
+        + [
+            {
+                "kind": "order",
+                "name": "stage order",
+                "change": "changed",
+                "rows": [{"attr": "order", "old": " → ".join(old_stages), "new": " → ".join(new_stages)}],
+            }
+            if [k for k in old_stages if k in new_stages] != [k for k in new_stages if k in old_stages]
+            else None
+        ],
+    )
+    approver_changes = []
+    for key in stage_keys:
+        old_a = _keyed((old_stages.get(key) or {}).get("approvers"), "key")
+        new_a = _keyed((new_stages.get(key) or {}).get("approvers"), "key")
+        for a_key in list(old_a) + [k for k in new_a if k not in old_a]:
+            approver_changes.append(
+                _compare("approver", f"{key} / {a_key}", old_a.get(a_key), new_a.get(a_key), APPROVER_ATTRS)
+            )
+    section("Approvers", approver_changes)
+    old_rules, new_rules = _rules(old), _rules(new)
+    section(
+        "Routing rules",
+        [
+            {
+                "kind": "rule",
+                "name": name,
+                "change": "added" if name not in old_rules else "removed" if name not in new_rules else "changed",
+                "rows": [{"attr": "applies when", "old": old_rules.get(name, "—"), "new": new_rules.get(name, "—")}],
+            }
+            for name in list(old_rules) + [n for n in new_rules if n not in old_rules]
+            if old_rules.get(name) != new_rules.get(name)
+        ],
+    )
+    old_codes, new_codes = _keyed(old.get("reason_codes"), "code"), _keyed(new.get("reason_codes"), "code")
+    section(
+        "Reason codes",
+        [
+            _compare("reason code", code, old_codes.get(code), new_codes.get(code), ["label"])
+            for code in list(old_codes) + [c for c in new_codes if c not in old_codes]
+        ],
+    )
+    section(
+        "Settings",
+        [
+            _compare(
+                "setting",
+                "when a required field is missing",
+                {"action": old.get("on_missing_required", "return_to_requester")},
+                {"action": new.get("on_missing_required", "return_to_requester")},
+                ["action"],
+            )
+        ],
+    )
+    return sections
+
+
+def diff_count(sections: list[dict]) -> int:
+    return sum(len(s["changes"]) for s in sections)

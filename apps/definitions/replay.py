@@ -1,0 +1,114 @@
+"""Rule tester and impact preview: where would a case go under a spec?
+
+Both run the engine's own routing decision (`apps.cases.routing.case_route`) on an unsaved,
+in-memory stand-in for a case, so the answer is exactly what the engine would do; nothing is
+written. The impact preview replays recent cases of the live version through the draft.
+"""
+
+from types import SimpleNamespace
+
+from .fields import clean_value
+
+MSG_LIMIT = "Replay between 1 and {max} cases."
+MAX_REPLAY = 500
+
+
+def route_preview(*, version, data: dict, requester) -> dict:
+    """The route a case with `data` would take from the start under `version`'s spec."""
+    from apps.cases.routing import case_route
+
+    stand_in = SimpleNamespace(
+        version=version,
+        data=dict(data),
+        version_number=version.number or 0,
+        requester=requester,
+        round=0,
+        state="",
+        stage="",
+        route={},
+        outcome=None,
+    )
+    case_route(stand_in, start_at=0)
+    route = stand_in.route
+    return {
+        "state": stand_in.state,
+        "stage": stand_in.stage,
+        "summary": route.get("summary", ""),
+        "rules": route.get("rules", []),
+        "approvers": [(a.get("stage"), a["approver"]) for a in route.get("approvers", [])],
+        "approver_labels": [a.get("label", a["approver"]) for a in route.get("approvers", [])],
+        "missing": route.get("missing", []),
+    }
+
+
+def sample_data(*, fields: list[dict], values: dict) -> tuple[dict, dict]:
+    """Clean the tester's sample values (empty ones are left out; defaults fill in). Returns (data, errors)."""
+    data, errors = {}, {}
+    for field in fields:
+        raw = values.get(field["name"])
+        if raw in (None, "") and field.get("default") not in (None, ""):
+            raw = field["default"]
+        if raw in (None, ""):
+            continue
+        try:
+            data[field["name"]] = clean_value(field, raw)
+        except ValueError as problem:
+            errors[field["name"]] = str(problem)
+    return data, errors
+
+
+def _route_key(preview: dict) -> tuple:
+    return preview["state"], preview["stage"], tuple(sorted(preview["approvers"])), tuple(preview["missing"])
+
+
+def _why(before: dict, after: dict) -> list[str]:
+    """Rules whose outcome differs, in words; then what the approvers become."""
+    old = {r["rule"]: r for r in before["rules"]}
+    reasons = []
+    for rule in after["rules"]:
+        was = old.get(rule["rule"])
+        if was is None or was.get("result") != rule.get("result") or was.get("text") != rule.get("text"):
+            verdict = "now applies" if rule.get("result") else "no longer applies"
+            reasons.append(f"{rule['rule']} {verdict}: {rule['text']}" + (f" (was: {was['text']})" if was else ""))
+    added = [label for label in after["approver_labels"] if label not in before["approver_labels"]]
+    removed = [label for label in before["approver_labels"] if label not in after["approver_labels"]]
+    if added:
+        reasons.append("would now need " + ", ".join(added))
+    if removed:
+        reasons.append("would no longer need " + ", ".join(removed))
+    if before["state"] != after["state"]:
+        reasons.append(f"would be {after['state']} instead of {before['state']}")
+    return reasons or ["the route differs"]
+
+
+def impact_preview(*, live, draft, limit: int = 50) -> dict:
+    """Replay the last `limit` open and the last `limit` closed cases of the live version through
+    the draft; list those whose route would differ, and why. Test cases are left out."""
+    from apps.cases.models import Case
+
+    if not 1 <= limit <= MAX_REPLAY:
+        raise ValueError(MSG_LIMIT.format(max=MAX_REPLAY))
+    base = Case.objects.filter(version=live, is_test=False).select_related("requester").order_by("-created", "-pk")
+    open_cases = list(base.filter(outcome__isnull=True)[:limit])
+    closed_cases = list(base.filter(outcome__isnull=False)[:limit])
+    changed = []
+    for case in open_cases + closed_cases:
+        data = case.data or {}
+        before = route_preview(version=live, data=data, requester=case.requester)
+        after = route_preview(version=draft, data=data, requester=case.requester)
+        if _route_key(before) != _route_key(after):
+            changed.append(
+                {
+                    "case": case,
+                    "open": case.outcome is None,
+                    "before": before,
+                    "after": after,
+                    "why": _why(before, after),
+                }
+            )
+    return {
+        "replayed": len(open_cases) + len(closed_cases),
+        "open": len(open_cases),
+        "closed": len(closed_cases),
+        "changed": changed,
+    }

@@ -1,0 +1,115 @@
+"""A version's standard operating procedure: purpose, fields, who approves what when, SLAs and
+exceptions, in words; rendered as a printable page (templates/builder/sop.html) and as Markdown."""
+
+from .diagram import approver_detail, policy_text
+from .reachability import condition_text
+
+MISSING_ACTIONS = {
+    "return_to_requester": "the request goes back to the requester with a task that names what is missing; "
+    "after resubmission the routing runs again",
+}
+
+
+def _rule(condition) -> str:
+    text = condition_text(condition)
+    return "always" if text == "always" else f"only when {text}"
+
+
+def _sla(sla) -> str:
+    """The stage's SLA (the `sla` section of the spec, read by the SLA sweeper) in words."""
+    if not isinstance(sla, dict) or not sla.get("target_hours"):
+        return "no SLA set"
+    unit = "business hours" if sla.get("business") else "hours"
+    steps = [
+        f"{level.get('action', '').replace('_', ' ')} after {level.get('after_hours')} h"
+        for level in sla.get("levels", [])
+    ]
+    return f"decide within {sla['target_hours']} {unit}" + (f" ({', '.join(steps)})" if steps else "")
+
+
+def sop_build(*, version) -> dict:
+    spec, definition = version.spec, version.definition
+    fields = []
+    for field in spec.get("fields", []):
+        rules = []
+        if field.get("required"):
+            rules.append("required")
+        if field.get("required_before"):
+            rules.append(f"required before the {field['required_before']} stage")
+        if field.get("choices"):
+            rules.append("one of " + ", ".join(str(c) for c in field["choices"]))
+        for limit, words in (("greater_than", "more than"), ("min", "at least"), ("max", "at most")):
+            if field.get(limit) is not None:
+                rules.append(f"{words} {field[limit]}")
+        if field.get("default") not in (None, ""):
+            rules.append(f"default {field['default']}")
+        fields.append(
+            {
+                "label": field.get("label") or field["name"],
+                "name": field["name"],
+                "type": field["type"],
+                "help": field.get("help", ""),
+                "rules": "; ".join(rules) or "optional",
+            }
+        )
+    stages = []
+    for number, stage in enumerate(spec.get("stages", []), 1):
+        stages.append(
+            {
+                "number": number,
+                "name": stage.get("name") or stage["key"],
+                "when": _rule(stage.get("when")),
+                "policy": policy_text(stage),
+                "sla": _sla((spec.get("sla") or {}).get(stage["key"])),
+                "approvers": [
+                    {"label": a.get("label") or a["key"], "who": approver_detail(a), "when": _rule(a.get("when"))}
+                    for a in stage.get("approvers", [])
+                ],
+            }
+        )
+    on_missing = spec.get("on_missing_required", "return_to_requester")
+    exceptions = [
+        "A required-before-stage field that is missing: " + MISSING_ACTIONS.get(on_missing, on_missing) + ".",
+        "A rejection closes the request with its reason and cancels the other open approvals of the stage.",
+        "An approver may return the request to the requester with a reason; it is routed again after resubmission.",
+        "Nobody approves a request they made, and nobody approves twice in one stage.",
+        "A requester without a manager (or a named approver who cannot act) goes to the operators queue.",
+    ]
+    rework = (spec.get("sla") or {}).get("rework")
+    if isinstance(rework, dict) and rework.get("target_hours"):
+        exceptions.append(f"A request returned to its requester: {_sla(rework).replace('decide', 'resubmit')}.")
+    return {
+        "definition": definition,
+        "version": version,
+        "title": f"{definition.name} — standard operating procedure",
+        "label": f"version {version.number}" if version.number else "draft (not published)",
+        "purpose": definition.description or f"How {definition.name.lower()} requests are decided.",
+        "fields": fields,
+        "stages": stages,
+        "reason_codes": spec.get("reason_codes", []),
+        "exceptions": exceptions,
+    }
+
+
+def sop_markdown(*, version) -> str:
+    sop = sop_build(version=version)
+    lines = [f"# {sop['title']}", "", f"*{sop['definition'].key}, {sop['label']}*"]
+    if version.content_hash:
+        lines.append(f"*content hash `{version.content_hash}`*")
+    lines += ["", "## Purpose", "", sop["purpose"], "", "## What the requester provides", ""]
+    lines += ["| Field | Type | Rules | Help |", "|---|---|---|---|"]
+    lines += [f"| {f['label']} | {f['type']} | {f['rules']} | {f['help']} |" for f in sop["fields"]]
+    lines += ["", "## Who approves what, when", ""]
+    for stage in sop["stages"]:
+        lines += [
+            f"### {stage['number']}. {stage['name']}",
+            "",
+            f"Runs {stage['when']}; the approvals run in parallel and {stage['policy']}. SLA: {stage['sla']}.",
+            "",
+        ]
+        lines += [f"- **{a['label']}** — {a['who']}, {a['when']}." for a in stage["approvers"]]
+        lines.append("")
+    lines += ["## Exceptions", ""] + [f"- {e}" for e in sop["exceptions"]]
+    if sop["reason_codes"]:
+        lines += ["", "## Reasons for rejection", ""] + [f"- `{r['code']}` — {r['label']}" for r in sop["reason_codes"]]
+    return "\n".join(lines) + "\n"
