@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import builder_views, views
 
 
 class IdConverter:
@@ -37,5 +37,9 @@ urlpatterns = [
     path("v1/tasks/<id:task_id>/claim/", views.TaskClaimView.as_view(), name="api-task-claim"),
     path("v1/tasks/<id:task_id>/release/", views.TaskReleaseView.as_view(), name="api-task-release"),
     path("v1/tasks/<id:task_id>/complete/", views.TaskCompleteView.as_view(), name="api-task-complete"),
+    path("v1/definitions/import/", builder_views.DefinitionImportView.as_view(), name="api-definition-import"),
+    path(
+        "v1/definitions/<slug:key>/export/", builder_views.DefinitionExportView.as_view(), name="api-definition-export"
+    ),
     re_path(r"^.*$", not_found),
 ]
