@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("calendars/", include("apps.sla.urls")),
     path("notifications/", include("apps.notify.urls")),
+    path("builder/", include("apps.builder.urls")),
     path("", include("apps.inbox.urls")),
 ]

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.cases",
     "apps.api",
     "apps.inbox",
+    "apps.builder",
     "apps.sla",
     "apps.notify",
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BuilderConfig(AppConfig):
+    name = "apps.builder"
+    verbose_name = "Workflow builder"

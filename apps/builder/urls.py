@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "builder"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.definition_new, name="new"),
+    path("import/", views.import_view, name="import"),
+    path("<slug:key>/", views.definition_detail, name="definition"),
+    path("<slug:key>/draft/", views.draft_edit, name="draft"),
+    path("<slug:key>/draft/rows/<slug:section>/", views.row, name="row"),
+    path("<slug:key>/draft/rows/<slug:section>/remove/", views.row_remove, name="row-remove"),
+    path("<slug:key>/draft/rows/<slug:section>/move/", views.row_move, name="row-move"),
+    path("<slug:key>/draft/rule/", views.rule_set, name="rule"),
+    path("<slug:key>/draft/settings/", views.settings_set, name="settings"),
+    path("<slug:key>/draft/publish/", views.publish, name="publish"),
+    path("<slug:key>/tester/", views.tester, name="tester"),
+    path("<slug:key>/impact/", views.impact, name="impact"),
+    path("<slug:key>/diff/", views.diff, name="diff"),
+    path("<slug:key>/export/", views.export, name="export"),
+    path("<slug:key>/versions/<int:number>/new-draft/", views.draft_from_version, name="new-draft"),
+    path("<slug:key>/versions/<str:ref>/", views.version_detail, name="version"),
+    path("<slug:key>/versions/<str:ref>/bpmn/", views.version_bpmn, name="bpmn"),
+    path("<slug:key>/versions/<str:ref>/sop/", views.version_sop, name="sop"),
+    path("<slug:key>/versions/<str:ref>/sop.md", views.version_sop_markdown, name="sop-md"),
+]
