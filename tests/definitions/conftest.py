@@ -1,0 +1,9 @@
+import pytest
+
+from apps.definitions.selectors import version_live
+from apps.definitions.services import draft_create_from
+
+
+@pytest.fixture
+def draft_of_purchase(demo):
+    return draft_create_from(version=version_live(key="purchase-approval"), actor=demo["olivia"])
