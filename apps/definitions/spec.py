@@ -179,6 +179,7 @@ def validate_spec(spec) -> list[str]:
             problems.append(f"Field '{name}': required at intake and before a stage; choose one.")
     if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
+    _check_sla(spec, stage_keys, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
         not isinstance(r, dict) or not r.get("code") or not r.get("label") for r in reason_codes
@@ -188,6 +189,73 @@ def validate_spec(spec) -> list[str]:
         problems.append("Each reason code must be different; a code is used twice.")
     problems += unreachable_problems(spec)
     return problems
+
+
+SLA_ACTIONS = {
+    "approval": ["remind", "notify", "escalate", "reroute"],
+    "rework": ["remind", "notify", "auto_close"],
+    "case": ["remind", "notify"],
+}
+
+
+def _number(value) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> None:
+    if not isinstance(policy, dict):
+        problems.append(f"{where}: must be an object.")
+        return
+    target = _number(policy.get("target_hours"))
+    if target is None or target <= 0:
+        problems.append(f"{where}: target_hours must be a number of hours above 0.")
+    if not isinstance(policy.get("business", True), bool):
+        problems.append(f"{where}: business must be true (business hours) or false (calendar hours).")
+    levels = policy.get("levels", [])
+    if not isinstance(levels, list):
+        problems.append(f"{where}: levels must be a list.")
+        return
+    for i, level in enumerate(levels, 1):
+        l_where = f"{where}, level {i}"
+        if not isinstance(level, dict):
+            problems.append(f"{l_where}: must be an object.")
+            continue
+        after = _number(level.get("after_hours"))
+        if after is None or after < 0:
+            problems.append(f"{l_where}: after_hours must be a number of hours, 0 or more.")
+        if level.get("action") not in SLA_ACTIONS[kind]:
+            problems.append(f"{l_where}: action '{level.get('action')}' is not one of {', '.join(SLA_ACTIONS[kind])}.")
+        target_spec = level.get("notify")
+        if level.get("action") == "notify" and target_spec is not None:
+            if not isinstance(target_spec, dict) or not (
+                target_spec.get("role") or target_spec.get("user") or target_spec.get("type") == "manager"
+            ):
+                problems.append(f"{l_where}: notify needs a role, a user, or type manager.")
+
+
+def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
+    """SLA policies: per kind of step (approval, rework, the whole case) and per stage."""
+    sla = spec.get("sla")
+    if sla is None:
+        sla = {}
+    if not isinstance(sla, dict):
+        problems.append("sla must be an object.")
+        return
+    for kind, policy in sla.items():
+        if kind not in SLA_ACTIONS:
+            problems.append(f"SLA '{kind}': use approval, rework or case.")
+            continue
+        _check_sla_policy(policy, kind, f"SLA {kind}", problems)
+    for stage in spec.get("stages", []):
+        if isinstance(stage, dict) and stage.get("sla") is not None:
+            _check_sla_policy(stage["sla"], "approval", f"Stage '{stage.get('key')}' SLA", problems)
+    if spec.get("calendar") is not None and not isinstance(spec.get("calendar"), str):
+        problems.append("calendar must be the name of a business calendar.")
 
 
 def condition_fields(spec: dict) -> set[str]:

@@ -70,3 +70,32 @@ def test_publishing_an_invalid_draft_lists_every_problem_and_publishes_nothing(d
     ]
     draft.refresh_from_db()
     assert draft.status == "draft" and draft.number is None
+
+
+@pytest.mark.parametrize(
+    ("sla", "problem"),
+    [
+        ({"approval": {"target_hours": 0}}, "target_hours must be a number of hours above 0"),
+        (
+            {"approval": {"target_hours": 48, "levels": [{"after_hours": -1, "action": "remind"}]}},
+            "after_hours must be a number of hours, 0 or more",
+        ),
+        (
+            {"approval": {"target_hours": 48, "levels": [{"after_hours": 1, "action": "auto_close"}]}},
+            "action 'auto_close' is not one of remind, notify, escalate, reroute",
+        ),
+        (
+            {"rework": {"target_hours": 8, "levels": [{"after_hours": 8, "action": "escalate"}]}},
+            "action 'escalate' is not one of remind, notify, auto_close",
+        ),
+        (
+            {"approval": {"target_hours": 8, "levels": [{"after_hours": 8, "action": "notify", "notify": {}}]}},
+            "notify needs a role, a user, or type manager",
+        ),
+        ({"later": {"target_hours": 8}}, "SLA 'later': use approval, rework or case"),
+    ],
+)
+def test_sla_policy_problems_are_named(sla, problem):
+    broken = spec()
+    broken["sla"] = sla
+    assert any(problem in p for p in validate_spec(broken)), validate_spec(broken)
