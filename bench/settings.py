@@ -13,3 +13,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "bench.bareflow"]
 
 if os.environ.get("BENCH_DB_NAME"):
     DATABASES["default"]["NAME"] = os.environ["BENCH_DB_NAME"]
+
+# Deliveries are queued for a worker, as in production, instead of run inline as in tests.
+Q_CLUSTER = {**Q_CLUSTER, "sync": False}  # noqa: F405

@@ -193,6 +193,6 @@ def test_task_and_inbox_show_when_work_is_due(signed_in, start_purchase):
     case = start_purchase()
     bob = signed_in("bob")
     task_page = bob.get(f"/tasks/{task_for(case, 'Manager approval').pk}/").content.decode()
-    assert " · due " in task_page
+    assert " · due " in task_page and " · next: remind on " in task_page
     inbox = bob.get("/inbox/?sort=due").content.decode()
     assert "Due soonest" in inbox and "overdue" not in inbox

@@ -49,3 +49,18 @@ def case_status(case):
 def overdue(clock) -> bool:
     """An open SLA clock past its due time."""
     return bool(clock and clock.due and not clock.stopped_at and clock.due <= timezone.now())
+
+
+@register.filter
+def next_level(clock):
+    """The next SLA level of a clock, as "escalate on 3 Dec 09:00", or ""."""
+    from datetime import datetime
+
+    from apps.sla.clocks import next_escalation
+
+    upcoming = next_escalation(clock) if clock else None
+    if not upcoming:
+        return ""
+    moment = timezone.localtime(datetime.fromisoformat(upcoming["at"]))
+    action = {"breach": "due", "auto_close": "auto-close"}.get(upcoming["action"], upcoming["action"])
+    return f"{action} on {moment:%d %b %H:%M}"
