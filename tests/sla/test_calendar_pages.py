@@ -21,28 +21,42 @@ FORM = {
 }
 
 
+@pytest.fixture
+def staff(db):
+    """Just the people these tests need, made by the real org service (the demo seed is slower)."""
+    from apps.org import roles
+    from apps.org.services import person_upsert
+
+    return {
+        "olivia": person_upsert(username="olivia", roles=[roles.WORKFLOW_OWNERS]),
+        "bob": person_upsert(username="bob", department="Engineering"),
+        "audrey": person_upsert(username="audrey", roles=[roles.AUDITORS]),
+        "admin": person_upsert(username="admin", is_superuser=True),
+    }
+
+
 @pytest.fixture(autouse=True)
-def head_office(demo):
+def head_office(staff):
     """The default calendar (seed_demo creates it too; ensuring it is idempotent)."""
     return services.calendar_ensure_default()
 
 
 @pytest.fixture
-def signed_in(client, demo):
+def signed_in(client, staff):
     def _as(username):
-        client.force_login(demo[username])
+        client.force_login(staff[username])
         return client
 
     return _as
 
 
 @pytest.fixture
-def lisbon(demo):
-    return services.calendar_create(actor=demo["olivia"], name="Lisbon", time_zone="Europe/Lisbon", country="PT")
+def lisbon(staff):
+    return services.calendar_create(actor=staff["olivia"], name="Lisbon", time_zone="Europe/Lisbon", country="PT")
 
 
 @pytest.mark.parametrize("url", ["/calendars/", "/calendars/new/"])
-def test_pages_need_sign_in(client, demo, url):
+def test_pages_need_sign_in(client, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
@@ -77,7 +91,7 @@ def test_unknown_calendar_is_404(signed_in):
     assert signed_in("olivia").get("/calendars/999/edit/").status_code == 404
 
 
-def test_owner_creates_a_calendar(signed_in, demo):
+def test_owner_creates_a_calendar(signed_in, staff):
     olivia = signed_in("olivia")
     form = olivia.get("/calendars/new/").content.decode()
     assert 'type="checkbox" name="working_days" value="6"' in form and 'list="time-zones"' in form
@@ -90,7 +104,7 @@ def test_owner_creates_a_calendar(signed_in, demo):
         "16:30:00",
         ["2026-12-24", "2026-12-31"],
     )
-    assert munich.history.get().history_user == demo["olivia"]
+    assert munich.history.get().history_user == staff["olivia"]
     page = olivia.get(response["Location"]).content.decode()
     assert "Calendar “Munich” created." in page and "Germany (DE), region BY" in page
 
