@@ -1,7 +1,24 @@
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.notify.services import notification_send
+from apps.org import roles
+
+
+@pytest.fixture
+def users(db):
+    """Just the people these tests need (the full demo seed would triple the package's time):
+    staff with e-mail addresses, oscar the operator, and a superuser."""
+    User = get_user_model()
+    people = {
+        name: User.objects.create_user(name, email=f"{name}@example.com")
+        for name in ["alice", "bob", "carol", "fiona", "leo", "oscar"]
+    }
+    people["admin"] = User.objects.create_superuser("admin", "admin@example.com", None)
+    Group.objects.get_or_create(name=roles.OPERATORS)[0].user_set.add(people["oscar"])
+    return people
 
 
 @pytest.fixture

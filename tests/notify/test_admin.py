@@ -4,9 +4,9 @@ from apps.notify.models import Notification
 
 
 @override_settings(EMAIL_BACKEND="tests.notify.backends.FailingBackend")
-def test_admin_lists_filters_and_retries(client, demo, notify, django_capture_on_commit_callbacks):
-    (notification,) = notify([demo["alice"]])
-    client.force_login(demo["admin"])
+def test_admin_lists_filters_and_retries(client, users, notify, django_capture_on_commit_callbacks):
+    (notification,) = notify([users["alice"]])
+    client.force_login(users["admin"])
     assert (
         client.get("/admin/notify/notification/?email_status__exact=failed&kind__exact=task_assigned").status_code
         == 200

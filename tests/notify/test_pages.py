@@ -4,26 +4,28 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from apps.notify.models import Notification
+from apps.notify.services import notification_send
 from apps.notify.views import MSG_FAILED_FORBIDDEN
 
 FAILING = "tests.notify.backends.FailingBackend"
 
 
 @pytest.fixture
-def signed_in(client, demo):
+def signed_in(client, users):
     def _as(username):
-        client.force_login(demo[username])
+        client.force_login(users[username])
         return client
 
     return _as
 
 
 @pytest.mark.parametrize("url", ["/notifications/", "/notifications/failed/"])
-def test_pages_need_sign_in(client, demo, url):
+def test_pages_need_sign_in(client, users, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
@@ -48,9 +50,10 @@ def test_list_shows_unread_first_then_newest(signed_in, notify, users):
     assert f'hx-post="/notifications/{new.pk}/open/"' in page and 'href="/tasks/1/"' in page
 
 
-def test_list_is_paginated(signed_in, notify, users):
-    for n in range(30):
-        notify([users["bob"]], dedupe_key=f"k{n}", subject=f"Note {n}")
+def test_list_is_paginated(signed_in, users, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():  # no e-mail needed
+        for n in range(30):
+            notification_send(users=[users["bob"]], kind="notice", subject=f"Note {n}", dedupe_key=f"k{n}")
     page = signed_in("bob").get("/notifications/?page=2").content.decode()
     assert page.count('<tr id="notification-') == 5 and "Page 2 of 2" in page
 
@@ -129,7 +132,7 @@ def test_header_badge_costs_one_query_and_none_for_anonymous(rf, users, django_a
     assert notifications(request) == {}
 
 
-def test_anonymous_pages_run_no_notification_query(client, demo):
+def test_anonymous_pages_run_no_notification_query(client, users):
     page = client.get("/accounts/login/").content.decode()
     assert "notify-badge" not in page and "Notifications" not in page
 
