@@ -10,5 +10,6 @@ urlpatterns = [
     path("calendars/", include("apps.sla.urls")),
     path("notifications/", include("apps.notify.urls")),
     path("builder/", include("apps.builder.urls")),
+    path("integrations/", include("apps.integrations.urls")),
     path("", include("apps.inbox.urls")),
 ]

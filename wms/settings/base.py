@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.builder",
     "apps.sla",
     "apps.notify",
+    "apps.integrations",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,10 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 # NOTE: a notification's row stays locked while its e-mail is sent: never wait forever on SMTP.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wms@localhost")
+# Outbound webhooks: a delivery row stays locked while it is posted, so never wait long on a receiver.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
+
 # Where people open the portal; e-mails link to it.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
 

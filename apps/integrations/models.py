@@ -1,0 +1,68 @@
+"""Outbound webhooks: who listens to which case events, and every delivery made to them.
+
+A delivery row is its own outbox entry: it is written in the transaction of the event, posted
+after commit, retried by a sweep, and kept (dead) for operators when the receiver never takes it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+EVENTS = ["case.started", "task.created", "task.completed", "case.closed", "case.exception"]
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    RETRYING = "retrying", "Retrying"
+    DEAD = "dead", "Dead"
+
+
+class WebhookSubscription(models.Model):
+    """A receiver's URL and the events it wants. `secret` is kept as given: it signs every body."""
+
+    name = models.CharField(max_length=100)
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=200)
+    events = models.JSONField(default=list, help_text=f"Subset of {', '.join(EVENTS)}.")
+    is_active = models.BooleanField(default=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.url})"
+
+
+class WebhookDelivery(models.Model):
+    Status = DeliveryStatus
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    # Stays the same across retries and redeliveries: receivers deduplicate on it.
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the sweep should (re)send it; null once delivered or dead.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_response = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subscription", "-created"], name="webhook_delivery_history"),
+            models.Index(fields=["status", "-created"], name="webhook_delivery_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.subscription_id} ({self.status})"

@@ -1,0 +1,54 @@
+"""Reads about webhooks, for the people allowed to see them."""
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.core.errors import NotAllowed, NotFound
+
+from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from .policy import user_can_manage_webhooks, user_can_watch_deliveries
+from .services import MSG_DELIVERY_NOT_FOUND, MSG_MANAGE_NOT_ALLOWED, MSG_NOT_FOUND, MSG_WATCH_NOT_ALLOWED
+
+
+def subscriptions_list(*, user) -> QuerySet[WebhookSubscription]:
+    """Every subscription with its count of dead deliveries, active first, by name."""
+    if not user_can_watch_deliveries(user=user):
+        raise NotAllowed(MSG_WATCH_NOT_ALLOWED)
+    return WebhookSubscription.objects.annotate(
+        dead_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DEAD))
+    ).order_by("-is_active", "name", "pk")
+
+
+def subscription_get(*, user, subscription_id: int, manage: bool = False) -> WebhookSubscription:
+    allowed = user_can_manage_webhooks(user=user) if manage else user_can_watch_deliveries(user=user)
+    if not allowed:
+        raise NotAllowed(MSG_MANAGE_NOT_ALLOWED if manage else MSG_WATCH_NOT_ALLOWED)
+    subscription = WebhookSubscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        raise NotFound(MSG_NOT_FOUND)
+    return subscription
+
+
+def deliveries_for_subscription(*, user, subscription_id: int) -> QuerySet[WebhookDelivery]:
+    """A subscription's deliveries, newest first."""
+    subscription_get(user=user, subscription_id=subscription_id)
+    return WebhookDelivery.objects.filter(subscription_id=subscription_id).order_by("-created", "-pk")
+
+
+def dead_deliveries(*, user) -> QuerySet[WebhookDelivery]:
+    """The dead-letter list: deliveries given up or refused, newest first."""
+    if not user_can_watch_deliveries(user=user):
+        raise NotAllowed(MSG_WATCH_NOT_ALLOWED)
+    return (
+        WebhookDelivery.objects.filter(status=DeliveryStatus.DEAD)
+        .select_related("subscription")
+        .order_by("-created", "-pk")
+    )
+
+
+def delivery_get(*, user, delivery_id: int) -> WebhookDelivery:
+    if not user_can_watch_deliveries(user=user):
+        raise NotAllowed(MSG_WATCH_NOT_ALLOWED)
+    delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound(MSG_DELIVERY_NOT_FOUND)
+    return delivery

@@ -1,0 +1,481 @@
+"""Outbound webhooks: publishing case events, delivering them signed, retrying, redelivering.
+
+`event_publish` runs inside the caller's transaction and only writes delivery rows; they leave
+after commit through django-q2, so a rolled-back decision tells no receiver anything. Each row is
+its own outbox entry: `webhook_deliver` holds the row lock while it posts, so one delivery is never
+sent twice at once, and the retry sweep picks up what a failure or a lost queue message left.
+
+Signature scheme (what a receiver checks; see README "Webhooks"):
+
+    X-WMS-Timestamp: <unix seconds when this attempt was sent>
+    X-WMS-Signature: sha256=<hex HMAC-SHA256(key=secret, msg=f"{timestamp}.{raw body}")>
+
+The receiver recomputes the HMAC over the raw request body, compares it in constant time,
+rejects timestamps older than a few minutes (replays), and deduplicates on `X-WMS-Delivery`:
+retries and operators' redeliveries carry the same delivery id.
+"""
+
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import random
+import secrets
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
+from django.db import connection, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from apps.audit.services import audit_record
+from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+
+from .models import EVENTS, DeliveryStatus, WebhookDelivery, WebhookSubscription
+from .policy import user_can_manage_webhooks, user_can_watch_deliveries
+
+logger = logging.getLogger(__name__)
+
+DELIVER_TASK = "apps.integrations.tasks.deliver"
+BACKOFF_MINUTES = (1, 2, 4, 8, 16)  # after the 1st, 2nd, ... failed attempt; doubling beyond, capped
+BACKOFF_CAP_MINUTES = 60
+JITTER = 0.2  # ± 20 %, so receivers coming back are not hit by every retry at once
+RETRY_AFTER_CAP = timedelta(hours=24)
+# A pending delivery whose queue message was lost (broker down, worker killed) is swept up after this.
+PENDING_GRACE = timedelta(minutes=5)
+# The sweep leases the rows it queues, so the next sweep does not queue them again meanwhile.
+SWEEP_LEASE = timedelta(minutes=5)
+SWEEP_BATCH = 500
+DELIVER_CHUNK = 20  # deliveries per queued task: 20 x 10 s stays inside the q2 task timeout... mostly
+RESPONSE_MAX = 2000
+SECRET_BYTES = 32
+SECRET_MIN_LENGTH = 24
+USER_AGENT = "WMS-Webhooks/1"
+
+# Audit actions (free text in the audit trail; see the report about adding them to audit.Action).
+AUDIT_SUBSCRIBED = "webhook.subscribed"
+AUDIT_CHANGED = "webhook.changed"
+AUDIT_DEACTIVATED = "webhook.deactivated"
+AUDIT_REDELIVERED = "webhook.redelivered"
+
+MSG_OUTSIDE_TRANSACTION = "event_publish runs inside the transaction of the change it reports"
+MSG_UNKNOWN_EVENT = "Unknown webhook event {name!r}."
+MSG_NAME_REQUIRED = "Give the subscription a name."
+MSG_NAME_TOO_LONG = "A name has at most 100 characters."
+MSG_URL_INVALID = "Enter a full http:// or https:// URL."
+MSG_URL_TOO_LONG = "A URL has at most 500 characters."
+MSG_EVENTS_REQUIRED = "Choose at least one event."
+MSG_EVENTS_UNKNOWN = "Unknown event(s): {names}. Known events: " + ", ".join(EVENTS) + "."
+MSG_SECRET_SHORT = f"A secret has at least {SECRET_MIN_LENGTH} characters; leave it empty to have one generated."
+MSG_SECRET_LONG = "A secret has at most 200 characters."
+MSG_INVALID = "The subscription is not valid: {fields}."
+MSG_MANAGE_NOT_ALLOWED = "Only integrators and administrators can manage webhook subscriptions."
+MSG_WATCH_NOT_ALLOWED = "Only operators, integrators and administrators can see webhook deliveries."
+MSG_REDELIVER_DELIVERED_NOT_ALLOWED = "Only integrators and administrators can send a delivered webhook again."
+MSG_NOT_FOUND = "No such webhook subscription."
+MSG_DELIVERY_NOT_FOUND = "No such webhook delivery."
+MSG_REDELIVER_BUSY = "That delivery is still on its way: it can be sent again once delivered or dead."
+MSG_REDELIVER_INACTIVE = "The subscription is deactivated: activate it before sending its deliveries again."
+MSG_INACTIVE = "Not sent: the subscription was deactivated."
+MSG_REDIRECT = "The receiver answered with a redirect ({code}); webhooks do not follow redirects."
+MSG_REFUSED = "The receiver refused the delivery ({code})."
+MSG_GAVE_UP = "Gave up after {attempts} attempts."
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+
+def event_publish(*, name: str, case, task=None, data: dict | None = None) -> list[WebhookDelivery]:
+    """Record one delivery of event `name` for each active subscription listening to it.
+
+    Call it inside the transaction of the change it reports; deliveries are queued after commit.
+    One query to find the subscriptions (none more when nobody listens), one bulk INSERT.
+    """
+    assert connection.in_atomic_block, MSG_OUTSIDE_TRANSACTION
+    if name not in EVENTS:
+        raise ValueError(MSG_UNKNOWN_EVENT.format(name=name))
+    # NOTE: filtered in Python: SQLite has no JSON "contains"; subscriptions are few.
+    listeners = [
+        pk
+        for pk, events in WebhookSubscription.objects.filter(is_active=True).values_list("pk", "events")
+        if name in (events or [])
+    ]
+    if not listeners:
+        return []
+    now = timezone.now()
+    body = {
+        "event": name,
+        "occurred_at": now.isoformat(),
+        "case": _case_repr(case),
+        "task": _task_repr(task) if task is not None else None,
+        # Decimals, dates and the like become strings once, here, as the receiver will see them.
+        "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)) if data is not None else None,
+    }
+    deliveries = []
+    for subscription_id in listeners:
+        delivery = WebhookDelivery(
+            subscription_id=subscription_id,
+            event=name,
+            created=now,
+            next_attempt_at=now + PENDING_GRACE,
+        )
+        delivery.payload = {"event": name, "delivery_id": str(delivery.delivery_id), **body}
+        deliveries.append(delivery)
+    WebhookDelivery.objects.bulk_create(deliveries)
+    transaction.on_commit(partial(_enqueue_delivery, [d.pk for d in deliveries]), robust=True)
+    return deliveries
+
+
+def _case_repr(case) -> dict:
+    return {
+        "id": case.pk,
+        "workflow": case.workflow_key,
+        "version": case.version_number,
+        "status": case.status_label,
+        "outcome": case.outcome,
+        "state": case.state,
+    }
+
+
+def _task_repr(task) -> dict:
+    data = task.data or {}
+    return {
+        "id": task.pk,
+        "name": data.get("label"),
+        "kind": data.get("kind", "approval"),
+        "decision": data.get("decision"),
+    }
+
+
+# --- delivering -------------------------------------------------------------------------------
+
+
+def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The X-WMS-Signature value: sha256=<hex HMAC-SHA256 of b"{timestamp}.{body}">."""
+    message = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
+    """POST one delivery, once; record the answer and when to try again.
+
+    Returns the row as left, or None when there was nothing to do: it is gone, delivered, dead,
+    or another worker holds it right now (and is sending it).
+    """
+    with transaction.atomic():
+        # NOTE: the lock is held while we post (at most WEBHOOK_TIMEOUT_SECONDS per socket
+        # operation), which is what makes a concurrent second delivery skip the row instead of
+        # sending it again. On SQLite it is a no-op and the single writer serialises instead.
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("subscription")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
+            return None
+        fields = [
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_status_code",
+            "last_error",
+            "last_response",
+            "delivered_at",
+        ]
+        if not delivery.subscription.is_active:
+            delivery.status, delivery.next_attempt_at, delivery.last_error = DeliveryStatus.DEAD, None, MSG_INACTIVE
+            delivery.save(update_fields=fields)
+            return delivery
+        delivery.attempts += 1
+        code, response, error, retry_after = _post(delivery)
+        now = timezone.now()
+        delivery.last_status_code, delivery.last_response, delivery.last_error = code, response, error
+        if code is not None and 200 <= code < 300:
+            delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
+        elif code is not None and code < 500 and code not in (408, 429):
+            # The receiver understood and refused (or moved): sending it again will not help.
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.DEAD, None
+        else:
+            delivery.next_attempt_at = _next_attempt(attempts=delivery.attempts, now=now, retry_after=retry_after)
+            delivery.status = DeliveryStatus.RETRYING if delivery.next_attempt_at else DeliveryStatus.DEAD
+            if delivery.next_attempt_at is None:
+                delivery.last_error = f"{delivery.last_error} {MSG_GAVE_UP.format(attempts=delivery.attempts)}".strip()
+        if delivery.status != DeliveryStatus.DELIVERED:
+            logger.warning("webhook delivery %s: attempt %s: %s", delivery.pk, delivery.attempts, delivery.last_error)
+        delivery.save(update_fields=fields)
+    return delivery
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would re-send (or drop) the signed body somewhere else: answer with the 3xx."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | None]:
+    """Send it; returns (status code or None, response text, error, Retry-After)."""
+    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(
+        delivery.subscription.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-WMS-Event": delivery.event,
+            "X-WMS-Delivery": str(delivery.delivery_id),
+            "X-WMS-Timestamp": str(timestamp),
+            "X-WMS-Signature": webhook_sign(secret=delivery.subscription.secret, timestamp=timestamp, body=body),
+        },
+    )
+    timeout = getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)
+    try:
+        with _opener.open(request, timeout=timeout) as answer:
+            return answer.status, _text(answer.read(RESPONSE_MAX)), "", None
+    except urllib.error.HTTPError as answer:
+        code = answer.code
+        text = _text(answer.read(RESPONSE_MAX)) if answer.fp else ""
+        answer.close()
+        if 300 <= code < 400:
+            error = MSG_REDIRECT.format(code=code)
+        elif code < 500 and code not in (408, 429):
+            error = MSG_REFUSED.format(code=code)
+        else:
+            error = f"HTTP {code}"
+        return code, text, error, _retry_after(answer.headers.get("Retry-After")) if code == 429 else None
+    except (OSError, http.client.HTTPException, ValueError) as failure:  # timeouts, refused connections, bad answers
+        reason = getattr(failure, "reason", failure)
+        return None, "", f"{type(reason).__name__}: {reason}"[:RESPONSE_MAX], None
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")[:RESPONSE_MAX]
+
+
+def _retry_after(value: str | None) -> timedelta | None:
+    """Seconds or an HTTP date, as RFC 9110 allows; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        wait = timedelta(seconds=int(value))
+    except ValueError:
+        try:
+            wait = parsedate_to_datetime(value) - timezone.now()
+        except (TypeError, ValueError):
+            return None
+    return min(max(wait, timedelta(0)), RETRY_AFTER_CAP)
+
+
+def _max_attempts() -> int:
+    return getattr(settings, "WEBHOOK_MAX_ATTEMPTS", 6)
+
+
+def _next_attempt(*, attempts: int, now: datetime, retry_after: timedelta | None = None) -> datetime | None:
+    """When to try again after `attempts` failed tries (the receiver's Retry-After wins); None once we give up."""
+    if attempts >= _max_attempts():
+        return None
+    if retry_after is not None:
+        return now + retry_after
+    minutes = BACKOFF_MINUTES[attempts - 1] if attempts <= len(BACKOFF_MINUTES) else BACKOFF_CAP_MINUTES
+    minutes = min(minutes, BACKOFF_CAP_MINUTES)
+    return now + timedelta(minutes=minutes * random.uniform(1 - JITTER, 1 + JITTER))
+
+
+def _enqueue_delivery(ids: list[int]) -> None:
+    for start in range(0, len(ids), DELIVER_CHUNK):
+        async_task(DELIVER_TASK, ids[start : start + DELIVER_CHUNK])
+
+
+def webhook_retry_due(*, at: datetime | None = None) -> int:
+    """Queue deliveries due for a retry at `at` (now by default), and pending ones whose queue
+    message got lost; returns how many were queued. Safe to run concurrently."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(next_attempt_at__lte=at, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if due:
+            WebhookDelivery.objects.filter(pk__in=due).update(next_attempt_at=max(at, timezone.now()) + SWEEP_LEASE)
+            transaction.on_commit(partial(_enqueue_delivery, due), robust=True)
+    return len(due)
+
+
+def webhook_redeliver(*, delivery_id: int, actor) -> WebhookDelivery:
+    """Send a dead (or delivered) delivery again, with the same delivery id and fresh attempts."""
+    if not user_can_watch_deliveries(user=actor):
+        raise NotAllowed(MSG_WATCH_NOT_ALLOWED)
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update().select_related("subscription").filter(pk=delivery_id).first()
+        )
+        if delivery is None:
+            raise NotFound(MSG_DELIVERY_NOT_FOUND)
+        if delivery.status == DeliveryStatus.DELIVERED and not user_can_manage_webhooks(user=actor):
+            raise NotAllowed(MSG_REDELIVER_DELIVERED_NOT_ALLOWED)
+        if delivery.status not in (DeliveryStatus.DEAD, DeliveryStatus.DELIVERED):
+            raise Conflict(MSG_REDELIVER_BUSY)
+        if not delivery.subscription.is_active:
+            raise Conflict(MSG_REDELIVER_INACTIVE)
+        previous = delivery.status
+        delivery.status = DeliveryStatus.PENDING
+        delivery.attempts = 0
+        delivery.next_attempt_at = timezone.now() + PENDING_GRACE
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+        audit_record(
+            action=AUDIT_REDELIVERED,
+            actor=actor,
+            data={"delivery": str(delivery.delivery_id), "event": delivery.event, "previous_status": previous},
+            context={"subscription": delivery.subscription_id, "case": (delivery.payload.get("case") or {}).get("id")},
+        )
+        transaction.on_commit(partial(_enqueue_delivery, [delivery.pk]), robust=True)
+    return delivery
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+def subscription_create(
+    *, actor, name: str, url: str, events: list[str], secret: str = "", is_active: bool = True
+) -> WebhookSubscription:
+    """Subscribe a receiver. The secret (generated when empty) is readable on the returned
+    object: show it once, the portal and the API never show it again."""
+    _may_manage(actor)
+    cleaned = _clean(name=name, url=url, events=events, secret=secret, secret_given=True)
+    with transaction.atomic():
+        subscription = WebhookSubscription(
+            name=cleaned["name"],
+            url=cleaned["url"],
+            events=cleaned["events"],
+            secret=cleaned["secret"] or "whsec_" + secrets.token_urlsafe(SECRET_BYTES),
+            is_active=bool(is_active),
+            created_by=actor,
+        )
+        subscription.save()
+        audit_record(
+            action=AUDIT_SUBSCRIBED,
+            actor=actor,
+            data=_audit_data(subscription),
+            context={"subscription": subscription.pk},
+        )
+    return subscription
+
+
+def subscription_update(
+    *,
+    actor,
+    subscription_id: int,
+    name: str | None = None,
+    url: str | None = None,
+    events: list[str] | None = None,
+    is_active: bool | None = None,
+) -> WebhookSubscription:
+    """Change what is given (None leaves a field as it is). The secret is never changed here."""
+    _may_manage(actor)
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.select_for_update().filter(pk=subscription_id).first()
+        if subscription is None:
+            raise NotFound(MSG_NOT_FOUND)
+        cleaned = _clean(
+            name=subscription.name if name is None else name,
+            url=subscription.url if url is None else url,
+            events=subscription.events if events is None else events,
+        )
+        before = _audit_data(subscription)
+        subscription.name, subscription.url, subscription.events = cleaned["name"], cleaned["url"], cleaned["events"]
+        if is_active is not None:
+            subscription.is_active = bool(is_active)
+        subscription.save(update_fields=["name", "url", "events", "is_active"])
+        after = _audit_data(subscription)
+        changes = {key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]}
+        if changes:
+            audit_record(action=AUDIT_CHANGED, actor=actor, data=changes, context={"subscription": subscription.pk})
+    return subscription
+
+
+def subscription_deactivate(*, actor, subscription_id: int) -> WebhookSubscription:
+    """Stop sending to a receiver; its history stays. Deliveries not yet sent end up dead."""
+    _may_manage(actor)
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.select_for_update().filter(pk=subscription_id).first()
+        if subscription is None:
+            raise NotFound(MSG_NOT_FOUND)
+        if subscription.is_active:
+            subscription.is_active = False
+            subscription.save(update_fields=["is_active"])
+            audit_record(
+                action=AUDIT_DEACTIVATED,
+                actor=actor,
+                data=_audit_data(subscription),
+                context={"subscription": subscription.pk},
+            )
+    return subscription
+
+
+def _may_manage(actor) -> None:
+    if not user_can_manage_webhooks(user=actor):
+        raise NotAllowed(MSG_MANAGE_NOT_ALLOWED)
+
+
+def _audit_data(subscription: WebhookSubscription) -> dict:
+    # Never the secret: the audit trail is read by auditors.
+    return {
+        "name": subscription.name,
+        "url": subscription.url,
+        "events": list(subscription.events),
+        "is_active": subscription.is_active,
+    }
+
+
+def _clean(*, name, url, events, secret: str = "", secret_given: bool = False) -> dict:
+    """Check every field and report all problems at once, each under its field's name."""
+    errors: dict[str, list[str]] = {}
+    name = " ".join(str(name or "").split())
+    if not name:
+        errors["name"] = [MSG_NAME_REQUIRED]
+    elif len(name) > 100:
+        errors["name"] = [MSG_NAME_TOO_LONG]
+    url = str(url or "").strip()
+    if len(url) > 500:
+        errors["url"] = [MSG_URL_TOO_LONG]
+    else:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["url"] = [MSG_URL_INVALID]
+    if isinstance(events, str):
+        events = [events]
+    if not isinstance(events, list | tuple) or not events:
+        errors["events"] = [MSG_EVENTS_REQUIRED]
+        events = []
+    else:
+        unknown = [str(e) for e in events if e not in EVENTS]
+        if unknown:
+            errors["events"] = [MSG_EVENTS_UNKNOWN.format(names=", ".join(unknown))]
+        events = [e for e in EVENTS if e in events]  # known order, no duplicates
+    secret = str(secret or "")
+    if secret_given and secret and len(secret) < SECRET_MIN_LENGTH:
+        errors["secret"] = [MSG_SECRET_SHORT]
+    elif len(secret) > 200:
+        errors["secret"] = [MSG_SECRET_LONG]
+    if errors:
+        raise ValidationFailed(MSG_INVALID.format(fields=", ".join(errors)), field_errors=errors)
+    return {"name": name, "url": url, "events": events, "secret": secret}
