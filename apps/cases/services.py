@@ -218,6 +218,7 @@ def task_complete(
                 "stage": task.data.get("stage", ""),
                 "round": task.data.get("round"),
                 "on_behalf_of": task.data.get("on_behalf_of", ""),
+                "reason_code": reason_code or "",
             },
         )
         activation.execute()
