@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import builder_views, views
+from . import builder_views, views, webhook_views
 
 
 class IdConverter:
@@ -40,6 +40,18 @@ urlpatterns = [
     path("v1/definitions/import/", builder_views.DefinitionImportView.as_view(), name="api-definition-import"),
     path(
         "v1/definitions/<slug:key>/export/", builder_views.DefinitionExportView.as_view(), name="api-definition-export"
+    ),
+    path("v1/webhooks/", webhook_views.WebhookListView.as_view(), name="api-webhooks"),
+    path("v1/webhooks/<id:subscription_id>/", webhook_views.WebhookDetailView.as_view(), name="api-webhook"),
+    path(
+        "v1/webhooks/<id:subscription_id>/deliveries/",
+        webhook_views.WebhookDeliveryListView.as_view(),
+        name="api-webhook-deliveries",
+    ),
+    path(
+        "v1/webhooks/deliveries/<id:delivery_id>/redeliver/",
+        webhook_views.WebhookRedeliverView.as_view(),
+        name="api-webhook-redeliver",
     ),
     re_path(r"^.*$", not_found),
 ]

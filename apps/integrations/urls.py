@@ -1,2 +1,15 @@
+from django.urls import path
+
+from . import views
+
 app_name = "integrations"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.subscription_list, name="list"),
+    path("new/", views.subscription_create, name="create"),
+    path("dead-letters/", views.dead_letters, name="dead-letters"),
+    path("deliveries/<int:delivery_id>/redeliver/", views.delivery_redeliver, name="redeliver"),
+    path("<int:subscription_id>/", views.subscription_detail, name="detail"),
+    path("<int:subscription_id>/edit/", views.subscription_edit, name="edit"),
+    path("<int:subscription_id>/deactivate/", views.subscription_deactivate, name="deactivate"),
+]
