@@ -55,7 +55,8 @@ PENDING_GRACE = timedelta(minutes=5)
 # The sweep leases the rows it queues, so the next sweep does not queue them again meanwhile.
 SWEEP_LEASE = timedelta(minutes=5)
 SWEEP_BATCH = 500
-DELIVER_CHUNK = 20  # deliveries per queued task: 20 x 10 s stays inside the q2 task timeout... mostly
+# Deliveries per queued task: 5 x WEBHOOK_TIMEOUT_SECONDS (10 s) stays inside the q2 task timeout (60 s).
+DELIVER_CHUNK = 5
 RESPONSE_MAX = 2000
 SECRET_BYTES = 32
 SECRET_MIN_LENGTH = 24
