@@ -18,6 +18,13 @@ V1_OPERATIONS = {
     ("/api/v1/tasks/{task_id}/claim/", "post"),
     ("/api/v1/tasks/{task_id}/release/", "post"),
     ("/api/v1/tasks/{task_id}/complete/", "post"),
+    ("/api/v1/webhooks/", "get"),
+    ("/api/v1/webhooks/", "post"),
+    ("/api/v1/webhooks/{subscription_id}/", "get"),
+    ("/api/v1/webhooks/{subscription_id}/", "patch"),
+    ("/api/v1/webhooks/{subscription_id}/", "delete"),
+    ("/api/v1/webhooks/{subscription_id}/deliveries/", "get"),
+    ("/api/v1/webhooks/deliveries/{delivery_id}/redeliver/", "post"),
 }
 
 
