@@ -24,8 +24,8 @@ def test_manager_rejects_with_a_reason_and_the_finance_task_is_withdrawn(new_pag
     expect(alice).to_have_url(CASE_URL)
     case_id = CASE_URL.search(alice.url).group(1)
     expect(alice.locator("h1")).to_contain_text("Waiting for approval")
-    expect(summary(alice, "Now with")).to_contain_text("Manager approval (bob)")
-    expect(summary(alice, "Now with")).to_contain_text("Finance approval (finance queue)")
+    expect(summary(alice, "Now with")).to_contain_text("Manager approval (bob, due ")
+    expect(summary(alice, "Now with")).to_contain_text("Finance approval (finance queue, due ")
     shot(alice, "alice-case-open")
 
     fiona = new_page("fiona")
