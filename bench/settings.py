@@ -15,4 +15,4 @@ if os.environ.get("BENCH_DB_NAME"):
     DATABASES["default"]["NAME"] = os.environ["BENCH_DB_NAME"]
 
 # Deliveries are queued for a worker, as in production, instead of run inline as in tests.
-Q_CLUSTER = {**Q_CLUSTER, "sync": False}  # noqa: F405
+Q_CLUSTER = {**Q_CLUSTER, "sync": False, "log_level": "WARNING"}  # noqa: F405
