@@ -15,6 +15,7 @@ from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.integrations.services import event_publish
 from apps.sla import clocks
 from apps.sla.models import ClockKind
 
@@ -115,6 +116,7 @@ class CaseFlow(flow.Flow):
         if routed_at_start:
             case._route_ready = False
             clocks.clock_start(case=case, kind=ClockKind.CASE)
+            event_publish(name="case.started", case=case, data=case.data)
         elif case.state == CaseState.APPROVAL:
             routing.case_route_after_stage(case, round_tasks(case))
         else:
@@ -136,6 +138,7 @@ class CaseFlow(flow.Flow):
         if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
             # The End node saves the finished case; saving here would write it twice.
             notices.case_decided(case=case)
+            event_publish(name="case.closed", case=case, data=case.data)
             audit_record(
                 action=Action.CASE_CLOSED,
                 case=case,
@@ -173,6 +176,7 @@ class CaseFlow(flow.Flow):
         task = activation.task
         clocks.clock_start(case=activation.process, task=task, kind=ClockKind.APPROVAL)
         notices.task_assigned(case=activation.process, task=task)
+        event_publish(name="task.created", case=activation.process, task=task)
         audit_record(
             action=Action.TASK_CREATED,
             case=activation.process,
@@ -198,6 +202,7 @@ class CaseFlow(flow.Flow):
         task.save(update_fields=["data"])
         clocks.clock_start(case=case, task=task, kind=ClockKind.REWORK)
         notices.case_returned(case=case, task=task)
+        event_publish(name="task.created", case=case, task=task)
         audit_record(
             action=Action.TASK_CREATED,
             case=case,

@@ -21,6 +21,7 @@ from apps.audit.services import audit_batch, audit_record
 from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.fields import clean_data
 from apps.definitions.selectors import version_live
+from apps.integrations.services import event_publish
 
 from . import routing
 from .acting import acting
@@ -221,6 +222,8 @@ def task_complete(
                 "reason_code": reason_code or "",
             },
         )
+        # Published before the engine moves on, so receivers see it before "case.closed".
+        event_publish(name="task.completed", case=case, task=task, data={"decision": decision})
         activation.execute()
         return task
 
@@ -258,6 +261,7 @@ def case_withdraw(*, case_id: int, actor, reason: str = "") -> Case:
             case._history_user = actor
             case.save()
             audit_record(action=Action.CASE_WITHDRAWN, actor=actor, case=case, reason=reason.strip(), data=case.data)
+            event_publish(name="case.closed", case=case, data=case.data)
             return case
     except FlowLockFailed:
         raise Busy(MSG_BUSY) from None
@@ -326,6 +330,7 @@ def case_auto_close(*, case_id: int, reason: str, evidence: dict) -> Case:
             case._history_user = None
             case.save()
             audit_record(action=Action.CASE_AUTO_CLOSED, case=case, reason=reason, data=case.data, context=evidence)
+            event_publish(name="case.closed", case=case, data=case.data)
             return case
     except FlowLockFailed:
         raise Busy(MSG_BUSY) from None

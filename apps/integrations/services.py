@@ -104,12 +104,14 @@ def event_publish(*, name: str, case, task=None, data: dict | None = None) -> li
     assert connection.in_atomic_block, MSG_OUTSIDE_TRANSACTION
     if name not in EVENTS:
         raise ValueError(MSG_UNKNOWN_EVENT.format(name=name))
-    # NOTE: filtered in Python: SQLite has no JSON "contains"; subscriptions are few.
-    listeners = [
-        pk
-        for pk, events in WebhookSubscription.objects.filter(is_active=True).values_list("pk", "events")
-        if name in (events or [])
-    ]
+    # NOTE: filtered in Python: SQLite has no JSON "contains"; subscriptions are few. One service
+    # call publishes several events of one case (started, task created, ...): the active
+    # subscriptions are read once and kept on the in-memory case for the rest of that call.
+    active = getattr(case, "_webhook_subscriptions", None)
+    if active is None:
+        active = list(WebhookSubscription.objects.filter(is_active=True).values_list("pk", "events"))
+        case._webhook_subscriptions = active
+    listeners = [pk for pk, events in active if name in (events or [])]
     if not listeners:
         return []
     now = timezone.now()
