@@ -14,14 +14,11 @@ from apps.definitions.importexport import definition_export, definition_import
 from apps.definitions.selectors import definition_get
 from apps.definitions.services import spec_hash
 
-# NOTE: left out of the OpenAPI schema for now: tests/api/test_schema.py pins the list of v1
-# operations and belongs to the API's owners. To publish them, drop `exclude=True` and add
-# ("/api/v1/definitions/{key}/export/", "get") and ("/api/v1/definitions/import/", "post") there.
 VERSION_PARAMETER = OpenApiParameter("version", str, description="a version number, or 'draft'; default: all")
 
 
 class DefinitionExportView(APIView):
-    @extend_schema(parameters=[VERSION_PARAMETER], responses={200: OpenApiTypes.OBJECT}, exclude=True)
+    @extend_schema(parameters=[VERSION_PARAMETER], responses={200: OpenApiTypes.OBJECT})
     def get(self, request, key):
         definition = definition_get(key=key)
         version = request.query_params.get("version") or None
@@ -42,7 +39,6 @@ class DefinitionImportView(APIView):
         request=OpenApiTypes.OBJECT,
         parameters=[OpenApiParameter("version", str, description="which version of the export (default: the last)")],
         responses={201: OutputSerializer},
-        exclude=True,
     )
     def post(self, request):
         draft = definition_import(

@@ -25,6 +25,8 @@ V1_OPERATIONS = {
     ("/api/v1/webhooks/{subscription_id}/", "delete"),
     ("/api/v1/webhooks/{subscription_id}/deliveries/", "get"),
     ("/api/v1/webhooks/deliveries/{delivery_id}/redeliver/", "post"),
+    ("/api/v1/definitions/{key}/export/", "get"),
+    ("/api/v1/definitions/import/", "post"),
 }
 
 
