@@ -67,24 +67,32 @@ def fire_breach(clock, level, task):
     return "breached"
 
 
-def fire_remind(clock, level, task):
-    people = _task_people(task) if task is not None else [clock.case.requester]
-    _notify(
-        people,
-        kind="reminder",
-        clock=clock,
-        level=level,
-        task=task,
-        subject=f"Reminder: {_label(task)} on request #{clock.case_id} is waiting",
-        body=f"It is due {clock.due:%d %b %Y %H:%M %Z}.",
-    )
+def _tell(clock, level, task, people, *, kind, audit_action, subject, body, told) -> None:
+    """Notify people about a task (or the case) and audit that this level told them."""
+    _notify(people, kind=kind, clock=clock, level=level, task=task, subject=subject, body=body)
+    names = ", ".join(u.username for u in people)
     audit_record(
-        action=Action.SLA_REMINDED,
+        action=audit_action,
         case=clock.case,
         task=task,
         step=_label(task),
-        reason=f"Reminded {', '.join(u.username for u in people) or 'nobody (empty queue)'}.",
+        reason=f"{told} {names or 'nobody'}.",
         context=_level_context(clock, level),
+    )
+
+
+def fire_remind(clock, level, task):
+    people = _task_people(task) if task is not None else [clock.case.requester]
+    _tell(
+        clock,
+        level,
+        task,
+        people,
+        kind="reminder",
+        audit_action=Action.SLA_REMINDED,
+        told="Reminded",
+        subject=f"Reminder: {_label(task)} on request #{clock.case_id} is waiting",
+        body=f"It is due {clock.due:%d %b %Y %H:%M %Z}.",
     )
     return "reminded"
 
@@ -101,23 +109,16 @@ def _notify_targets(clock, level, task) -> list:
 
 
 def fire_notify(clock, level, task):
-    people = _notify_targets(clock, level, task)
-    _notify(
-        people,
+    _tell(
+        clock,
+        level,
+        task,
+        _notify_targets(clock, level, task),
         kind="escalation",
-        clock=clock,
-        level=level,
-        task=task,
+        audit_action=Action.SLA_NOTIFIED,
+        told="Notified",
         subject=f"Overdue: {_label(task)} on request #{clock.case_id}",
         body=f"It was due {clock.due:%d %b %Y %H:%M %Z}.",
-    )
-    audit_record(
-        action=Action.SLA_NOTIFIED,
-        case=clock.case,
-        task=task,
-        step=_label(task),
-        reason=f"Notified {', '.join(u.username for u in people) or 'nobody'}.",
-        context=_level_context(clock, level),
     )
     return "notified"
 

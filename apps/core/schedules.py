@@ -1,0 +1,34 @@
+"""Background schedules are declared in code, idempotently: each app names its own, this
+module keeps exactly one django-q2 Schedule per name in the shape the app asked for."""
+
+from django.db import DEFAULT_DB_ALIAS, connections
+
+
+def schedule_every_minute(*, name: str, func: str, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Declare `func` to run every minute, forever; repair it in place if it drifted."""
+    from django_q.models import Schedule
+
+    wanted = {"func": func, "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1}
+    schedules = Schedule.objects.using(using)
+    # NOTE: django-q2 does not make schedule names unique; keep the oldest, drop duplicates.
+    existing = list(schedules.filter(name=name).order_by("pk"))
+    if not existing:
+        schedules.create(name=name, **wanted)
+        return
+    first, extra = existing[0], existing[1:]
+    if extra:
+        schedules.filter(pk__in=[s.pk for s in extra]).delete()
+    if any(getattr(first, field) != value for field, value in wanted.items()):
+        schedules.filter(pk=first.pk).update(**wanted)
+
+
+def after_migrate(ensure):
+    """A post_migrate receiver that runs `ensure(using=...)` once django-q2's table exists."""
+
+    def receiver(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+        from django_q.models import Schedule
+
+        if Schedule._meta.db_table in connections[using].introspection.table_names():
+            ensure(using=using)
+
+    return receiver
