@@ -51,3 +51,19 @@ def task_owner(task) -> str:
         return task.owner.get_username()
     role = task_role(task)
     return f"{role} queue" if role else "—"
+
+
+def business_waiting(tasks) -> None:
+    """Set `business_hours_waiting` on each task: the aging people act on, in business hours of
+    the default calendar (one calendar lookup for the whole page, no query per row)."""
+    from django.utils import timezone
+
+    from apps.sla.calendar import business_hours_between
+    from apps.sla.selectors import calendar_default
+
+    tasks = list(tasks)
+    if not tasks:
+        return
+    calendar, now = calendar_default(), timezone.now()
+    for task in tasks:
+        task.business_hours_waiting = business_hours_between(calendar=calendar, start=task.created, end=now)

@@ -25,7 +25,7 @@ from apps.org.selectors import user_sees_all_cases
 
 from . import selectors
 from .forms import AbsenceForm, AttachmentsForm, CaseDataForm, CaseSearchForm, CommentForm, DecisionForm
-from .presenters import route_lines, task_owner, task_state
+from .presenters import business_waiting, route_lines, task_owner, task_state
 
 PAGE_SIZE = 25
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
@@ -116,6 +116,7 @@ def inbox(request):
         tab = "assigned"
     workflow, sort = request.GET.get("workflow", ""), request.GET.get("sort", "oldest")
     page = _page(request, selectors.inbox_tasks(user=request.user, tab=tab, workflow=workflow, sort=sort))
+    business_waiting(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -242,7 +243,8 @@ def task_decide(request, task_id):
 
 
 def _task_row(request, task, *, tab):
-    task = Task.objects.select_related("owner", "process__case__requester").get(pk=task.pk)
+    task = Task.objects.select_related("owner", "process__case__requester", "sla_clock").get(pk=task.pk)
+    business_waiting([task])
     return render(request, "inbox/_task_row.html", {"task": task, "tab": tab})
 
 

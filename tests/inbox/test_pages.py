@@ -196,3 +196,17 @@ def test_task_and_inbox_show_when_work_is_due(signed_in, start_purchase):
     assert " · due " in task_page and " · next: remind on " in task_page
     inbox = bob.get("/inbox/?sort=due").content.decode()
     assert "Due soonest" in inbox and "overdue" not in inbox
+
+
+def test_inbox_shows_waiting_time_in_business_hours(signed_in, start_purchase):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    berlin = ZoneInfo("Europe/Berlin")
+    with time_machine.travel(datetime(2027, 1, 8, 16, 0, tzinfo=berlin), tick=False):  # Friday 16:00
+        start_purchase()
+    with time_machine.travel(datetime(2027, 1, 11, 10, 0, tzinfo=berlin), tick=False):  # Monday 10:00
+        page = signed_in("bob").get("/inbox/").content.decode()
+    assert "2.0 business h" in page, "Friday 16-17 and Monday 9-10; the weekend does not count"
