@@ -53,5 +53,6 @@ urlpatterns = [
         webhook_views.WebhookRedeliverView.as_view(),
         name="api-webhook-redeliver",
     ),
+    path("v1/hooks/<slug:endpoint>/", webhook_views.InboundHookView.as_view(), name="api-inbound-hook"),
     re_path(r"^.*$", not_found),
 ]

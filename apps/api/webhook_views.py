@@ -4,10 +4,11 @@ operators see deliveries and send dead ones again."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.integrations import selectors, services
+from apps.integrations import inbound, selectors, services
 from apps.integrations.models import EVENTS
 
 from .pagination import LinkHeaderPagination
@@ -51,6 +52,14 @@ class DeliveryOutput(serializers.Serializer):
 
     class Meta:
         ref_name = "WebhookDelivery"
+
+
+class InboundAcceptedOutput(serializers.Serializer):
+    case = serializers.IntegerField()
+    delivery = serializers.CharField()
+
+    class Meta:
+        ref_name = "InboundHookAccepted"
 
 
 class WebhookListView(APIView):
@@ -136,3 +145,21 @@ class WebhookRedeliverView(APIView):
     def post(self, request, delivery_id: int):
         delivery = services.webhook_redeliver(delivery_id=delivery_id, actor=request.user)
         return Response(DeliveryOutput(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InboundHookView(APIView):
+    """Start a case from a signed inbound webhook. The signature is the authentication:
+    X-WMS-Timestamp, X-WMS-Signature (sha256=<hex HMAC of "{timestamp}.{raw body}">), X-WMS-Delivery."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=None, responses={202: InboundAcceptedOutput})
+    def post(self, request, endpoint: str):
+        code, body = inbound.inbound_receive(
+            slug=endpoint,
+            body=request.body,
+            headers=dict(request.headers),
+            remote_addr=request.META.get("REMOTE_ADDR"),
+        )
+        return Response(body, status=code)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import WebhookDelivery, WebhookSubscription
+from .models import InboundDelivery, InboundEndpoint, WebhookDelivery, WebhookSubscription
 
 
 @admin.register(WebhookSubscription)
@@ -30,4 +30,39 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundEndpoint)
+class InboundEndpointAdmin(admin.ModelAdmin):
+    """Read-only: endpoints are created through `endpoint_create` (validated, audited)."""
+
+    list_display = ["slug", "name", "workflow", "run_as", "is_active", "created", "created_by"]
+    list_filter = ["is_active"]
+    search_fields = ["slug", "name", "workflow"]
+    exclude = ["secret"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundDelivery)
+class InboundDeliveryAdmin(admin.ModelAdmin):
+    """The inbound log: every call, accepted or refused, with the reason. Read-only."""
+
+    list_display = ["received", "endpoint", "delivery_id", "accepted", "reason", "case_id", "remote_addr"]
+    list_filter = ["accepted"]
+    search_fields = ["=delivery_id"]
+    list_select_related = ["endpoint"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -66,3 +66,57 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.subscription_id} ({self.status})"
+
+
+class InboundEndpoint(models.Model):
+    """A URL (/api/v1/hooks/<slug>/) where a signed POST starts a case of `workflow` for `run_as`.
+
+    `field_map` maps case fields to dotted paths in the JSON body: {"amount": "order.total"}.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
+    secret = models.CharField(max_length=200)
+    workflow = models.CharField(max_length=100)
+    run_as = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    field_map = models.JSONField(default=dict)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+
+class InboundDelivery(models.Model):
+    """One call to an inbound endpoint, accepted or refused, and why. Unknown slugs: no endpoint."""
+
+    endpoint = models.ForeignKey(
+        InboundEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    delivery_id = models.CharField(max_length=100, blank=True)
+    received = models.DateTimeField(default=timezone.now)
+    accepted = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    remote_addr = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            # Only accepted deliveries are unique: a refused attempt (bad signature, say) must not
+            # block the sender's genuine retry with the same id.
+            models.UniqueConstraint(
+                fields=["endpoint", "delivery_id"],
+                condition=models.Q(accepted=True),
+                name="inbound_delivery_accepted_once",
+            )
+        ]
+        indexes = [models.Index(fields=["endpoint", "-received"], name="inbound_delivery_history")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} to {self.endpoint_id} ({'accepted' if self.accepted else 'refused'})"

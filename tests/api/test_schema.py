@@ -27,6 +27,7 @@ V1_OPERATIONS = {
     ("/api/v1/webhooks/deliveries/{delivery_id}/redeliver/", "post"),
     ("/api/v1/definitions/{key}/export/", "get"),
     ("/api/v1/definitions/import/", "post"),
+    ("/api/v1/hooks/{endpoint}/", "post"),
 }
 
 

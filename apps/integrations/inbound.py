@@ -1,0 +1,231 @@
+"""Inbound webhooks: a signed POST to /api/v1/hooks/<slug>/ starts a case.
+
+The signature is the authentication, with the same scheme as outbound deliveries:
+
+    X-WMS-Timestamp: <unix seconds>, within 5 minutes of our clock (either way)
+    X-WMS-Signature: sha256=<hex HMAC-SHA256(key=endpoint secret, msg=f"{timestamp}.{raw body}")>
+    X-WMS-Delivery:  <the sender's unique id for this delivery>
+
+A delivery id accepted once for an endpoint is a replay afterwards (409). The case is started with
+the idempotency key f"hook:{slug}:{delivery_id}", so two racing copies still start one case.
+Every call, accepted or refused, leaves an InboundDelivery row; refusals are written after (and
+outside) the work that failed, so a rollback does not take the log row with it.
+"""
+
+import hmac
+import json
+import re
+import secrets
+import time
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from apps.audit.services import audit_record
+from apps.cases.services import case_start
+from apps.core.errors import NotFound, ServiceError, ValidationFailed
+from apps.definitions.selectors import version_live
+
+from .models import InboundDelivery, InboundEndpoint
+from .services import SECRET_BYTES, SECRET_MIN_LENGTH, _may_manage, webhook_sign
+
+TIMESTAMP_TOLERANCE = 300  # seconds, both ways: stale and future timestamps are refused
+DELIVERY_ID_MAX = 100
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+
+AUDIT_INBOUND_CREATED = "webhook.inbound_created"
+
+MSG_UNKNOWN_ENDPOINT = "No such inbound endpoint."
+MSG_INACTIVE_ENDPOINT = "The inbound endpoint is deactivated."
+MSG_RUN_AS_INACTIVE = "The endpoint's run-as user is deactivated."
+MSG_DELIVERY_MISSING = "X-WMS-Delivery is missing."
+MSG_DELIVERY_TOO_LONG = f"X-WMS-Delivery has at most {DELIVERY_ID_MAX} characters."
+MSG_SIGNATURE_MISSING = "X-WMS-Timestamp or X-WMS-Signature is missing."
+MSG_TIMESTAMP_INVALID = "X-WMS-Timestamp is not a unix time in seconds."
+MSG_SIGNATURE_INVALID = "The signature does not match."
+MSG_TIMESTAMP_STALE = "The timestamp is more than 5 minutes old."
+MSG_TIMESTAMP_FUTURE = "The timestamp is more than 5 minutes in the future."
+MSG_JSON_INVALID = "The body is not a JSON object."
+MSG_REPLAY = "This delivery id was already accepted."
+MSG_ACCEPTED = "Case {case} started."
+
+MSG_SLUG_INVALID = "Use 1-100 lowercase letters, digits, '-' or '_'."
+MSG_SLUG_TAKEN = "Another inbound endpoint has this slug."
+MSG_NAME_REQUIRED = "Give the endpoint a name."
+MSG_NAME_TOO_LONG = "A name has at most 100 characters."
+MSG_WORKFLOW_UNKNOWN = "No published workflow has this key."
+MSG_RUN_AS_REQUIRED = "Choose an active user to start the cases as."
+MSG_FIELD_MAP_INVALID = 'Map case fields to dotted paths in the body: {"amount": "order.total"}.'
+MSG_SECRET_SHORT = f"A secret has at least {SECRET_MIN_LENGTH} characters; leave it empty to have one generated."
+MSG_SECRET_LONG = "A secret has at most 200 characters."
+MSG_INVALID = "The inbound endpoint is not valid: {fields}."
+
+
+# --- managing ---------------------------------------------------------------------------------
+
+
+def endpoint_create(
+    *, actor, slug: str, name: str, workflow: str, run_as, field_map: dict, secret: str = ""
+) -> InboundEndpoint:
+    """Create an inbound endpoint (integrators and administrators). The secret, generated when
+    empty, is readable on the returned object: show it once."""
+    _may_manage(actor)
+    slug, name, workflow, secret = (slug or "").strip(), (name or "").strip(), (workflow or "").strip(), secret or ""
+    errors: dict[str, list[str]] = {}
+    if not SLUG_RE.match(slug):
+        errors["slug"] = [MSG_SLUG_INVALID]
+    elif InboundEndpoint.objects.filter(slug=slug).exists():
+        errors["slug"] = [MSG_SLUG_TAKEN]
+    if not name:
+        errors["name"] = [MSG_NAME_REQUIRED]
+    elif len(name) > 100:
+        errors["name"] = [MSG_NAME_TOO_LONG]
+    try:
+        version_live(key=workflow)
+    except NotFound:
+        errors["workflow"] = [MSG_WORKFLOW_UNKNOWN]
+    if isinstance(run_as, int):
+        run_as = get_user_model().objects.filter(pk=run_as).first()
+    if run_as is None or not run_as.is_active:
+        errors["run_as"] = [MSG_RUN_AS_REQUIRED]
+    if (
+        not isinstance(field_map, dict)
+        or not field_map
+        or not all(isinstance(k, str) and k and isinstance(v, str) and v.strip() for k, v in field_map.items())
+    ):
+        errors["field_map"] = [MSG_FIELD_MAP_INVALID]
+    if secret and len(secret) < SECRET_MIN_LENGTH:
+        errors["secret"] = [MSG_SECRET_SHORT]
+    elif len(secret) > 200:
+        errors["secret"] = [MSG_SECRET_LONG]
+    if errors:
+        raise ValidationFailed(MSG_INVALID.format(fields=", ".join(errors)), field_errors=errors)
+    with transaction.atomic():
+        endpoint = InboundEndpoint.objects.create(
+            slug=slug,
+            name=name,
+            workflow=workflow,
+            run_as=run_as,
+            field_map={k: v.strip() for k, v in field_map.items()},
+            secret=secret or "whsec_" + secrets.token_urlsafe(SECRET_BYTES),
+            created_by=actor,
+        )
+        audit_record(
+            action=AUDIT_INBOUND_CREATED,
+            actor=actor,
+            # Never the secret: the audit trail is read by auditors.
+            data={"slug": slug, "name": name, "workflow": workflow, "run_as": run_as.username},
+            context={"inbound_endpoint": endpoint.pk},
+        )
+    return endpoint
+
+
+# --- receiving --------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors
+
+
+def inbound_receive(*, slug: str, body: bytes, headers: dict, remote_addr: str | None) -> tuple[int, dict]:
+    """Check, log and act on one inbound call. Returns (HTTP status, JSON body)."""
+    headers = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    delivery_id = headers.get("x-wms-delivery", "").strip()
+    endpoint = InboundEndpoint.objects.select_related("run_as").filter(slug=slug).first()
+    log = InboundDelivery(
+        endpoint=endpoint, delivery_id=delivery_id[:DELIVERY_ID_MAX], remote_addr=(remote_addr or "")[:100]
+    )
+    try:
+        case = _receive(endpoint, delivery_id, body, headers, log)
+    except _Refused as refusal:
+        # Outside any transaction of the attempt: the log row survives the refusal.
+        log.accepted, log.reason, log.case_id = False, refusal.message, None
+        log.save()
+        answer = {"detail": refusal.message}
+        if refusal.errors:
+            answer["errors"] = refusal.errors
+        return refusal.status, answer
+    return 202, {"case": case.pk, "delivery": delivery_id}
+
+
+def _receive(endpoint, delivery_id: str, body: bytes, headers: dict, log: InboundDelivery):
+    if endpoint is None:
+        raise _Refused(404, MSG_UNKNOWN_ENDPOINT)
+    if not endpoint.is_active:
+        raise _Refused(404, MSG_INACTIVE_ENDPOINT)
+    _verify(endpoint.secret, body, headers)
+    if not delivery_id:
+        raise _Refused(400, MSG_DELIVERY_MISSING)
+    if len(delivery_id) > DELIVERY_ID_MAX:
+        raise _Refused(400, MSG_DELIVERY_TOO_LONG)
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        payload = None
+    if not isinstance(payload, dict):
+        raise _Refused(400, MSG_JSON_INVALID)
+    if not endpoint.run_as.is_active:
+        raise _Refused(403, MSG_RUN_AS_INACTIVE)
+    if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
+        raise _Refused(409, MSG_REPLAY)
+    data = _map_fields(endpoint.field_map, payload)
+    try:
+        with transaction.atomic():
+            case, created = case_start(
+                workflow=endpoint.workflow,
+                data=data,
+                actor=endpoint.run_as,
+                idempotency_key=f"hook:{endpoint.slug}:{delivery_id}",
+            )
+            if not created:  # a copy of this delivery raced us and won
+                raise _Refused(409, MSG_REPLAY)
+            log.accepted, log.reason, log.case_id = True, MSG_ACCEPTED.format(case=case.pk), case.pk
+            log.save()
+    except ServiceError as error:
+        raise _Refused(error.status_code, error.message, error.field_errors) from None
+    except IntegrityError:
+        # The accepted-once constraint: a racing copy was accepted between our check and now.
+        if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
+            raise _Refused(409, MSG_REPLAY) from None
+        raise
+    return case
+
+
+def _verify(secret: str, body: bytes, headers: dict) -> None:
+    timestamp, signature = headers.get("x-wms-timestamp", "").strip(), headers.get("x-wms-signature", "").strip()
+    if not timestamp or not signature:
+        raise _Refused(401, MSG_SIGNATURE_MISSING)
+    if not re.fullmatch(r"[0-9]{1,12}", timestamp):
+        raise _Refused(401, MSG_TIMESTAMP_INVALID)
+    expected = webhook_sign(secret=secret, timestamp=int(timestamp), body=body)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise _Refused(401, MSG_SIGNATURE_INVALID)
+    age = time.time() - int(timestamp)
+    if age > TIMESTAMP_TOLERANCE:
+        raise _Refused(401, MSG_TIMESTAMP_STALE)
+    if age < -TIMESTAMP_TOLERANCE:
+        raise _Refused(401, MSG_TIMESTAMP_FUTURE)
+
+
+_MISSING = object()
+
+
+def _map_fields(field_map: dict, payload: dict) -> dict:
+    """Case field -> value at the dotted path; a path not in the body leaves the field out (the
+    workflow's own validation then names it if it is required)."""
+    data = {}
+    for field, path in field_map.items():
+        value = payload
+        for part in path.split("."):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = _MISSING
+                break
+        if value is not _MISSING:
+            data[field] = value
+    return data
