@@ -67,8 +67,8 @@ def fire_breach(clock, level, task):
     return "breached"
 
 
-def _tell(clock, level, task, people, *, kind, audit_action, subject, body, told) -> None:
-    """Notify people about a task (or the case) and audit that this level told them."""
+def _tell(clock, level, task, people, *, kind, audit_action, subject, body, reason=None, told="Notified", extra=None):
+    """Notify people about a task (or the case) and audit what this level did, in one step."""
     _notify(people, kind=kind, clock=clock, level=level, task=task, subject=subject, body=body)
     names = ", ".join(u.username for u in people)
     audit_record(
@@ -76,8 +76,8 @@ def _tell(clock, level, task, people, *, kind, audit_action, subject, body, told
         case=clock.case,
         task=task,
         step=_label(task),
-        reason=f"{told} {names or 'nobody'}.",
-        context=_level_context(clock, level),
+        reason=reason or f"{told} {names or 'nobody'}.",
+        context={**_level_context(clock, level), **(extra or {})},
     )
 
 
@@ -125,22 +125,17 @@ def fire_notify(clock, level, task):
 
 def _reassign(clock, level, task, to_user, *, reason, audit_action, kind):
     task_reassign(task_id=task.pk, to_user=to_user, reason=reason, context=_level_context(clock, level))
-    _notify(
+    _tell(
+        clock,
+        level,
+        task,
         [to_user],
         kind=kind,
-        clock=clock,
-        level=level,
-        task=task,
-        subject=f"{_label(task)} on request #{clock.case_id} is now yours",
-        body=reason,
-    )
-    audit_record(
-        action=audit_action,
-        case=clock.case,
-        task=task,
-        step=_label(task),
+        audit_action=audit_action,
         reason=reason,
-        context={**_level_context(clock, level), "to": to_user.username},
+        body=reason,
+        subject=f"{_label(task)} on request #{clock.case_id} is now yours",
+        extra={"to": to_user.username},
     )
 
 
@@ -152,23 +147,16 @@ def fire_escalate(clock, level, task):
             reason = f"No decision from {task.owner.username} in time: escalated to their manager {manager.username}."
             _reassign(clock, level, task, manager, reason=reason, audit_action=Action.SLA_ESCALATED, kind="escalation")
             return f"escalated to {manager.username}"
-    people = _task_people(task) + role_members(role=roles.OPERATORS)
-    _notify(
-        people,
+    _tell(
+        clock,
+        level,
+        task,
+        _task_people(task) + role_members(role=roles.OPERATORS),
         kind="escalation",
-        clock=clock,
-        level=level,
-        task=task,
+        audit_action=Action.SLA_ESCALATED,
         subject=f"Escalation: {_label(task)} on request #{clock.case_id} is overdue",
         body="Nobody took it in time; please pick it up.",
-    )
-    audit_record(
-        action=Action.SLA_ESCALATED,
-        case=clock.case,
-        task=task,
-        step=_label(task),
         reason="No owner to escalate from: the queue and the operators were alerted.",
-        context=_level_context(clock, level),
     )
     return "escalated to the queue"
 
@@ -176,23 +164,16 @@ def fire_escalate(clock, level, task):
 def fire_reroute(clock, level, task):
     backup = backup_for(task=task, case=clock.case)
     if backup is None:
-        people = role_members(role=roles.OPERATORS)
-        _notify(
-            people,
+        _tell(
+            clock,
+            level,
+            task,
+            role_members(role=roles.OPERATORS),
             kind="reroute",
-            clock=clock,
-            level=level,
-            task=task,
+            audit_action=Action.SLA_REROUTED,
             subject=f"No backup for {_label(task)} on request #{clock.case_id}",
             body="Please route it by hand.",
-        )
-        audit_record(
-            action=Action.SLA_REROUTED,
-            case=clock.case,
-            task=task,
-            step=_label(task),
             reason="No backup found: operators were asked to route it.",
-            context=_level_context(clock, level),
         )
         return "no backup"
     owner = task.owner.username if task.owner_id else "the queue"

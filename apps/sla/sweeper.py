@@ -21,6 +21,9 @@ from .clocks import when
 from .models import SlaClock
 
 BATCH = 500
+# Actions that change who holds the task, and the one that ends the case.
+REASSIGNING = {"escalate", "reroute"}
+CLOSING = {"auto_close"}
 
 
 @dataclass
@@ -65,7 +68,7 @@ def _sweep_clock(clock_id: int, now: datetime, *, dry_run: bool) -> list[Firing]
                 clock.next_fire_at, clock.stopped_at = None, now
                 clock.save(update_fields=["next_fire_at", "stopped_at"])
             return firings
-        index = clock.next_level
+        index, closed = clock.next_level, False
         while index < len(clock.levels) and when(clock.levels[index]) <= now:
             level = clock.levels[index]
             firing = Firing(clock.pk, clock.case_id, clock.task_id, clock.kind, index + 1, level["action"], level["at"])
@@ -74,24 +77,19 @@ def _sweep_clock(clock_id: int, now: datetime, *, dry_run: bool) -> list[Firing]
                 firing.outcome = fire(clock, level, clock.task)
                 if level["action"] == "breach":
                     clock.breached_at = now
-                if clock.task is not None:
-                    clock.task.refresh_from_db()
+                elif level["action"] in REASSIGNING and clock.task is not None:
+                    clock.task.refresh_from_db()  # the next level acts on the new owner
+                closed = level["action"] in CLOSING
             firings.append(firing)
             index += 1
-            if not dry_run and not _still_waiting_after(clock):
+            if closed:
                 break
         if not dry_run:
             clock.next_level = index
-            clock.next_fire_at = when(clock.levels[index]) if index < len(clock.levels) else None
-            if not _still_waiting_after(clock):
-                clock.next_fire_at, clock.stopped_at = None, now
+            clock.next_fire_at = when(clock.levels[index]) if index < len(clock.levels) and not closed else None
+            clock.stopped_at = now if closed else None
             clock.save(update_fields=["next_level", "next_fire_at", "breached_at", "stopped_at"])
     return firings
-
-
-def _still_waiting_after(clock: SlaClock) -> bool:
-    clock.case.refresh_from_db(fields=["status"])
-    return _still_waiting(clock)
 
 
 def sla_sweep(*, at: datetime | None = None, dry_run: bool = False, batch: int = BATCH) -> list[Firing]:
