@@ -6,7 +6,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -20,6 +19,7 @@ from apps.cases.models import Attachment, Case
 from apps.cases.policy import case_can_view, ensure_can_act, task_is_open
 from apps.cases.selectors import case_get_for_user
 from apps.core.errors import Conflict, NotAllowed, NotFound, ServiceError, ValidationFailed
+from apps.core.pages import paginate
 from apps.definitions.selectors import definitions_published, version_live
 from apps.org.selectors import user_sees_all_cases
 
@@ -27,7 +27,6 @@ from . import selectors
 from .forms import AbsenceForm, AttachmentsForm, CaseDataForm, CaseSearchForm, CommentForm, DecisionForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
 
-PAGE_SIZE = 25
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
 
 
@@ -44,10 +43,6 @@ def portal_errors(view):
             raise Http404(missing.message) from None
 
     return login_required(wrapper)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _redirect(request, url):
@@ -106,7 +101,9 @@ def request_start(request, key):
 
 @portal_errors
 def my_request_list(request):
-    return render(request, "inbox/my_requests.html", {"page": _page(request, selectors.my_requests(user=request.user))})
+    return render(
+        request, "inbox/my_requests.html", {"page": paginate(request, selectors.my_requests(user=request.user))}
+    )
 
 
 @portal_errors
@@ -115,7 +112,7 @@ def inbox(request):
     if tab not in selectors.TABS:
         tab = "assigned"
     workflow, sort = request.GET.get("workflow", ""), request.GET.get("sort", "oldest")
-    page = _page(request, selectors.inbox_tasks(user=request.user, tab=tab, workflow=workflow, sort=sort))
+    page = paginate(request, selectors.inbox_tasks(user=request.user, tab=tab, workflow=workflow, sort=sort))
     business_waiting(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
@@ -366,7 +363,7 @@ def audit_case_search(request):
     _auditor_only(request)
     form = CaseSearchForm(request.GET or None, workflows=selectors.workflow_keys())
     filters = form.cleaned_data if form.is_valid() else {}
-    page = _page(request, selectors.case_search(**{k: v for k, v in filters.items() if v}))
+    page = paginate(request, selectors.case_search(**{k: v for k, v in filters.items() if v}))
     query = request.GET.copy()
     query.pop("page", None)
     template = "inbox/_case_results.html" if request.htmx else "inbox/audit_search.html"

@@ -1,26 +1,21 @@
 """Portal pages: webhook subscriptions (integrators), their deliveries and the dead letters (operators)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from apps.core.errors import Conflict, NotAllowed, ValidationFailed
+from apps.core.pages import paginate
 from apps.inbox.views import portal_errors
 
 from . import selectors, services
 from .models import EVENTS
 from .policy import user_can_manage_webhooks
 
-PAGE_SIZE = 25
 MSG_SAVED = "Subscription {name} saved."
 MSG_DEACTIVATED = "Subscription {name} deactivated: nothing more is sent to it."
 MSG_REDELIVER_QUEUED = "Delivery {delivery} queued again."
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @portal_errors
@@ -102,7 +97,7 @@ def subscription_detail(request, subscription_id):
         "integrations/detail.html",
         {
             "subscription": subscription,
-            "page": _page(request, deliveries),
+            "page": paginate(request, deliveries),
             "can_manage": user_can_manage_webhooks(user=request.user),
         },
     )
@@ -113,7 +108,7 @@ def dead_letters(request):
     return render(
         request,
         "integrations/dead_letters.html",
-        {"page": _page(request, selectors.dead_deliveries(user=request.user))},
+        {"page": paginate(request, selectors.dead_deliveries(user=request.user))},
     )
 
 

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,20 +9,16 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from apps.core.errors import Conflict
+from apps.core.pages import paginate
 from apps.inbox.views import portal_errors
 
 from . import selectors, services
 from .models import Notification
 from .policy import user_can_manage_deliveries
 
-PAGE_SIZE = 25
 MSG_ALL_READ = "All notifications marked read."
 MSG_FAILED_FORBIDDEN = "Only operators and administrators can see failed e-mail deliveries."
 MSG_RETRY_QUEUED = "E-mail to {user} queued again."
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @portal_errors
@@ -32,7 +27,7 @@ def notification_list(request):
         request,
         "notify/list.html",
         {
-            "page": _page(request, selectors.notifications_for_user(user=request.user)),
+            "page": paginate(request, selectors.notifications_for_user(user=request.user)),
             "can_manage_deliveries": user_can_manage_deliveries(user=request.user),
         },
     )
@@ -81,7 +76,7 @@ def failed_list(request):
         request,
         "notify/failed.html",
         {
-            "page": _page(request, selectors.failed_deliveries()),
+            "page": paginate(request, selectors.failed_deliveries()),
             "retry_minutes": services.BACKOFF_MINUTES[: services.MAX_ATTEMPTS - 1],
             "max_attempts": services.MAX_ATTEMPTS,
         },

@@ -1,0 +1,10 @@
+"""Helpers every portal page shares."""
+
+from django.core.paginator import Page, Paginator
+
+PAGE_SIZE = 25
+
+
+def paginate(request, queryset, *, per_page: int = PAGE_SIZE) -> Page:
+    """The page of `queryset` that `?page=` asks for; out-of-range or junk pages fall back safely."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
