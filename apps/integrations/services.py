@@ -39,6 +39,7 @@ from django_q.tasks import async_task
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.outbox import outbox_lease_due
 
 from .models import EVENTS, DeliveryStatus, WebhookDelivery, WebhookSubscription
 from .policy import user_can_manage_webhooks, user_can_watch_deliveries
@@ -53,8 +54,6 @@ RETRY_AFTER_CAP = timedelta(hours=24)
 # A pending delivery whose queue message was lost (broker down, worker killed) is swept up after this.
 PENDING_GRACE = timedelta(minutes=5)
 # The sweep leases the rows it queues, so the next sweep does not queue them again meanwhile.
-SWEEP_LEASE = timedelta(minutes=5)
-SWEEP_BATCH = 500
 # Deliveries per queued task: 5 x WEBHOOK_TIMEOUT_SECONDS (10 s) stays inside the q2 task timeout (60 s).
 DELIVER_CHUNK = 5
 RESPONSE_MAX = 2000
@@ -308,18 +307,11 @@ def _enqueue_delivery(ids: list[int]) -> None:
 def webhook_retry_due(*, at: datetime | None = None) -> int:
     """Queue deliveries due for a retry at `at` (now by default), and pending ones whose queue
     message got lost; returns how many were queued. Safe to run concurrently."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        due = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(next_attempt_at__lte=at, status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:SWEEP_BATCH]
-        )
-        if due:
-            WebhookDelivery.objects.filter(pk__in=due).update(next_attempt_at=max(at, timezone.now()) + SWEEP_LEASE)
-            transaction.on_commit(partial(_enqueue_delivery, due), robust=True)
-    return len(due)
+    return outbox_lease_due(
+        queryset=WebhookDelivery.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]),
+        at=at or timezone.now(),
+        enqueue=_enqueue_delivery,
+    )
 
 
 def webhook_redeliver(*, delivery_id: int, actor) -> WebhookDelivery:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from apps.core.errors import Conflict, NotAllowed, NotFound
+from apps.core.outbox import outbox_lease_due
 
 from .models import EmailStatus, Kind, Notification
 from .policy import user_can_manage_deliveries
@@ -31,8 +32,6 @@ BACKOFF_MINUTES = (1, 2, 4, 8, 16)  # after the 1st, 2nd, ... failed attempt
 # A pending e-mail whose queue message was lost (broker down, worker killed) is swept up after this.
 PENDING_GRACE = timedelta(minutes=5)
 # The sweep leases the rows it queues, so the next sweep does not queue them again meanwhile.
-SWEEP_LEASE = timedelta(minutes=5)
-SWEEP_BATCH = 500
 DELIVER_CHUNK = 20  # e-mails per queued task: well inside the q2 task timeout
 
 MSG_OUTSIDE_TRANSACTION = "notification_send runs inside the transaction of the change it reports"
@@ -166,18 +165,11 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
 def notification_retry_due(*, at: datetime | None = None) -> int:
     """Queue delivery of e-mails due for a retry at `at` (now by default), and of pending ones
     whose queue message got lost; returns how many were queued. Safe to run concurrently."""
-    at = at or timezone.now()
-    with transaction.atomic():
-        due = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(next_attempt_at__lte=at, email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED])
-            .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[:SWEEP_BATCH]
-        )
-        if due:
-            Notification.objects.filter(pk__in=due).update(next_attempt_at=max(at, timezone.now()) + SWEEP_LEASE)
-            transaction.on_commit(partial(_enqueue_delivery, due), robust=True)
-    return len(due)
+    return outbox_lease_due(
+        queryset=Notification.objects.filter(email_status__in=[EmailStatus.PENDING, EmailStatus.FAILED]),
+        at=at or timezone.now(),
+        enqueue=_enqueue_delivery,
+    )
 
 
 def notification_retry(*, notification_id: int, actor) -> Notification:
