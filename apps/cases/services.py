@@ -33,6 +33,7 @@ from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_task_open
 MSG_TASK_NOT_FOUND = "Task {id} does not exist."
 MSG_DECISION_UNKNOWN = "Unknown decision '{decision}'; use one of: {allowed}."
 MSG_REASON_REQUIRED = "A reason is required to {decision}."
+MSG_WRONG_STATE = "This task cannot do that in its current state."
 MSG_BUSY = "Someone else is acting on this case right now; try again in a moment."
 MSG_IDEMPOTENCY_MISMATCH = "This Idempotency-Key was already used with a different request."
 MSG_DATA_NOT_ALLOWED = "Data can only be changed when submitting a returned request."
@@ -117,7 +118,7 @@ def _locked_task(task_id: int, actor):
     except FlowLockFailed:
         raise Busy(MSG_BUSY) from None
     except TransitionNotAllowed:
-        raise Conflict("This task cannot do that in its current state.") from None
+        raise Conflict(MSG_WRONG_STATE) from None
 
 
 def _claim(activation, task, case, actor) -> None:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from viewflow.workflow.models import Task
@@ -17,11 +18,14 @@ from apps.cases import services as case_services
 from apps.cases.attachments import attachment_check, case_attachment_add
 from apps.cases.models import Attachment, Case
 from apps.cases.policy import case_can_view, ensure_can_act, task_is_open
+from apps.cases.reassignment import absence_handover
 from apps.cases.selectors import case_get_for_user
 from apps.core.errors import Conflict, NotAllowed, NotFound, ServiceError, ValidationFailed
 from apps.core.pages import paginate
 from apps.definitions.selectors import definitions_published, version_live
-from apps.org.selectors import user_sees_all_cases
+from apps.org.models import Absence
+from apps.org.selectors import user_absence, user_sees_all_cases
+from apps.org.services import absence_set
 
 from . import selectors
 from .forms import AbsenceForm, AttachmentsForm, CaseDataForm, CaseSearchForm, CommentForm, DecisionForm
@@ -393,12 +397,6 @@ def case_field_history(request, case_id):
 
 @portal_errors
 def away(request):
-    from django.utils import timezone
-
-    from apps.org.models import Absence
-    from apps.org.selectors import user_absence
-    from apps.org.services import absence_set
-
     form = AbsenceForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -425,10 +423,6 @@ def away(request):
 @portal_errors
 @require_POST
 def away_handover(request):
-    from django.utils import timezone
-
-    from apps.cases.reassignment import absence_handover
-    from apps.org.selectors import user_absence
 
     current = user_absence(user=request.user, at=timezone.now())
     if current is None:

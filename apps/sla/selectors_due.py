@@ -1,5 +1,6 @@
 """Due times as people see them: on a task, on a case."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from .clocks import is_breached, next_escalation
@@ -9,7 +10,7 @@ def clock_of(task):
     """The task's SLA clock when it was select_related (no query otherwise)."""
     try:
         return task.sla_clock
-    except Exception:  # RelatedObjectDoesNotExist: the task has no SLA
+    except ObjectDoesNotExist:  # the task has no SLA
         return None
 
 
