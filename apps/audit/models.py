@@ -34,6 +34,17 @@ class Action(models.TextChoices):
     DRAFT_STARTED = "draft.started", "Draft started"
     DRAFT_CHANGED = "draft.changed", "Draft changed"
     DEFINITION_IMPORTED = "definition.imported", "Definition imported"
+    STEP_STARTED = "step.started", "Automated step started"
+    STEP_SUCCEEDED = "step.succeeded", "Automated step succeeded"
+    STEP_FAILED = "step.failed", "Automated step failed: exception"
+    STEP_RETRIED = "step.retried", "Step retried by an operator"
+    STEP_SKIPPED = "step.skipped", "Step skipped by an operator"
+    STEP_ASSIGNED = "step.assigned", "Exception routed to a person"
+    STEP_CALLBACK = "step.callback", "Callback received"
+    STEP_COMPENSATED = "step.compensated", "Compensation (undo) done"
+    CASE_DATA_EDITED = "case.data_edited", "Case data corrected"
+    CASE_CANCELLED = "case.cancelled", "Case cancelled"
+    CASE_FAILED = "case.failed", "Case failed"
 
 
 class AuditEventQuerySet(models.QuerySet):

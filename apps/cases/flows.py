@@ -2,6 +2,7 @@
 
     start -> route -> approval_split -> approve (one per approver) -> approval_join -> route
                    -> rework (return to requester)                                  -> route
+                   -> step (automated: an HTTP call or a wait for a callback)       -> route
                    -> approved | rejected
 
 `route` runs `routing.case_route*` over the case's pinned spec; the spec decides, the flow only
@@ -16,13 +17,14 @@ from viewflow.workflow.status import STATUS
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.integrations.services import event_publish
+from apps.integrations.steps import step_started
 from apps.sla import clocks
 from apps.sla.models import ClockKind
 
 from . import notices, routing
 from .acting import current_actor
 from .models import Case, CaseState
-from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, HumanTask, Route
+from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, AutomatedStep, HumanTask, Route
 
 User = get_user_model()
 
@@ -67,6 +69,7 @@ class CaseFlow(flow.Flow):
         Route(this.decide)
         .Case(this.approval_split, _state_is(CaseState.APPROVAL))
         .Case(this.rework, _state_is(CaseState.REWORK))
+        .Case(this.step, _state_is(CaseState.WAITING))
         .Case(this.approved, _state_is(CaseState.APPROVED))
         .Default(this.rejected)
     )
@@ -85,6 +88,7 @@ class CaseFlow(flow.Flow):
     rework = (
         HumanTask().Annotation(title="Rework").Assign(this.requester_of).onCreate(this.rework_created).Next(this.route)
     )
+    step = AutomatedStep(this.step_created).Annotation(title="Automated step").Next(this.route)
     approved = flow.End()
     rejected = flow.End()
 
@@ -119,6 +123,8 @@ class CaseFlow(flow.Flow):
             event_publish(name="case.started", case=case, data=case.data)
         elif case.state == CaseState.APPROVAL:
             routing.case_route_after_stage(case, round_tasks(case))
+        elif case.state in {CaseState.WAITING, CaseState.EXCEPTION}:
+            routing.case_route_after_step(case)
         else:
             if case.state == CaseState.REWORK:
                 clocks.clock_resume_case(case=case)
@@ -150,6 +156,11 @@ class CaseFlow(flow.Flow):
         elif not routed_at_start:
             case._history_user = current_actor()
             case.save()
+
+    def step_created(self, activation):
+        case = activation.process
+        stage = next(s for s in case.version.spec["stages"] if s["key"] == case.stage)
+        step_started(case=case, task=activation.task, stage=stage)
 
     def stage_approvers(self, activation):
         return activation.process.route.get("approvers", [])

@@ -15,9 +15,13 @@ class CaseState(models.TextChoices):
     ROUTING = "routing", "Routing"
     APPROVAL = "approval", "Waiting for approval"
     REWORK = "rework", "Returned to requester"
+    WAITING = "waiting", "Waiting on another system"
+    EXCEPTION = "exception", "Exception: needs an operator"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
 
 
 class Outcome(models.TextChoices):
@@ -25,6 +29,8 @@ class Outcome(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
     AUTO_CLOSED = "auto_closed", "Auto-closed"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
 
 
 class Case(Process):
@@ -40,6 +46,9 @@ class Case(Process):
     stage = models.CharField(max_length=100, blank=True, help_text="Key of the current approval stage.")
     round = models.PositiveIntegerField(default=0, help_text="Counts the times an approval stage started.")
     route = models.JSONField(default=dict, blank=True, help_text="Why the case is where it is (latest routing).")
+    steps_done = models.JSONField(
+        default=list, blank=True, help_text="Automated steps that succeeded or were skipped: never run again."
+    )
     is_test = models.BooleanField(
         default=False, db_index=True, help_text="Started from a draft to try it out; left out of dashboards."
     )

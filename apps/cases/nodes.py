@@ -5,12 +5,15 @@
   (viewflow 2.4 documents `data_source` but does not implement it).
 - `ApprovalJoin`: a Join that reports the tasks it cancels (viewflow emits no signal for them).
 - `HumanTask`: a View whose queue is a role (group) rather than a Django permission.
+- `AutomatedStep`: a Handle (a task completed from outside the flow, here by a django-q2 worker
+  or an inbound callback) that tells the flow when it is created, so the step can be queued.
 """
 
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes.handle import HandleActivation
 from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
@@ -151,3 +154,26 @@ class HumanTask(flow.View):
 
     def can_execute(self, user, task):
         return user is not None and task.owner_id is not None and task.owner_id == user.pk
+
+
+class AutomatedStepActivation(HandleActivation):
+    @Activation.status.super()
+    def activate(self):
+        """Stay NEW (waiting on the other system) and let the flow queue the work."""
+        self.flow_task._on_create(self)
+
+
+class AutomatedStep(flow.Handle):
+    """A step another system completes: the task stays open until a worker or a callback
+    finishes it (`activation.run(None)` then `activation.execute()` under the flow lock)."""
+
+    activation_class = AutomatedStepActivation
+    bpmn_element = "serviceTask"
+
+    def __init__(self, on_create, **kwargs):
+        super().__init__(**kwargs)
+        self._on_create = on_create
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._on_create = this.resolve(instance, self._on_create)

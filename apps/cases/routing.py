@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.definitions.conditions import evaluate
 from apps.definitions.fields import missing_fields
+from apps.definitions.spec import STEP_TYPES
 from apps.org import roles
 from apps.org.selectors import user_delegate, user_manager_chain
 
@@ -97,6 +98,10 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
             rules.append(rule)
         if not rule["result"]:
             continue
+        is_step = stage.get("type") in STEP_TYPES
+        if is_step and stage["key"] in (case.steps_done or []):
+            rules.append({"rule": f"{stage['name']} step", "text": "already done for this case", "result": False})
+            continue
         missing = missing_fields(spec["fields"], data, stage=stage["key"])
         if missing:
             labels = [f.get("label", f["name"]) for f in missing]
@@ -107,6 +112,16 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
                 summary=f"Returned to requester: {', '.join(labels)} required before {stage['name']}.",
             )
             case.state, case.stage, case.route = CaseState.REWORK, stage["key"], explanation
+            return
+        if is_step:
+            explanation.update(
+                outcome=CaseState.WAITING,
+                stage=stage["key"],
+                step=stage["type"],
+                system=stage["system"],
+                summary=f"Waiting on {stage['system']}: {stage['name']}.",
+            )
+            case.state, case.stage, case.route = CaseState.WAITING, stage["key"], explanation
             return
         approvers = []
         for approver in stage["approvers"]:
@@ -147,6 +162,13 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
     explanation.update(outcome=CaseState.APPROVED, summary="Every applicable approval stage approved.")
     case.state, case.stage, case.route = CaseState.APPROVED, "", explanation
     case.outcome = Outcome.APPROVED
+
+
+def case_route_after_step(case: Case) -> None:
+    """Route a case whose automated step has just finished (done or skipped). Does not save."""
+    stages = case.version.spec["stages"]
+    index = next(i for i, s in enumerate(stages) if s["key"] == case.stage)
+    case_route(case, start_at=index + 1)
 
 
 def case_route_after_stage(case: Case, decided_tasks: list) -> None:

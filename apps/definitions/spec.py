@@ -6,12 +6,20 @@ A spec is plain JSON::
                  "choices", "default", "min", "max", "greater_than", "decimal_places"}],
      "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
                  "approvers": [{"key", "label", "type": "manager" | "managers_manager"
-                                | "role" | "user", "role", "user", "when"}]}],
+                                | "role" | "user", "role", "user", "when"}]}
+                | {"key", "name", "when", "type": "http", "system",
+                   "request": {"method", "url", "headers", "body"}, "timeout_seconds",
+                   "retry": {"attempts", "backoff_seconds", "max_backoff_seconds", "retry_on"},
+                   "response": {"map": {field: "dotted.path"}}, "undo": {request},
+                   "on_failure": "exception_queue" | "fail_case"}
+                | {"key", "name", "when", "type": "wait", "system", "timeout_hours"}],
      "on_missing_required": "return_to_requester",
      "reason_codes": [{"code", "label"}]}
 
 Stages run one after another; the approvers of a stage work in parallel and the stage's
-policy says how many must approve. A `when` condition adds the stage or approver only
+policy says how many must approve. An "http" stage is an automated call to another system (see
+apps/integrations/calls.py for its placeholders); a "wait" stage waits for that system to call
+back through an inbound webhook. A `when` condition adds the stage or approver only
 when it holds (see conditions.py).
 """
 
@@ -23,6 +31,14 @@ from .fields import FIELD_TYPES, clean_value
 from .reachability import unreachable_problems
 
 POLICIES = ["all", "any", "n_of_m"]
+STAGE_TYPES = ["approval", "http", "wait"]
+STEP_TYPES = ["http", "wait"]
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+ON_FAILURE = ["exception_queue", "fail_case"]
+# {{field.amount}}, {{secret.ERP_TOKEN}}, {{endpoint.ERP}}, {{case.id}}, {{step.idempotency_key}}
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([A-Za-z0-9_]+)\s*\}\}")
+PLACEHOLDER_NAMES = {"case": ["id", "workflow", "version"], "step": ["key", "idempotency_key"]}
+MAX_TIMEOUT_SECONDS = 50  # inside the q2 task timeout (60 s)
 APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
 ON_MISSING = ["return_to_requester"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -124,6 +140,8 @@ def validate_spec(spec) -> list[str]:
     if not isinstance(stages, list) or not stages:
         problems.append("Add at least one approval stage.")
         stages = []
+    elif not any(isinstance(s, dict) and s.get("type", "approval") == "approval" for s in stages):
+        problems.append("Add at least one approval stage: automated steps alone decide nothing.")
     stage_keys: list[str] = []
     for i, stage in enumerate(stages, 1):
         if not isinstance(stage, dict):
@@ -137,6 +155,12 @@ def validate_spec(spec) -> list[str]:
             problems.append(f"{where}: the key is used twice.")
         stage_keys.append(key)
         _check_condition(stage.get("when"), fields_by_name, f"{where}, condition", problems)
+        if stage.get("type", "approval") not in STAGE_TYPES:
+            problems.append(f"{where}: type '{stage.get('type')}' is not one of {', '.join(STAGE_TYPES)}.")
+            continue
+        if stage.get("type") in STEP_TYPES:
+            _check_step(stage, where, fields_by_name, problems)
+            continue
         approvers = stage.get("approvers")
         if not isinstance(approvers, list) or not approvers:
             problems.append(f"{where}: the approver set is empty.")
@@ -189,6 +213,90 @@ def validate_spec(spec) -> list[str]:
         problems.append("Each reason code must be different; a code is used twice.")
     problems += unreachable_problems(spec)
     return problems
+
+
+def _placeholders(value, found: list) -> list:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _placeholders(k, found)
+            _placeholders(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _placeholders(v, found)
+    elif isinstance(value, str):
+        found.extend(PLACEHOLDER.findall(value))
+        if "{{" in PLACEHOLDER.sub("", value):
+            found.append(("", value))
+    return found
+
+
+def _check_request(request, where: str, fields_by_name: dict, problems: list[str]) -> None:
+    if not isinstance(request, dict):
+        problems.append(f"{where}: must be an object with method, url, headers and body.")
+        return
+    if str(request.get("method", "POST")).upper() not in METHODS:
+        problems.append(f"{where}: method '{request.get('method')}' is not one of {', '.join(METHODS)}.")
+    url = request.get("url")
+    if not isinstance(url, str) or not url.strip():
+        problems.append(f"{where}: give the URL to call.")
+    elif not (PLACEHOLDER.sub("x", url).startswith(("http://", "https://")) or url.strip().startswith("{{endpoint.")):
+        problems.append(f"{where}: the URL must start with http://, https:// or {{{{endpoint.NAME}}}}.")
+    headers = request.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        problems.append(f"{where}: headers must map names to text.")
+    elif any(s.lower() in {"authorization", "x-api-key"} and "{{secret." not in v for s, v in headers.items()):
+        problems.append(f"{where}: put credentials in the environment and refer to them as {{{{secret.NAME}}}}.")
+    for kind, name in _placeholders([url, headers, request.get("body")], []):
+        if kind == "":
+            problems.append(f"{where}: '{name}' holds a placeholder that is not {{{{kind.name}}}}.")
+        elif kind == "field" and name not in fields_by_name:
+            problems.append(f"{where}: unknown field '{name}' in {{{{field.{name}}}}}.")
+        elif kind in PLACEHOLDER_NAMES and name not in PLACEHOLDER_NAMES[kind]:
+            problems.append(f"{where}: {{{{{kind}.{name}}}}} is unknown; use {', '.join(PLACEHOLDER_NAMES[kind])}.")
+        elif kind not in {"field", "secret", "endpoint", *PLACEHOLDER_NAMES}:
+            problems.append(f"{where}: placeholder kind '{kind}' is not field, secret, endpoint, case or step.")
+
+
+def _check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str]) -> None:
+    """An automated stage: an HTTP call ("http") or a wait for another system's callback ("wait")."""
+    system = stage.get("system")
+    if not isinstance(system, str) or not system.strip() or len(system) > 100:
+        problems.append(f"{where}: name the system it talks to (system, at most 100 characters).")
+    if stage.get("approvers"):
+        problems.append(f"{where}: an automated step has no approvers.")
+    if stage["type"] == "wait":
+        hours = _number(stage.get("timeout_hours", 1))
+        if hours is None or hours <= 0:
+            problems.append(f"{where}: timeout_hours must be a number of hours above 0.")
+        return
+    _check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
+    if "undo" in stage:
+        _check_request(stage.get("undo"), f"{where}, undo", fields_by_name, problems)
+    timeout = _number(stage.get("timeout_seconds", 10))
+    if timeout is None or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
+        problems.append(f"{where}: timeout_seconds must be above 0 and at most {MAX_TIMEOUT_SECONDS}.")
+    retry = stage.get("retry", {})
+    if not isinstance(retry, dict):
+        problems.append(f"{where}: retry must be an object.")
+        retry = {}
+    attempts = retry.get("attempts", 4)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= 20:
+        problems.append(f"{where}: retry attempts must be a whole number from 1 to 20.")
+    backoff, cap = _number(retry.get("backoff_seconds", 10)), _number(retry.get("max_backoff_seconds", 600))
+    if backoff is None or backoff <= 0 or cap is None or cap < backoff:
+        problems.append(f"{where}: backoff_seconds must be above 0 and max_backoff_seconds at least as large.")
+    codes = retry.get("retry_on", [])
+    if not isinstance(codes, list) or any(not isinstance(c, int) or not 400 <= c <= 599 for c in codes):
+        problems.append(f"{where}: retry_on must list HTTP status codes from 400 to 599.")
+    mapping = (stage.get("response") or {}).get("map", {}) if isinstance(stage.get("response", {}), dict) else None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) and v for v in mapping.values()):
+        problems.append(f"{where}: response map must map field names to paths in the answer (\"data.id\").")
+    else:
+        for name in mapping:
+            if name not in fields_by_name:
+                problems.append(f"{where}: the response map writes unknown field '{name}'.")
+    if stage.get("on_failure", "exception_queue") not in ON_FAILURE:
+        problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
 
 
 SLA_ACTIONS = {

@@ -17,3 +17,8 @@ def user_can_manage_webhooks(*, user) -> bool:
 
 def user_can_watch_deliveries(*, user) -> bool:
     return user_can_manage_webhooks(user=user) or (_signed_in(user) and user_has_role(user=user, role=roles.OPERATORS))
+
+
+def user_can_repair_steps(*, user) -> bool:
+    """Operators work the exception queue; integrators and administrators may too."""
+    return user_can_watch_deliveries(user=user)

@@ -1,6 +1,8 @@
 """django-q2 entry points: load by id, call the service."""
 
 from .services import webhook_deliver, webhook_retry_due
+from .steps import step_attempt as _step_attempt
+from .steps import step_retry_due
 
 
 def deliver(ids: list[int]) -> None:
@@ -10,3 +12,12 @@ def deliver(ids: list[int]) -> None:
 
 def retry_due() -> int:
     return webhook_retry_due()
+
+
+def step_attempt(ids: list[int]) -> None:
+    for run_id in ids:
+        _step_attempt(run_id=run_id)
+
+
+def steps_due() -> int:
+    return step_retry_due()

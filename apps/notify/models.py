@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     RETURNED = "returned", "Returned"
     AUTO_CLOSED = "auto_closed", "Auto-closed"
     NOTICE = "notice", "Notice"
+    EXCEPTION = "exception", "Exception"
 
 
 class EmailStatus(models.TextChoices):

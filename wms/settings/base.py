@@ -191,6 +191,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wms@localhost")
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
 
+# Automated steps refer to credentials and base URLs by name, never by value:
+# {{secret.ERP_TOKEN}} reads WMS_SECRET_ERP_TOKEN, {{endpoint.ERP}} reads WMS_ENDPOINT_ERP.
+WMS_SECRETS = {k[len("WMS_SECRET_") :]: v for k, v in os.environ.items() if k.startswith("WMS_SECRET_")}
+WMS_ENDPOINTS = {k[len("WMS_ENDPOINT_") :]: v for k, v in os.environ.items() if k.startswith("WMS_ENDPOINT_")}
+
 # Where people open the portal; e-mails link to it.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
 

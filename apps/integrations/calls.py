@@ -1,0 +1,342 @@
+"""Automated HTTP steps: building a request from a step's spec and a case, sending it once,
+classifying the answer, and mapping the response back into case fields.
+
+Nothing here touches the database: `apps.integrations.steps` runs attempts and records them.
+
+A step's request is a template. Strings may hold placeholders::
+
+    {{field.amount}}    a case field          (missing or empty: category "missing data")
+    {{secret.ERP_TOKEN}} settings.WMS_SECRETS  (env WMS_SECRET_ERP_TOKEN; redacted in every log)
+    {{endpoint.ERP}}    settings.WMS_ENDPOINTS (env WMS_ENDPOINT_ERP; a base URL per environment)
+    {{case.id}}  {{case.workflow}}  {{step.key}}  {{step.idempotency_key}}
+
+A body value that is exactly one placeholder keeps the field's JSON type; placeholders inside a
+longer string are written as text. Secrets never sit in the spec, only their names.
+"""
+
+import http.client
+import json
+import random
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from apps.definitions.spec import PLACEHOLDER
+
+from .models import ExceptionCategory
+
+REDACTED = "***"
+# Header names whose values are redacted even when they hold no {{secret.*}}.
+SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie"}
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+USER_AGENT = "WMS-Steps/1"
+BODY_MAX = 4000  # characters of a response kept for operators
+
+DEFAULT_TIMEOUT_SECONDS = 10
+DEFAULT_RETRY = {"attempts": 4, "backoff_seconds": 10, "max_backoff_seconds": 600, "retry_on": [408, 429, 500, 502, 503, 504]}
+RETRY_AFTER_CAP = timedelta(hours=6)
+
+MSG_MISSING_FIELD = "Field '{name}' is empty; the call to {system} needs it."
+MSG_UNKNOWN_SECRET = "Secret '{name}' is not configured (set WMS_SECRET_{name} in the environment)."
+MSG_UNKNOWN_ENDPOINT = "Endpoint '{name}' is not configured (set WMS_ENDPOINT_{name} in the environment)."
+MSG_BAD_URL = "The step's URL '{url}' is not a full http:// or https:// URL."
+MSG_TIMEOUT = "{system} did not answer within {seconds:g} s."
+MSG_UNREACHABLE = "{system} could not be reached: {reason}."
+MSG_HTTP = "{system} answered {code}{detail}."
+MSG_REDIRECT = "{system} answered with a redirect ({code}); steps do not follow redirects: check the URL."
+MSG_NOT_JSON = "{system} answered {code} but the body is not JSON: {problem}."
+MSG_MAP_MISSING = "{system}'s answer has no '{path}' for field '{name}'."
+MSG_MAP_INVALID = "{system}'s answer has '{path}' = {value!r}, which does not fit field '{name}': {problem}"
+
+
+class RequestProblem(Exception):
+    """The request cannot be built: data or configuration is missing. Never sent."""
+
+    def __init__(self, message: str, category: str):
+        super().__init__(message)
+        self.category = category
+
+
+@dataclass
+class CallResult:
+    status_code: int | None = None
+    headers: dict = field(default_factory=dict)
+    body: str = ""
+    error: str = ""
+    timed_out: bool = False
+    duration_ms: int = 0
+    retry_after: timedelta | None = None
+
+
+@dataclass
+class Verdict:
+    outcome: str  # "succeeded", "retry" or "failed"
+    category: str = ""
+    message: str = ""
+    mapped: dict = field(default_factory=dict)
+
+
+# --- building the request ------------------------------------------------------------------------
+
+
+def _secrets() -> dict:
+    return getattr(settings, "WMS_SECRETS", {}) or {}
+
+
+def _endpoints() -> dict:
+    return getattr(settings, "WMS_ENDPOINTS", {}) or {}
+
+
+def _lookup(kind: str, name: str, *, data: dict, context: dict, system: str):
+    if kind == "field":
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise RequestProblem(MSG_MISSING_FIELD.format(name=name, system=system), ExceptionCategory.MISSING_DATA)
+        return value
+    if kind == "secret":
+        if name not in _secrets():
+            raise RequestProblem(MSG_UNKNOWN_SECRET.format(name=name), ExceptionCategory.CONFIGURATION)
+        return _secrets()[name]
+    if kind == "endpoint":
+        if name not in _endpoints():
+            raise RequestProblem(MSG_UNKNOWN_ENDPOINT.format(name=name), ExceptionCategory.CONFIGURATION)
+        return str(_endpoints()[name]).rstrip("/")
+    return context[kind][name]
+
+
+def _render(value, *, data: dict, context: dict, system: str, used_secrets: list):
+    if isinstance(value, dict):
+        return {k: _render(v, data=data, context=context, system=system, used_secrets=used_secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, data=data, context=context, system=system, used_secrets=used_secrets) for v in value]
+    if not isinstance(value, str):
+        return value
+    whole = PLACEHOLDER.fullmatch(value.strip())
+    if whole:
+        found = _lookup(whole[1], whole[2], data=data, context=context, system=system)
+        if whole[1] == "secret":
+            used_secrets.append(str(found))
+        return found
+
+    def text(match):
+        found = _lookup(match[1], match[2], data=data, context=context, system=system)
+        if match[1] == "secret":
+            used_secrets.append(str(found))
+        return str(found)
+
+    return PLACEHOLDER.sub(text, value)
+
+
+def request_build(*, spec: dict, data: dict, case_id: int, workflow: str, version: int, idempotency_key: str, system: str):
+    """(request, secrets used) for one attempt; raises RequestProblem when it cannot be built.
+
+    The request is a dict: method, url, headers, body (JSON-ready, or None for GET/DELETE).
+    """
+    context = {
+        "case": {"id": case_id, "workflow": workflow, "version": version},
+        "step": {"key": spec.get("key", ""), "idempotency_key": idempotency_key},
+    }
+    used: list[str] = []
+    method = spec.get("method", "POST").upper()
+    url = _render(spec.get("url", ""), data=data, context=context, system=system, used_secrets=used)
+    headers = _render(spec.get("headers") or {}, data=data, context=context, system=system, used_secrets=used)
+    body = spec.get("body")
+    if body is not None:
+        body = json.loads(json.dumps(_render(body, data=data, context=context, system=system, used_secrets=used), cls=DjangoJSONEncoder))
+    parsed = urllib.parse.urlsplit(str(url))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise RequestProblem(MSG_BAD_URL.format(url=redact(str(url), used)), ExceptionCategory.CONFIGURATION)
+    headers = {str(k): str(v) for k, v in headers.items()}
+    headers.setdefault(IDEMPOTENCY_HEADER, idempotency_key)
+    return {"method": method, "url": str(url), "headers": headers, "body": body}, used
+
+
+def redact(value, used_secrets: list[str]):
+    """The value with every secret it holds replaced by ***, and sensitive headers blanked."""
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if isinstance(k, str) and k.lower() in SENSITIVE_HEADERS else redact(v, used_secrets))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v, used_secrets) for v in value]
+    if isinstance(value, str):
+        for secret in sorted(set(used_secrets), key=len, reverse=True):
+            if secret:
+                value = value.replace(secret, REDACTED)
+    return value
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def call_send(request: dict, *, timeout: float) -> CallResult:
+    """Send the request once. Never raises for what the network or the target does."""
+    body = request.get("body")
+    raw = None if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **request["headers"]}
+    if raw is not None:
+        headers.setdefault("Content-Type", "application/json")
+    outgoing = urllib.request.Request(request["url"], data=raw, method=request["method"], headers=headers)
+    started = time.monotonic()
+    result = CallResult()
+    try:
+        with _opener.open(outgoing, timeout=timeout) as answer:
+            result.status_code = answer.status
+            result.headers = dict(answer.headers.items())
+            result.body = _text(answer.read(BODY_MAX * 4))
+    except urllib.error.HTTPError as answer:
+        result.status_code = answer.code
+        result.headers = dict(answer.headers.items()) if answer.headers else {}
+        result.body = _text(answer.read(BODY_MAX * 4)) if answer.fp else ""
+        answer.close()
+        result.retry_after = _retry_after(result.headers.get("Retry-After"))
+    except (TimeoutError, socket.timeout) as failure:
+        result.timed_out, result.error = True, str(failure) or "timed out"
+    except urllib.error.URLError as failure:
+        reason = failure.reason
+        result.timed_out = isinstance(reason, TimeoutError | socket.timeout)
+        result.error = f"{type(reason).__name__}: {reason}" if not isinstance(reason, str) else reason
+    except (OSError, http.client.HTTPException, ValueError) as failure:
+        result.error = f"{type(failure).__name__}: {failure}"
+    result.duration_ms = int((time.monotonic() - started) * 1000)
+    return result
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+def _retry_after(value: str | None) -> timedelta | None:
+    """Seconds or an HTTP date, as RFC 9110 allows; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        wait = timedelta(seconds=int(value))
+    except ValueError:
+        try:
+            wait = parsedate_to_datetime(value) - timezone.now()
+        except (TypeError, ValueError):
+            return None
+    return min(max(wait, timedelta(0)), RETRY_AFTER_CAP)
+
+
+# --- judging the answer --------------------------------------------------------------------------
+
+
+def _dig(document, path: str):
+    """The value at a dotted path ("data.items.0.id"), or raise KeyError."""
+    current = document
+    for part in path.split("."):
+        if isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        elif isinstance(current, dict) and part in current:
+            current = current[part]
+        else:
+            raise KeyError(path)
+    return current
+
+
+def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict], timeout: float) -> Verdict:
+    """What the answer means: succeeded (with the mapped fields), retry, or failed, and why."""
+    from apps.definitions.fields import clean_value
+
+    retry_on = set((spec.get("retry") or {}).get("retry_on", DEFAULT_RETRY["retry_on"]))
+    code = result.status_code
+    if code is None:
+        if result.timed_out:
+            return Verdict("retry", ExceptionCategory.TIMEOUT, MSG_TIMEOUT.format(system=system, seconds=timeout))
+        return Verdict("retry", ExceptionCategory.UNAVAILABLE, MSG_UNREACHABLE.format(system=system, reason=result.error))
+    if 200 <= code < 300:
+        mapping = (spec.get("response") or {}).get("map") or {}
+        if not mapping:
+            return Verdict("succeeded")
+        try:
+            document = json.loads(result.body) if result.body.strip() else None
+        except ValueError as problem:
+            return Verdict("failed", ExceptionCategory.BAD_DATA, MSG_NOT_JSON.format(system=system, code=code, problem=problem))
+        by_name = {f["name"]: f for f in fields}
+        mapped = {}
+        for name, path in mapping.items():
+            try:
+                value = _dig(document, path)
+            except KeyError:
+                return Verdict("failed", ExceptionCategory.BAD_DATA, MSG_MAP_MISSING.format(system=system, path=path, name=name))
+            try:
+                mapped[name] = clean_value(by_name[name], value) if value is not None else None
+            except (ValueError, TypeError) as problem:
+                message = MSG_MAP_INVALID.format(system=system, path=path, value=value, name=name, problem=problem)
+                return Verdict("failed", ExceptionCategory.BAD_DATA, message)
+        return Verdict("succeeded", mapped=mapped)
+    detail = _detail(result.body)
+    message = MSG_HTTP.format(system=system, code=code, detail=f": {detail}" if detail else "")
+    if 300 <= code < 400:
+        return Verdict("failed", ExceptionCategory.CONFIGURATION, MSG_REDIRECT.format(system=system, code=code))
+    if code == 429:
+        return Verdict("retry" if code in retry_on else "failed", ExceptionCategory.RATE_LIMITED, message)
+    if code in retry_on:
+        category = ExceptionCategory.TIMEOUT if code in (408, 504) else ExceptionCategory.UNAVAILABLE
+        return Verdict("retry", category, message)
+    if code in (401, 403, 404, 405):
+        return Verdict("failed", ExceptionCategory.CONFIGURATION, message)
+    if code < 500:
+        return Verdict("failed", ExceptionCategory.REJECTED, message)
+    return Verdict("failed", ExceptionCategory.UNAVAILABLE, message)
+
+
+def _detail(body: str) -> str:
+    """A short reason from an error body: its "message"/"error"/"detail", else its first line."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        for key in ("message", "error", "detail", "reason"):
+            if isinstance(document.get(key), str):
+                return document[key][:200]
+    return (body.strip().splitlines() or [""])[0][:200]
+
+
+def retry_delay(*, attempts: int, retry: dict, retry_after: timedelta | None = None) -> timedelta:
+    """Exponential backoff with jitter after `attempts` failed tries; a Retry-After wins if longer."""
+    base = float(retry.get("backoff_seconds", DEFAULT_RETRY["backoff_seconds"]))
+    cap = float(retry.get("max_backoff_seconds", DEFAULT_RETRY["max_backoff_seconds"]))
+    delay = min(cap, base * 2 ** (attempts - 1))
+    delay = random.uniform(delay / 2, delay)  # "equal jitter": never hammer, never wait less than half
+    wait = timedelta(seconds=delay)
+    if retry_after is not None and retry_after > wait:
+        wait = retry_after
+    return wait
+
+
+def response_record(result: CallResult, used_secrets: list[str]) -> dict:
+    """What operators see of an answer: status, a few headers, the body cut short, redacted."""
+    keep = {k: v for k, v in result.headers.items() if k.lower() in {"content-type", "retry-after", "x-request-id"}}
+    return redact(
+        {
+            "status": result.status_code,
+            "headers": keep,
+            "body": result.body[:BODY_MAX],
+            "error": result.error,
+            "duration_ms": result.duration_ms,
+        },
+        used_secrets,
+    )
