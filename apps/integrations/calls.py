@@ -208,7 +208,7 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
         result.body = _text(answer.read(BODY_MAX * 4)) if answer.fp else ""
         answer.close()
         result.retry_after = _retry_after(result.headers.get("Retry-After"))
-    except (TimeoutError, socket.timeout) as failure:
+    except TimeoutError as failure:
         result.timed_out, result.error = True, str(failure) or "timed out"
     except urllib.error.URLError as failure:
         reason = failure.reason
