@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_case_steps_done_historicalcase_steps_done_and_more'),
+        ('cases', '0004_automated_steps'),
         ('integrations', '0003_inboundendpoint_inbounddelivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
