@@ -1,4 +1,5 @@
-"""Inbound webhooks: a signed POST to /api/v1/hooks/<slug>/ starts a case.
+"""Inbound webhooks: a signed POST to /api/v1/hooks/<slug>/ starts a case, or completes the
+waiting step of a case ("waiting for customer" resumes when the customer's system calls back).
 
 The signature is the authentication, with the same scheme as outbound deliveries:
 
@@ -7,7 +8,9 @@ The signature is the authentication, with the same scheme as outbound deliveries
     X-WMS-Delivery:  <the sender's unique id for this delivery>
 
 A delivery id accepted once for an endpoint is a replay afterwards (409). The case is started with
-the idempotency key f"hook:{slug}:{delivery_id}", so two racing copies still start one case.
+the idempotency key f"hook:{slug}:{delivery_id}", so two racing copies still start one case. A
+callback names its case at the endpoint's `case_path` in the body; a second callback for a step
+that is no longer waiting is refused (409) and changes nothing.
 Every call, accepted or refused, leaves an InboundDelivery row; refusals are written after (and
 outside) the work that failed, so a rollback does not take the log row with it.
 """
@@ -26,8 +29,9 @@ from apps.cases.services import case_start
 from apps.core.errors import NotFound, ServiceError, ValidationFailed
 from apps.definitions.selectors import version_live
 
-from .models import InboundDelivery, InboundEndpoint
+from .models import InboundAction, InboundDelivery, InboundEndpoint
 from .services import SECRET_BYTES, SECRET_MIN_LENGTH, _may_manage, webhook_sign
+from .steps import step_callback
 
 TIMESTAMP_TOLERANCE = 300  # seconds, both ways: stale and future timestamps are refused
 DELIVERY_ID_MAX = 100
@@ -48,6 +52,12 @@ MSG_TIMESTAMP_FUTURE = "The timestamp is more than 5 minutes in the future."
 MSG_JSON_INVALID = "The body is not a JSON object."
 MSG_REPLAY = "This delivery id was already accepted."
 MSG_ACCEPTED = "Case {case} started."
+MSG_RESUMED = "Case {case}: step {step} completed."
+MSG_CASE_MISSING = "The body names no case at '{path}'."
+MSG_CASE_UNKNOWN = "No case {case} of this endpoint's workflow."
+MSG_ACTION_UNKNOWN = "Choose start_case or complete_step."
+MSG_STEP_UNKNOWN = "The live version of the workflow has no wait step with this key."
+MSG_CASE_PATH_INVALID = "Give the dotted path where the body names the case, e.g. case_id."
 
 MSG_SLUG_INVALID = "Use 1-100 lowercase letters, digits, '-' or '_'."
 MSG_SLUG_TAKEN = "Another inbound endpoint has this slug."
@@ -65,11 +75,26 @@ MSG_INVALID = "The inbound endpoint is not valid: {fields}."
 
 
 def endpoint_create(
-    *, actor, slug: str, name: str, workflow: str, run_as, field_map: dict, secret: str = ""
+    *,
+    actor,
+    slug: str,
+    name: str,
+    workflow: str,
+    run_as,
+    field_map: dict,
+    secret: str = "",
+    action: str = InboundAction.START_CASE,
+    step: str = "",
+    case_path: str = "case_id",
 ) -> InboundEndpoint:
     """Create an inbound endpoint (integrators and administrators). The secret, generated when
-    empty, is readable on the returned object: show it once."""
+    empty, is readable on the returned object: show it once.
+
+    `action` start_case starts a case of `workflow` with the mapped fields; complete_step finishes
+    the wait step `step` of the case whose id is at `case_path` in the body, writing the mapped fields.
+    """
     _may_manage(actor)
+    step, case_path = (step or "").strip(), (case_path or "").strip()
     slug, name, workflow, secret = (slug or "").strip(), (name or "").strip(), (workflow or "").strip(), secret or ""
     errors: dict[str, list[str]] = {}
     if not SLUG_RE.match(slug):
@@ -81,16 +106,25 @@ def endpoint_create(
     elif len(name) > 100:
         errors["name"] = [MSG_NAME_TOO_LONG]
     try:
-        version_live(key=workflow)
+        live = version_live(key=workflow)
     except NotFound:
         errors["workflow"] = [MSG_WORKFLOW_UNKNOWN]
+        live = None
+    if action not in InboundAction.values:
+        errors["action"] = [MSG_ACTION_UNKNOWN]
+    elif action == InboundAction.COMPLETE_STEP:
+        waits = {s["key"] for s in live.spec["stages"] if s.get("type") == "wait"} if live else set()
+        if live is not None and step not in waits:
+            errors["step"] = [MSG_STEP_UNKNOWN]
+        if not case_path or len(case_path) > 200:
+            errors["case_path"] = [MSG_CASE_PATH_INVALID]
     if isinstance(run_as, int):
         run_as = get_user_model().objects.filter(pk=run_as).first()
     if run_as is None or not run_as.is_active:
         errors["run_as"] = [MSG_RUN_AS_REQUIRED]
     if (
         not isinstance(field_map, dict)
-        or not field_map
+        or (not field_map and action != InboundAction.COMPLETE_STEP)
         or not all(isinstance(k, str) and k and isinstance(v, str) and v.strip() for k, v in field_map.items())
     ):
         errors["field_map"] = [MSG_FIELD_MAP_INVALID]
@@ -108,13 +142,23 @@ def endpoint_create(
             run_as=run_as,
             field_map={k: v.strip() for k, v in field_map.items()},
             secret=secret or "whsec_" + secrets.token_urlsafe(SECRET_BYTES),
+            action=action,
+            step=step if action == InboundAction.COMPLETE_STEP else "",
+            case_path=case_path if action == InboundAction.COMPLETE_STEP else "",
             created_by=actor,
         )
         audit_record(
             action=AUDIT_INBOUND_CREATED,
             actor=actor,
             # Never the secret: the audit trail is read by auditors.
-            data={"slug": slug, "name": name, "workflow": workflow, "run_as": run_as.username},
+            data={
+                "slug": slug,
+                "name": name,
+                "workflow": workflow,
+                "run_as": run_as.username,
+                "action": action,
+                "step": endpoint.step,
+            },
             context={"inbound_endpoint": endpoint.pk},
         )
     return endpoint
@@ -171,6 +215,8 @@ def _receive(endpoint, delivery_id: str, body: bytes, headers: dict, log: Inboun
     if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
         raise _Refused(409, MSG_REPLAY)
     data = _map_fields(endpoint.field_map, payload)
+    if endpoint.action == InboundAction.COMPLETE_STEP:
+        return _complete_step(endpoint, delivery_id, payload, data, log)
     try:
         with transaction.atomic():
             case, created = case_start(
@@ -187,6 +233,32 @@ def _receive(endpoint, delivery_id: str, body: bytes, headers: dict, log: Inboun
         raise _Refused(error.status_code, error.message, error.field_errors) from None
     except IntegrityError:
         # The accepted-once constraint: a racing copy was accepted between our check and now.
+        if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
+            raise _Refused(409, MSG_REPLAY) from None
+        raise
+    return case
+
+
+def _complete_step(endpoint, delivery_id: str, payload: dict, data: dict, log: InboundDelivery):
+    from apps.cases.models import Case
+
+    found = _map_fields({"case": endpoint.case_path}, payload).get("case")
+    case_id = str(found).strip() if isinstance(found, int | str) and not isinstance(found, bool) else ""
+    if not case_id.isdigit() or len(case_id) > 18:
+        raise _Refused(400, MSG_CASE_MISSING.format(path=endpoint.case_path))
+    case = Case.objects.filter(pk=int(case_id), workflow_key=endpoint.workflow).only("pk").first()
+    if case is None:
+        raise _Refused(404, MSG_CASE_UNKNOWN.format(case=case_id))
+    try:
+        with transaction.atomic():
+            step_callback(
+                case_id=case.pk, step_key=endpoint.step, data=data, actor=endpoint.run_as, delivery=delivery_id
+            )
+            log.accepted, log.reason, log.case_id = True, MSG_RESUMED.format(case=case.pk, step=endpoint.step), case.pk
+            log.save()
+    except ServiceError as error:
+        raise _Refused(error.status_code, error.message, error.field_errors) from None
+    except IntegrityError:
         if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
             raise _Refused(409, MSG_REPLAY) from None
         raise

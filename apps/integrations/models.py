@@ -68,8 +68,14 @@ class WebhookDelivery(models.Model):
         return f"{self.event} to {self.subscription_id} ({self.status})"
 
 
+class InboundAction(models.TextChoices):
+    START_CASE = "start_case", "Start a case"
+    COMPLETE_STEP = "complete_step", "Complete a waiting step"
+
+
 class InboundEndpoint(models.Model):
-    """A URL (/api/v1/hooks/<slug>/) where a signed POST starts a case of `workflow` for `run_as`.
+    """A URL (/api/v1/hooks/<slug>/) where a signed POST starts a case of `workflow` for `run_as`,
+    or completes the waiting step `step` of the case whose id is at `case_path` in the body.
 
     `field_map` maps case fields to dotted paths in the JSON body: {"amount": "order.total"}.
     """
@@ -80,6 +86,9 @@ class InboundEndpoint(models.Model):
     workflow = models.CharField(max_length=100)
     run_as = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     field_map = models.JSONField(default=dict)
+    action = models.CharField(max_length=20, choices=InboundAction.choices, default=InboundAction.START_CASE)
+    step = models.CharField(max_length=100, blank=True, help_text="The wait step a callback completes.")
+    case_path = models.CharField(max_length=200, blank=True, help_text="Where the body names the case: case_id.")
     is_active = models.BooleanField(default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

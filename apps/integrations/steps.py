@@ -155,7 +155,12 @@ def _call_spec(run: StepRun, stage: dict) -> dict:
         if undo is None:
             raise RequestProblem(MSG_NO_UNDO.format(key=run.step_key), ExceptionCategory.CONFIGURATION)
         return {"retry": stage.get("retry", {}), **undo, "key": run.step_key}
-    return {**(stage.get("request") or {}), "retry": stage.get("retry", {}), "response": stage.get("response", {}), "key": run.step_key}
+    return {
+        **(stage.get("request") or {}),
+        "retry": stage.get("retry", {}),
+        "response": stage.get("response", {}),
+        "key": run.step_key,
+    }
 
 
 def _lease(run_id: int) -> _Lease | None:
@@ -175,7 +180,12 @@ def _lease(run_id: int) -> _Lease | None:
             return None  # done, cancelled, in the exception queue, or another worker holds it
         if run.status == StepStatus.RUNNING:
             StepAttempt.objects.create(
-                run=run, number=run.attempts, revision=run.revision, outcome="lost", error=MSG_LOST, request=run.last_request
+                run=run,
+                number=run.attempts,
+                revision=run.revision,
+                outcome="lost",
+                error=MSG_LOST,
+                request=run.last_request,
             )
         case = run.case
         stage = _spec(case, run.step_key)
@@ -228,6 +238,10 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)
         verdict = _verdict(lease, run, result, case.version.spec["fields"])
         late = run.status != StepStatus.RUNNING or run.attempts != lease.number
+        max_attempts = int((lease.stage.get("retry") or {}).get("attempts", DEFAULT_RETRY["attempts"]))
+        if verdict.outcome == "retry" and run.attempts >= max_attempts:
+            verdict.outcome = "failed"
+            verdict.message = f"{verdict.message} Gave up after {run.attempts} attempts."
         response = response_record(result, lease.used_secrets) if result is not None else {}
         StepAttempt.objects.create(
             run=run,
@@ -246,7 +260,6 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
             return run  # a lost attempt answering after its lease: another attempt owns the step
         now = timezone.now()
         run.last_response, run.last_error = response, verdict.message
-        max_attempts = int((lease.stage.get("retry") or {}).get("attempts", DEFAULT_RETRY["attempts"]))
         if verdict.outcome == "succeeded":
             run.status, run.category, run.next_attempt_at, run.finished = StepStatus.SUCCEEDED, "", None, now
             run.save()
@@ -272,16 +285,15 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
                     data=verdict.mapped,
                     audit={"action": Action.STEP_SUCCEEDED, "reason": reason, "context": context},
                 )
-        elif verdict.outcome == "retry" and run.attempts < max_attempts:
-            wait = retry_delay(attempts=run.attempts, retry=lease.stage.get("retry") or {}, retry_after=result.retry_after)
+        elif verdict.outcome == "retry":
+            wait = retry_delay(
+                attempts=run.attempts, retry=lease.stage.get("retry") or {}, retry_after=result.retry_after
+            )
             run.status, run.category, run.next_attempt_at = StepStatus.RETRYING, verdict.category, now + wait
             run.save()
             logger.info("step %s of case %s: attempt %s, retry in %s", run.step_key, case.pk, run.attempts, wait)
         else:
-            message = verdict.message
-            if verdict.outcome == "retry":
-                message = f"{message} Gave up after {run.attempts} attempts."
-            _fail(case, run, verdict.category, message)
+            _fail(case, run, verdict.category, verdict.message)
     return run
 
 
@@ -347,7 +359,9 @@ def _compensate(case) -> list[str]:
     """Queue the undo call of every succeeded step that has one, latest first; returns their names."""
     now = timezone.now()
     spec = {s.get("key"): s for s in case.version.spec["stages"]}
-    done = StepRun.objects.filter(case=case, kind=StepKind.CALL, status=StepStatus.SUCCEEDED).order_by("-finished", "-pk")
+    done = StepRun.objects.filter(case=case, kind=StepKind.CALL, status=StepStatus.SUCCEEDED).order_by(
+        "-finished", "-pk"
+    )
     undos = []
     for run in done:
         if "undo" not in spec.get(run.step_key, {}) or run.undos.exists():
@@ -423,7 +437,9 @@ def step_callback(*, case_id: int, step_key: str, data: dict, actor, delivery: s
     with case_locked(case_id, actor) as case:
         run = (
             StepRun.objects.select_for_update()
-            .filter(case=case, step_key=step_key, kind=StepKind.WAIT, status__in=[StepStatus.WAITING, StepStatus.EXCEPTION])
+            .filter(
+                case=case, step_key=step_key, kind=StepKind.WAIT, status__in=[StepStatus.WAITING, StepStatus.EXCEPTION]
+            )
             .first()
         )
         if run is None or not case.is_open:
@@ -497,7 +513,9 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
                 raise Conflict(MSG_CASE_CLOSED_EDIT)
             cleaned = clean_data(case.version.spec["fields"], data, base=case.data, intake=False)
             changes = {
-                k: {"from": (case.data or {}).get(k), "to": v} for k, v in cleaned.items() if (case.data or {}).get(k) != v
+                k: {"from": (case.data or {}).get(k), "to": v}
+                for k, v in cleaned.items()
+                if (case.data or {}).get(k) != v
             }
             case.data = cleaned
         if changes:
@@ -534,7 +552,12 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
             case=case,
             step=run.step_name,
             reason=(note or "").strip(),
-            context={**previous, "revision": run.revision, "idempotency_key": run.idempotency_key, "changed": sorted(changes)},
+            context={
+                **previous,
+                "revision": run.revision,
+                "idempotency_key": run.idempotency_key,
+                "changed": sorted(changes),
+            },
         )
         if run.kind != StepKind.WAIT:
             _queue_after_commit(run)
@@ -553,7 +576,9 @@ def step_skip(*, run_id: int, actor, reason: str) -> StepRun:
         run.resolution = f"Skipped by {actor.get_username()}: {reason}"
         run.save()
         if run.kind == StepKind.UNDO or not case.is_open:
-            audit_record(action=Action.STEP_SKIPPED, actor=actor, case=case, step=run.step_name, reason=reason, context=context)
+            audit_record(
+                action=Action.STEP_SKIPPED, actor=actor, case=case, step=run.step_name, reason=reason, context=context
+            )
         else:
             step_done(
                 case=case,

@@ -1,0 +1,265 @@
+"""Automated HTTP steps against a real local HTTP server: retries with backoff, Retry-After,
+timeouts, malformed answers, the exception queue, repair and retry, skip, compensation, and the
+idempotency key a receiver deduplicates on."""
+
+import json
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from werkzeug import Response
+
+from apps.audit.models import Action
+from apps.cases.models import CaseState, Outcome
+from apps.cases.services import task_complete
+from apps.core.errors import NotAllowed, ValidationFailed
+from apps.integrations.models import ExceptionCategory, StepRun, StepStatus, WebhookDelivery
+from apps.integrations.services import subscription_create
+from apps.integrations.steps import step_cancel_case, step_retry, step_skip
+from tests.conftest import events, open_tasks, reload
+
+from .conftest import APPROVAL, TOKEN, erp_step
+
+ERP = "/erp/invoices"
+
+
+def requests_to(server, path=ERP):
+    return [request for request, _ in server.log if request.path == path]
+
+
+def keys(server, path=ERP):
+    return [r.headers.get("Idempotency-Key") for r in requests_to(server, path)]
+
+
+def test_a_successful_call_maps_the_answer_and_moves_the_case_on(start_invoice, erp_settings):
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-9"})
+    case = reload(start_invoice())
+
+    (request,) = requests_to(erp_settings)
+    assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["Idempotency-Key"] == f"wms-{case.pk}-erp_check-r1"
+    assert json.loads(request.get_data()) == {"invoice": "INV-1001", "amount": "1200.00", "po": "PO-77"}
+    assert case.data["erp_reference"] == "ERP-9"
+    assert case.state == CaseState.APPROVAL
+    assert [t.data["label"] for t in open_tasks(case)] == ["manager"]
+    run = StepRun.objects.get(case=case)
+    assert run.status == StepStatus.SUCCEEDED
+    # What operators and auditors read never holds the secret.
+    assert run.last_request["headers"]["Authorization"] == "***"
+    assert TOKEN not in json.dumps([run.last_request, list(run.attempt_log.values("request", "response"))], default=str)
+    assert [e.action for e in events(case)][:4] == [
+        Action.CASE_STARTED,
+        Action.CASE_ROUTED,
+        Action.STEP_STARTED,
+        Action.STEP_SUCCEEDED,
+    ]
+
+
+def test_500_then_200_is_retried_after_a_backoff_with_the_same_idempotency_key(start_invoice, erp_settings, sweep):
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_json({"message": "db down"}, status=500)
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_json({"reference": "ERP-2"})
+    before = timezone.now()
+    case = reload(start_invoice())
+
+    run = StepRun.objects.get(case=case)
+    assert run.status == StepStatus.RETRYING and run.category == ExceptionCategory.UNAVAILABLE
+    # Backoff 5 s with jitter: between half and all of it.
+    assert before + timedelta(seconds=2.5) <= run.next_attempt_at <= timezone.now() + timedelta(seconds=5)
+    assert case.state == CaseState.WAITING
+    assert case.route["summary"] == "Waiting on ERP: Validate in ERP."
+
+    assert sweep(at=timezone.now()) == 0  # not due yet: nothing is called early
+    assert len(requests_to(erp_settings)) == 1
+    sweep(at=timezone.now() + timedelta(seconds=6))
+
+    case = reload(case)
+    assert case.state == CaseState.APPROVAL and case.data["erp_reference"] == "ERP-2"
+    assert keys(erp_settings) == [f"wms-{case.pk}-erp_check-r1"] * 2
+    assert list(run.attempt_log.values_list("outcome", "status_code")) == [("retry", 500), ("succeeded", 200)]
+
+
+def test_429_waits_as_long_as_retry_after_says(start_invoice, erp_settings, sweep):
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_response(
+        Response(
+            '{"message": "slow down"}', status=429, headers={"Retry-After": "120"}, content_type="application/json"
+        )
+    )
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_json({"reference": "ERP-3"})
+    case = start_invoice()
+
+    run = StepRun.objects.get(case=case)
+    assert run.status == StepStatus.RETRYING and run.category == ExceptionCategory.RATE_LIMITED
+    assert run.next_attempt_at >= timezone.now() + timedelta(seconds=115)  # not the 5 s backoff
+    sweep(at=timezone.now() + timedelta(seconds=60))
+    assert len(requests_to(erp_settings)) == 1
+    sweep(at=timezone.now() + timedelta(seconds=125))
+    assert reload(case).state == CaseState.APPROVAL
+
+
+def test_a_target_that_keeps_timing_out_ends_in_the_exception_queue(invoice_flow, start_invoice, erp_settings, sweep):
+    workflow = invoice_flow(erp_step(timeout_seconds=0.3, retry={"attempts": 2, "backoff_seconds": 1}), APPROVAL)
+
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(timeout=3)  # longer than the step's timeout
+        return Response("{}", content_type="application/json")
+
+    erp_settings.expect_request(ERP, method="POST").respond_with_handler(slow)
+    case = start_invoice(workflow)
+    assert StepRun.objects.get(case=case).category == ExceptionCategory.TIMEOUT
+    sweep(at=timezone.now() + timedelta(seconds=5))
+
+    case, run = reload(case), StepRun.objects.get(case=case)
+    assert run.status == StepStatus.EXCEPTION
+    assert run.category == ExceptionCategory.TIMEOUT
+    assert run.last_error == "ERP did not answer within 0.3 s. Gave up after 2 attempts."
+    assert case.state == CaseState.EXCEPTION
+    assert "Validate in ERP (timeout)" in case.route["summary"]
+    assert list(run.attempt_log.values_list("outcome", flat=True)) == ["retry", "failed"]
+    assert events(case, Action.STEP_FAILED)[0].context["category"] == "timeout"
+    release.set()  # let the server finish the abandoned requests before the next test
+    deadline = time.monotonic() + 5
+    while len(erp_settings.log) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_malformed_json_is_bad_data_at_once_and_repair_with_retry_succeeds(start_invoice, erp_settings, demo):
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_data(
+        "<html>oops", content_type="application/json"
+    )
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_json({"reference": "ERP-4"})
+    subscription_create(actor=demo["admin"], name="ops", url="http://127.0.0.1:9/x", events=["case.exception"])
+    case = start_invoice()
+
+    run = StepRun.objects.get(case=case)
+    assert (run.status, run.category, run.attempts) == (StepStatus.EXCEPTION, ExceptionCategory.BAD_DATA, 1)
+    assert "not JSON" in run.last_error
+    assert reload(case).state == CaseState.EXCEPTION
+    assert WebhookDelivery.objects.get(event="case.exception").payload["data"]["category"] == "bad_data"
+    assert len(requests_to(erp_settings)) == 1  # not retried: the same answer would come back
+
+
+def test_missing_data_is_never_sent_and_a_corrected_retry_uses_a_new_key(
+    start_invoice, erp_settings, demo, run_committed
+):
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-5"})
+    case = start_invoice(po_number=None)
+
+    run = StepRun.objects.get(case=case)
+    assert (run.status, run.category) == (StepStatus.EXCEPTION, ExceptionCategory.MISSING_DATA)
+    assert run.last_error == "Field 'po_number' is empty; the call to ERP needs it."
+    assert requests_to(erp_settings) == []
+
+    with pytest.raises(ValidationFailed) as invalid:
+        run_committed(step_retry, run_id=run.pk, actor=demo["oscar"], data={"amount": "lots"})
+    assert "amount" in invalid.value.field_errors
+    run_committed(step_retry, run_id=run.pk, actor=demo["oscar"], data={"po_number": "PO-1"}, note="PO from email")
+
+    case = reload(case)
+    (request,) = requests_to(erp_settings)
+    assert json.loads(request.get_data())["po"] == "PO-1"
+    assert request.headers["Idempotency-Key"] == f"wms-{case.pk}-erp_check-r2"  # a different request
+    assert case.state == CaseState.APPROVAL
+    edited = events(case, Action.CASE_DATA_EDITED)[0]
+    assert edited.actor == demo["oscar"]
+    assert edited.context["changes"] == {"po_number": {"from": None, "to": "PO-1"}}
+    assert events(case, Action.STEP_RETRIED)[0].reason == "PO from email"
+
+
+def test_rejected_by_target_is_skipped_with_a_reason_and_never_called_again(
+    start_invoice, erp_settings, demo, run_committed
+):
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"message": "Unknown vendor"}, status=422)
+    case = start_invoice()
+    run = StepRun.objects.get(case=case)
+    assert run.category == ExceptionCategory.REJECTED
+    assert run.last_error == "ERP answered 422: Unknown vendor."
+
+    with pytest.raises(ValidationFailed) as invalid:
+        run_committed(step_skip, run_id=run.pk, actor=demo["oscar"], reason=" ")
+    assert invalid.value.field_errors == {"reason": ["Give a reason."]}
+    with pytest.raises(NotAllowed):
+        run_committed(step_skip, run_id=run.pk, actor=demo["bob"], reason="not an operator")
+    run_committed(step_skip, run_id=run.pk, actor=demo["oscar"], reason="Checked by phone with the vendor")
+
+    case = reload(case)
+    assert case.state == CaseState.APPROVAL and case.steps_done == ["erp_check"]
+    assert StepRun.objects.get(pk=run.pk).status == StepStatus.SKIPPED
+    skipped = events(case, Action.STEP_SKIPPED)[0]
+    assert (skipped.actor, skipped.reason) == (demo["oscar"], "Checked by phone with the vendor")
+
+    # Returned to the requester and resubmitted: the ERP step is done, it is not run again.
+    (task,) = open_tasks(case)
+    run_committed(task_complete, task_id=task.pk, actor=demo["bob"], decision="return", reason="Add notes")
+    (rework,) = open_tasks(reload(case))
+    run_committed(task_complete, task_id=rework.pk, actor=demo["alice"], decision="submit")
+    assert reload(case).state == CaseState.APPROVAL
+    assert len(requests_to(erp_settings)) == 1
+    assert StepRun.objects.filter(case=case).count() == 1
+
+
+def test_nobody_repairs_their_own_request(start_invoice, erp_settings, demo, run_committed):
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"message": "no"}, status=422)
+    case = start_invoice(actor=demo["oscar"])
+    run = StepRun.objects.get(case=case)
+    with pytest.raises(NotAllowed, match="segregation of duties"):
+        run_committed(step_skip, run_id=run.pk, actor=demo["oscar"], reason="mine")
+    assert reload(case).state == CaseState.EXCEPTION
+
+
+PAYMENT = {
+    "key": "payment",
+    "name": "Schedule payment",
+    "type": "http",
+    "system": "Bank",
+    "request": {"method": "POST", "url": "{{endpoint.ERP}}/payments", "body": {"ref": "{{field.erp_reference}}"}},
+    "retry": {"attempts": 1},
+}
+
+
+def test_cancelling_undoes_the_steps_already_done_and_a_retry_reruns_only_the_failed_step(
+    invoice_flow, start_invoice, erp_settings, demo, run_committed
+):
+    workflow = invoice_flow(erp_step(), PAYMENT, APPROVAL)
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-7"})
+    erp_settings.expect_request("/erp/payments", method="POST").respond_with_json({"message": "closed"}, status=503)
+    erp_settings.expect_request("/erp/invoices/ERP-7", method="DELETE").respond_with_json({"cancelled": True})
+    case = start_invoice(workflow)
+    payment = StepRun.objects.get(case=case, step_key="payment")
+    assert payment.status == StepStatus.EXCEPTION and payment.category == ExceptionCategory.UNAVAILABLE
+
+    run_committed(step_retry, run_id=payment.pk, actor=demo["oscar"])
+    assert len(requests_to(erp_settings, "/erp/payments")) == 2
+    assert len(requests_to(erp_settings)) == 1  # the ERP step succeeded: never run again
+
+    run_committed(step_cancel_case, run_id=payment.pk, actor=demo["oscar"], reason="Vendor went bankrupt")
+    case = reload(case)
+    assert (case.state, case.outcome, case.closed_reason) == (
+        CaseState.CANCELLED,
+        Outcome.CANCELLED,
+        "Vendor went bankrupt",
+    )
+    (undo_call,) = requests_to(erp_settings, "/erp/invoices/ERP-7")
+    assert undo_call.method == "DELETE"
+    assert undo_call.headers["Idempotency-Key"] == f"wms-{case.pk}-erp_check-undo-r1"
+    undo = StepRun.objects.get(case=case, kind="undo")
+    assert undo.status == StepStatus.SUCCEEDED and undo.undo_of.step_key == "erp_check"
+    assert events(case, Action.CASE_CANCELLED)[0].context["compensation"] == ["Undo Validate in ERP"]
+    assert events(case, Action.STEP_COMPENSATED)
+    assert open_tasks(case) == []
+
+
+def test_a_step_that_fails_the_case_compensates_at_once(invoice_flow, start_invoice, erp_settings):
+    workflow = invoice_flow(erp_step(), {**PAYMENT, "on_failure": "fail_case"}, APPROVAL)
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-8"})
+    erp_settings.expect_request("/erp/payments", method="POST").respond_with_json({"message": "IBAN"}, status=400)
+    erp_settings.expect_request("/erp/invoices/ERP-8", method="DELETE").respond_with_json({})
+    case = reload(start_invoice(workflow))
+
+    assert (case.state, case.outcome, case.is_open) == (CaseState.FAILED, Outcome.FAILED, False)
+    assert case.closed_reason == "Schedule payment failed (rejected by target): Bank answered 400: IBAN."
+    assert len(requests_to(erp_settings, "/erp/invoices/ERP-8")) == 1
+    assert not StepRun.objects.filter(status=StepStatus.EXCEPTION).exists()  # nothing left to repair
