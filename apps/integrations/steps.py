@@ -28,7 +28,7 @@ from django_q.tasks import async_task
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
-from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.outbox import outbox_lease_due
 from apps.definitions.fields import clean_data
 from apps.notify.services import notification_send
@@ -71,6 +71,8 @@ MSG_ASSIGNEE_REQUESTER = "The requester cannot repair their own case; choose som
 MSG_NOT_FOUND = "No such step."
 MSG_CASE_CLOSED_EDIT = "The case is closed: its data can no longer be changed."
 MSG_NOT_WAITING = "Case {case} is not waiting for step '{step}'."
+MSG_DRY_RUN = "Test case: the request was built but not sent."
+MSG_RECORD_FAILED = "The answer arrived but the case could not move on ({error}); check the workflow, then retry."
 
 
 def step_key_for(*, case_id: int, step_key: str, revision: int, undo: bool = False) -> str:
@@ -146,6 +148,9 @@ class _Lease:
     request: dict = field(default_factory=dict)
     used_secrets: list = field(default_factory=list)
     problem: RequestProblem | None = None
+    # A test case (a draft tried out in the builder) never calls the real system: its request is
+    # built and shown, and the step succeeds without an answer.
+    dry_run: bool = False
 
 
 def _call_spec(run: StepRun, stage: dict) -> dict:
@@ -193,7 +198,15 @@ def _lease(run_id: int) -> _Lease | None:
         run.attempts += 1
         run.status = StepStatus.RUNNING
         run.next_attempt_at = now + timedelta(seconds=timeout) + LEASE_GRACE
-        lease = _Lease(run_id=run.pk, case_id=case.pk, number=run.attempts, started=now, timeout=timeout, stage=stage)
+        lease = _Lease(
+            run_id=run.pk,
+            case_id=case.pk,
+            number=run.attempts,
+            started=now,
+            timeout=timeout,
+            stage=stage,
+            dry_run=case.is_test,
+        )
         try:
             if not stage:
                 raise RequestProblem(MSG_NO_SPEC.format(key=run.step_key), ExceptionCategory.CONFIGURATION)
@@ -218,13 +231,48 @@ def step_attempt(*, run_id: int) -> StepRun | None:
     lease = _lease(run_id)
     if lease is None:
         return None
-    result = None if lease.problem else call_send(lease.request, timeout=lease.timeout)
-    return _record(lease, result)
+    if lease.problem or lease.dry_run:
+        result = None
+    else:
+        result = call_send(lease.request, timeout=lease.timeout)
+    try:
+        return _record(lease, result)
+    except Busy:
+        raise  # the case is locked for long: the lease ends and the sweep tries again
+    except Exception as error:
+        # The answer came but moving the case on failed (a definition that cannot route, say):
+        # park the step in the exception queue rather than calling again and again.
+        logger.exception("step %s of case %s: recording attempt %s failed", lease.run_id, lease.case_id, lease.number)
+        return _park(lease, error)
+
+
+def _park(lease: _Lease, error: Exception) -> StepRun | None:
+    from apps.cases.automation import case_locked
+
+    message = MSG_RECORD_FAILED.format(error=f"{type(error).__name__}: {error}")
+    with case_locked(lease.case_id) as case:
+        run = StepRun.objects.select_for_update().get(pk=lease.run_id)
+        if run.status != StepStatus.RUNNING or run.attempts != lease.number:
+            return run
+        StepAttempt.objects.create(
+            run=run,
+            number=lease.number,
+            revision=run.revision,
+            started=lease.started,
+            outcome="failed",
+            category=ExceptionCategory.CONFIGURATION,
+            error=message,
+            request=redact(lease.request, lease.used_secrets),
+        )
+        _fail(case, run, ExceptionCategory.CONFIGURATION, message)
+        return run
 
 
 def _verdict(lease: _Lease, run: StepRun, result: CallResult | None, fields: list[dict]) -> Verdict:
     if lease.problem is not None:
         return Verdict("failed", lease.problem.category, str(lease.problem))
+    if lease.dry_run:
+        return Verdict("succeeded", message=MSG_DRY_RUN)
     spec = _call_spec(run, lease.stage)
     if run.kind == StepKind.UNDO:
         spec.pop("response", None)  # an undo maps nothing back
@@ -243,6 +291,8 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
             verdict.outcome = "failed"
             verdict.message = f"{verdict.message} Gave up after {run.attempts} attempts."
         response = response_record(result, lease.used_secrets) if result is not None else {}
+        if lease.dry_run and lease.problem is None:
+            response = {"dry_run": True, "note": MSG_DRY_RUN}
         StepAttempt.objects.create(
             run=run,
             number=lease.number,
@@ -266,7 +316,8 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
             context = {
                 "system": run.system,
                 "attempts": run.attempts,
-                "status_code": result.status_code,
+                "status_code": result.status_code if result else None,
+                "dry_run": lease.dry_run,
                 "idempotency_key": run.idempotency_key,
             }
             if run.kind == StepKind.UNDO:
@@ -278,7 +329,7 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
                     context=context,
                 )
             else:
-                reason = f"{run.system} answered {result.status_code}."
+                reason = MSG_DRY_RUN if lease.dry_run else f"{run.system} answered {result.status_code}."
                 step_done(
                     case=case,
                     run=run,

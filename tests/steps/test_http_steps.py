@@ -263,3 +263,44 @@ def test_a_step_that_fails_the_case_compensates_at_once(invoice_flow, start_invo
     assert case.closed_reason == "Schedule payment failed (rejected by target): Bank answered 400: IBAN."
     assert len(requests_to(erp_settings, "/erp/invoices/ERP-8")) == 1
     assert not StepRun.objects.filter(status=StepStatus.EXCEPTION).exists()  # nothing left to repair
+
+
+def test_a_test_case_builds_the_request_but_never_calls_the_real_system(
+    invoice_flow, erp_settings, demo, run_committed
+):
+    from apps.cases.services import case_start_test
+    from apps.definitions.models import DefinitionVersion
+
+    version = DefinitionVersion.objects.get(definition__key=invoice_flow())
+    case = run_committed(
+        case_start_test,
+        version=version,
+        data={"invoice_number": "T-1", "amount": "10", "po_number": "PO-T"},
+        actor=demo["olivia"],
+    )
+    case, run = reload(case), StepRun.objects.get(case=case)
+    assert requests_to(erp_settings) == []
+    assert run.status == StepStatus.SUCCEEDED
+    assert run.last_request["body"] == {"invoice": "T-1", "amount": "10.00", "po": "PO-T"}
+    assert run.last_response == {"dry_run": True, "note": "Test case: the request was built but not sent."}
+    assert case.is_test and case.state == CaseState.APPROVAL
+
+
+def test_an_answer_the_case_cannot_act_on_parks_the_step_instead_of_calling_again(
+    start_invoice, erp_settings, monkeypatch, sweep
+):
+    from apps.cases import routing
+
+    def broken(case):
+        raise KeyError("stage")
+
+    monkeypatch.setattr(routing, "case_route_after_step", broken)
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-1"})
+    case = start_invoice()
+
+    run = StepRun.objects.get(case=case)
+    assert (run.status, run.category) == (StepStatus.EXCEPTION, ExceptionCategory.CONFIGURATION)
+    assert "could not move on (KeyError: 'stage')" in run.last_error
+    assert reload(case).state == CaseState.EXCEPTION
+    sweep(at=timezone.now() + timedelta(hours=1))
+    assert len(requests_to(erp_settings)) == 1
