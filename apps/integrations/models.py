@@ -190,6 +190,9 @@ class StepRun(models.Model):
     revision = models.PositiveSmallIntegerField(default=1, help_text="Goes up when an operator edits the data.")
     idempotency_key = models.CharField(max_length=200)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="While an attempt runs: when its worker counts as gone."
+    )
     last_error = models.TextField(blank=True)
     last_request = models.JSONField(default=dict, blank=True, help_text="Secrets redacted.")
     last_response = models.JSONField(default=dict, blank=True)

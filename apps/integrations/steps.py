@@ -183,6 +183,8 @@ def _lease(run_id: int) -> _Lease | None:
         )
         if run is None:
             return None  # done, cancelled, in the exception queue, or another worker holds it
+        if run.status == StepStatus.RUNNING and run.lease_until and run.lease_until > now:
+            return None  # an attempt is under way (a duplicate queue message)
         if run.status == StepStatus.RUNNING:
             StepAttempt.objects.create(
                 run=run,
@@ -197,7 +199,7 @@ def _lease(run_id: int) -> _Lease | None:
         timeout = float(stage.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
         run.attempts += 1
         run.status = StepStatus.RUNNING
-        run.next_attempt_at = now + timedelta(seconds=timeout) + LEASE_GRACE
+        run.lease_until = run.next_attempt_at = now + timedelta(seconds=timeout) + LEASE_GRACE
         lease = _Lease(
             run_id=run.pk,
             case_id=case.pk,
@@ -222,7 +224,7 @@ def _lease(run_id: int) -> _Lease | None:
         except RequestProblem as problem:
             lease.problem = problem
         run.last_request = redact(lease.request, lease.used_secrets)
-        run.save(update_fields=["attempts", "status", "next_attempt_at", "last_request"])
+        run.save(update_fields=["attempts", "status", "next_attempt_at", "lease_until", "last_request"])
     return lease
 
 
