@@ -42,7 +42,12 @@ USER_AGENT = "WMS-Steps/1"
 BODY_MAX = 4000  # characters of a response kept for operators
 
 DEFAULT_TIMEOUT_SECONDS = 10
-DEFAULT_RETRY = {"attempts": 4, "backoff_seconds": 10, "max_backoff_seconds": 600, "retry_on": [408, 429, 500, 502, 503, 504]}
+DEFAULT_RETRY = {
+    "attempts": 4,
+    "backoff_seconds": 10,
+    "max_backoff_seconds": 600,
+    "retry_on": [408, 429, 500, 502, 503, 504],
+}
 RETRY_AFTER_CAP = timedelta(hours=6)
 
 MSG_MISSING_FIELD = "Field '{name}' is empty; the call to {system} needs it."
@@ -115,7 +120,10 @@ def _lookup(kind: str, name: str, *, data: dict, context: dict, system: str):
 
 def _render(value, *, data: dict, context: dict, system: str, used_secrets: list):
     if isinstance(value, dict):
-        return {k: _render(v, data=data, context=context, system=system, used_secrets=used_secrets) for k, v in value.items()}
+        return {
+            k: _render(v, data=data, context=context, system=system, used_secrets=used_secrets)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_render(v, data=data, context=context, system=system, used_secrets=used_secrets) for v in value]
     if not isinstance(value, str):
@@ -136,7 +144,9 @@ def _render(value, *, data: dict, context: dict, system: str, used_secrets: list
     return PLACEHOLDER.sub(text, value)
 
 
-def request_build(*, spec: dict, data: dict, case_id: int, workflow: str, version: int, idempotency_key: str, system: str):
+def request_build(
+    *, spec: dict, data: dict, case_id: int, workflow: str, version: int, idempotency_key: str, system: str
+):
     """(request, secrets used) for one attempt; raises RequestProblem when it cannot be built.
 
     The request is a dict: method, url, headers, body (JSON-ready, or None for GET/DELETE).
@@ -151,7 +161,11 @@ def request_build(*, spec: dict, data: dict, case_id: int, workflow: str, versio
     headers = _render(spec.get("headers") or {}, data=data, context=context, system=system, used_secrets=used)
     body = spec.get("body")
     if body is not None:
-        body = json.loads(json.dumps(_render(body, data=data, context=context, system=system, used_secrets=used), cls=DjangoJSONEncoder))
+        body = json.loads(
+            json.dumps(
+                _render(body, data=data, context=context, system=system, used_secrets=used), cls=DjangoJSONEncoder
+            )
+        )
     parsed = urllib.parse.urlsplit(str(url))
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise RequestProblem(MSG_BAD_URL.format(url=redact(str(url), used)), ExceptionCategory.CONFIGURATION)
@@ -264,7 +278,9 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
     if code is None:
         if result.timed_out:
             return Verdict("retry", ExceptionCategory.TIMEOUT, MSG_TIMEOUT.format(system=system, seconds=timeout))
-        return Verdict("retry", ExceptionCategory.UNAVAILABLE, MSG_UNREACHABLE.format(system=system, reason=result.error))
+        return Verdict(
+            "retry", ExceptionCategory.UNAVAILABLE, MSG_UNREACHABLE.format(system=system, reason=result.error)
+        )
     if 200 <= code < 300:
         mapping = (spec.get("response") or {}).get("map") or {}
         if not mapping:
@@ -272,14 +288,18 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
         try:
             document = json.loads(result.body) if result.body.strip() else None
         except ValueError as problem:
-            return Verdict("failed", ExceptionCategory.BAD_DATA, MSG_NOT_JSON.format(system=system, code=code, problem=problem))
+            return Verdict(
+                "failed", ExceptionCategory.BAD_DATA, MSG_NOT_JSON.format(system=system, code=code, problem=problem)
+            )
         by_name = {f["name"]: f for f in fields}
         mapped = {}
         for name, path in mapping.items():
             try:
                 value = _dig(document, path)
             except KeyError:
-                return Verdict("failed", ExceptionCategory.BAD_DATA, MSG_MAP_MISSING.format(system=system, path=path, name=name))
+                return Verdict(
+                    "failed", ExceptionCategory.BAD_DATA, MSG_MAP_MISSING.format(system=system, path=path, name=name)
+                )
             try:
                 mapped[name] = clean_value(by_name[name], value) if value is not None else None
             except (ValueError, TypeError) as problem:
