@@ -17,6 +17,7 @@ from apps.audit.models import Action
 from apps.audit.services import audit_batch, audit_record
 from apps.core.errors import Busy, Conflict, NotFound
 from apps.integrations.services import event_publish
+from apps.integrations.steps import steps_close
 from apps.notify.services import notification_send
 from apps.org import roles
 from apps.org.selectors import role_members
@@ -122,6 +123,7 @@ def case_close(*, case: Case, actor, state: str, outcome: str, reason: str, acti
     case.state, case.outcome, case.closed_reason = state, outcome, reason
     case.route = {**case.route, "outcome": state, "summary": reason}
     case.save()
+    context = {**context, "compensation": steps_close(case=case)}
     audit_record(action=action, actor=actor, case=case, reason=reason, data=case.data, context=context)
     notices.case_decided(case=case)
     event_publish(name="case.closed", case=case, data=case.data)

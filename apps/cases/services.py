@@ -22,6 +22,7 @@ from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFai
 from apps.definitions.fields import clean_data
 from apps.definitions.selectors import version_live
 from apps.integrations.services import event_publish
+from apps.integrations.steps import steps_close
 
 from . import routing
 from .acting import acting
@@ -261,7 +262,15 @@ def case_withdraw(*, case_id: int, actor, reason: str = "") -> Case:
             case.state, case.outcome, case.closed_reason = CaseState.WITHDRAWN, Outcome.WITHDRAWN, reason.strip()
             case._history_user = actor
             case.save()
-            audit_record(action=Action.CASE_WITHDRAWN, actor=actor, case=case, reason=reason.strip(), data=case.data)
+            undone = steps_close(case=case)
+            audit_record(
+                action=Action.CASE_WITHDRAWN,
+                actor=actor,
+                case=case,
+                reason=reason.strip(),
+                data=case.data,
+                context={"compensation": undone} if undone else None,
+            )
             event_publish(name="case.closed", case=case, data=case.data)
             return case
     except FlowLockFailed:
@@ -330,7 +339,9 @@ def case_auto_close(*, case_id: int, reason: str, evidence: dict) -> Case:
             case.state, case.outcome, case.closed_reason = CaseState.WITHDRAWN, Outcome.AUTO_CLOSED, reason
             case._history_user = None
             case.save()
-            audit_record(action=Action.CASE_AUTO_CLOSED, case=case, reason=reason, data=case.data, context=evidence)
+            undone = steps_close(case=case)
+            context = {**evidence, "compensation": undone} if undone else evidence
+            audit_record(action=Action.CASE_AUTO_CLOSED, case=case, reason=reason, data=case.data, context=context)
             event_publish(name="case.closed", case=case, data=case.data)
             return case
     except FlowLockFailed:

@@ -185,6 +185,10 @@ def _lease(run_id: int) -> _Lease | None:
             return None  # done, cancelled, in the exception queue, or another worker holds it
         if run.status == StepStatus.RUNNING and run.lease_until and run.lease_until > now:
             return None  # an attempt is under way (a duplicate queue message)
+        if run.kind == StepKind.CALL and not run.case.is_open:
+            run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, now, None
+            run.save(update_fields=["status", "finished", "next_attempt_at"])
+            return None  # closed meanwhile: nobody needs the answer any more
         if run.status == StepStatus.RUNNING:
             StepAttempt.objects.create(
                 run=run,
@@ -386,7 +390,7 @@ def _fail(case, run: StepRun, category: str, message: str) -> None:
             outcome=Outcome.FAILED,
             reason=reason,
             action=Action.CASE_FAILED,
-            context={"step_run": run.pk, "category": category, "compensation": _compensate(case)},
+            context={"step_run": run.pk, "category": category},
         )
         return
     run.save()
@@ -406,6 +410,16 @@ def _notify_operators(case, run: StepRun, message: str) -> None:
         case=case,
         dedupe_key=f"exception:{run.pk}:{run.revision}:{run.attempts}",
     )
+
+
+def steps_close(*, case) -> list[str]:
+    """The case is closing without finishing (withdrawn, auto-closed, cancelled, failed): stop its
+    open steps and undo the ones already done. Returns the names of the undo calls queued."""
+    now = timezone.now()
+    StepRun.objects.filter(case=case, status__in=STEP_OPEN).exclude(kind=StepKind.UNDO).update(
+        status=StepStatus.CANCELLED, finished=now, next_attempt_at=None
+    )
+    return _compensate(case)
 
 
 def _compensate(case) -> list[str]:
@@ -689,11 +703,7 @@ def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
         run = _locked_run(case, run_id, actor)
         if run.kind == StepKind.UNDO:
             raise Conflict(MSG_NOT_REPAIRABLE.format(status="a compensation of a closed case"))
-        now = timezone.now()
-        StepRun.objects.filter(case=case, status__in=STEP_OPEN).exclude(kind=StepKind.UNDO).update(
-            status=StepStatus.CANCELLED, finished=now, next_attempt_at=None
-        )
-        run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, now, None
+        run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, timezone.now(), None
         run.resolution = f"Case cancelled by {actor.get_username()}: {reason}"
         run.save(update_fields=["status", "finished", "next_attempt_at", "resolution"])
         case_close(
@@ -703,6 +713,6 @@ def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
             outcome=Outcome.CANCELLED,
             reason=reason,
             action=Action.CASE_CANCELLED,
-            context={"step_run": run.pk, "category": run.category, "compensation": _compensate(case)},
+            context={"step_run": run.pk, "category": run.category},
         )
         return run

@@ -304,3 +304,24 @@ def test_an_answer_the_case_cannot_act_on_parks_the_step_instead_of_calling_agai
     assert reload(case).state == CaseState.EXCEPTION
     sweep(at=timezone.now() + timedelta(hours=1))
     assert len(requests_to(erp_settings)) == 1
+
+
+def test_withdrawing_a_case_stops_its_retries_and_undoes_what_was_done(
+    invoice_flow, start_invoice, erp_settings, demo, run_committed, sweep
+):
+    from apps.cases.services import case_withdraw
+
+    workflow = invoice_flow(erp_step(), {**PAYMENT, "retry": {"attempts": 5}}, APPROVAL)
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-6"})
+    erp_settings.expect_request("/erp/payments", method="POST").respond_with_json({}, status=502)
+    erp_settings.expect_request("/erp/invoices/ERP-6", method="DELETE").respond_with_json({})
+    case = start_invoice(workflow)
+    assert StepRun.objects.get(case=case, step_key="payment").status == StepStatus.RETRYING
+
+    run_committed(case_withdraw, case_id=case.pk, actor=demo["alice"], reason="Sent twice")
+    sweep(at=timezone.now() + timedelta(hours=1))
+
+    assert StepRun.objects.get(case=case, step_key="payment").status == StepStatus.CANCELLED
+    assert len(requests_to(erp_settings, "/erp/payments")) == 1
+    assert len(requests_to(erp_settings, "/erp/invoices/ERP-6")) == 1
+    assert events(case, Action.CASE_WITHDRAWN)[0].context == {"compensation": ["Undo Validate in ERP"]}
