@@ -182,3 +182,44 @@ def test_the_validator_names_what_is_wrong_with_a_step():
     assert validate_spec({"fields": FIELDS, "stages": [WAIT]}) == [
         "Add at least one approval stage: automated steps alone decide nothing."
     ]
+
+
+def test_integrators_create_a_callback_endpoint_from_the_command_line(demo, waiting_flow):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from apps.integrations.models import InboundEndpoint
+
+    get_user_model().objects.create_user("portal-bot")
+    out = StringIO()
+    call_command(
+        "inbound_endpoint",
+        "--by=admin",
+        "--slug=replies",
+        "--name=Replies",
+        f"--workflow={waiting_flow}",
+        "--run-as=portal-bot",
+        "--action=complete_step",
+        "--step=customer",
+        "--map=customer_answer=answer",
+        stdout=out,
+    )
+    endpoint = InboundEndpoint.objects.get(slug="replies")
+    assert (endpoint.action, endpoint.step, endpoint.case_path) == ("complete_step", "customer", "case_id")
+    assert endpoint.secret in out.getvalue()
+    with pytest.raises(CommandError, match="step: The live version of the workflow has no wait step"):
+        call_command(
+            "inbound_endpoint",
+            "--by=admin",
+            "--slug=replies2",
+            "--name=Replies",
+            f"--workflow={waiting_flow}",
+            "--run-as=portal-bot",
+            "--action=complete_step",
+            "--step=nope",
+        )
+    with pytest.raises(CommandError, match="not field=dotted.path"):
+        call_command(
+            "inbound_endpoint", "--by=admin", "--slug=x", "--name=X", "--workflow=w", "--run-as=a", "--map=oops"
+        )
