@@ -10,13 +10,14 @@ from django.contrib.auth.models import Group
 
 from apps.definitions import editing
 from apps.definitions.conditions import OPERATORS, UNARY_OPERATORS
-from apps.definitions.diagram import approver_detail
+from apps.definitions.diagram import STEP_KINDS, approver_detail, is_step, request_text, retry_text, step_detail
 from apps.definitions.fields import FIELD_TYPES
-from apps.definitions.spec import APPROVER_TYPES, POLICIES
+from apps.definitions.spec import APPROVER_TYPES, METHODS, ON_FAILURE, POLICIES
 
 TITLES = {
     "fields": "Fields",
     "stages": "Approval stages",
+    "steps": "Automated steps",
     "approvers": "Approvers",
     "clauses": "Conditions",
     "reason_codes": "Reason codes for rejection",
@@ -24,11 +25,24 @@ TITLES = {
 ADD_LABELS = {
     "fields": "Add a field",
     "stages": "Add a stage",
+    "steps": "Add an automated step",
     "approvers": "Add an approver",
     "clauses": "Add a condition",
     "reason_codes": "Add a reason code",
 }
 POLICY_LABELS = {"all": "All must approve", "any": "Any one approves", "n_of_m": "N of M approve"}
+FAILURE_LABELS = {
+    "exception_queue": "Put the case in the exception queue (operators repair it)",
+    "fail_case": "Fail the case (and run the undo calls)",
+}
+HINTS = {
+    "url": "https://… or {{endpoint.NAME}}/path; case values as {{field.name}}",
+    "headers": "One per line, Name: value. Credentials only as {{secret.NAME}}.",
+    "body": 'JSON; values may be placeholders such as "{{field.amount}}".',
+    "response_map": "One per line: field = path.in.answer (e.g. erp_id = data.id).",
+    "attempts": "Blank: 4. Retried with a growing pause on timeouts and 408, 429, 5xx answers.",
+    "undo_url": "Called when the case is cancelled or fails after this step succeeded.",
+}
 APPROVER_LABELS = {
     "manager": "Requester's manager",
     "managers_manager": "Manager's manager",
@@ -84,6 +98,7 @@ def form_inputs(spec: dict, section: str, values: dict, errors: dict) -> list[di
         ],
         "reason_codes": [("code", "Code", "text", None), ("label", "Label", "text", None)],
     }
+    layouts["steps"] = _step_layout(values.get("type") or "http")
     inputs = []
     for name, label, kind, choices in layouts[section]:
         value = values.get(name, "")
@@ -99,9 +114,29 @@ def form_inputs(spec: dict, section: str, values: dict, errors: dict) -> list[di
                 "choices": choices,
                 "value": "" if value is None else str(value),
                 "errors": errors.get(name, []),
+                "hint": HINTS.get(name, "") if section == "steps" else "",
             }
         )
     return inputs
+
+
+def _step_layout(kind: str) -> list[tuple]:
+    head = [("type", "Type", "hidden", None), ("key", "Key", "text", None), ("name", "Name", "text", None)]
+    head.append(("system", "System", "text", None))
+    if kind == "wait":
+        return head + [("timeout_hours", "Wait at most (hours)", "text", None)]
+    return head + [
+        ("method", "Method", "select", _choices(METHODS)),
+        ("url", "URL", "text", None),
+        ("headers", "Headers", "textarea", None),
+        ("body", "Body (JSON)", "textarea", None),
+        ("response_map", "Fill fields from the answer", "textarea", None),
+        ("timeout_seconds", "Timeout (seconds)", "text", None),
+        ("attempts", "Attempts", "text", None),
+        ("undo_method", "Undo method", "select", _choices(METHODS, blank=True)),
+        ("undo_url", "Undo URL", "text", None),
+        ("on_failure", "If it keeps failing", "select", _choices(ON_FAILURE, FAILURE_LABELS)),
+    ]
 
 
 def _cells(spec: dict, section: str, row: dict) -> list[str]:
@@ -114,6 +149,9 @@ def _cells(spec: dict, section: str, row: dict) -> list[str]:
         limits = ", ".join(f"{k} {row[k]}" for k in ("greater_than", "min", "max") if row.get(k) is not None)
         extra = ", ".join(row.get("choices", [])) or limits
         return [row["name"], row.get("label", ""), row.get("type", ""), need, extra]
+    if section == "stages" and is_step(row):
+        what = step_detail(row) if row["type"] == "wait" else f"{step_detail(row)}: {request_text(row.get('request'))}"
+        return [row["key"], row.get("name", ""), what, "automated", retry_text(row) if row["type"] == "http" else "—"]
     if section == "stages":
         policy = POLICY_LABELS.get(row.get("policy", "all"), row.get("policy"))
         if row.get("policy") == "n_of_m":
@@ -136,7 +174,7 @@ def _cells(spec: dict, section: str, row: dict) -> list[str]:
 
 COLUMNS = {
     "fields": ["Name", "Label", "Type", "Required", "Choices / limits"],
-    "stages": ["Key", "Name", "Policy", "Approvers", "SLA"],
+    "stages": ["Key", "Name", "Policy, or what the step does", "Approvers", "SLA, or attempts"],
     "approvers": ["Key", "Label", "Who"],
     "clauses": ["Field", "Operator", "Value"],
     "reason_codes": ["Code", "Label"],
@@ -155,6 +193,8 @@ def section_block(spec: dict, section: str, rows: list, *, parent=None, editing_
             {
                 "index": i,
                 "cells": _cells(spec, section, row),
+                "kind": STEP_KINDS.get(row.get("type")) if section == "stages" and is_step(row) else "",
+                "edit_section": "steps" if section == "stages" and is_step(row) else section,
                 "dom_id": dom_id(section, parent, i),
                 "last": i == len(rows) - 1,
                 "editing": form if editing_index == i else None,
@@ -163,6 +203,8 @@ def section_block(spec: dict, section: str, rows: list, *, parent=None, editing_
         ],
         "new_dom_id": dom_id(section, parent, None),
         "new_form": form if editing_index == "new" else None,
+        "new_step_dom_id": dom_id("steps", None, None),
+        "step_kinds": STEP_KINDS,
     }
 
 
@@ -172,6 +214,10 @@ def editor_blocks(spec: dict, *, open_row: dict | None = None) -> dict:
 
     def block(section, rows, parent=None):
         same = open_row.get("section") == section and (open_row.get("parent") or "") == (parent or "")
+        if section == "stages" and open_row.get("section") == "steps":  # steps are rows of the stage list
+            result = section_block(spec, section, rows, editing_index=open_row.get("index"), form=open_row.get("form"))
+            result["new_step_form"], result["new_form"] = result["new_form"], None
+            return result
         return section_block(
             spec,
             section,
@@ -195,7 +241,11 @@ def editor_blocks(spec: dict, *, open_row: dict | None = None) -> dict:
     return {
         "fields": block("fields", spec.get("fields", [])),
         "stages": block("stages", stages),
-        "approvers": [{"stage": s, "block": block("approvers", s.get("approvers", []), s["key"])} for s in stages],
+        "approvers": [
+            {"stage": s, "block": block("approvers", s.get("approvers", []), s["key"])}
+            for s in stages
+            if not is_step(s)
+        ],
         "rules": rules,
         "reason_codes": block("reason_codes", spec.get("reason_codes", [])),
         "effects": editing.EFFECTS,

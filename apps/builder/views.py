@@ -161,7 +161,8 @@ def draft_edit(request, key):
     open_row = None
     section = request.GET.get("edit")
     if section in SECTIONS:
-        open_row = _open_row(draft, section, request.GET.get("parent") or None, request.GET.get("index"), {})
+        parent, raw_index, kind = request.GET.get("parent") or None, request.GET.get("index"), request.GET.get("type")
+        open_row = _open_row(draft, section, parent, raw_index, {}, kind=kind)
     context = _editor_context(request, definition, draft, open_row=open_row)
     if request.htmx and request.GET.get("part") == "editor":
         return render(request, "builder/_editor.html", context)
@@ -177,10 +178,19 @@ def _index(raw):
         raise NotFound("No such row.") from None
 
 
-def _open_row(draft, section, parent, raw_index, errors, values=None):
+def _new_values(section, kind) -> dict:
+    """The starting values of a new row; a new step is an HTTP call unless a wait is asked for."""
+    if section != "steps":
+        return {}
+    if kind == "wait":
+        return {"type": "wait", "timeout_hours": "72"}
+    return {"type": "http", "method": "POST", "on_failure": "exception_queue"}
+
+
+def _open_row(draft, section, parent, raw_index, errors, values=None, kind=None):
     index = _index(raw_index)
     if values is None:
-        values = row_values(draft.spec, section, index, parent) if index is not None else {}
+        values = row_values(draft.spec, section, index, parent) if index is not None else _new_values(section, kind)
     form = {
         "inputs": form_inputs(draft.spec, section, values, errors),
         "errors": errors.get(None, []),
@@ -202,7 +212,7 @@ def row(request, key, section):
     source = request.POST if request.method == "POST" else request.GET
     parent, raw_index = source.get("parent") or None, source.get("index")
     if request.method != "POST":
-        open_row = _open_row(draft, section, parent, raw_index, {})
+        open_row = _open_row(draft, section, parent, raw_index, {}, kind=request.GET.get("type"))
         if request.htmx:
             return render(request, "builder/_row_form.html", {"form": open_row["form"], "definition": definition})
         return render(request, "builder/draft.html", _editor_context(request, definition, draft, open_row=open_row))

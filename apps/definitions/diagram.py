@@ -3,13 +3,19 @@
 The same layout feeds the BPMN export (bpmn.py), so the picture and the file agree. Left to
 right: start, then per stage an optional check (the stage's rule), a parallel split, one task
 per approver (its rule on its arrow, a check and a merge around it), the join with the stage's
-policy, the merge of the skipped path; then the end.
+policy, the merge of the skipped path; then the end. An automated step is one box between its
+check and merge: a service task (an HTTP call) or a receive task (a wait for a callback).
+
+The words for steps (step_call, retry_text, ...) live here too, so the diagram, the SOP, the
+diff and the builder describe a step alike.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from .reachability import condition_text
+from .spec import PLACEHOLDER, STEP_TYPES
 
 TASK_W, TASK_H, GATE, EVENT = 170, 56, 40, 34
 COLUMN_GAP, LABEL_GAP, LANE_H, TOP = 50, 150, 92, 70
@@ -22,13 +28,16 @@ APPROVER_KINDS = {
 @dataclass
 class Node:
     id: str
-    kind: str  # start, end, task, parallel, exclusive
+    kind: str  # start, end, task, service (http step), receive (wait step), parallel, exclusive
     name: str
     x: int = 0
     y: int = 0
     w: int = 0
     h: int = 0
     detail: str = ""
+    note: str = ""  # a step's third line: its retries, or how long it waits
+    undo: bool = False
+    timeout_hours: float | None = None  # a wait step's limit (BPMN: a boundary timer)
 
     @property
     def cx(self):
@@ -79,18 +88,112 @@ def policy_text(stage: dict) -> str:
     return "all approve"
 
 
+# NOTE: the defaults of the step runner (apps.integrations.calls.DEFAULT_RETRY and steps.py);
+# the spec may leave them out.
+DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_WAIT_HOURS = 4, 10, 600, 72
+DEFAULT_RETRY_ON = [408, 429, 500, 502, 503, 504]
+STEP_KINDS = {"http": "HTTP step", "wait": "Wait"}
+CONCEALED = "…"
+
+
+def is_step(stage) -> bool:
+    return isinstance(stage, dict) and stage.get("type") in STEP_TYPES
+
+
+def _hours(value) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def seconds_text(value) -> str:
+    seconds = float(value)
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"
+
+
+def url_shown(url) -> str:
+    """A step's URL as people may read it: placeholders stay, a password or a literal query value
+    (which could be a key someone pasted) becomes "…". Secrets themselves are never in a spec."""
+    url = str(url or "")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password:
+        url = url.replace(f":{parts.password}@", f":{CONCEALED}@", 1)
+    base, sep, query = url.partition("?")
+    if not sep:
+        return url
+    shown = []
+    for pair in query.split("&"):
+        name, eq, value = pair.partition("=")
+        keep = not value or PLACEHOLDER.fullmatch(value.strip())
+        shown.append(f"{name}{eq}{value if keep else CONCEALED}")
+    return f"{base}?{'&'.join(shown)}"
+
+
+def request_text(request) -> str:
+    """`POST https://erp/api/invoices` of a step's request (or undo)."""
+    if not isinstance(request, dict):
+        return ""
+    return f"{str(request.get('method') or 'POST').upper()} {url_shown(request.get('url'))}".strip()
+
+
+def step_attempts(stage: dict) -> int:
+    retry = stage.get("retry") if isinstance(stage.get("retry"), dict) else {}
+    attempts = retry.get("attempts", DEFAULT_ATTEMPTS)
+    return attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else DEFAULT_ATTEMPTS
+
+
+def retry_text(stage: dict) -> str:
+    """`3 attempts`: how often an HTTP step is tried before it counts as failed."""
+    attempts = step_attempts(stage)
+    return "1 attempt, no retry" if attempts == 1 else f"{attempts} attempts"
+
+
+def wait_hours(stage: dict) -> str:
+    return _hours(stage.get("timeout_hours", DEFAULT_WAIT_HOURS))
+
+
+def step_detail(stage: dict) -> str:
+    """What a step does, in a few words: `calls ERP` or `waits for Customer portal, up to 72 h`."""
+    system = stage.get("system") or "another system"
+    if stage.get("type") == "wait":
+        return f"waits for {system}, up to {wait_hours(stage)} h"
+    return f"calls {system}"
+
+
 def _size(node: Node) -> Node:
     node.w, node.h = {
         "task": (TASK_W, TASK_H),
+        "service": (TASK_W, TASK_H),
+        "receive": (TASK_W, TASK_H),
         "parallel": (GATE, GATE),
         "exclusive": (GATE, GATE),
     }.get(node.kind, (EVENT, EVENT))
     return node
 
 
+def _step_node(key: str, name: str, stage: dict) -> Node:
+    if stage.get("type") == "wait":
+        hours = stage.get("timeout_hours", DEFAULT_WAIT_HOURS)
+        return Node(
+            key,
+            "receive",
+            name,
+            detail=f"waits for {stage.get('system') or 'another system'}",
+            note=f"up to {wait_hours(stage)} h",
+            timeout_hours=float(hours) if isinstance(hours, int | float) and not isinstance(hours, bool) else None,
+        )
+    return Node(key, "service", name, detail=step_detail(stage), note=retry_text(stage), undo="undo" in stage)
+
+
 def layout(spec: dict) -> Layout:
     stages = [s for s in spec.get("stages", []) if isinstance(s, dict)]
-    lanes = max([len(s.get("approvers", [])) or 1 for s in stages] or [1])
+    lanes = max([len(s.get("approvers") if isinstance(s.get("approvers"), list) else []) or 1 for s in stages] or [1])
     height = TOP + lanes * LANE_H + 30
     mid = TOP + lanes * LANE_H // 2
     nodes, edges, x = [], [], 50
@@ -115,10 +218,21 @@ def layout(spec: dict) -> Layout:
             check = place(Node(f"{key}_check", "exclusive", f"{name}?"))
             connect(previous, check)
             x += GATE + LABEL_GAP
+        rule = {"label": condition_text(stage["when"]), "condition": stage.get("when")} if check else {}
+        if is_step(stage):
+            step = place(_step_node(key, name, stage))
+            connect(check or previous, step, **rule)
+            previous = step
+            x += TASK_W + COLUMN_GAP
+            if check:
+                merge = place(Node(f"{key}_merge", "exclusive", ""))
+                connect(step, merge)
+                connect(check, merge, label="otherwise: skip", default=True)
+                x += GATE + COLUMN_GAP
+                previous = merge
+            continue
         split = place(Node(f"{key}_split", "parallel", f"{name}: in parallel"))
-        connect(
-            check or previous, split, label=condition_text(stage["when"]) if check else "", condition=stage.get("when")
-        )
+        connect(check or previous, split, **rule)
         x += GATE + COLUMN_GAP
         approvers = stage.get("approvers", [])
         ys = [mid + (i - (len(approvers) - 1) / 2) * LANE_H for i in range(len(approvers))]
@@ -192,6 +306,41 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _step_svg(node: Node) -> str:
+    """A service task (gear-like mark, retries, an undo tag) or a receive task (envelope mark)."""
+    service = node.kind == "service"
+    fill, stroke = ("#eefaf3", "#1f7a46") if service else ("#f5f0ff", "#6a3fc1")
+    x, y = node.x, node.y
+    if service:
+        mark = (
+            f'<circle cx="{x + 14}" cy="{y + 14}" r="6" fill="none" stroke="{stroke}" stroke-width="2" '
+            f'stroke-dasharray="3 2"/><circle cx="{x + 14}" cy="{y + 14}" r="2" fill="{stroke}"/>'
+        )
+    else:
+        mark = (
+            f'<rect x="{x + 7}" y="{y + 9}" width="15" height="10" fill="#fff" stroke="{stroke}"/>'
+            f'<polyline points="{x + 7},{y + 9} {x + 14.5},{y + 15} {x + 22},{y + 9}" fill="none" stroke="{stroke}"/>'
+        )
+    undo = ""
+    if node.undo:
+        undo = (
+            f'<g class="undo"><title>Has an undo call, run when the case is cancelled or fails</title>'
+            f'<rect x="{x + node.w - 40}" y="{y + node.h - 13}" width="36" height="15" rx="7" fill="#fff" '
+            f'stroke="{stroke}"/>' + _text(x + node.w - 22, y + node.h - 2, "undo", size=10, fill=stroke) + "</g>"
+        )
+    return (
+        f'<g class="step {"http" if service else "wait"}" data-key="{escape(node.id)}"><rect x="{x}" y="{y}" '
+        f'width="{node.w}" height="{node.h}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
+        f"<title>{escape(f'{node.name}: {node.detail}, {node.note}')}</title>"
+        + mark
+        + _text(node.cx + 6, y + 18, _short(node.name, 22), size=13, weight="600")
+        + _text(node.cx, y + 34, _short(node.detail, 28), size=11, fill="#5b6477")
+        + _text(node.cx - (12 if node.undo else 0), y + 49, _short(node.note, 22), size=10, fill=stroke, css="note")
+        + undo
+        + "</g>"
+    )
+
+
 def render_svg(spec: dict, *, title: str = "") -> str:
     """The diagram as an inline SVG element (no scripts, no external resources)."""
     lay = layout(spec)
@@ -232,6 +381,8 @@ def render_svg(spec: dict, *, title: str = "") -> str:
                 + _text(node.cx, node.y + 41, _short(node.detail, 28), size=11, fill="#5b6477")
                 + "</g>"
             )
+        elif node.kind in {"service", "receive"}:
+            out.append(_step_svg(node))
         elif node.kind in {"parallel", "exclusive"}:
             c, half = (node.cx, node.cy), node.w // 2
             diamond = f"{c[0]},{c[1] - half} {c[0] + half},{c[1]} {c[0]},{c[1] + half} {c[0] - half},{c[1]}"

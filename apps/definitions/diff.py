@@ -1,9 +1,30 @@
-"""Two versions side by side: field by field, stage by stage, approver by approver, rule by rule."""
+"""Two versions side by side: field by field, stage by stage, approver by approver, rule by rule.
 
+An automated step is compared through its words (`_step_attrs`): system, call, retries, mapping,
+undo; header values and secrets are not shown, only which headers there are."""
+
+import json
+
+from .diagram import DEFAULT_WAIT_HOURS, STEP_KINDS, is_step, request_text, retry_text, seconds_text, url_shown
 from .reachability import condition_text
 
 FIELD_ATTRS = ["type", "label", "help", "required", "required_before", "choices", "default", "min", "max"]
-STAGE_ATTRS = ["name", "policy", "n"]
+STAGE_ATTRS = ["name", "type", "policy", "n"]
+STEP_ATTRS = [
+    "system",
+    "method",
+    "URL",
+    "headers",
+    "body",
+    "timeout",
+    "attempts",
+    "pause between attempts",
+    "retried on",
+    "answer fills in",
+    "undo",
+    "if it keeps failing",
+    "waits up to",
+]
 APPROVER_ATTRS = ["label", "type", "role", "user"]
 
 
@@ -32,6 +53,47 @@ def _compare(kind: str, name: str, old: dict | None, new: dict | None, attrs: li
         }
     rows = [{"attr": a, "old": _show(old.get(a)), "new": _show(new.get(a))} for a in attrs if old.get(a) != new.get(a)]
     return {"kind": kind, "name": name, "change": "changed", "rows": rows} if rows else None
+
+
+def _step_attrs(stage: dict) -> dict:
+    """A step as the words the diff compares."""
+    row = {"name": stage.get("name"), "type": STEP_KINDS.get(stage.get("type")), "system": stage.get("system")}
+    if stage.get("type") == "wait":
+        return {**row, "waits up to": f"{stage.get('timeout_hours', DEFAULT_WAIT_HOURS)} h"}
+    request = stage.get("request") if isinstance(stage.get("request"), dict) else {}
+    retry = stage.get("retry") if isinstance(stage.get("retry"), dict) else {}
+    headers = request.get("headers") if isinstance(request.get("headers"), dict) else {}
+    mapping = (stage.get("response") or {}).get("map") if isinstance(stage.get("response"), dict) else None
+    body = request.get("body")
+    return {
+        **row,
+        "method": str(request.get("method") or "POST").upper(),
+        "URL": url_shown(request.get("url")),
+        "headers": ", ".join(sorted(headers)),
+        "body": json.dumps(body, sort_keys=True, ensure_ascii=False) if body is not None else None,
+        "timeout": seconds_text(stage["timeout_seconds"]) if stage.get("timeout_seconds") else None,
+        "attempts": retry_text(stage),
+        "pause between attempts": "–".join(
+            str(retry[k]) + " s" for k in ("backoff_seconds", "max_backoff_seconds") if k in retry
+        ),
+        "retried on": retry.get("retry_on"),
+        "answer fills in": ", ".join(f"{k} ← {v}" for k, v in mapping.items()) if isinstance(mapping, dict) else None,
+        "undo": request_text(stage["undo"]) if isinstance(stage.get("undo"), dict) else None,
+        "if it keeps failing": (stage.get("on_failure") or "exception_queue").replace("_", " "),
+    }
+
+
+def _stage_attrs(stage: dict | None) -> dict | None:
+    if stage is None or is_step(stage):
+        return stage and _step_attrs(stage)
+    return {k: v for k, v in stage.items() if k != "type"}  # "approval" is the default
+
+
+def _compare_stages(key: str, old: dict | None, new: dict | None) -> dict | None:
+    old, new = _stage_attrs(old), _stage_attrs(new)
+    if old is not None and new is not None and (old.get("type") or new.get("type")):
+        old, new = {"type": "approval stage", **old}, {"type": "approval stage", **new}
+    return _compare("stage", key, old, new, STAGE_ATTRS + STEP_ATTRS)
 
 
 def _keyed(items, key) -> dict:
@@ -66,7 +128,7 @@ def spec_diff(old: dict, new: dict) -> list[dict]:
     stage_keys = list(old_stages) + [k for k in new_stages if k not in old_stages]
     section(
         "Stages",
-        [_compare("stage", key, old_stages.get(key), new_stages.get(key), STAGE_ATTRS) for key in stage_keys]
+        [_compare_stages(key, old_stages.get(key), new_stages.get(key)) for key in stage_keys]
         + [
             {
                 "kind": "order",

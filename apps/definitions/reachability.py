@@ -14,6 +14,7 @@ MAX_ALTERNATIVES = 256
 EMPTY_SAFE = {"!=", "not in", "is empty"}
 
 MSG_STAGE_UNREACHABLE = "Stage '{stage}' is unreachable: its condition can never hold ({text})."
+MSG_STEP_UNREACHABLE = "Step '{stage}' never runs: its condition can never hold ({text})."
 MSG_STAGE_NO_APPROVER = "Stage '{stage}' is unreachable: none of its approvers can ever apply."
 MSG_APPROVER_UNREACHABLE = "Stage '{stage}', approver '{approver}' can never apply: its condition never holds ({text})."
 
@@ -145,7 +146,9 @@ def unreachable_problems(spec: dict) -> list[str]:
             continue
         key, when = stage.get("key"), stage.get("when")
         if when and not can_hold(when, fields):
-            problems.append(MSG_STAGE_UNREACHABLE.format(stage=key, text=condition_text(when)))
+            # NOTE: spec.STEP_TYPES; spec imports this module, so not from there.
+            message = MSG_STEP_UNREACHABLE if stage.get("type") in {"http", "wait"} else MSG_STAGE_UNREACHABLE
+            problems.append(message.format(stage=key, text=condition_text(when)))
             continue
         alive = 0
         for approver in stage.get("approvers", []):

@@ -14,8 +14,13 @@ MAX_REPLAY = 500
 
 
 def route_preview(*, version, data: dict, requester) -> dict:
-    """The route a case with `data` would take from the start under `version`'s spec."""
-    from apps.cases.routing import case_route
+    """The route a case with `data` would take from the start under `version`'s spec.
+
+    Automated steps on the way are assumed to succeed (their answers cannot be known here, so
+    fields they would fill stay as given): the preview lists them and goes on to the first
+    approval stage, as a case would once the other systems have answered."""
+    from apps.cases.routing import case_route, case_route_after_step
+    from apps.definitions.spec import STEP_TYPES
 
     stand_in = SimpleNamespace(
         version=version,
@@ -27,14 +32,29 @@ def route_preview(*, version, data: dict, requester) -> dict:
         stage="",
         route={},
         outcome=None,
+        steps_done=[],
     )
     case_route(stand_in, start_at=0)
+    rules, steps = list(stand_in.route.get("rules", [])), []
+    stages = {s.get("key"): s for s in version.spec.get("stages", [])}
+    while stand_in.route.get("step") in STEP_TYPES and len(steps) < len(stages):
+        stage = stages[stand_in.stage]
+        steps.append(
+            {"key": stage["key"], "name": stage.get("name", stage["key"]), "summary": stand_in.route["summary"]}
+        )
+        stand_in.steps_done.append(stage["key"])
+        case_route_after_step(stand_in)
+        rules += stand_in.route.get("rules", [])
     route = stand_in.route
+    summary = route.get("summary", "")
+    if steps:
+        summary = " ".join(s["summary"] for s in steps) + f" Then: {summary}"
     return {
         "state": stand_in.state,
         "stage": stand_in.stage,
-        "summary": route.get("summary", ""),
-        "rules": route.get("rules", []),
+        "summary": summary,
+        "rules": rules,
+        "steps": [s["name"] for s in steps],
         "approvers": [(a.get("stage"), a["approver"]) for a in route.get("approvers", [])],
         "approver_labels": [a.get("label", a["approver"]) for a in route.get("approvers", [])],
         "missing": route.get("missing", []),
@@ -58,7 +78,8 @@ def sample_data(*, fields: list[dict], values: dict) -> tuple[dict, dict]:
 
 
 def _route_key(preview: dict) -> tuple:
-    return preview["state"], preview["stage"], tuple(sorted(preview["approvers"])), tuple(preview["missing"])
+    steps = tuple(preview.get("steps", []))
+    return preview["state"], preview["stage"], tuple(sorted(preview["approvers"])), tuple(preview["missing"]), steps
 
 
 def _why(before: dict, after: dict) -> list[str]:
@@ -76,6 +97,12 @@ def _why(before: dict, after: dict) -> list[str]:
         reasons.append("would now need " + ", ".join(added))
     if removed:
         reasons.append("would no longer need " + ", ".join(removed))
+    for name in after.get("steps", []):
+        if name not in before.get("steps", []):
+            reasons.append(f"would now run the automated step {name}")
+    for name in before.get("steps", []):
+        if name not in after.get("steps", []):
+            reasons.append(f"would no longer run the automated step {name}")
     if before["state"] != after["state"]:
         reasons.append(f"would be {after['state']} instead of {before['state']}")
     return reasons or ["the route differs"]

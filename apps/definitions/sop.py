@@ -1,7 +1,24 @@
 """A version's standard operating procedure: purpose, fields, who approves what when, SLAs and
-exceptions, in words; rendered as a printable page (templates/builder/sop.html) and as Markdown."""
+exceptions, in words; rendered as a printable page (templates/builder/sop.html) and as Markdown.
 
-from .diagram import approver_detail, policy_text
+Automated steps read as one sentence each: the system, the call (method and URL, placeholders
+shown by name), retries, what its answer fills in, what happens when it keeps failing, and its
+undo. Header values and bodies are left out: they are for the machines.
+"""
+
+from .diagram import (
+    DEFAULT_BACKOFF,
+    DEFAULT_MAX_BACKOFF,
+    DEFAULT_RETRY_ON,
+    STEP_KINDS,
+    approver_detail,
+    is_step,
+    policy_text,
+    request_text,
+    seconds_text,
+    step_attempts,
+    wait_hours,
+)
 from .reachability import condition_text
 
 MISSING_ACTIONS = {
@@ -25,6 +42,60 @@ def _sla(sla) -> str:
         for level in sla.get("levels", [])
     ]
     return f"decide within {sla['target_hours']} {unit}" + (f" ({', '.join(steps)})" if steps else "")
+
+
+REPAIR = "operators correct the data and retry, skip the step, hand it to a person, or cancel the case"
+ON_FAILURE = {
+    "exception_queue": f"the case goes to the exception queue ({REPAIR})",
+    "fail_case": "the case fails and is closed (the undo calls of earlier steps run)",
+}
+STEP_EXCEPTIONS = [
+    "An automated step that keeps failing goes to the exception queue unless the step says the case fails: "
+    + REPAIR
+    + ". Every attempt is kept with its request and answer (secrets hidden).",
+    "Cancelling a case from the exception queue, or a case that fails, runs the undo calls of the steps that "
+    "succeeded, latest first.",
+]
+
+
+def _tries(stage: dict) -> str:
+    attempts = step_attempts(stage)
+    if attempts <= 1:
+        return "tried once, not retried"
+    retry = stage.get("retry") if isinstance(stage.get("retry"), dict) else {}
+    try:
+        pause = (
+            f"{seconds_text(retry.get('backoff_seconds', DEFAULT_BACKOFF))} growing to "
+            f"{seconds_text(retry.get('max_backoff_seconds', DEFAULT_MAX_BACKOFF))}"
+        )
+    except (TypeError, ValueError):
+        pause = "a growing pause"
+    codes = retry.get("retry_on", DEFAULT_RETRY_ON)
+    on = ", ".join(str(c) for c in codes) if isinstance(codes, list) and codes else "none"
+    return (
+        f"tried up to {attempts} times, retrying after a pause of {pause} when it times out, cannot "
+        f"connect or answers {on}"
+    )
+
+
+def step_text(stage: dict, fields: dict | None = None) -> str:
+    """A step in one sentence (without its name), e.g. `automated: calls ERP (POST …); …`."""
+    system = stage.get("system") or "another system"
+    failing = ON_FAILURE.get(stage.get("on_failure", "exception_queue"), ON_FAILURE["exception_queue"])
+    if stage.get("type") == "wait":
+        return (
+            f"automated: waits for {system} to call back (inbound webhook), up to {wait_hours(stage)} h; "
+            f"without a callback in time {ON_FAILURE['exception_queue']}"
+        )
+    parts = [f"automated: calls {system} ({request_text(stage.get('request'))})", _tries(stage)]
+    mapping = (stage.get("response") or {}).get("map") if isinstance(stage.get("response"), dict) else None
+    if isinstance(mapping, dict) and mapping:
+        labels = {name: (fields or {}).get(name, {}).get("label") or name for name in mapping}
+        parts.append("its answer fills in " + ", ".join(f"{labels[n]} (from {p})" for n, p in mapping.items()))
+    parts.append(f"if it keeps failing {failing}")
+    if isinstance(stage.get("undo"), dict):
+        parts.append(f"undo: {request_text(stage['undo'])} when the case is cancelled or fails")
+    return "; ".join(parts)
 
 
 def sop_build(*, version) -> dict:
@@ -53,7 +124,21 @@ def sop_build(*, version) -> dict:
             }
         )
     stages = []
+    by_name = {f.get("name"): f for f in spec.get("fields", []) if isinstance(f, dict)}
     for number, stage in enumerate(spec.get("stages", []), 1):
+        if is_step(stage):
+            stages.append(
+                {
+                    "number": number,
+                    "name": stage.get("name") or stage["key"],
+                    "when": _rule(stage.get("when")),
+                    "kind": STEP_KINDS[stage["type"]],
+                    "system": stage.get("system", ""),
+                    "automated": step_text(stage, by_name),
+                    "approvers": [],
+                }
+            )
+            continue
         stages.append(
             {
                 "number": number,
@@ -75,6 +160,8 @@ def sop_build(*, version) -> dict:
         "Nobody approves a request they made, and nobody approves twice in one stage.",
         "A requester without a manager (or a named approver who cannot act) goes to the operators queue.",
     ]
+    if any(is_step(s) for s in spec.get("stages", [])):
+        exceptions += STEP_EXCEPTIONS
     rework = (spec.get("sla") or {}).get("rework")
     if isinstance(rework, dict) and rework.get("target_hours"):
         exceptions.append(f"A request returned to its requester: {_sla(rework).replace('decide', 'resubmit')}.")
@@ -101,6 +188,10 @@ def sop_markdown(*, version) -> str:
     lines += [f"| {f['label']} | {f['type']} | {f['rules']} | {f['help']} |" for f in sop["fields"]]
     lines += ["", "## Who approves what, when", ""]
     for stage in sop["stages"]:
+        if stage.get("automated"):
+            lines += [f"### {stage['number']}. {stage['name']}", ""]
+            lines += [f"**{stage['name']}** — {stage['automated']}. Runs {stage['when']}.", ""]
+            continue
         lines += [
             f"### {stage['number']}. {stage['name']}",
             "",
