@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
 PY=.venv/bin/python
+# The invoice-processing demo calls the simulated ERP served by this same server (apps/demo).
+export WMS_ENDPOINT_ERP="${WMS_ENDPOINT_ERP:-http://127.0.0.1:${PORT}/demo/erp}"
 
 pids=()
 stop() {

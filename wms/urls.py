@@ -11,5 +11,6 @@ urlpatterns = [
     path("notifications/", include("apps.notify.urls")),
     path("builder/", include("apps.builder.urls")),
     path("integrations/", include("apps.integrations.urls")),
+    path("demo/", include("apps.demo.urls")),
     path("", include("apps.inbox.urls")),
 ]

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from .reachability import condition_text
-from .spec import PLACEHOLDER, STEP_TYPES
+from .spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
 
 TASK_W, TASK_H, GATE, EVENT = 170, 56, 40, 34
 COLUMN_GAP, LABEL_GAP, LANE_H, TOP = 50, 150, 92, 70
@@ -88,10 +88,11 @@ def policy_text(stage: dict) -> str:
     return "all approve"
 
 
-# NOTE: the defaults of the step runner (apps.integrations.calls.DEFAULT_RETRY and steps.py);
-# the spec may leave them out.
-DEFAULT_ATTEMPTS, DEFAULT_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_WAIT_HOURS = 4, 10, 600, 72
-DEFAULT_RETRY_ON = [408, 429, 500, 502, 503, 504]
+DEFAULT_ATTEMPTS = STEP_DEFAULT_RETRY["attempts"]
+DEFAULT_BACKOFF = STEP_DEFAULT_RETRY["backoff_seconds"]
+DEFAULT_MAX_BACKOFF = STEP_DEFAULT_RETRY["max_backoff_seconds"]
+DEFAULT_RETRY_ON = STEP_DEFAULT_RETRY["retry_on"]
+DEFAULT_WAIT_HOURS = STEP_DEFAULT_WAIT_HOURS
 STEP_KINDS = {"http": "HTTP step", "wait": "Wait"}
 CONCEALED = "…"
 

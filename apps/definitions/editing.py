@@ -31,8 +31,8 @@ from .spec import (
     ON_MISSING,
     POLICIES,
     STEP_TYPES,
-    _check_request,
-    _check_step,
+    check_request,
+    check_step,
 )
 
 SECTIONS = ["fields", "stages", "steps", "approvers", "clauses", "reason_codes"]
@@ -302,7 +302,7 @@ def _lines(raw: str, separator: str, message: str, errors: dict, name: str) -> d
 def _request_problem(part: dict, fields_by_name: dict) -> str | None:
     """The spec validator's first word on one part of a request (the rest filled in as valid)."""
     problems: list[str] = []
-    _check_request({"method": "POST", "url": "https://example.org", **part}, "@", fields_by_name, problems)
+    check_request({"method": "POST", "url": "https://example.org", **part}, "@", fields_by_name, problems)
     return problems[0].removeprefix("@: ") if problems else None
 
 
@@ -337,7 +337,7 @@ def _clean_step(spec, values, index):
     if errors:
         _fail(errors)
     problems: list[str] = []
-    _check_step(row, "@", {f["name"]: f for f in spec.get("fields", []) if "name" in f}, problems)
+    check_step(row, "@", {f["name"]: f for f in spec.get("fields", []) if "name" in f}, problems)
     if problems:  # anything the form's own checks let through
         _fail({None: problems[0].removeprefix("@: ")})
     return row

@@ -87,4 +87,110 @@ PURCHASE_APPROVAL = {
     },
 }
 
-LIBRARY = [PURCHASE_APPROVAL]
+# Amounts from this figure need a second approver, the requester's manager.
+INVOICE_SECOND_APPROVAL_FROM = "1000"
+
+INVOICE_PROCESSING = {
+    "key": "invoice-processing",
+    "name": "Invoice processing",
+    "description": (
+        "A supplier invoice is entered and first validated in the ERP, which answers its ERP "
+        "reference. Finance then approves it; invoices of 1,000 or more also need the requester's "
+        "manager. When the ERP is down, slow or refuses the invoice, the case goes to the "
+        "operators' exception queue."
+    ),
+    "spec": {
+        "fields": [
+            {"name": "invoice_number", "type": "text", "label": "Invoice number", "required": True, "max_length": 100},
+            {"name": "vendor", "type": "text", "label": "Vendor", "required": True, "max_length": 200},
+            {
+                "name": "amount",
+                "type": "decimal",
+                "label": "Amount",
+                "required": True,
+                "greater_than": 0,
+                "decimal_places": 2,
+                "help": "Total amount including tax.",
+            },
+            {"name": "due_date", "type": "date", "label": "Due date"},
+            {
+                "name": "erp_reference",
+                "type": "text",
+                "label": "ERP reference",
+                "max_length": 100,
+                "help": "Filled in by the ERP when it accepts the invoice.",
+            },
+            {"name": "notes", "type": "textarea", "label": "Notes"},
+        ],
+        "stages": [
+            {
+                "key": "erp_check",
+                "name": "Validate in ERP",
+                "type": "http",
+                "system": "ERP",
+                "request": {
+                    "method": "POST",
+                    "url": "{{endpoint.ERP}}/invoices",
+                    "headers": {"Authorization": "Bearer {{secret.ERP_TOKEN}}"},
+                    "body": {
+                        "invoice": "{{field.invoice_number}}",
+                        "amount": "{{field.amount}}",
+                        "vendor": "{{field.vendor}}",
+                    },
+                },
+                "timeout_seconds": 5,
+                "retry": {
+                    "attempts": 3,
+                    "backoff_seconds": 5,
+                    "max_backoff_seconds": 60,
+                    "retry_on": [408, 429, 500, 502, 503, 504],
+                },
+                "response": {"map": {"erp_reference": "reference"}},
+                "undo": {
+                    "method": "DELETE",
+                    "url": "{{endpoint.ERP}}/invoices/{{field.erp_reference}}",
+                    "headers": {"Authorization": "Bearer {{secret.ERP_TOKEN}}"},
+                },
+                "on_failure": "exception_queue",
+            },
+            {
+                "key": "approval",
+                "name": "Approval",
+                "policy": "all",
+                "approvers": [
+                    {"key": "finance", "label": "Finance approval", "type": "role", "role": "finance"},
+                    {
+                        "key": "manager",
+                        "label": "Manager approval",
+                        "type": "manager",
+                        "when": {"all": [{"field": "amount", "op": ">=", "value": INVOICE_SECOND_APPROVAL_FROM}]},
+                    },
+                ],
+            },
+        ],
+        "sla": {
+            "approval": {
+                "target_hours": 48,
+                "business": True,
+                "levels": [
+                    {"after_hours": 24, "action": "remind"},
+                    {"after_hours": 48, "action": "escalate"},
+                ],
+            },
+            "rework": {
+                "target_hours": 80,
+                "business": True,
+                "levels": [{"after_hours": 80, "action": "auto_close"}],
+            },
+        },
+        "on_missing_required": "return_to_requester",
+        "reason_codes": [
+            {"code": "duplicate", "label": "Duplicate invoice"},
+            {"code": "amount_mismatch", "label": "Amount does not match the order"},
+            {"code": "not_received", "label": "Goods or services not received"},
+            {"code": "other", "label": "Other"},
+        ],
+    },
+}
+
+LIBRARY = [PURCHASE_APPROVAL, INVOICE_PROCESSING]

@@ -108,6 +108,7 @@ ROW_NOUNS = {
     "approvers": "approver",
     "clauses": "rule condition",
     "reason_codes": "reason code",
+    "steps": "automated step",
 }
 
 

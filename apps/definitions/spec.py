@@ -39,6 +39,15 @@ ON_FAILURE = ["exception_queue", "fail_case"]
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([A-Za-z0-9_]+)\s*\}\}")
 PLACEHOLDER_NAMES = {"case": ["id", "workflow", "version"], "step": ["key", "idempotency_key"]}
 MAX_TIMEOUT_SECONDS = 50  # inside the q2 task timeout (60 s)
+# What a step does when its spec leaves a setting out (the runner, the diagram and the SOP agree).
+STEP_DEFAULT_TIMEOUT_SECONDS = 10
+STEP_DEFAULT_RETRY = {
+    "attempts": 4,
+    "backoff_seconds": 10,
+    "max_backoff_seconds": 600,
+    "retry_on": [408, 429, 500, 502, 503, 504],
+}
+STEP_DEFAULT_WAIT_HOURS = 72
 APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
 ON_MISSING = ["return_to_requester"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -159,7 +168,7 @@ def validate_spec(spec) -> list[str]:
             problems.append(f"{where}: type '{stage.get('type')}' is not one of {', '.join(STAGE_TYPES)}.")
             continue
         if stage.get("type") in STEP_TYPES:
-            _check_step(stage, where, fields_by_name, problems)
+            check_step(stage, where, fields_by_name, problems)
             continue
         approvers = stage.get("approvers")
         if not isinstance(approvers, list) or not approvers:
@@ -230,7 +239,7 @@ def _placeholders(value, found: list) -> list:
     return found
 
 
-def _check_request(request, where: str, fields_by_name: dict, problems: list[str]) -> None:
+def check_request(request, where: str, fields_by_name: dict, problems: list[str]) -> None:
     if not isinstance(request, dict):
         problems.append(f"{where}: must be an object with method, url, headers and body.")
         return
@@ -257,7 +266,7 @@ def _check_request(request, where: str, fields_by_name: dict, problems: list[str
             problems.append(f"{where}: placeholder kind '{kind}' is not field, secret, endpoint, case or step.")
 
 
-def _check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str]) -> None:
+def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str]) -> None:
     """An automated stage: an HTTP call ("http") or a wait for another system's callback ("wait")."""
     system = stage.get("system")
     if not isinstance(system, str) or not system.strip() or len(system) > 100:
@@ -269,9 +278,9 @@ def _check_step(stage: dict, where: str, fields_by_name: dict, problems: list[st
         if hours is None or hours <= 0:
             problems.append(f"{where}: timeout_hours must be a number of hours above 0.")
         return
-    _check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
+    check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
     if "undo" in stage:
-        _check_request(stage.get("undo"), f"{where}, undo", fields_by_name, problems)
+        check_request(stage.get("undo"), f"{where}, undo", fields_by_name, problems)
     timeout = _number(stage.get("timeout_seconds", 10))
     if timeout is None or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
         problems.append(f"{where}: timeout_seconds must be above 0 and at most {MAX_TIMEOUT_SECONDS}.")
@@ -290,7 +299,7 @@ def _check_step(stage: dict, where: str, fields_by_name: dict, problems: list[st
         problems.append(f"{where}: retry_on must list HTTP status codes from 400 to 599.")
     mapping = (stage.get("response") or {}).get("map", {}) if isinstance(stage.get("response", {}), dict) else None
     if not isinstance(mapping, dict) or not all(isinstance(v, str) and v for v in mapping.values()):
-        problems.append(f"{where}: response map must map field names to paths in the answer (\"data.id\").")
+        problems.append(f'{where}: response map must map field names to paths in the answer ("data.id").')
     else:
         for name in mapping:
             if name not in fields_by_name:

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from apps.definitions.spec import PLACEHOLDER
+from apps.definitions.spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS
 
 from .models import ExceptionCategory
 
@@ -41,13 +41,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 USER_AGENT = "WMS-Steps/1"
 BODY_MAX = 4000  # characters of a response kept for operators
 
-DEFAULT_TIMEOUT_SECONDS = 10
-DEFAULT_RETRY = {
-    "attempts": 4,
-    "backoff_seconds": 10,
-    "max_backoff_seconds": 600,
-    "retry_on": [408, 429, 500, 502, 503, 504],
-}
+DEFAULT_TIMEOUT_SECONDS = STEP_DEFAULT_TIMEOUT_SECONDS
+DEFAULT_RETRY = STEP_DEFAULT_RETRY
 RETRY_AFTER_CAP = timedelta(hours=6)
 
 MSG_MISSING_FIELD = "Field '{name}' is empty; the call to {system} needs it."

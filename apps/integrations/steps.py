@@ -31,6 +31,7 @@ from apps.audit.services import audit_record
 from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.outbox import outbox_lease_due
 from apps.definitions.fields import clean_data
+from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
 from apps.notify.services import notification_send
 
 from .calls import (
@@ -115,7 +116,8 @@ def step_started(*, case, task, stage: dict) -> StepRun:
         status=StepStatus.WAITING if is_wait else StepStatus.PENDING,
         revision=revision,
         idempotency_key=step_key_for(case_id=case.pk, step_key=stage["key"], revision=revision),
-        next_attempt_at=now + (timedelta(hours=float(stage.get("timeout_hours", 72))) if is_wait else PENDING_GRACE),
+        next_attempt_at=now
+        + (timedelta(hours=float(stage.get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))) if is_wait else PENDING_GRACE),
         created=now,
     )
     run.save()
@@ -480,7 +482,7 @@ def _time_out_waits(at: datetime) -> int:
             run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
             if run is None:
                 continue
-            hours = float(_spec(case, run.step_key).get("timeout_hours", 72))
+            hours = float(_spec(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
             message = MSG_WAIT_TIMEOUT.format(system=run.system, hours=hours)
             run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
                 StepStatus.EXCEPTION,
@@ -602,7 +604,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
         previous = {"status": run.status, "category": run.category, "attempts": run.attempts}
         now = timezone.now()
         if run.kind == StepKind.WAIT:
-            hours = float(_spec(case, run.step_key).get("timeout_hours", 72))
+            hours = float(_spec(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
             run.status, run.next_attempt_at = StepStatus.WAITING, now + timedelta(hours=hours)
         else:
             run.status, run.next_attempt_at = StepStatus.PENDING, now + PENDING_GRACE

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.sla",
     "apps.notify",
     "apps.integrations",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [

@@ -13,3 +13,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="wms-test-media-")
+
+# The demo ERP's defaults, as in development; tests that call another server override them.
+WMS_ENDPOINTS = {**WMS_ENDPOINTS, "ERP": WMS_ENDPOINTS.get("ERP", "http://127.0.0.1:8000/demo/erp")}
+WMS_SECRETS = {**WMS_SECRETS, "ERP_TOKEN": WMS_SECRETS.get("ERP_TOKEN", "demo-erp-token")}

@@ -1,0 +1,77 @@
+"""A simulated ERP that the invoice-processing demo calls: its mode, its invoices, its call log.
+
+It lives in the WMS database only so that `make run` needs nothing else; nothing in the WMS
+reads these tables, it talks to the ERP over HTTP like to any other system.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ErpMode(models.TextChoices):
+    OK = "ok", "OK"
+    DOWN = "down", "Down"
+    SLOW = "slow", "Slow"
+    REJECT = "reject", "Rejecting"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    GARBAGE = "garbage", "Garbage"
+
+
+class ErpSettings(models.Model):
+    """The one row saying how the ERP behaves (pk 1)."""
+
+    mode = models.CharField(max_length=20, choices=ErpMode.choices, default=ErpMode.OK)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "ERP settings"
+        verbose_name_plural = "ERP settings"
+
+    def __str__(self) -> str:
+        return f"ERP mode {self.mode}"
+
+
+class ErpInvoice(models.Model):
+    """An invoice booked in the ERP. The Idempotency-Key that created it is unique: a repeat of
+    the request finds this row and gets `response` again instead of a second invoice."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    invoice_number = models.CharField(max_length=100)
+    vendor = models.CharField(max_length=200)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    response = models.JSONField(default=dict, help_text="The answer given, repeated for the same key.")
+    created = models.DateTimeField(default=timezone.now)
+    cancelled = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"ERP-{self.pk:06d}"
+
+
+class ErpCall(models.Model):
+    """One request the ERP received, and what it did."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    mode = models.CharField(max_length=20, choices=ErpMode.choices)
+    status_code = models.PositiveSmallIntegerField()
+    effect = models.BooleanField(default=False, help_text="Whether the call created or cancelled an invoice.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status_code}"

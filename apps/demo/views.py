@@ -1,0 +1,101 @@
+"""The demo ERP: its JSON API (what the invoice step calls) and the operators' page that switches
+its mode and shows what it received."""
+
+import hmac
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.core.errors import ValidationFailed
+from apps.definitions.library import INVOICE_PROCESSING
+from apps.inbox.views import portal_errors
+
+from . import selectors, services
+from .models import ErpMode
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_STEP = next(s for s in INVOICE_PROCESSING["spec"]["stages"] if s.get("type") == "http")
+_TRIES, _TIMEOUT = _STEP["retry"]["attempts"], _STEP["timeout_seconds"]
+_WAIT = services.RETRY_AFTER_SECONDS
+MODE_EFFECTS = {
+    ErpMode.OK: "The ERP books the invoice and answers its reference: the case moves on to finance approval with the ERP reference filled in.",
+    ErpMode.DOWN: f"Every call gets 503: the step tries {_TRIES} times with backoff, then the case goes to the exception queue as “target unavailable”.",
+    ErpMode.SLOW: f"The ERP books the invoice but answers only after {services.SLOW_SECONDS} s, past the step's {_TIMEOUT} s timeout: every retry carries the same Idempotency-Key, so the invoice is booked once, and the case goes to the exception queue as “timeout”.",
+    ErpMode.REJECT: f"New invoices get 422 “{services.MSG_BLOCKED}”: nothing is retried and the case goes straight to the exception queue as “rejected by target”.",
+    ErpMode.RATE_LIMITED: f"Every call gets 429 with Retry-After: {_WAIT}: the step waits {_WAIT} s between its {_TRIES} tries, then the case goes to the exception queue as “rate limited”.",
+    ErpMode.GARBAGE: "Every call gets 200 with an HTML page instead of JSON: the ERP reference cannot be read and the case goes straight to the exception queue as “bad data”.",
+}
+
+
+def _authorized(request) -> bool:
+    token = (getattr(settings, "WMS_SECRETS", {}) or {}).get("ERP_TOKEN", "")
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def _serve(request, handle) -> HttpResponse:
+    """Misbehave as the mode says, check the token, handle the call, log it."""
+    mode = selectors.erp_mode_get()
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    answer = services.erp_misbehave(mode=mode)
+    if answer is None and not _authorized(request):
+        answer = services.Answer(401, {"message": services.MSG_UNAUTHORIZED}, headers={"WWW-Authenticate": "Bearer"})
+    if answer is None:
+        answer = handle(mode=mode, key=key)
+    services.erp_call_record(method=request.method, path=request.path, key=key, mode=mode, answer=answer)
+    if isinstance(answer.body, str):
+        response = HttpResponse(answer.body, status=answer.status, content_type="text/html; charset=utf-8")
+    else:
+        response = JsonResponse(answer.body, status=answer.status)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response
+
+
+# NOTE: csrf_exempt only here: machine-to-machine calls, authenticated by the bearer token.
+@csrf_exempt
+@require_http_methods(["POST"])
+def invoice_book(request):
+    def handle(*, mode, key):
+        try:
+            payload = json.loads(request.body or b"null")
+        except ValueError:
+            payload = None
+        return services.erp_invoice_book(payload=payload, key=key, blocked=mode == ErpMode.REJECT)
+
+    return _serve(request, handle)
+
+
+@csrf_exempt
+@require_http_methods(["DELETE"])
+def invoice_cancel(request, reference):
+    return _serve(request, lambda *, mode, key: services.erp_invoice_cancel(reference=reference))
+
+
+@portal_errors
+def console(request):
+    """The operators' page; htmx polls it for the activity fragment (invoices and calls)."""
+    context = selectors.erp_console(user=request.user)
+    if request.htmx:
+        return render(request, "demo/_activity.html", context)
+    modes = [{"value": m.value, "label": m.label, "effect": MODE_EFFECTS[m]} for m in ErpMode]
+    endpoint = (getattr(settings, "WMS_ENDPOINTS", {}) or {}).get("ERP", "")
+    context |= {"modes": modes, "endpoint": endpoint, "vendors": services.KNOWN_VENDORS}
+    return render(request, "demo/erp.html", context)
+
+
+@portal_errors
+@require_POST
+def mode_set(request):
+    try:
+        services.erp_mode_set(mode=request.POST.get("mode", ""), actor=request.user)
+    except ValidationFailed as invalid:
+        messages.error(request, invalid.message)
+    else:
+        messages.success(request, services.MSG_MODE_SET.format(mode=request.POST["mode"]))
+    return redirect("demo:erp")
