@@ -2,7 +2,7 @@ from django.http import JsonResponse
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import builder_views, views, webhook_views
+from . import builder_views, exception_views, views, webhook_views
 
 
 class IdConverter:
@@ -33,6 +33,7 @@ urlpatterns = [
     path("v1/workflows/", views.WorkflowListView.as_view(), name="api-workflows"),
     path("v1/cases/", views.CaseListView.as_view(), name="api-cases"),
     path("v1/cases/<id:case_id>/", views.CaseDetailView.as_view(), name="api-case"),
+    path("v1/cases/<id:case_id>/steps/", exception_views.CaseStepListView.as_view(), name="api-case-steps"),
     path("v1/tasks/", views.TaskListView.as_view(), name="api-tasks"),
     path("v1/tasks/<id:task_id>/claim/", views.TaskClaimView.as_view(), name="api-task-claim"),
     path("v1/tasks/<id:task_id>/release/", views.TaskReleaseView.as_view(), name="api-task-release"),
@@ -52,6 +53,16 @@ urlpatterns = [
         "v1/webhooks/deliveries/<id:delivery_id>/redeliver/",
         webhook_views.WebhookRedeliverView.as_view(),
         name="api-webhook-redeliver",
+    ),
+    path("v1/exceptions/", exception_views.ExceptionListView.as_view(), name="api-exceptions"),
+    path("v1/exceptions/<id:run_id>/", exception_views.ExceptionDetailView.as_view(), name="api-exception"),
+    path("v1/exceptions/<id:run_id>/retry/", exception_views.ExceptionRetryView.as_view(), name="api-exception-retry"),
+    path("v1/exceptions/<id:run_id>/skip/", exception_views.ExceptionSkipView.as_view(), name="api-exception-skip"),
+    path(
+        "v1/exceptions/<id:run_id>/assign/", exception_views.ExceptionAssignView.as_view(), name="api-exception-assign"
+    ),
+    path(
+        "v1/exceptions/<id:run_id>/cancel/", exception_views.ExceptionCancelView.as_view(), name="api-exception-cancel"
     ),
     path("v1/hooks/<slug:endpoint>/", webhook_views.InboundHookView.as_view(), name="api-inbound-hook"),
     re_path(r"^.*$", not_found),

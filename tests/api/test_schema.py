@@ -14,6 +14,7 @@ V1_OPERATIONS = {
     ("/api/v1/cases/", "get"),
     ("/api/v1/cases/", "post"),
     ("/api/v1/cases/{case_id}/", "get"),
+    ("/api/v1/cases/{case_id}/steps/", "get"),
     ("/api/v1/tasks/", "get"),
     ("/api/v1/tasks/{task_id}/claim/", "post"),
     ("/api/v1/tasks/{task_id}/release/", "post"),
@@ -27,6 +28,12 @@ V1_OPERATIONS = {
     ("/api/v1/webhooks/deliveries/{delivery_id}/redeliver/", "post"),
     ("/api/v1/definitions/{key}/export/", "get"),
     ("/api/v1/definitions/import/", "post"),
+    ("/api/v1/exceptions/", "get"),
+    ("/api/v1/exceptions/{run_id}/", "get"),
+    ("/api/v1/exceptions/{run_id}/retry/", "post"),
+    ("/api/v1/exceptions/{run_id}/skip/", "post"),
+    ("/api/v1/exceptions/{run_id}/assign/", "post"),
+    ("/api/v1/exceptions/{run_id}/cancel/", "post"),
     ("/api/v1/hooks/{endpoint}/", "post"),
 }
 

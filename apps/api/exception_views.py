@@ -1,0 +1,104 @@
+"""The exception queue in the API (v1): automated steps that failed for good, what was sent and
+answered, and the operators' repairs (retry with corrected data, skip, route to a person, cancel
+the case). Permissions are decided by the repair services and the selectors."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.integrations import steps
+
+from . import exception_selectors as selectors
+from .exception_serializers import (
+    AssignInput,
+    CancelInput,
+    QueueFilter,
+    RetryInput,
+    SkipInput,
+    StepRunDetailOutput,
+    StepRunOutput,
+)
+from .pagination import LinkHeaderPagination
+from .views import PAGING_PARAMETERS
+
+
+def _items(runs) -> list[dict]:
+    return StepRunOutput(runs, many=True, context={"now": timezone.now()}).data
+
+
+def _repaired(run) -> Response:
+    return Response(StepRunOutput(selectors.step_run_reload(run_id=run.pk)).data)
+
+
+class ExceptionListView(APIView):
+    """The exception queue, longest-failed first: for operators, integrators and administrators."""
+
+    @extend_schema(parameters=[QueueFilter, *PAGING_PARAMETERS], responses=StepRunOutput(many=True))
+    def get(self, request):
+        query = QueueFilter(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        paginator = LinkHeaderPagination()
+        runs = selectors.step_run_queue(user=request.user, **query.validated_data)
+        page = paginator.paginate_queryset(runs, request, view=self)
+        return paginator.get_paginated_response(_items(page))
+
+
+class ExceptionDetailView(APIView):
+    """One step: the last request (secrets redacted) and answer, and every attempt."""
+
+    @extend_schema(responses=StepRunDetailOutput)
+    def get(self, request, run_id: int):
+        run = selectors.step_run_get(user=request.user, run_id=run_id)
+        return Response(StepRunDetailOutput(run).data)
+
+
+class ExceptionRetryView(APIView):
+    """Call the other system again now. Corrected data makes it a new request (new Idempotency-Key)."""
+
+    @extend_schema(request=RetryInput, responses=StepRunOutput)
+    def post(self, request, run_id: int):
+        payload = RetryInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _repaired(steps.step_retry(run_id=run_id, actor=request.user, **payload.validated_data))
+
+
+class ExceptionSkipView(APIView):
+    """Go on without the step (done by hand, or not needed); it is never run again."""
+
+    @extend_schema(request=SkipInput, responses=StepRunOutput)
+    def post(self, request, run_id: int):
+        payload = SkipInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _repaired(steps.step_skip(run_id=run_id, actor=request.user, **payload.validated_data))
+
+
+class ExceptionAssignView(APIView):
+    """Route the step to a named person, who is told and may repair it."""
+
+    @extend_schema(request=AssignInput, responses=StepRunOutput)
+    def post(self, request, run_id: int):
+        payload = AssignInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _repaired(steps.step_assign(run_id=run_id, actor=request.user, **payload.validated_data))
+
+
+class ExceptionCancelView(APIView):
+    """Give up on the case: it closes as cancelled and the steps already done are undone."""
+
+    @extend_schema(request=CancelInput, responses=StepRunOutput)
+    def post(self, request, run_id: int):
+        payload = CancelInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _repaired(steps.step_cancel_case(run_id=run_id, actor=request.user, **payload.validated_data))
+
+
+class CaseStepListView(APIView):
+    """A case's automated steps, in the order they started, for anyone who may see the case."""
+
+    @extend_schema(parameters=PAGING_PARAMETERS, responses=StepRunOutput(many=True))
+    def get(self, request, case_id: int):
+        paginator = LinkHeaderPagination()
+        runs = selectors.step_runs_for_case(user=request.user, case_id=case_id)
+        page = paginator.paginate_queryset(runs, request, view=self)
+        return paginator.get_paginated_response(_items(page))
