@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("apps.notify.urls")),
     path("builder/", include("apps.builder.urls")),
     path("integrations/", include("apps.integrations.urls")),
+    path("exceptions/", include("apps.integrations.queue_urls")),
     path("demo/", include("apps.demo.urls")),
     path("", include("apps.inbox.urls")),
 ]

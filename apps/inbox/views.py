@@ -23,6 +23,8 @@ from apps.cases.selectors import case_get_for_user
 from apps.core.errors import Conflict, NotAllowed, NotFound, ServiceError, ValidationFailed
 from apps.core.pages import paginate
 from apps.definitions.selectors import definitions_published, version_live
+from apps.integrations.models import StepKind
+from apps.integrations.queue_selectors import step_runs_for_case, user_may_repair
 from apps.org.models import Absence
 from apps.org.selectors import user_absence, user_sees_all_cases
 from apps.org.services import absence_set
@@ -282,11 +284,17 @@ def case_detail(request, case_id):
     case = case_get_for_user(user=request.user, case_id=case_id)
     tasks = selectors.case_tasks(case=case)
     open_tasks = [t for t in tasks if task_is_open(t)]
+    # NOTE: no query for workflows without automated steps; one for those with them.
+    step_runs = step_runs_for_case(case=case)
+    blocking = next((r for r in reversed(step_runs) if r.is_open and r.kind != StepKind.UNDO), None)
     return render(
         request,
         "inbox/case.html",
         {
             "case": case,
+            "step_runs": step_runs,
+            "blocking_step": blocking,
+            "can_repair_step": blocking is not None and user_may_repair(user=request.user, run=blocking),
             "fields": _field_rows(case),
             "route_lines": route_lines(case.route),
             "events": audit_events_for_case(case_id=case.pk),

@@ -1,0 +1,145 @@
+"""Reads for the exception queue: failed automated steps waiting for an operator, and the steps
+of one case. Permission is checked here, so every page that lists them refuses alike."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Min, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.core.errors import NotAllowed, NotFound
+
+from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
+from .policy import user_can_repair_steps
+from .steps import MSG_NOT_FOUND, MSG_NOT_OPERATOR, REPAIRABLE
+
+TABS = {"exceptions": "Exceptions", "retrying": "Retrying now"}
+TAB_STATUS = {"exceptions": StepStatus.EXCEPTION, "retrying": StepStatus.RETRYING}
+# A (workflow, step, category) that failed this often lately is a pattern, not bad luck.
+RECURRING_COUNT = 3
+RECURRING_DAYS = 30
+
+
+def _ensure_operator(user) -> None:
+    if not user_can_repair_steps(user=user):
+        raise NotAllowed(MSG_NOT_OPERATOR)
+
+
+def _queue(*, user, workflow: str = "", mine: bool = False) -> QuerySet[StepRun]:
+    """Runs an operator may work on, with `since`: when they failed (or started, for retries)."""
+    _ensure_operator(user)
+    runs = StepRun.objects.annotate(since=Coalesce("failed_at", "created"))
+    if workflow:
+        runs = runs.filter(case__workflow_key=workflow)
+    if mine:
+        runs = runs.filter(assigned_to_id=user.pk)
+    return runs
+
+
+def exception_queue(*, user, tab: str = "exceptions", category: str = "", workflow: str = "", mine: bool = False):
+    """One tab of the queue, grouped by category, oldest first within each."""
+    runs = _queue(user=user, workflow=workflow, mine=mine).filter(status=TAB_STATUS.get(tab, StepStatus.EXCEPTION))
+    if category:
+        runs = runs.filter(category=category)
+    return runs.select_related("case", "assigned_to").order_by("category", "since", "pk")
+
+
+def exception_counts(*, user, workflow: str = "", mine: bool = False) -> dict:
+    """Per tab, per category: how many runs and since when the oldest waits (one query)."""
+    rows = (
+        _queue(user=user, workflow=workflow, mine=mine)
+        .filter(status__in=TAB_STATUS.values())
+        .order_by()
+        .values("status", "category")
+        .annotate(n=Count("id"), oldest=Min("since"))
+    )
+    labels = dict(ExceptionCategory.choices)
+    counts = {tab: {"total": 0, "categories": []} for tab in TABS}
+    status_tab = {status: tab for tab, status in TAB_STATUS.items()}
+    for row in sorted(rows, key=lambda r: r["category"]):
+        tab = counts[status_tab[row["status"]]]
+        tab["total"] += row["n"]
+        tab["categories"].append(
+            {
+                "category": row["category"],
+                "label": labels.get(row["category"], row["category"] or "Uncategorised"),
+                "count": row["n"],
+                "oldest": row["oldest"],
+            }
+        )
+    return counts
+
+
+def recurring_groups(*, at=None) -> set[tuple[str, str, str]]:
+    """(workflow, step key, category) that failed RECURRING_COUNT times or more in the last
+    RECURRING_DAYS: probably a rule missing upstream (one aggregate query)."""
+    since = (at or timezone.now()) - timedelta(days=RECURRING_DAYS)
+    rows = (
+        StepRun.objects.filter(failed_at__gte=since)
+        .exclude(category="")
+        .order_by()
+        .values_list("case__workflow_key", "step_key", "category")
+        .annotate(n=Count("id"))
+        .filter(n__gte=RECURRING_COUNT)
+    )
+    return {(workflow, step, category) for workflow, step, category, _ in rows}
+
+
+def queue_workflows(*, user) -> list[str]:
+    """Workflows that have something in the queue, for the filter."""
+    return list(
+        _queue(user=user)
+        .filter(status__in=TAB_STATUS.values())
+        .order_by("case__workflow_key")
+        .values_list("case__workflow_key", flat=True)
+        .distinct()
+    )
+
+
+def step_run_get(*, user, run_id: int) -> StepRun:
+    """A run with its case, for operators and for the person it is routed to."""
+    run = (
+        StepRun.objects.select_related("case__version", "case__requester", "assigned_to", "undo_of")
+        .filter(pk=run_id)
+        .first()
+    )
+    if run is None:
+        raise NotFound(MSG_NOT_FOUND)
+    if not user_can_repair_steps(user=user) and run.assigned_to_id != user.pk:
+        raise NotAllowed(MSG_NOT_OPERATOR)
+    return run
+
+
+def step_run_attempts(*, run: StepRun) -> QuerySet[StepAttempt]:
+    return run.attempt_log.order_by("started", "pk")
+
+
+def step_runs_undone_on_cancel(*, run: StepRun) -> list[StepRun]:
+    """Steps of the case that succeeded and have an undo call: cancelling the case undoes them."""
+    stages = {s.get("key"): s for s in run.case.version.spec["stages"]}
+    done = StepRun.objects.filter(case_id=run.case_id, kind=StepKind.CALL, status=StepStatus.SUCCEEDED)
+    return [r for r in done.order_by("-finished", "-pk") if "undo" in stages.get(r.step_key, {})]
+
+
+def assignable_users(*, run: StepRun):
+    """Active people an exception can be routed to (never the case's requester)."""
+    return get_user_model().objects.filter(is_active=True).exclude(pk=run.case.requester_id).order_by("username")
+
+
+def step_runs_for_case(*, case) -> list[StepRun]:
+    """The automated steps of a case, in order; no query for workflows without any."""
+    from apps.definitions.spec import STEP_TYPES
+
+    if not any(stage.get("type") in STEP_TYPES for stage in case.version.spec.get("stages", [])):
+        return []
+    runs = list(StepRun.objects.filter(case_id=case.pk).select_related("assigned_to").order_by("created", "pk"))
+    for run in runs:
+        run.case = case  # already loaded: no query per run when a page reads run.case
+    return runs
+
+
+def user_may_repair(*, user, run: StepRun) -> bool:
+    """Whether the actions are worth showing: the service decides again when one is used."""
+    allowed = user_can_repair_steps(user=user) or run.assigned_to_id == user.pk
+    return allowed and run.case.requester_id != user.pk and run.status in REPAIRABLE
