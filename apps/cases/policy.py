@@ -1,9 +1,11 @@
 """Who may do what to a case or task. Services enforce these; views use them to show actions."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from viewflow.workflow.status import STATUS
 
 from apps.core.errors import Conflict, NotAllowed
+from apps.integrations.models import StepRun
+from apps.org.roles import OPERATORS
 from apps.org.selectors import user_role_names, user_sees_all_cases
 
 from .models import Case
@@ -67,11 +69,17 @@ def case_visibility_filter(user) -> Q | None:
     """Cases a user may read; None means all of them."""
     if user_sees_all_cases(user=user):
         return None
-    roles = [f"{ROLE_PREFIX}{name}" for name in user_role_names(user=user)]
+    names = user_role_names(user=user)
+    roles = [f"{ROLE_PREFIX}{name}" for name in names]
+    steps = StepRun.objects.filter(case_id=OuterRef("pk"))
+    # Operators repair automated steps, so they read the cases that have any; a person an
+    # exception was routed to reads that case.
+    repairs = Exists(steps) if OPERATORS in names else Exists(steps.filter(assigned_to_id=user.pk))
     return (
         Q(requester_id=user.pk)
         | Q(task__owner_id=user.pk)
         | Q(task__owner__isnull=True, task__status=STATUS.NEW, task__owner_permission__in=roles)
+        | Q(repairs)
     )
 
 

@@ -637,9 +637,9 @@ def step_skip(*, run_id: int, actor, reason: str) -> StepRun:
     """Go on without the step (the operator did it by hand, or it is not needed); never re-run."""
     from apps.cases.automation import case_locked, step_done
 
-    reason = _reason(reason)
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
+        reason = _reason(reason)
         context = {"system": run.system, "category": run.category, "attempts": run.attempts, "step_run": run.pk}
         run.status, run.finished, run.next_attempt_at = StepStatus.SKIPPED, timezone.now(), None
         run.resolution = f"Skipped by {actor.get_username()}: {reason}"
@@ -700,9 +700,9 @@ def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
     from apps.cases.automation import case_close, case_locked
     from apps.cases.models import CaseState, Outcome
 
-    reason = _reason(reason)
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
+        reason = _reason(reason)
         if run.kind == StepKind.UNDO:
             raise Conflict(MSG_NOT_REPAIRABLE.format(status="a compensation of a closed case"))
         run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, timezone.now(), None

@@ -239,8 +239,7 @@ def test_the_queue_runs_a_fixed_number_of_queries(refused, as_user, django_asser
 
 def test_the_case_page_shows_the_exception_and_who_may_repair_it(refused, as_user):
     run = refused()
-    # NOTE: admin, not oscar: the case policy does not let operators open cases (yet).
-    operator = page(as_user("admin").get(f"/cases/{run.case_id}/"))
+    operator = page(as_user("oscar").get(f"/cases/{run.case_id}/"))
     assert "Exception at Validate in ERP (ERP)" in operator and "ERP answered 422: Unknown vendor." in operator
     assert f'href="/exceptions/{run.pk}/"' in operator
     assert "Automated steps" in operator
@@ -271,3 +270,15 @@ def test_htmx_actions_redirect_on_success_and_swap_the_errors_in_place(refused, 
     assert refusal.status_code == 400 and 'id="step-actions"' in refusal.content.decode()
     done = client.post(f"/exceptions/{run.pk}/skip/", {"reason": "Done by hand"}, **headers)
     assert done.status_code == 200 and done["HX-Redirect"] == f"/exceptions/{run.pk}/"
+
+
+def test_operators_read_cases_with_automated_steps_and_only_those(refused, as_user, start_purchase):
+    run = refused()
+    purchase = start_purchase()
+    client = as_user("oscar")
+    assert client.get(f"/cases/{run.case_id}/").status_code == 200
+    assert client.get(f"/cases/{purchase.pk}/").status_code == 403
+    # The person an exception is routed to reads that case too.
+    assert as_user("fiona").get(f"/cases/{run.case_id}/").status_code == 403
+    as_user("oscar").post(f"/exceptions/{run.pk}/assign/", {"username": "fiona"})
+    assert as_user("fiona").get(f"/cases/{run.case_id}/").status_code == 200

@@ -14,6 +14,10 @@ STATUS_BADGES = {
     "approval": "info",
     "rework": "warn",
     "routing": "info",
+    "waiting": "info",
+    "exception": "bad",
+    "cancelled": "muted",
+    "failed": "bad",
 }
 
 
