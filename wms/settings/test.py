@@ -14,6 +14,18 @@ import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="wms-test-media-")
 
+# SQLite: a test database in a file (not in memory), so a real `manage.py qcluster` started by a
+# test (tests/steps/test_worker_killed.py) can share it. Per run; Django deletes it at the end.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", os.path.join(tempfile.gettempdir(), f"wms-test-{os.getpid()}.sqlite3")
+    )
+
+# WMS_Q2_SYNC=0: a real cluster against the test database (one worker, quick polling), for tests
+# that run `manage.py qcluster` in a subprocess. Tests themselves run tasks inline.
+if not env_bool("WMS_Q2_SYNC", True):
+    Q_CLUSTER = {**Q_CLUSTER, "sync": False, "workers": 1, "poll": 0.1}
+
 # The demo ERP's defaults, as in development; tests that call another server override them.
 WMS_ENDPOINTS = {**WMS_ENDPOINTS, "ERP": WMS_ENDPOINTS.get("ERP", "http://127.0.0.1:8000/demo/erp")}
 WMS_SECRETS = {**WMS_SECRETS, "ERP_TOKEN": WMS_SECRETS.get("ERP_TOKEN", "demo-erp-token")}
