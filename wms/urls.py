@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("builder/", include("apps.builder.urls")),
     path("integrations/", include("apps.integrations.urls")),
     path("exceptions/", include("apps.integrations.queue_urls")),
-    path("demo/", include("apps.demo.urls")),
     path("", include("apps.inbox.urls")),
 ]
+if settings.WMS_DEMO_ERP:
+    urlpatterns.insert(-1, path("demo/", include("apps.demo.urls")))

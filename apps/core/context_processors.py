@@ -12,4 +12,5 @@ def portal(request):
         "demo_mode": settings.DEBUG,
         "my_roles": user_role_names(user=user),
         "sees_all_cases": user_sees_all_cases(user=user),
+        "demo_erp": settings.WMS_DEMO_ERP,
     }

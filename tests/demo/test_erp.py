@@ -306,3 +306,22 @@ def test_an_invoice_the_erp_rejects_goes_to_the_exception_queue(live_server, dem
     assert run.status == "exception" and run.category == "rejected"
     assert "Vendor is blocked in the ERP" in run.last_error and run.attempts == 1
     assert not ErpInvoice.objects.exists()
+
+
+def test_the_demo_erp_is_not_served_unless_switched_on(settings):
+    import importlib
+
+    from django.test import Client
+    from django.urls import clear_url_caches
+
+    import wms.urls
+
+    settings.WMS_DEMO_ERP = False
+    try:
+        clear_url_caches()
+        importlib.reload(wms.urls)
+        assert Client().post("/demo/erp/invoices", data={}, content_type="application/json").status_code == 404
+    finally:
+        settings.WMS_DEMO_ERP = True
+        importlib.reload(wms.urls)
+        clear_url_caches()

@@ -196,6 +196,9 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
 # {{secret.ERP_TOKEN}} reads WMS_SECRET_ERP_TOKEN, {{endpoint.ERP}} reads WMS_ENDPOINT_ERP.
 WMS_SECRETS = {k[len("WMS_SECRET_") :]: v for k, v in os.environ.items() if k.startswith("WMS_SECRET_")}
 WMS_ENDPOINTS = {k[len("WMS_ENDPOINT_") :]: v for k, v in os.environ.items() if k.startswith("WMS_ENDPOINT_")}
+# The simulated ERP of the live demo (/demo/erp/, apps/demo): on in development, off unless asked
+# for elsewhere, so a production ERP token is never accepted by a stand-in.
+WMS_DEMO_ERP = env_bool("WMS_DEMO_ERP", False)
 
 # Where people open the portal; e-mails link to it.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")

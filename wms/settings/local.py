@@ -10,5 +10,6 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]"]
 
 # The demo ERP (apps/demo) answers the invoice-processing workflow's calls on this very server.
+WMS_DEMO_ERP = env_bool("WMS_DEMO_ERP", True)
 WMS_ENDPOINTS.setdefault("ERP", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/demo/erp")
 WMS_SECRETS.setdefault("ERP_TOKEN", "demo-erp-token")

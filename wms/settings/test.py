@@ -27,5 +27,6 @@ if not env_bool("WMS_Q2_SYNC", True):
     Q_CLUSTER = {**Q_CLUSTER, "sync": False, "workers": 1, "poll": 0.1}
 
 # The demo ERP's defaults, as in development; tests that call another server override them.
+WMS_DEMO_ERP = True
 WMS_ENDPOINTS = {**WMS_ENDPOINTS, "ERP": WMS_ENDPOINTS.get("ERP", "http://127.0.0.1:8000/demo/erp")}
 WMS_SECRETS = {**WMS_SECRETS, "ERP_TOKEN": WMS_SECRETS.get("ERP_TOKEN", "demo-erp-token")}
