@@ -189,11 +189,14 @@ def redact(value, used_secrets: list[str]):
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would re-send (or drop) the body somewhere else: answer with the 3xx instead."""
+
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+# Shared with the webhook deliveries (services.py).
+no_redirects_opener = urllib.request.build_opener(_NoRedirects)
 
 
 def call_send(request: dict, *, timeout: float) -> CallResult:
@@ -207,7 +210,7 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
     started = time.monotonic()
     result = CallResult()
     try:
-        with _opener.open(outgoing, timeout=timeout) as answer:
+        with no_redirects_opener.open(outgoing, timeout=timeout) as answer:
             result.status_code = answer.status
             result.headers = dict(answer.headers.items())
             result.body = _text(answer.read(BODY_MAX * 4))
@@ -216,7 +219,7 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
         result.headers = dict(answer.headers.items()) if answer.headers else {}
         result.body = _text(answer.read(BODY_MAX * 4)) if answer.fp else ""
         answer.close()
-        result.retry_after = _retry_after(result.headers.get("Retry-After"))
+        result.retry_after = retry_after_parse(result.headers.get("Retry-After"))
     except TimeoutError as failure:
         result.timed_out, result.error = True, str(failure) or "timed out"
     except urllib.error.URLError as failure:
@@ -233,8 +236,8 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
-def _retry_after(value: str | None) -> timedelta | None:
-    """Seconds or an HTTP date, as RFC 9110 allows; None when absent or unreadable."""
+def retry_after_parse(value: str | None, *, cap: timedelta = RETRY_AFTER_CAP) -> timedelta | None:
+    """A Retry-After header: seconds or an HTTP date, as RFC 9110 allows; None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -245,7 +248,7 @@ def _retry_after(value: str | None) -> timedelta | None:
             wait = parsedate_to_datetime(value) - timezone.now()
         except (TypeError, ValueError):
             return None
-    return min(max(wait, timedelta(0)), RETRY_AFTER_CAP)
+    return min(max(wait, timedelta(0)), cap)
 
 
 # --- judging the answer --------------------------------------------------------------------------

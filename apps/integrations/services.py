@@ -26,7 +26,6 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from functools import partial
 
 from django.conf import settings
@@ -41,6 +40,7 @@ from apps.audit.services import audit_record
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.outbox import outbox_lease_due
 
+from .calls import no_redirects_opener, retry_after_parse
 from .models import EVENTS, DeliveryStatus, WebhookDelivery, WebhookSubscription
 from .policy import user_can_manage_webhooks, user_can_watch_deliveries
 
@@ -218,16 +218,6 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     return delivery
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect would re-send (or drop) the signed body somewhere else: answer with the 3xx."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | None]:
     """Send it; returns (status code or None, response text, error, Retry-After)."""
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
@@ -247,7 +237,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | 
     )
     timeout = getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)
     try:
-        with _opener.open(request, timeout=timeout) as answer:
+        with no_redirects_opener.open(request, timeout=timeout) as answer:
             return answer.status, _text(answer.read(RESPONSE_MAX)), "", None
     except urllib.error.HTTPError as answer:
         code = answer.code
@@ -259,7 +249,12 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | 
             error = MSG_REFUSED.format(code=code)
         else:
             error = f"HTTP {code}"
-        return code, text, error, _retry_after(answer.headers.get("Retry-After")) if code == 429 else None
+        return (
+            code,
+            text,
+            error,
+            retry_after_parse(answer.headers.get("Retry-After"), cap=RETRY_AFTER_CAP) if code == 429 else None,
+        )
     except (OSError, http.client.HTTPException, ValueError) as failure:  # timeouts, refused connections, bad answers
         reason = getattr(failure, "reason", failure)
         return None, "", f"{type(reason).__name__}: {reason}"[:RESPONSE_MAX], None
@@ -267,21 +262,6 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | 
 
 def _text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")[:RESPONSE_MAX]
-
-
-def _retry_after(value: str | None) -> timedelta | None:
-    """Seconds or an HTTP date, as RFC 9110 allows; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        wait = timedelta(seconds=int(value))
-    except ValueError:
-        try:
-            wait = parsedate_to_datetime(value) - timezone.now()
-        except (TypeError, ValueError):
-            return None
-    return min(max(wait, timedelta(0)), RETRY_AFTER_CAP)
 
 
 def _max_attempts() -> int:
