@@ -39,7 +39,9 @@ def badge(value):
 
 @register.filter
 def label(value):
-    return str(value or "").replace("_", " ").capitalize()
+    """snake_case keys in words; names people wrote ("Validate in ERP") keep their capitals."""
+    text = str(value or "").replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 @register.simple_tag
