@@ -55,9 +55,9 @@ def erp_mode_set(*, mode: str, actor) -> ErpSettings:
     if mode not in ErpMode.values:
         message = MSG_MODE_UNKNOWN.format(mode=mode, modes=", ".join(ErpMode.values))
         raise ValidationFailed(message, field_errors={"mode": [message]})
-    settings = ErpSettings(pk=1, mode=mode, changed_by=actor, changed=timezone.now())
-    settings.full_clean()
-    settings.save()
+    settings, _ = ErpSettings.objects.update_or_create(
+        pk=1, defaults={"mode": mode, "changed_by": actor, "changed": timezone.now()}
+    )
     return settings
 
 

@@ -243,6 +243,9 @@ def test_an_operator_switches_the_mode(client, demo):
     text = answer.content.decode()
     assert services.MSG_MODE_SET.format(mode="reject") in text and "Switch to ok" in text
     assert ErpSettings.objects.get().mode == "reject" and ErpSettings.objects.get().changed_by == demo["oscar"]
+    # and back again: the live demo switches many times
+    assert client.post("/demo/erp/mode/", {"mode": "ok"}).status_code == 302
+    assert ErpSettings.objects.get().mode == "ok"
 
 
 def test_an_unknown_mode_is_refused(client, demo):
