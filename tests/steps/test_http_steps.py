@@ -325,3 +325,19 @@ def test_withdrawing_a_case_stops_its_retries_and_undoes_what_was_done(
     assert len(requests_to(erp_settings, "/erp/payments")) == 1
     assert len(requests_to(erp_settings, "/erp/invoices/ERP-6")) == 1
     assert events(case, Action.CASE_WITHDRAWN)[0].context == {"compensation": ["Undo Validate in ERP"]}
+
+
+def test_a_successful_attempt_has_a_query_budget(
+    start_invoice, erp_settings, monkeypatch, django_assert_max_num_queries
+):
+    """Lease (3), record the attempt and the step (3), finish the engine task and route to the
+    next stage with its approval task, notification, webhook lookup and audit rows (the rest)."""
+    from apps.integrations.steps import step_attempt
+
+    monkeypatch.setattr("apps.integrations.steps._enqueue", lambda ids: None)
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-1"})
+    case = start_invoice()
+    run = StepRun.objects.get(case=case)
+    with django_assert_max_num_queries(32):
+        step_attempt(run_id=run.pk)
+    assert reload(case).state == CaseState.APPROVAL
