@@ -12,8 +12,7 @@ a case meets them), so their indexes are the same in both sections; a step's for
 """
 
 import copy
-import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -22,92 +21,44 @@ from apps.core.errors import NotFound, ValidationFailed
 
 from .conditions import OPERATORS, UNARY_OPERATORS
 from .fields import FIELD_TYPES, clean_value
+from .formvalues import (
+    MSG_CHOICE,
+    MSG_NAME,
+    MSG_NAME_TAKEN,
+    MSG_REQUIRED,
+    MSG_UNKNOWN_FIELD,
+)
+from .formvalues import checkbox as _checkbox
+from .formvalues import fail as _fail
+from .formvalues import number as _number
+from .formvalues import text as _text
+from .formvalues import whole as _whole
 from .spec import (
     APPROVER_TYPES,
-    MAX_TIMEOUT_SECONDS,
-    METHODS,
     NAME_RE,
-    ON_FAILURE,
     ON_MISSING,
     POLICIES,
     STEP_TYPES,
-    check_request,
-    check_step,
 )
+from .step_editing import MSG_IS_STEP, MSG_NOT_STEP, MSG_STEP_NO_APPROVERS, clean_step, step_form_values
 
 SECTIONS = ["fields", "stages", "steps", "approvers", "clauses", "reason_codes"]
 EFFECTS = {"add": "Applies only when", "skip": "Skipped when"}
 MATCHES = {"all": "all conditions hold", "any": "any condition holds"}
 
-MSG_REQUIRED = "This is required."
-MSG_NAME = "Use lower-case letters, digits and underscores, starting with a letter."
-MSG_NAME_TAKEN = "Another row already uses '{name}'."
-MSG_CHOICE = "Choose one of: {choices}."
-MSG_NUMBER = "Enter a number."
 MSG_MIN_MAX = "Min must not be larger than max."
 MSG_CHOICES_NEEDED = "A choice field needs its choices, separated by commas."
-MSG_WHOLE = "Enter a whole number of at least 1."
 MSG_N_LARGER = "N ({n}) is larger than M, the number of approvers ({m})."
 MSG_ROLE_UNKNOWN = "There is no role '{role}'."
 MSG_USER_UNKNOWN = "There is no active user '{user}'."
 MSG_BOTH_REQUIRED = "Required at intake and required before a stage exclude each other; choose one."
 MSG_UNKNOWN_STAGE = "There is no stage '{stage}'."
-MSG_UNKNOWN_FIELD = "There is no field '{field}'."
 MSG_VALUE_MISFIT = "'{value}' does not fit {field} ({type}): {problem}"
 MSG_ORDER_NEEDS_NUMBER = "'{op}' compares numbers or dates, but {field} is {type}."
 MSG_ROW_GONE = "That row no longer exists; the draft changed meanwhile."
 MSG_COMPLEX_RULE = "This condition is nested too deeply for the builder; export, edit and import it."
 MSG_FIELD_IN_USE = "Rules still read '{name}'; change those rules first."
 MSG_STAGE_IN_USE = "Field '{field}' is required before this stage; change that field first."
-MSG_IS_STEP = "This row is an automated step; edit it as a step."
-MSG_NOT_STEP = "This row is an approval stage, not an automated step."
-MSG_STEP_NO_APPROVERS = "An automated step has no approvers."
-MSG_SYSTEM = "Name the system it talks to (at most 100 characters)."
-MSG_HEADER_LINE = "Write one header per line as Name: value (line {line} is not)."
-MSG_MAP_LINE = "Write one mapping per line as field = path.in.answer (line {line} is not)."
-MSG_JSON = "This is not valid JSON: {problem}"
-MSG_TIMEOUT = "Enter seconds above 0 and at most {max}."
-MSG_ATTEMPTS = "Enter a whole number from 1 to 20."
-MSG_HOURS = "Enter a number of hours above 0."
-
-
-def _fail(errors: dict[str, str]):
-    raise ValidationFailed("Please correct the marked values.", field_errors={k: [v] for k, v in errors.items()})
-
-
-def _text(values: dict, name: str) -> str:
-    value = values.get(name, "")
-    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _number(values, name, errors):
-    raw = _text(values, name)
-    if raw == "":
-        return None
-    try:
-        number = Decimal(raw)
-        if not number.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        errors[name] = MSG_NUMBER
-        return None
-    return int(number) if number == number.to_integral_value() else str(number)
-
-
-def _whole(values, name, errors, *, required=False):
-    raw = _text(values, name)
-    if raw == "":
-        if required:
-            errors[name] = MSG_WHOLE
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        errors[name] = MSG_WHOLE
-        return None
-    return int(raw)
-
-
-def _checkbox(values, name) -> bool:
-    return _text(values, name).lower() in {"on", "true", "1", "yes"}
 
 
 # Rule targets: a stage, or one approver of a stage.
@@ -259,151 +210,6 @@ def _clean_stage(spec, values, index):
     return row
 
 
-def step_form_values(stage: dict) -> dict:
-    """A step as the flat values of its form."""
-    request = stage.get("request") if isinstance(stage.get("request"), dict) else {}
-    undo = stage.get("undo") if isinstance(stage.get("undo"), dict) else {}
-    retry = stage.get("retry") if isinstance(stage.get("retry"), dict) else {}
-    headers = request.get("headers") if isinstance(request.get("headers"), dict) else {}
-    mapping = (stage.get("response") or {}).get("map") if isinstance(stage.get("response"), dict) else {}
-    body = request.get("body")
-    return {
-        "key": stage.get("key", ""),
-        "name": stage.get("name", ""),
-        "type": stage.get("type", "http"),
-        "system": stage.get("system", ""),
-        "method": str(request.get("method") or "POST").upper(),
-        "url": request.get("url", ""),
-        "headers": "\n".join(f"{k}: {v}" for k, v in headers.items()),
-        "body": json.dumps(body, indent=2, ensure_ascii=False) if body is not None else "",
-        "response_map": "\n".join(f"{k} = {v}" for k, v in (mapping or {}).items()),
-        "timeout_seconds": stage.get("timeout_seconds", ""),
-        "attempts": retry.get("attempts", ""),
-        "undo_method": str(undo.get("method") or "").upper() if undo else "",
-        "undo_url": undo.get("url", ""),
-        "on_failure": stage.get("on_failure", "exception_queue"),
-        "timeout_hours": stage.get("timeout_hours", ""),
-    }
-
-
-def _lines(raw: str, separator: str, message: str, errors: dict, name: str) -> dict:
-    found = {}
-    for number, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        left, sep, right = line.partition(separator)
-        if not sep or not left.strip() or not right.strip():
-            errors.setdefault(name, message.format(line=number))
-            continue
-        found[left.strip()] = right.strip()
-    return found
-
-
-def _request_problem(part: dict, fields_by_name: dict) -> str | None:
-    """The spec validator's first word on one part of a request (the rest filled in as valid)."""
-    problems: list[str] = []
-    check_request({"method": "POST", "url": "https://example.org", **part}, "@", fields_by_name, problems)
-    return problems[0].removeprefix("@: ") if problems else None
-
-
-def _clean_step(spec, values, index):
-    """An automated step from its form; every value is checked where the owner typed it."""
-    errors = {}
-    key = _text(values, "key")
-    if not NAME_RE.match(key):
-        errors["key"] = MSG_NAME
-    elif any(s.get("key") == key for i, s in enumerate(spec.get("stages", [])) if i != index):
-        errors["key"] = MSG_NAME_TAKEN.format(name=key)
-    previous = spec["stages"][index] if index is not None else {}
-    if index is not None and previous.get("type") not in STEP_TYPES:
-        _fail({None: MSG_NOT_STEP})
-    kind = previous.get("type") or _text(values, "type") or "http"
-    if kind not in STEP_TYPES:
-        errors["type"] = MSG_CHOICE.format(choices=", ".join(STEP_TYPES))
-    system = _text(values, "system")
-    if not system or len(system) > 100:
-        errors["system"] = MSG_SYSTEM
-    row = {"key": key, "name": _text(values, "name") or key.replace("_", " ").capitalize(), "type": kind}
-    row["system"] = system
-    if "when" in previous:
-        row["when"] = previous["when"]
-    if kind == "wait":
-        hours = _number(values, "timeout_hours", errors)
-        if hours is not None and Decimal(str(hours)) <= 0:
-            errors["timeout_hours"] = MSG_HOURS
-        row["timeout_hours"] = hours if hours is not None else 72
-    else:
-        _clean_call(spec, values, previous, row, errors)
-    if errors:
-        _fail(errors)
-    problems: list[str] = []
-    check_step(row, "@", {f["name"]: f for f in spec.get("fields", []) if "name" in f}, problems)
-    if problems:  # anything the form's own checks let through
-        _fail({None: problems[0].removeprefix("@: ")})
-    return row
-
-
-def _clean_call(spec, values, previous, row, errors) -> None:
-    fields_by_name = {f["name"]: f for f in spec.get("fields", []) if "name" in f}
-    method = _text(values, "method").upper() or "POST"
-    if method not in METHODS:
-        errors["method"] = MSG_CHOICE.format(choices=", ".join(METHODS))
-    url = _text(values, "url")
-    if not url:
-        errors["url"] = MSG_REQUIRED
-    elif problem := _request_problem({"url": url}, fields_by_name):
-        errors["url"] = problem
-    headers = _lines(_text(values, "headers"), ":", MSG_HEADER_LINE, errors, "headers")
-    if "headers" not in errors and (problem := _request_problem({"headers": headers}, fields_by_name)):
-        errors["headers"] = problem
-    request = {"method": method, "url": url}
-    if headers:
-        request["headers"] = headers
-    raw_body = _text(values, "body")
-    if raw_body:
-        try:
-            request["body"] = json.loads(raw_body)
-        except ValueError as problem:
-            errors["body"] = MSG_JSON.format(problem=problem)
-        else:
-            if problem := _request_problem({"body": request["body"]}, fields_by_name):
-                errors["body"] = problem
-    row["request"] = request
-    timeout = _number(values, "timeout_seconds", errors)
-    if timeout is not None:
-        if not 0 < Decimal(str(timeout)) <= MAX_TIMEOUT_SECONDS:
-            errors["timeout_seconds"] = MSG_TIMEOUT.format(max=MAX_TIMEOUT_SECONDS)
-        row["timeout_seconds"] = timeout
-    retry = dict(previous.get("retry") or {})
-    raw_attempts = _text(values, "attempts")
-    if raw_attempts and (not raw_attempts.isdigit() or not 1 <= int(raw_attempts) <= 20):
-        errors["attempts"] = MSG_ATTEMPTS
-    elif raw_attempts:
-        retry["attempts"] = int(raw_attempts)
-    else:
-        retry.pop("attempts", None)
-    if retry:
-        row["retry"] = retry
-    mapping = _lines(_text(values, "response_map"), "=", MSG_MAP_LINE, errors, "response_map")
-    unknown = [name for name in mapping if name not in fields_by_name]
-    if unknown:
-        errors["response_map"] = MSG_UNKNOWN_FIELD.format(field=unknown[0])
-    if mapping:
-        row["response"] = {**(previous.get("response") or {}), "map": mapping}
-    undo_url = _text(values, "undo_url")
-    if undo_url:
-        undo_method = _text(values, "undo_method").upper() or "DELETE"
-        if undo_method not in METHODS:
-            errors["undo_method"] = MSG_CHOICE.format(choices=", ".join(METHODS))
-        elif problem := _request_problem({"url": undo_url}, fields_by_name):
-            errors["undo_url"] = problem
-        row["undo"] = {**(previous.get("undo") or {}), "method": undo_method, "url": undo_url}
-    on_failure = _text(values, "on_failure") or "exception_queue"
-    if on_failure not in ON_FAILURE:
-        errors["on_failure"] = MSG_CHOICE.format(choices=", ".join(ON_FAILURE))
-    row["on_failure"] = on_failure
-
-
 def _clean_approver(spec, values, index, stage):
     errors = {}
     key = _text(values, "key")
@@ -537,7 +343,7 @@ def row_save(spec: dict, *, section: str, values: dict, index: int | None = None
         if old and old != row["name"]:
             _rename_field(spec, old, row["name"])
     elif section in {"stages", "steps"}:
-        row = (_clean_step if section == "steps" else _clean_stage)(spec, values, index)
+        row = (clean_step if section == "steps" else _clean_stage)(spec, values, index)
         old = rows[index]["key"] if index is not None else None
         if old and old != row["key"]:
             for field in spec.get("fields", []):

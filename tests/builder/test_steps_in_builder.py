@@ -3,11 +3,12 @@ sees them in the stage list and adds or changes an HTTP step, with mistakes show
 
 import pytest
 
-from apps.definitions.editing import MSG_HEADER_LINE, MSG_IS_STEP, MSG_JSON, MSG_UNKNOWN_FIELD
+from apps.definitions.formvalues import MSG_UNKNOWN_FIELD
 from apps.definitions.models import DefinitionVersion
 from apps.definitions.selectors import version_live
 from apps.definitions.services import draft_create_from
 from apps.definitions.spec import validate_spec
+from apps.definitions.step_editing import MSG_HEADER_LINE, MSG_IS_STEP, MSG_JSON
 from tests.definitions.test_steps_review import FIELDS, STAGES
 
 KEY = "invoice-check"

@@ -1,0 +1,53 @@
+"""Reading the builder's form values: text, numbers, whole numbers, checkboxes, and the one
+error shape (ValidationFailed with a message per form field) that the builder shows at the field."""
+
+from decimal import Decimal, InvalidOperation
+
+from apps.core.errors import ValidationFailed
+
+MSG_REQUIRED = "This is required."
+MSG_NAME = "Use lower-case letters, digits and underscores, starting with a letter."
+MSG_NAME_TAKEN = "Another row already uses '{name}'."
+MSG_CHOICE = "Choose one of: {choices}."
+MSG_NUMBER = "Enter a number."
+MSG_WHOLE = "Enter a whole number of at least 1."
+MSG_UNKNOWN_FIELD = "There is no field '{field}'."
+
+
+def fail(errors: dict[str, str]):
+    raise ValidationFailed("Please correct the marked values.", field_errors={k: [v] for k, v in errors.items()})
+
+
+def text(values: dict, name: str) -> str:
+    value = values.get(name, "")
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def number(values, name, errors):
+    raw = text(values, name)
+    if raw == "":
+        return None
+    try:
+        number = Decimal(raw)
+        if not number.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        errors[name] = MSG_NUMBER
+        return None
+    return int(number) if number == number.to_integral_value() else str(number)
+
+
+def whole(values, name, errors, *, required=False):
+    raw = text(values, name)
+    if raw == "":
+        if required:
+            errors[name] = MSG_WHOLE
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        errors[name] = MSG_WHOLE
+        return None
+    return int(raw)
+
+
+def checkbox(values, name) -> bool:
+    return text(values, name).lower() in {"on", "true", "1", "yes"}
