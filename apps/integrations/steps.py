@@ -568,15 +568,17 @@ def _reason(reason: str) -> str:
 def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") -> StepRun:
     """Retry a failed step now, after correcting the case data if need be.
 
-    Corrected data makes it a different request: the step's revision, and so its idempotency
-    key, goes up. Without changes the key stays, and a receiver that saw the request before
-    answers as before.
+    Corrections that change what is sent make it a different request: the step's revision, and
+    so its idempotency key, goes up. Otherwise (no changes, or only fields the request does not
+    use) the key stays, and a receiver that saw the request before answers as before, so a call
+    that timed out but was booked is not booked twice.
     """
     from apps.cases.automation import case_locked, step_waiting_again
 
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
         changes = {}
+        sent_before = _request_for(case, run)
         if data:
             if not case.is_open:
                 raise Conflict(MSG_CASE_CLOSED_EDIT)
@@ -597,6 +599,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
                 data={k: v["to"] for k, v in changes.items()},
                 context={"changes": changes, "step_run": run.pk},
             )
+        if changes and _request_for(case, run) != sent_before:
             run.revision += 1
             run.idempotency_key = step_key_for(
                 case_id=case.pk, step_key=run.step_key, revision=run.revision, undo=run.kind == StepKind.UNDO
@@ -631,6 +634,25 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
         if run.kind != StepKind.WAIT:
             _queue_after_commit(run)
         return run
+
+
+def _request_for(case, run: StepRun) -> dict | None:
+    """The request the step would send with the case's data as it is now (None: cannot be built)."""
+    if run.kind == StepKind.WAIT:
+        return None
+    try:
+        request, _ = request_build(
+            spec=_call_spec(run, _spec(case, run.step_key)),
+            data=case.data or {},
+            case_id=case.pk,
+            workflow=case.workflow_key,
+            version=case.version_number,
+            idempotency_key="",
+            system=run.system,
+        )
+    except RequestProblem:
+        return None
+    return request
 
 
 def step_skip(*, run_id: int, actor, reason: str) -> StepRun:

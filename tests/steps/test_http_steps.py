@@ -341,3 +341,20 @@ def test_a_successful_attempt_has_a_query_budget(
     with django_assert_max_num_queries(32):
         step_attempt(run_id=run.pk)
     assert reload(case).state == CaseState.APPROVAL
+
+
+def test_a_correction_the_request_does_not_use_keeps_the_idempotency_key(
+    invoice_flow, start_invoice, erp_settings, demo, run_committed
+):
+    """A call that timed out may have been booked: retrying it with the same key books nothing twice."""
+    workflow = invoice_flow(erp_step(retry={"attempts": 1}), APPROVAL)
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_json({}, status=504)
+    erp_settings.expect_ordered_request(ERP, method="POST").respond_with_json({"reference": "ERP-5"})
+    case = start_invoice(workflow)
+    run = StepRun.objects.get(case=case)
+    assert (run.status, run.category) == (StepStatus.EXCEPTION, ExceptionCategory.TIMEOUT)
+
+    run_committed(step_retry, run_id=run.pk, actor=demo["oscar"], data={"erp_reference": "typed by hand"})
+    assert keys(erp_settings) == [f"wms-{case.pk}-erp_check-r1"] * 2
+    assert StepRun.objects.get(pk=run.pk).revision == 1
+    assert reload(case).data["erp_reference"] == "ERP-5"  # the ERP's answer wins over the guess
