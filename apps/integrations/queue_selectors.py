@@ -73,13 +73,15 @@ def exception_counts(*, user, workflow: str = "", mine: bool = False) -> dict:
 
 def recurring_groups(*, at=None) -> set[tuple[str, str, str]]:
     """(workflow, step key, category) that failed RECURRING_COUNT times or more in the last
-    RECURRING_DAYS: probably a rule missing upstream (one aggregate query)."""
+    RECURRING_DAYS: probably a rule missing upstream (one aggregate query).
+
+    Counted from the attempt history, so failures an operator has since repaired still count."""
     since = (at or timezone.now()) - timedelta(days=RECURRING_DAYS)
     rows = (
-        StepRun.objects.filter(failed_at__gte=since)
+        StepAttempt.objects.filter(outcome="failed", started__gte=since)
         .exclude(category="")
         .order_by()
-        .values_list("case__workflow_key", "step_key", "category")
+        .values_list("run__case__workflow_key", "run__step_key", "category")
         .annotate(n=Count("id"))
         .filter(n__gte=RECURRING_COUNT)
     )

@@ -492,6 +492,14 @@ def _time_out_waits(at: datetime) -> int:
                 message,
             )
             run.save()
+            StepAttempt.objects.create(
+                run=run,
+                number=run.attempts,
+                revision=run.revision,
+                outcome="failed",
+                category=run.category,
+                error=message,
+            )
             step_exception(case=case, run=run, message=message)
     return len(expired)
 

@@ -282,3 +282,15 @@ def test_operators_read_cases_with_automated_steps_and_only_those(refused, as_us
     assert as_user("fiona").get(f"/cases/{run.case_id}/").status_code == 403
     as_user("oscar").post(f"/exceptions/{run.pk}/assign/", {"username": "fiona"})
     assert as_user("fiona").get(f"/cases/{run.case_id}/").status_code == 200
+
+
+def test_failures_repaired_since_still_count_as_recurring(refused, as_user, run_committed, demo):
+    from apps.integrations.steps import step_skip
+
+    first, second = refused(invoice_number="INV-1"), refused(invoice_number="INV-2")
+    run_committed(step_skip, run_id=first.pk, actor=demo["oscar"], reason="Entered by hand")
+    run_committed(step_skip, run_id=second.pk, actor=demo["oscar"], reason="Entered by hand")
+    assert "recurring" not in as_user("oscar").get("/exceptions/").content.decode()
+    refused(invoice_number="INV-3")
+    body = as_user("oscar").get("/exceptions/").content.decode()
+    assert body.count("recurring: probably a missing rule") == 1
