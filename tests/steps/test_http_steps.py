@@ -334,7 +334,7 @@ def test_a_successful_attempt_has_a_query_budget(
     next stage with its approval task, notification, webhook lookup and audit rows (the rest)."""
     from apps.integrations.steps import step_attempt
 
-    monkeypatch.setattr("apps.integrations.steps._enqueue", lambda ids: None)
+    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
     erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-1"})
     case = start_invoice()
     run = StepRun.objects.get(case=case)

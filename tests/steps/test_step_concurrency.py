@@ -24,7 +24,7 @@ ERP = "/erp/invoices"
 @pytest.fixture
 def queued_step(monkeypatch, start_invoice):
     """A case whose ERP step is queued, with nothing run after commit: the test runs it."""
-    monkeypatch.setattr("apps.integrations.steps._enqueue", lambda ids: None)
+    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
 
     def _queued(workflow=None):
         case = start_invoice(workflow)

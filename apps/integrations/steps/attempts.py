@@ -1,0 +1,252 @@
+"""One attempt of an automated HTTP step, as a django-q2 worker makes it.
+
+An attempt is three short pieces, so no database lock is held while the other system answers:
+
+1. lease (row lock on the step only): count the attempt, build the request, hold a lease long
+   enough for the call; a worker killed mid-call leaves the step RUNNING and the retry sweep
+   picks it up again once the lease ends;
+2. the HTTP call, outside any transaction, with the step's idempotency key
+   (`Idempotency-Key: wms-<case>-<step>-r<revision>`): the same for every attempt of a step, so a
+   receiver that honours it sees one effect however often we retry; it changes only when an
+   operator corrects the data the request is built from (a different request);
+3. record (under the case's flow lock): the attempt, then success (map the answer into the
+   case and move it on), a retry later (exponential backoff with jitter, Retry-After wins), or
+   the exception queue. Only the attempt that holds the lease may move the case; a late answer
+   of a lost attempt is recorded and changes nothing.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.audit.models import Action
+from apps.audit.services import audit_record
+from apps.core.errors import Busy
+
+from ..calls import (
+    DEFAULT_RETRY,
+    DEFAULT_TIMEOUT_SECONDS,
+    CallResult,
+    RequestProblem,
+    Verdict,
+    call_judge,
+    call_send,
+    redact,
+    request_build,
+    response_record,
+    retry_delay,
+)
+from ..models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
+from .base import LEASE_GRACE, MSG_NO_SPEC, call_spec, spec_of
+from .outcomes import fail_for_good
+
+logger = logging.getLogger(__name__)
+
+MSG_LOST = "The worker stopped during this attempt (killed or restarted); no answer was recorded."
+MSG_DRY_RUN = "Test case: the request was built but not sent."
+MSG_RECORD_FAILED = "The answer arrived but the case could not move on ({error}); check the workflow, then retry."
+
+
+@dataclass
+class _Lease:
+    run_id: int
+    case_id: int
+    number: int
+    started: datetime
+    timeout: float
+    stage: dict
+    request: dict = field(default_factory=dict)
+    used_secrets: list = field(default_factory=list)
+    problem: RequestProblem | None = None
+    # A test case (a draft tried out in the builder) never calls the real system: its request is
+    # built and shown, and the step succeeds without an answer.
+    dry_run: bool = False
+
+
+def _lease(run_id: int) -> _Lease | None:
+    now = timezone.now()
+    with transaction.atomic():
+        run = (
+            StepRun.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("case__version")
+            .filter(
+                pk=run_id,
+                kind__in=[StepKind.CALL, StepKind.UNDO],
+                status__in=[StepStatus.PENDING, StepStatus.RETRYING, StepStatus.RUNNING],
+            )
+            .first()
+        )
+        if run is None:
+            return None  # done, cancelled, in the exception queue, or another worker holds it
+        if run.status == StepStatus.RUNNING and run.lease_until and run.lease_until > now:
+            return None  # an attempt is under way (a duplicate queue message)
+        if run.kind == StepKind.CALL and not run.case.is_open:
+            run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, now, None
+            run.save(update_fields=["status", "finished", "next_attempt_at"])
+            return None  # closed meanwhile: nobody needs the answer any more
+        if run.status == StepStatus.RUNNING:
+            StepAttempt.objects.create(
+                run=run,
+                number=run.attempts,
+                revision=run.revision,
+                outcome="lost",
+                error=MSG_LOST,
+                request=run.last_request,
+            )
+        case = run.case
+        stage = spec_of(case, run.step_key)
+        timeout = float(stage.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
+        run.attempts += 1
+        run.status = StepStatus.RUNNING
+        run.lease_until = run.next_attempt_at = now + timedelta(seconds=timeout) + LEASE_GRACE
+        lease = _Lease(
+            run_id=run.pk,
+            case_id=case.pk,
+            number=run.attempts,
+            started=now,
+            timeout=timeout,
+            stage=stage,
+            dry_run=case.is_test,
+        )
+        try:
+            if not stage:
+                raise RequestProblem(MSG_NO_SPEC.format(key=run.step_key), ExceptionCategory.CONFIGURATION)
+            lease.request, lease.used_secrets = request_build(
+                spec=call_spec(run, stage),
+                data=case.data or {},
+                case_id=case.pk,
+                workflow=case.workflow_key,
+                version=case.version_number,
+                idempotency_key=run.idempotency_key,
+                system=run.system,
+            )
+        except RequestProblem as problem:
+            lease.problem = problem
+        run.last_request = redact(lease.request, lease.used_secrets)
+        run.save(update_fields=["attempts", "status", "next_attempt_at", "lease_until", "last_request"])
+    return lease
+
+
+def step_attempt(*, run_id: int) -> StepRun | None:
+    """Make one attempt of a queued step and record it. None when there was nothing to do."""
+    lease = _lease(run_id)
+    if lease is None:
+        return None
+    if lease.problem or lease.dry_run:
+        result = None
+    else:
+        result = call_send(lease.request, timeout=lease.timeout)
+    try:
+        return _record(lease, result)
+    except Busy:
+        raise  # the case is locked for long: the lease ends and the sweep tries again
+    except Exception as error:
+        # The answer came but moving the case on failed (a definition that cannot route, say):
+        # park the step in the exception queue rather than calling again and again.
+        logger.exception("step %s of case %s: recording attempt %s failed", lease.run_id, lease.case_id, lease.number)
+        return _park(lease, error)
+
+
+def _park(lease: _Lease, error: Exception) -> StepRun | None:
+    from apps.cases.automation import case_locked
+
+    message = MSG_RECORD_FAILED.format(error=f"{type(error).__name__}: {error}")
+    with case_locked(lease.case_id) as case:
+        run = StepRun.objects.select_for_update().get(pk=lease.run_id)
+        if run.status != StepStatus.RUNNING or run.attempts != lease.number:
+            return run
+        StepAttempt.objects.create(
+            run=run,
+            number=lease.number,
+            revision=run.revision,
+            started=lease.started,
+            outcome="failed",
+            category=ExceptionCategory.CONFIGURATION,
+            error=message,
+            request=redact(lease.request, lease.used_secrets),
+        )
+        fail_for_good(case, run, ExceptionCategory.CONFIGURATION, message)
+        return run
+
+
+def _verdict(lease: _Lease, run: StepRun, result: CallResult | None, fields: list[dict]) -> Verdict:
+    if lease.problem is not None:
+        return Verdict("failed", lease.problem.category, str(lease.problem))
+    if lease.dry_run:
+        return Verdict("succeeded", message=MSG_DRY_RUN)
+    spec = call_spec(run, lease.stage)
+    if run.kind == StepKind.UNDO:
+        spec.pop("response", None)  # an undo maps nothing back
+    return call_judge(result, spec=spec, system=run.system, fields=fields, timeout=lease.timeout)
+
+
+def _record(lease: _Lease, result: CallResult | None) -> StepRun:
+    from apps.cases.automation import case_locked, step_done
+
+    with case_locked(lease.case_id) as case:
+        run = StepRun.objects.select_for_update().get(pk=lease.run_id)
+        verdict = _verdict(lease, run, result, case.version.spec["fields"])
+        late = run.status != StepStatus.RUNNING or run.attempts != lease.number
+        max_attempts = int((lease.stage.get("retry") or {}).get("attempts", DEFAULT_RETRY["attempts"]))
+        if verdict.outcome == "retry" and run.attempts >= max_attempts:
+            verdict.outcome = "failed"
+            verdict.message = f"{verdict.message} Gave up after {run.attempts} attempts."
+        response = response_record(result, lease.used_secrets) if result is not None else {}
+        if lease.dry_run and lease.problem is None:
+            response = {"dry_run": True, "note": MSG_DRY_RUN}
+        StepAttempt.objects.create(
+            run=run,
+            number=lease.number,
+            revision=run.revision,
+            started=lease.started,
+            duration_ms=result.duration_ms if result else 0,
+            status_code=result.status_code if result else None,
+            outcome="late" if late else verdict.outcome,
+            category=verdict.category,
+            error=verdict.message,
+            request=redact(lease.request, lease.used_secrets),
+            response=response,
+        )
+        if late:
+            return run  # a lost attempt answering after its lease: another attempt owns the step
+        now = timezone.now()
+        run.last_response, run.last_error = response, verdict.message
+        if verdict.outcome == "succeeded":
+            run.status, run.category, run.next_attempt_at, run.finished = StepStatus.SUCCEEDED, "", None, now
+            run.save()
+            context = {
+                "system": run.system,
+                "attempts": run.attempts,
+                "status_code": result.status_code if result else None,
+                "dry_run": lease.dry_run,
+                "idempotency_key": run.idempotency_key,
+            }
+            if run.kind == StepKind.UNDO:
+                audit_record(
+                    action=Action.STEP_COMPENSATED,
+                    case=case,
+                    step=run.step_name,
+                    reason=f"{run.system} undid {run.undo_of.step_name if run.undo_of_id else run.step_key}.",
+                    context=context,
+                )
+            else:
+                reason = MSG_DRY_RUN if lease.dry_run else f"{run.system} answered {result.status_code}."
+                step_done(
+                    case=case,
+                    run=run,
+                    data=verdict.mapped,
+                    audit={"action": Action.STEP_SUCCEEDED, "reason": reason, "context": context},
+                )
+        elif verdict.outcome == "retry":
+            wait = retry_delay(
+                attempts=run.attempts, retry=lease.stage.get("retry") or {}, retry_after=result.retry_after
+            )
+            run.status, run.category, run.next_attempt_at = StepStatus.RETRYING, verdict.category, now + wait
+            run.save()
+            logger.info("step %s of case %s: attempt %s, retry in %s", run.step_key, case.pk, run.attempts, wait)
+        else:
+            fail_for_good(case, run, verdict.category, verdict.message)
+    return run

@@ -1,0 +1,56 @@
+"""What every part of the step machinery shares: timings, the idempotency key, the step's spec,
+and queueing an attempt after commit."""
+
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django_q.tasks import async_task
+
+from ..calls import (
+    RequestProblem,
+)
+from ..models import ExceptionCategory, StepKind, StepRun
+
+STEP_TASK = "apps.integrations.tasks.step_attempt"
+# A queued step whose message got lost (broker down, worker killed before it started) is swept up after this.
+PENDING_GRACE = timedelta(minutes=2)
+# Beyond the call's own timeout, how long an attempt's lease lasts before the sweep retries it.
+LEASE_GRACE = timedelta(seconds=30)
+
+MSG_NO_SPEC = "The definition version has no step '{key}' any more; check the workflow."
+MSG_NO_UNDO = "The step '{key}' has no undo call."
+
+
+def step_key_for(*, case_id: int, step_key: str, revision: int, undo: bool = False) -> str:
+    """The idempotency key of a step: the same for every attempt of one revision of the request."""
+    return f"wms-{case_id}-{step_key}-{'undo-' if undo else ''}r{revision}"
+
+
+def spec_of(case, step_key: str) -> dict:
+    return next((s for s in case.version.spec["stages"] if s.get("key") == step_key), {})
+
+
+def enqueue(ids: list[int]) -> None:
+    for run_id in ids:
+        async_task(STEP_TASK, [run_id])
+
+
+def queue_after_commit(ids: list[int]) -> None:
+    """Queue an attempt of each step once the transaction commits (never for a rolled-back one)."""
+    transaction.on_commit(partial(enqueue, ids), robust=True)
+
+
+def call_spec(run: StepRun, stage: dict) -> dict:
+    """The request template of the run (the step's call, or its undo) with the step's retry policy."""
+    if run.kind == StepKind.UNDO:
+        undo = stage.get("undo")
+        if undo is None:
+            raise RequestProblem(MSG_NO_UNDO.format(key=run.step_key), ExceptionCategory.CONFIGURATION)
+        return {"retry": stage.get("retry", {}), **undo, "key": run.step_key}
+    return {
+        **(stage.get("request") or {}),
+        "retry": stage.get("retry", {}),
+        "response": stage.get("response", {}),
+        "key": run.step_key,
+    }

@@ -1,0 +1,241 @@
+"""Where a step ends: started by the flow, failed for good (the exception queue, or the end of
+the case with compensation), timed out waiting, called back, or stopped with its case."""
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from apps.audit.models import Action
+from apps.audit.services import audit_record
+from apps.core.errors import Conflict
+from apps.core.outbox import outbox_lease_due
+from apps.definitions.fields import clean_data
+from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
+from apps.notify.services import notification_send
+
+from ..models import STEP_OPEN, ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
+from . import base
+from .base import PENDING_GRACE, queue_after_commit, spec_of, step_key_for
+
+MSG_WAIT_TIMEOUT = "No callback from {system} within {hours:g} hours."
+MSG_NOT_WAITING = "Case {case} is not waiting for step '{step}'."
+
+
+def step_started(*, case, task, stage: dict) -> StepRun:
+    """The flow reached an automated step: record it and queue the call (after commit).
+
+    Called by the flow inside the transaction that created the engine task.
+    """
+    now = timezone.now()
+    earlier = StepRun.objects.filter(case=case, step_key=stage["key"], kind__in=[StepKind.CALL, StepKind.WAIT]).count()
+    revision = earlier + 1
+    is_wait = stage["type"] == "wait"
+    run = StepRun(
+        case=case,
+        task_id=task.pk,
+        step_key=stage["key"],
+        step_name=stage.get("name", stage["key"]),
+        system=stage["system"],
+        kind=StepKind.WAIT if is_wait else StepKind.CALL,
+        status=StepStatus.WAITING if is_wait else StepStatus.PENDING,
+        revision=revision,
+        idempotency_key=step_key_for(case_id=case.pk, step_key=stage["key"], revision=revision),
+        next_attempt_at=now
+        + (timedelta(hours=float(stage.get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))) if is_wait else PENDING_GRACE),
+        created=now,
+    )
+    run.save()
+    task.data = {"kind": "step", "label": run.step_name, "system": run.system, "step_run": run.pk}
+    task.save(update_fields=["data"])
+    audit_record(
+        action=Action.STEP_STARTED,
+        case=case,
+        task=task,
+        step=run.step_name,
+        reason=f"Waiting on {run.system}.",
+        context={"system": run.system, "kind": run.kind, "idempotency_key": run.idempotency_key},
+    )
+    if not is_wait:
+        queue_after_commit([run.pk])
+    return run
+
+
+def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
+    """Retries are exhausted or pointless: the exception queue, or the end of the case."""
+    from apps.cases.automation import case_close, step_exception
+    from apps.cases.models import CaseState, Outcome
+
+    now = timezone.now()
+    run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
+        StepStatus.EXCEPTION,
+        category,
+        now,
+        None,
+        message,
+    )
+    stage = spec_of(case, run.step_key)
+    if run.kind == StepKind.UNDO or not case.is_open:
+        run.save()
+        audit_record(
+            action=Action.STEP_FAILED,
+            case=case,
+            step=run.step_name,
+            reason=message,
+            context={"system": run.system, "category": category, "attempts": run.attempts, "step_run": run.pk},
+        )
+        _notify_operators(case, run, message)
+        return
+    if stage.get("on_failure") == "fail_case":
+        run.status, run.finished, run.resolution = StepStatus.CANCELLED, now, "The case failed with this step."
+        run.save()
+        reason = f"{run.step_name} failed ({run.get_category_display().lower()}): {message}"
+        case_close(
+            case=case,
+            actor=None,
+            state=CaseState.FAILED,
+            outcome=Outcome.FAILED,
+            reason=reason,
+            action=Action.CASE_FAILED,
+            context={"step_run": run.pk, "category": category},
+        )
+        return
+    run.save()
+    step_exception(case=case, run=run, message=message)
+
+
+def _notify_operators(case, run: StepRun, message: str) -> None:
+    from apps.org import roles
+    from apps.org.selectors import role_members
+
+    notification_send(
+        users=[run.assigned_to] if run.assigned_to_id else role_members(role=roles.OPERATORS),
+        kind="exception",
+        subject=f"Request #{case.pk}: {run.step_name} failed ({run.get_category_display().lower()})",
+        body=message,
+        url=f"/exceptions/{run.pk}/",
+        case=case,
+        dedupe_key=f"exception:{run.pk}:{run.revision}:{run.attempts}",
+    )
+
+
+def steps_close(*, case) -> list[str]:
+    """The case is closing without finishing (withdrawn, auto-closed, cancelled, failed): stop its
+    open steps and undo the ones already done. Returns the names of the undo calls queued."""
+    now = timezone.now()
+    StepRun.objects.filter(case=case, status__in=STEP_OPEN).exclude(kind=StepKind.UNDO).update(
+        status=StepStatus.CANCELLED, finished=now, next_attempt_at=None
+    )
+    return _compensate(case)
+
+
+def _compensate(case) -> list[str]:
+    """Queue the undo call of every succeeded step that has one, latest first; returns their names."""
+    now = timezone.now()
+    spec = {s.get("key"): s for s in case.version.spec["stages"]}
+    done = StepRun.objects.filter(case=case, kind=StepKind.CALL, status=StepStatus.SUCCEEDED).order_by(
+        "-finished", "-pk"
+    )
+    undos = []
+    for run in done:
+        if "undo" not in spec.get(run.step_key, {}) or run.undos.exists():
+            continue
+        undo = StepRun(
+            case=case,
+            step_key=run.step_key,
+            step_name=f"Undo {run.step_name}",
+            system=run.system,
+            kind=StepKind.UNDO,
+            undo_of=run,
+            status=StepStatus.PENDING,
+            idempotency_key=step_key_for(case_id=case.pk, step_key=run.step_key, revision=run.revision, undo=True),
+            next_attempt_at=now + PENDING_GRACE,
+            created=now,
+        )
+        undo.save()
+        undos.append(undo)
+    if undos:
+        queue_after_commit([u.pk for u in undos])
+    return [u.step_name for u in undos]
+
+
+def step_retry_due(*, at: datetime | None = None) -> int:
+    """Queue steps due for a retry, queued steps whose message got lost and attempts whose
+    worker died (their lease ended); time out waits nobody called back. Safe to run concurrently."""
+    at = at or timezone.now()
+    queued = outbox_lease_due(
+        queryset=StepRun.objects.filter(
+            kind__in=[StepKind.CALL, StepKind.UNDO],
+            status__in=[StepStatus.PENDING, StepStatus.RETRYING, StepStatus.RUNNING],
+        ),
+        at=at,
+        enqueue=base.enqueue,  # looked up now: tests may stand in for the queue
+    )
+    return queued + _time_out_waits(at)
+
+
+def _time_out_waits(at: datetime) -> int:
+    from apps.cases.automation import case_locked, step_exception
+
+    expired = list(
+        StepRun.objects.filter(kind=StepKind.WAIT, status=StepStatus.WAITING, next_attempt_at__lte=at).values_list(
+            "pk", "case_id"
+        )[:500]
+    )
+    for run_id, case_id in expired:
+        with case_locked(case_id) as case:
+            run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
+            if run is None:
+                continue
+            hours = float(spec_of(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
+            message = MSG_WAIT_TIMEOUT.format(system=run.system, hours=hours)
+            run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
+                StepStatus.EXCEPTION,
+                ExceptionCategory.TIMEOUT,
+                timezone.now(),
+                None,
+                message,
+            )
+            run.save()
+            StepAttempt.objects.create(
+                run=run,
+                number=run.attempts,
+                revision=run.revision,
+                outcome="failed",
+                category=run.category,
+                error=message,
+            )
+            step_exception(case=case, run=run, message=message)
+    return len(expired)
+
+
+def step_callback(*, case_id: int, step_key: str, data: dict, actor, delivery: str = "") -> StepRun:
+    """The other system called back: write what it sent into the case and finish the wait."""
+    from apps.cases.automation import case_locked, step_done
+
+    with case_locked(case_id, actor) as case:
+        run = (
+            StepRun.objects.select_for_update()
+            .filter(
+                case=case, step_key=step_key, kind=StepKind.WAIT, status__in=[StepStatus.WAITING, StepStatus.EXCEPTION]
+            )
+            .first()
+        )
+        if run is None or not case.is_open:
+            raise Conflict(MSG_NOT_WAITING.format(case=case_id, step=step_key))
+        cleaned = clean_data(case.version.spec["fields"], data or {}, base=case.data, intake=False)
+        changed = {k: v for k, v in cleaned.items() if (case.data or {}).get(k) != v}
+        run.status, run.finished, run.next_attempt_at, run.category = StepStatus.SUCCEEDED, timezone.now(), None, ""
+        run.last_response = {"callback": delivery, "fields": sorted(changed)}
+        run.save()
+        step_done(
+            case=case,
+            run=run,
+            data=changed,
+            actor=actor,
+            audit={
+                "action": Action.STEP_CALLBACK,
+                "reason": f"{run.system} called back.",
+                "context": {"delivery": delivery, "fields": sorted(changed)},
+            },
+        )
+        return run

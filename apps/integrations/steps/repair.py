@@ -1,0 +1,239 @@
+"""The operators' repair loop: edit the data and retry, skip with a reason, route to a named
+person, or cancel the case (the steps already done are undone). Every action is audited."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from apps.audit.models import Action
+from apps.audit.services import audit_record
+from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.definitions.fields import clean_data
+from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
+from apps.notify.services import notification_send
+
+from ..calls import (
+    RequestProblem,
+    request_build,
+)
+from ..models import StepKind, StepRun, StepStatus
+from ..policy import user_can_repair_steps
+from .base import PENDING_GRACE, call_spec, queue_after_commit, spec_of, step_key_for
+
+User = get_user_model()
+
+MSG_NOT_REPAIRABLE = "This step is {status}: only a step in the exception queue (or retrying) can be repaired."
+MSG_NOT_OPERATOR = "Only operators, integrators, administrators and the person it is routed to can repair steps."
+MSG_OWN_CASE = "You requested this case: someone else must repair its steps (segregation of duties)."
+MSG_REASON_REQUIRED = "Give a reason."
+MSG_ASSIGNEE_UNKNOWN = "No active user '{username}'."
+MSG_ASSIGNEE_REQUESTER = "The requester cannot repair their own case; choose someone else."
+MSG_NOT_FOUND = "No such step."
+MSG_CASE_CLOSED_EDIT = "The case is closed: its data can no longer be changed."
+
+REPAIRABLE = [StepStatus.EXCEPTION, StepStatus.RETRYING]
+
+
+def _locked_run(case, run_id: int, actor) -> StepRun:
+    run = StepRun.objects.select_for_update().filter(pk=run_id, case=case).first()
+    if run is None:
+        raise NotFound(MSG_NOT_FOUND)
+    if not user_can_repair_steps(user=actor) and run.assigned_to_id != actor.pk:
+        raise NotAllowed(MSG_NOT_OPERATOR)
+    if case.requester_id == actor.pk:
+        raise NotAllowed(MSG_OWN_CASE)
+    if run.status not in REPAIRABLE:
+        raise Conflict(MSG_NOT_REPAIRABLE.format(status=run.get_status_display().lower()))
+    return run
+
+
+def _case_of(run_id: int) -> int:
+    case_id = StepRun.objects.filter(pk=run_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise NotFound(MSG_NOT_FOUND)
+    return case_id
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(MSG_REASON_REQUIRED, field_errors={"reason": [MSG_REASON_REQUIRED]})
+    return reason
+
+
+def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") -> StepRun:
+    """Retry a failed step now, after correcting the case data if need be.
+
+    Corrections that change what is sent make it a different request: the step's revision, and
+    so its idempotency key, goes up. Otherwise (no changes, or only fields the request does not
+    use) the key stays, and a receiver that saw the request before answers as before, so a call
+    that timed out but was booked is not booked twice.
+    """
+    from apps.cases.automation import case_locked, step_waiting_again
+
+    with case_locked(_case_of(run_id), actor) as case:
+        run = _locked_run(case, run_id, actor)
+        changes = {}
+        sent_before = _request_for(case, run)
+        if data:
+            if not case.is_open:
+                raise Conflict(MSG_CASE_CLOSED_EDIT)
+            cleaned = clean_data(case.version.spec["fields"], data, base=case.data, intake=False)
+            changes = {
+                k: {"from": (case.data or {}).get(k), "to": v}
+                for k, v in cleaned.items()
+                if (case.data or {}).get(k) != v
+            }
+            case.data = cleaned
+        if changes:
+            audit_record(
+                action=Action.CASE_DATA_EDITED,
+                actor=actor,
+                case=case,
+                step=run.step_name,
+                reason=(note or "").strip() or f"Corrected before retrying {run.step_name}.",
+                data={k: v["to"] for k, v in changes.items()},
+                context={"changes": changes, "step_run": run.pk},
+            )
+        if changes and _request_for(case, run) != sent_before:
+            run.revision += 1
+            run.idempotency_key = step_key_for(
+                case_id=case.pk, step_key=run.step_key, revision=run.revision, undo=run.kind == StepKind.UNDO
+            )
+        previous = {"status": run.status, "category": run.category, "attempts": run.attempts}
+        now = timezone.now()
+        if run.kind == StepKind.WAIT:
+            hours = float(spec_of(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
+            run.status, run.next_attempt_at = StepStatus.WAITING, now + timedelta(hours=hours)
+        else:
+            run.status, run.next_attempt_at = StepStatus.PENDING, now + PENDING_GRACE
+        run.attempts, run.category, run.failed_at = 0, "", None
+        run.resolution = f"Retried by {actor.get_username()}" + (f": {note.strip()}" if (note or "").strip() else ".")
+        run.save()
+        if run.kind != StepKind.UNDO and case.is_open:
+            step_waiting_again(case=case, run=run)
+        elif changes:
+            case.save()
+        audit_record(
+            action=Action.STEP_RETRIED,
+            actor=actor,
+            case=case,
+            step=run.step_name,
+            reason=(note or "").strip(),
+            context={
+                **previous,
+                "revision": run.revision,
+                "idempotency_key": run.idempotency_key,
+                "changed": sorted(changes),
+            },
+        )
+        if run.kind != StepKind.WAIT:
+            queue_after_commit([run.pk])
+        return run
+
+
+def _request_for(case, run: StepRun) -> dict | None:
+    """The request the step would send with the case's data as it is now (None: cannot be built)."""
+    if run.kind == StepKind.WAIT:
+        return None
+    try:
+        request, _ = request_build(
+            spec=call_spec(run, spec_of(case, run.step_key)),
+            data=case.data or {},
+            case_id=case.pk,
+            workflow=case.workflow_key,
+            version=case.version_number,
+            idempotency_key="",
+            system=run.system,
+        )
+    except RequestProblem:
+        return None
+    return request
+
+
+def step_skip(*, run_id: int, actor, reason: str) -> StepRun:
+    """Go on without the step (the operator did it by hand, or it is not needed); never re-run."""
+    from apps.cases.automation import case_locked, step_done
+
+    with case_locked(_case_of(run_id), actor) as case:
+        run = _locked_run(case, run_id, actor)
+        reason = _reason(reason)
+        context = {"system": run.system, "category": run.category, "attempts": run.attempts, "step_run": run.pk}
+        run.status, run.finished, run.next_attempt_at = StepStatus.SKIPPED, timezone.now(), None
+        run.resolution = f"Skipped by {actor.get_username()}: {reason}"
+        run.save()
+        if run.kind == StepKind.UNDO or not case.is_open:
+            audit_record(
+                action=Action.STEP_SKIPPED, actor=actor, case=case, step=run.step_name, reason=reason, context=context
+            )
+        else:
+            step_done(
+                case=case,
+                run=run,
+                data={},
+                actor=actor,
+                audit={"action": Action.STEP_SKIPPED, "reason": reason, "context": context},
+            )
+        return run
+
+
+def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun:
+    """Route the exception to a named person: they are told, and may repair it themselves."""
+    from apps.cases.automation import case_locked
+
+    person = User.objects.filter(username=(username or "").strip(), is_active=True).first()
+    if person is None:
+        message = MSG_ASSIGNEE_UNKNOWN.format(username=username)
+        raise ValidationFailed(message, field_errors={"username": [message]})
+    with case_locked(_case_of(run_id), actor) as case:
+        run = _locked_run(case, run_id, actor)
+        if person.pk == case.requester_id:
+            raise ValidationFailed(MSG_ASSIGNEE_REQUESTER, field_errors={"username": [MSG_ASSIGNEE_REQUESTER]})
+        previous = run.assigned_to.get_username() if run.assigned_to_id else "operators queue"
+        run.assigned_to = person
+        run.save(update_fields=["assigned_to"])
+        note = (note or "").strip()
+        audit_record(
+            action=Action.STEP_ASSIGNED,
+            actor=actor,
+            case=case,
+            step=run.step_name,
+            reason=note,
+            context={"from": previous, "to": person.get_username(), "step_run": run.pk},
+        )
+        notification_send(
+            users=[person],
+            kind="exception",
+            subject=f"Request #{case.pk}: {run.step_name} needs you",
+            body=note or run.last_error,
+            url=f"/exceptions/{run.pk}/",
+            case=case,
+            dedupe_key=f"exception-assigned:{run.pk}:{person.pk}:{timezone.now().timestamp()}",
+        )
+        return run
+
+
+def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
+    """Give up on the case: it closes as cancelled and the steps already done are undone."""
+    from apps.cases.automation import case_close, case_locked
+    from apps.cases.models import CaseState, Outcome
+
+    with case_locked(_case_of(run_id), actor) as case:
+        run = _locked_run(case, run_id, actor)
+        reason = _reason(reason)
+        if run.kind == StepKind.UNDO:
+            raise Conflict(MSG_NOT_REPAIRABLE.format(status="a compensation of a closed case"))
+        run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, timezone.now(), None
+        run.resolution = f"Case cancelled by {actor.get_username()}: {reason}"
+        run.save(update_fields=["status", "finished", "next_attempt_at", "resolution"])
+        case_close(
+            case=case,
+            actor=actor,
+            state=CaseState.CANCELLED,
+            outcome=Outcome.CANCELLED,
+            reason=reason,
+            action=Action.CASE_CANCELLED,
+            context={"step_run": run.pk, "category": run.category},
+        )
+        return run
