@@ -112,6 +112,14 @@ INVOICE_PROCESSING = {
                 "decimal_places": 2,
                 "help": "Total amount including tax.",
             },
+            {
+                "name": "po_number",
+                "type": "text",
+                "label": "PO number",
+                "max_length": 100,
+                "help": "The purchase order it bills. The ERP needs it: left empty, the invoice waits for "
+                "an operator to add it (missing data).",
+            },
             {"name": "due_date", "type": "date", "label": "Due date"},
             {
                 "name": "erp_reference",
@@ -136,6 +144,7 @@ INVOICE_PROCESSING = {
                         "invoice": "{{field.invoice_number}}",
                         "amount": "{{field.amount}}",
                         "vendor": "{{field.vendor}}",
+                        "po": "{{field.po_number}}",
                     },
                 },
                 "timeout_seconds": 5,

@@ -28,6 +28,7 @@ def test_an_erp_refusal_is_repaired_from_the_exception_queue(new_page, live_serv
         alice.locator('[name="invoice_number"]').fill("INV-77")
         alice.locator('[name="vendor"]').fill("Initech")
         alice.locator('[name="amount"]').fill("1200")
+        alice.locator('[name="po_number"]').fill("PO-4711")
         alice.get_by_role("button", name="Submit request").click()
         expect(alice).to_have_url(CASE_URL)
         case_id = CASE_URL.search(alice.url).group(1)

@@ -280,7 +280,7 @@ def test_seeding_publishes_invoice_processing_once(demo):
 
 
 def _start_invoice(alice, capture, **data):
-    values = {"invoice_number": "INV-2001", "vendor": "ACME Ltd", "amount": "1200.00", **data}
+    values = {"invoice_number": "INV-2001", "vendor": "ACME Ltd", "amount": "1200.00", "po_number": "PO-9", **data}
     with capture(execute=True):
         case, _ = case_start(workflow="invoice-processing", data=values, actor=alice)
     return Case.objects.get(pk=case.pk)
@@ -328,3 +328,15 @@ def test_the_demo_erp_is_not_served_unless_switched_on(settings):
         settings.WMS_DEMO_ERP = True
         importlib.reload(wms.urls)
         clear_url_caches()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_invoice_without_a_po_waits_for_an_operator_and_is_never_sent(
+    live_server, demo, django_capture_on_commit_callbacks
+):
+    with override_settings(WMS_ENDPOINTS={"ERP": live_server.url + "/demo/erp"}):
+        case = _start_invoice(demo["alice"], django_capture_on_commit_callbacks, po_number="")
+    run = StepRun.objects.get(case=case)
+    assert (case.state, run.category) == ("exception", "missing_data")
+    assert run.last_error == "Field 'po_number' is empty; the call to ERP needs it."
+    assert not ErpCall.objects.exists() and not ErpInvoice.objects.exists()
