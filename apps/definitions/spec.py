@@ -25,6 +25,7 @@ when it holds (see conditions.py).
 
 import re
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from .conditions import OPERATORS, UNARY_OPERATORS, fields_in
 from .fields import FIELD_TYPES, clean_value
@@ -39,6 +40,10 @@ ON_FAILURE = ["exception_queue", "fail_case"]
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([A-Za-z0-9_]+)\s*\}\}")
 PLACEHOLDER_NAMES = {"case": ["id", "workflow", "version"], "step": ["key", "idempotency_key"]}
 MAX_TIMEOUT_SECONDS = 50  # inside the q2 task timeout (60 s)
+MAX_WAIT_HOURS = 8760  # a year
+MAX_BACKOFF_SECONDS = 86400
+# Hosts a literal step URL may not name: the machine itself and cloud metadata (link-local).
+FORBIDDEN_HOSTS = re.compile(r"^(localhost|127\.[0-9.]+|0\.0\.0\.0|\[?::1\]?|169\.254\.[0-9.]+|\[?fe80:.*)$", re.I)
 # What a step does when its spec leaves a setting out (the runner, the diagram and the SOP agree).
 STEP_DEFAULT_TIMEOUT_SECONDS = 10
 STEP_DEFAULT_RETRY = {
@@ -250,6 +255,17 @@ def check_request(request, where: str, fields_by_name: dict, problems: list[str]
         problems.append(f"{where}: give the URL to call.")
     elif not (PLACEHOLDER.sub("x", url).startswith(("http://", "https://")) or url.strip().startswith("{{endpoint.")):
         problems.append(f"{where}: the URL must start with http://, https:// or {{{{endpoint.NAME}}}}.")
+    elif not url.strip().startswith("{{endpoint."):
+        host = urlsplit(PLACEHOLDER.sub("x", url.strip())).hostname or ""
+        if FORBIDDEN_HOSTS.match(host):
+            problems.append(
+                f"{where}: '{host}' is this machine or a metadata address; configure it as {{{{endpoint.NAME}}}}."
+            )
+        if "{{secret." in str([url, request.get("headers"), request.get("body")]):
+            problems.append(
+                f"{where}: a request that sends a secret must go to a configured endpoint"
+                " ({{endpoint.NAME}}), so a definition cannot send credentials anywhere else."
+            )
     headers = request.get("headers", {})
     if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
         problems.append(f"{where}: headers must map names to text.")
@@ -275,8 +291,8 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
         problems.append(f"{where}: an automated step has no approvers.")
     if stage["type"] == "wait":
         hours = _number(stage.get("timeout_hours", 1))
-        if hours is None or hours <= 0:
-            problems.append(f"{where}: timeout_hours must be a number of hours above 0.")
+        if hours is None or not 0 < hours <= MAX_WAIT_HOURS:
+            problems.append(f"{where}: timeout_hours must be a number of hours above 0 and at most {MAX_WAIT_HOURS}.")
         return
     check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
     if "undo" in stage:
@@ -292,8 +308,11 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
     if not isinstance(attempts, int) or isinstance(attempts, bool) or not 1 <= attempts <= 20:
         problems.append(f"{where}: retry attempts must be a whole number from 1 to 20.")
     backoff, cap = _number(retry.get("backoff_seconds", 10)), _number(retry.get("max_backoff_seconds", 600))
-    if backoff is None or backoff <= 0 or cap is None or cap < backoff:
-        problems.append(f"{where}: backoff_seconds must be above 0 and max_backoff_seconds at least as large.")
+    if backoff is None or backoff <= 0 or cap is None or cap < backoff or cap > MAX_BACKOFF_SECONDS:
+        problems.append(
+            f"{where}: backoff_seconds must be above 0 and max_backoff_seconds at least as large"
+            f" and at most {MAX_BACKOFF_SECONDS} (a day)."
+        )
     codes = retry.get("retry_on", [])
     if not isinstance(codes, list) or any(not isinstance(c, int) or not 400 <= c <= 599 for c in codes):
         problems.append(f"{where}: retry_on must list HTTP status codes from 400 to 599.")
@@ -319,9 +338,10 @@ def _number(value) -> Decimal | None:
     if isinstance(value, bool):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
+    return number if number.is_finite() else None  # NaN and Infinity are no numbers of hours
 
 
 def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> None:

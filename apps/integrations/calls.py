@@ -40,6 +40,7 @@ SENSITIVE_HEADERS = {"authorization", "proxy-authorization", "x-api-key", "api-k
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 USER_AGENT = "WMS-Steps/1"
 BODY_MAX = 4000  # characters of a response kept for operators
+READ_MAX = 1_000_000  # bytes of an answer read (and parsed); more is cut
 
 DEFAULT_TIMEOUT_SECONDS = STEP_DEFAULT_TIMEOUT_SECONDS
 DEFAULT_RETRY = STEP_DEFAULT_RETRY
@@ -50,6 +51,7 @@ MSG_UNKNOWN_SECRET = "Secret '{name}' is not configured (set WMS_SECRET_{name} i
 MSG_UNKNOWN_ENDPOINT = "Endpoint '{name}' is not configured (set WMS_ENDPOINT_{name} in the environment)."
 MSG_BAD_URL = "The step's URL '{url}' is not a full http:// or https:// URL."
 MSG_TIMEOUT = "{system} did not answer within {seconds:g} s."
+MSG_MALFORMED = "The request to {system} could not be sent as built ({error}); check the step's URL and headers."
 MSG_UNREACHABLE = "{system} could not be reached: {reason}."
 MSG_HTTP = "{system} answered {code}{detail}."
 MSG_REDIRECT = "{system} answered with a redirect ({code}); steps do not follow redirects: check the URL."
@@ -75,6 +77,7 @@ class CallResult:
     timed_out: bool = False
     duration_ms: int = 0
     retry_after: timedelta | None = None
+    malformed: bool = False
 
 
 @dataclass
@@ -113,7 +116,7 @@ def _lookup(kind: str, name: str, *, data: dict, context: dict, system: str):
     return context[kind][name]
 
 
-def _render(value, *, data: dict, context: dict, system: str, used_secrets: list):
+def _render(value, *, data: dict, context: dict, system: str, used_secrets: list, in_url: bool = False):
     if isinstance(value, dict):
         return {
             k: _render(v, data=data, context=context, system=system, used_secrets=used_secrets)
@@ -134,6 +137,11 @@ def _render(value, *, data: dict, context: dict, system: str, used_secrets: list
         found = _lookup(match[1], match[2], data=data, context=context, system=system)
         if match[1] == "secret":
             used_secrets.append(str(found))
+        if in_url and match[1] != "endpoint":
+            # A value is one path segment or query value: "a/../b", "?x", "@host" change nothing else.
+            found = urllib.parse.quote(str(found), safe="")
+            if match[1] == "secret":
+                used_secrets.append(found)
         return str(found)
 
     return PLACEHOLDER.sub(text, value)
@@ -152,7 +160,7 @@ def request_build(
     }
     used: list[str] = []
     method = spec.get("method", "POST").upper()
-    url = _render(spec.get("url", ""), data=data, context=context, system=system, used_secrets=used)
+    url = _render(spec.get("url", ""), data=data, context=context, system=system, used_secrets=used, in_url=True)
     headers = _render(spec.get("headers") or {}, data=data, context=context, system=system, used_secrets=used)
     body = spec.get("body")
     if body is not None:
@@ -213,11 +221,11 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
         with no_redirects_opener.open(outgoing, timeout=timeout) as answer:
             result.status_code = answer.status
             result.headers = dict(answer.headers.items())
-            result.body = _text(answer.read(BODY_MAX * 4))
+            result.body = _text(answer.read(READ_MAX))
     except urllib.error.HTTPError as answer:
         result.status_code = answer.code
         result.headers = dict(answer.headers.items()) if answer.headers else {}
-        result.body = _text(answer.read(BODY_MAX * 4)) if answer.fp else ""
+        result.body = _text(answer.read(READ_MAX)) if answer.fp else ""
         answer.close()
         result.retry_after = retry_after_parse(result.headers.get("Retry-After"))
     except TimeoutError as failure:
@@ -226,7 +234,11 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
         reason = failure.reason
         result.timed_out = isinstance(reason, TimeoutError | socket.timeout)
         result.error = f"{type(reason).__name__}: {reason}" if not isinstance(reason, str) else reason
-    except (OSError, http.client.HTTPException, ValueError) as failure:
+    except (http.client.InvalidURL, UnicodeError, ValueError) as failure:
+        # The request itself is malformed (a URL or header the data made invalid): retrying
+        # sends the same thing again.
+        result.error, result.malformed = f"{type(failure).__name__}: {failure}", True
+    except (OSError, http.client.HTTPException) as failure:
         result.error = f"{type(failure).__name__}: {failure}"
     result.duration_ms = int((time.monotonic() - started) * 1000)
     return result
@@ -274,6 +286,10 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
     retry_on = set((spec.get("retry") or {}).get("retry_on", DEFAULT_RETRY["retry_on"]))
     code = result.status_code
     if code is None:
+        if result.malformed:
+            return Verdict(
+                "failed", ExceptionCategory.CONFIGURATION, MSG_MALFORMED.format(system=system, error=result.error)
+            )
         if result.timed_out:
             return Verdict("retry", ExceptionCategory.TIMEOUT, MSG_TIMEOUT.format(system=system, seconds=timeout))
         return Verdict(

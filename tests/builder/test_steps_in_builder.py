@@ -43,14 +43,14 @@ NEW_STEP = {
     "name": "Archive the invoice",
     "system": "DMS",
     "method": "PUT",
-    "url": "https://dms.example/api/invoices/{{case.id}}",
+    "url": "{{endpoint.DMS}}/api/invoices/{{case.id}}",
     "headers": "Authorization: Bearer {{secret.DMS_TOKEN}}\nAccept: application/json",
     "body": '{"amount": "{{field.amount}}"}',
     "response_map": "erp_id = document.id",
     "timeout_seconds": "20",
     "attempts": "5",
     "undo_method": "DELETE",
-    "undo_url": "https://dms.example/api/invoices/{{case.id}}",
+    "undo_url": "{{endpoint.DMS}}/api/invoices/{{case.id}}",
     "on_failure": "exception_queue",
 }
 
@@ -101,14 +101,14 @@ def test_add_an_http_step(signed_in, steps_draft):
         "system": "DMS",
         "request": {
             "method": "PUT",
-            "url": "https://dms.example/api/invoices/{{case.id}}",
+            "url": "{{endpoint.DMS}}/api/invoices/{{case.id}}",
             "headers": {"Authorization": "Bearer {{secret.DMS_TOKEN}}", "Accept": "application/json"},
             "body": {"amount": "{{field.amount}}"},
         },
         "timeout_seconds": 20,
         "retry": {"attempts": 5},
         "response": {"map": {"erp_id": "document.id"}},
-        "undo": {"method": "DELETE", "url": "https://dms.example/api/invoices/{{case.id}}"},
+        "undo": {"method": "DELETE", "url": "{{endpoint.DMS}}/api/invoices/{{case.id}}"},
         "on_failure": "exception_queue",
     }
     assert validate_spec(spec_of(steps_draft)) == []

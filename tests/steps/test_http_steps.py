@@ -358,3 +358,63 @@ def test_a_correction_the_request_does_not_use_keeps_the_idempotency_key(
     assert keys(erp_settings) == [f"wms-{case.pk}-erp_check-r1"] * 2
     assert StepRun.objects.get(pk=run.pk).revision == 1
     assert reload(case).data["erp_reference"] == "ERP-5"  # the ERP's answer wins over the guess
+
+
+def test_a_secret_echoed_by_the_target_is_redacted_everywhere(start_invoice, erp_settings, demo):
+    from apps.notify.models import Notification
+
+    erp_settings.expect_request(ERP, method="POST").respond_with_json(
+        {"message": f"token Bearer {TOKEN} is not allowed here"}, status=422
+    )
+    case = start_invoice()
+    run = StepRun.objects.get(case=case)
+    assert run.last_error == "ERP answered 422: token Bearer *** is not allowed here."
+    stored = json.dumps(
+        [
+            run.last_error,
+            run.last_response,
+            list(run.attempt_log.values("error", "request", "response")),
+            [(e.reason, e.data, e.context) for e in events(case)],
+            list(Notification.objects.values("subject", "body")),
+            list(WebhookDelivery.objects.values("payload")),
+        ],
+        default=str,
+    )
+    assert TOKEN not in stored
+
+
+def test_field_values_in_a_url_stay_one_segment(invoice_flow, start_invoice, erp_settings):
+    step = erp_step(
+        request={"method": "GET", "url": "{{endpoint.ERP}}/invoices/{{field.invoice_number}}?po={{field.po_number}}"},
+        response={},
+    )
+    workflow = invoice_flow(step, APPROVAL)
+    erp_settings.expect_request("/erp/invoices/INV 1/../admin?x", method="GET").respond_with_json({})
+    case = start_invoice(workflow, invoice_number="INV 1/../admin?x", po_number="a&b=c")
+    (request,) = [r for r, _ in erp_settings.log]
+    assert request.path == "/erp/invoices/INV 1/../admin?x"  # one segment, decoded by the server
+    assert request.args.to_dict() == {"po": "a&b=c"}
+    assert reload(case).state == CaseState.APPROVAL
+
+
+def test_an_answer_from_a_worker_whose_lease_ended_does_not_move_the_case(
+    start_invoice, erp_settings, monkeypatch, demo, run_committed
+):
+    """A hung worker answers after the sweep and an operator's retry took over the step."""
+    from apps.integrations.steps import attempts
+
+    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-OLD"})
+    case = start_invoice()
+    run = StepRun.objects.get(case=case)
+    stale = attempts._lease(run.pk)  # worker A takes the step and hangs
+    StepRun.objects.filter(pk=run.pk).update(status=StepStatus.EXCEPTION, attempts=0)  # ... it failed meanwhile
+    run_committed(step_retry, run_id=run.pk, actor=demo["oscar"])
+    fresh = attempts._lease(run.pk)  # worker C retries for the operator
+    assert fresh.number == stale.number == 1
+
+    attempts._record(stale, attempts.call_send(stale.request, timeout=1))
+    assert reload(case).state == CaseState.WAITING
+    assert StepRun.objects.get(pk=run.pk).attempt_log.get().outcome == "late"
+    attempts._record(fresh, attempts.call_send(fresh.request, timeout=1))
+    assert reload(case).state == CaseState.APPROVAL

