@@ -194,6 +194,9 @@ class StepRun(models.Model):
         null=True, blank=True, help_text="While an attempt runs: when its worker counts as gone."
     )
     last_error = models.TextField(blank=True)
+    output = models.JSONField(
+        default=dict, blank=True, help_text="What the answer wrote into the case; its undo is built from this."
+    )
     last_request = models.JSONField(default=dict, blank=True, help_text="Secrets redacted.")
     last_response = models.JSONField(default=dict, blank=True)
     assigned_to = models.ForeignKey(

@@ -418,3 +418,47 @@ def test_an_answer_from_a_worker_whose_lease_ended_does_not_move_the_case(
     assert StepRun.objects.get(pk=run.pk).attempt_log.get().outcome == "late"
     attempts._record(fresh, attempts.call_send(fresh.request, timeout=1))
     assert reload(case).state == CaseState.APPROVAL
+
+
+def test_a_call_that_took_effect_after_its_case_was_closed_is_undone(
+    start_invoice, erp_settings, monkeypatch, demo, run_committed, django_capture_on_commit_callbacks
+):
+    from apps.cases.services import case_withdraw
+    from apps.integrations.steps import attempts
+
+    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-LATE"})
+    erp_settings.expect_request("/erp/invoices/ERP-LATE", method="DELETE").respond_with_json({})
+    case = start_invoice()
+    lease = attempts._lease(StepRun.objects.get(case=case).pk)  # the call is under way ...
+    run_committed(case_withdraw, case_id=case.pk, actor=demo["alice"], reason="Entered twice")  # ... when she withdraws
+    assert StepRun.objects.get(pk=lease.run_id).status == StepStatus.CANCELLED
+
+    monkeypatch.undo()  # from here on, queued work runs
+    with django_capture_on_commit_callbacks(execute=True):
+        attempts._record(lease, attempts.call_send(lease.request, timeout=1))  # ... and the ERP booked it
+
+    assert len(requests_to(erp_settings, "/erp/invoices/ERP-LATE")) == 1
+    undo = StepRun.objects.get(case=case, kind="undo")
+    assert undo.status == StepStatus.SUCCEEDED
+    assert reload(case).state == CaseState.WITHDRAWN
+
+
+def test_the_undo_deletes_what_the_step_booked_not_what_the_case_says_now(
+    start_invoice, erp_settings, demo, run_committed
+):
+    from apps.cases.services import case_withdraw
+
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-7"})
+    erp_settings.expect_request("/erp/invoices/ERP-7", method="DELETE").respond_with_json({})
+    case = start_invoice()
+    (task,) = open_tasks(reload(case))
+    run_committed(task_complete, task_id=task.pk, actor=demo["bob"], decision="return", reason="Check it")
+    (rework,) = open_tasks(reload(case))
+    run_committed(
+        task_complete, task_id=rework.pk, actor=demo["alice"], decision="submit", data={"erp_reference": "ERP-1"}
+    )
+    run_committed(case_withdraw, case_id=case.pk, actor=demo["alice"], reason="Wrong supplier")
+
+    assert [r.path for r in requests_to(erp_settings, "/erp/invoices/ERP-7")] == ["/erp/invoices/ERP-7"]
+    assert not any(r.path.endswith("ERP-1") for r, _ in erp_settings.log)

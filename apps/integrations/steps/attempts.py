@@ -41,12 +41,13 @@ from ..calls import (
 )
 from ..models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .base import LEASE_GRACE, MSG_NO_SPEC, call_spec, spec_of
-from .outcomes import fail_for_good
+from .outcomes import fail_for_good, undo_queue
 
 logger = logging.getLogger(__name__)
 
 MSG_LOST = "The worker stopped during this attempt (killed or restarted); no answer was recorded."
 MSG_DRY_RUN = "Test case: the request was built but not sent."
+MSG_LATE_SUCCESS = "{system} took it after the case was closed: its undo call is queued."
 MSG_CLOSED_BEFORE_CALL = "Not called: the case was closed before this attempt."
 MSG_RECORD_FAILED = "The answer arrived but the case could not move on ({error}); check the workflow, then retry."
 
@@ -120,9 +121,13 @@ def _lease(run_id: int) -> _Lease | None:
         try:
             if not stage:
                 raise RequestProblem(MSG_NO_SPEC.format(key=run.step_key), ExceptionCategory.CONFIGURATION)
+            data = case.data or {}
+            if run.kind == StepKind.UNDO and run.undo_of_id:
+                # What the step's own answer said (the ERP's reference), not what the case says now.
+                data = {**data, **run.undo_of.output}
             lease.request, lease.used_secrets = request_build(
                 spec=call_spec(run, stage),
-                data=case.data or {},
+                data=data,
                 case_id=case.pk,
                 workflow=case.workflow_key,
                 version=case.version_number,
@@ -189,6 +194,24 @@ def _verdict(lease: _Lease, run: StepRun, result: CallResult | None, fields: lis
     return call_judge(result, spec=spec, system=run.system, fields=fields, timeout=lease.timeout)
 
 
+def _undo_late_success(case, run: StepRun, lease: _Lease, verdict: Verdict) -> None:
+    """The case was closed while this call was under way, and the call took effect after all:
+    undo it, as the close would have if it had known."""
+    if "undo" not in lease.stage or run.undos.exists() or case.is_open:
+        return
+    run.output = verdict.mapped
+    run.save(update_fields=["output"])
+    undo = undo_queue(case=case, run=run)
+    audit_record(
+        action=Action.STEP_SUCCEEDED,
+        case=case,
+        step=run.step_name,
+        reason=MSG_LATE_SUCCESS.format(system=run.system),
+        data=verdict.mapped,
+        context={"step_run": run.pk, "undo": undo.pk, "idempotency_key": run.idempotency_key},
+    )
+
+
 def _record(lease: _Lease, result: CallResult | None) -> StepRun:
     from apps.cases.automation import case_locked, step_done
 
@@ -219,11 +242,14 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
             response=response,
         )
         if late:
+            if verdict.outcome == "succeeded" and run.status == StepStatus.CANCELLED and run.kind == StepKind.CALL:
+                _undo_late_success(case, run, lease, verdict)
             return run  # a lost attempt answering after its lease: another attempt owns the step
         now = timezone.now()
         run.last_response, run.last_error = response, verdict.message
         if verdict.outcome == "succeeded":
             run.status, run.category, run.next_attempt_at, run.finished = StepStatus.SUCCEEDED, "", None, now
+            run.output = verdict.mapped
             run.save()
             context = {
                 "system": run.system,

@@ -138,27 +138,32 @@ def _compensate(case) -> list[str]:
     done = StepRun.objects.filter(case=case, kind=StepKind.CALL, status=StepStatus.SUCCEEDED).order_by(
         "-finished", "-pk"
     )
-    undos = []
-    for run in done:
-        if "undo" not in spec.get(run.step_key, {}) or run.undos.exists():
-            continue
-        undo = StepRun(
-            case=case,
-            step_key=run.step_key,
-            step_name=f"Undo {run.step_name}",
-            system=run.system,
-            kind=StepKind.UNDO,
-            undo_of=run,
-            status=StepStatus.PENDING,
-            idempotency_key=step_key_for(case_id=case.pk, step_key=run.step_key, revision=run.revision, undo=True),
-            next_attempt_at=now + PENDING_GRACE,
-            created=now,
-        )
-        undo.save()
-        undos.append(undo)
-    if undos:
-        queue_after_commit([u.pk for u in undos])
+    undos = [
+        undo_queue(case=case, run=run, at=now)
+        for run in done
+        if "undo" in spec.get(run.step_key, {}) and not run.undos.exists()
+    ]
     return [u.step_name for u in undos]
+
+
+def undo_queue(*, case, run: StepRun, at=None) -> StepRun:
+    """Queue the undo call of one step that took effect (after commit)."""
+    at = at or timezone.now()
+    undo = StepRun(
+        case=case,
+        step_key=run.step_key,
+        step_name=f"Undo {run.step_name}",
+        system=run.system,
+        kind=StepKind.UNDO,
+        undo_of=run,
+        status=StepStatus.PENDING,
+        idempotency_key=step_key_for(case_id=case.pk, step_key=run.step_key, revision=run.revision, undo=True),
+        next_attempt_at=at + PENDING_GRACE,
+        created=at,
+    )
+    undo.save()
+    queue_after_commit([undo.pk])
+    return undo
 
 
 def step_retry_due(*, at: datetime | None = None) -> int:
