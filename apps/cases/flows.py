@@ -17,7 +17,7 @@ from viewflow.workflow.status import STATUS
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.integrations.services import event_publish
-from apps.integrations.steps import step_started
+from apps.integrations.steps import step_started, steps_close
 from apps.sla import clocks
 from apps.sla.models import ClockKind
 
@@ -143,6 +143,10 @@ class CaseFlow(flow.Flow):
                 audit_record(action=Action.SLA_PAUSED, case=case, reason="Waiting on the requester.")
         if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
             # The End node saves the finished case; saving here would write it twice.
+            context = {"outcome": case.outcome}
+            if case.state == CaseState.REJECTED and case.steps_done:
+                # What automated steps did for a request that was turned down is undone.
+                context["compensation"] = steps_close(case=case)
             notices.case_decided(case=case)
             event_publish(name="case.closed", case=case, data=case.data)
             audit_record(
@@ -151,7 +155,7 @@ class CaseFlow(flow.Flow):
                 step=case.state,
                 reason=case.closed_reason,
                 data=case.data,
-                context={"outcome": case.outcome},
+                context=context,
             )
         elif not routed_at_start:
             case._history_user = current_actor()

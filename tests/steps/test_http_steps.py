@@ -462,3 +462,16 @@ def test_the_undo_deletes_what_the_step_booked_not_what_the_case_says_now(
 
     assert [r.path for r in requests_to(erp_settings, "/erp/invoices/ERP-7")] == ["/erp/invoices/ERP-7"]
     assert not any(r.path.endswith("ERP-1") for r, _ in erp_settings.log)
+
+
+def test_a_rejected_invoice_is_cancelled_in_the_erp(start_invoice, erp_settings, demo, run_committed):
+    erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-9"})
+    erp_settings.expect_request("/erp/invoices/ERP-9", method="DELETE").respond_with_json({})
+    case = start_invoice()
+    (task,) = open_tasks(reload(case))
+    run_committed(task_complete, task_id=task.pk, actor=demo["bob"], decision="reject", reason="Not ours")
+
+    assert reload(case).outcome == Outcome.REJECTED
+    assert len(requests_to(erp_settings, "/erp/invoices/ERP-9")) == 1
+    closed = events(case, Action.CASE_CLOSED)[0]
+    assert closed.context == {"outcome": "rejected", "compensation": ["Undo Validate in ERP"]}
