@@ -27,6 +27,7 @@ from .formvalues import (
     MSG_NAME_TAKEN,
     MSG_REQUIRED,
     MSG_UNKNOWN_FIELD,
+    stage_key,
 )
 from .formvalues import checkbox as _checkbox
 from .formvalues import fail as _fail
@@ -183,11 +184,7 @@ def _clean_field(spec, values, index):
 
 def _clean_stage(spec, values, index):
     errors = {}
-    key = _text(values, "key")
-    if not NAME_RE.match(key):
-        errors["key"] = MSG_NAME
-    elif any(s.get("key") == key for i, s in enumerate(spec.get("stages", [])) if i != index):
-        errors["key"] = MSG_NAME_TAKEN.format(name=key)
+    key = stage_key(spec, values, index, errors)
     previous = spec["stages"][index] if index is not None else {}
     if previous.get("type") in STEP_TYPES:
         _fail({None: MSG_IS_STEP})

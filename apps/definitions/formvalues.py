@@ -5,6 +5,8 @@ from decimal import Decimal, InvalidOperation
 
 from apps.core.errors import ValidationFailed
 
+from .spec import NAME_RE
+
 MSG_REQUIRED = "This is required."
 MSG_NAME = "Use lower-case letters, digits and underscores, starting with a letter."
 MSG_NAME_TAKEN = "Another row already uses '{name}'."
@@ -51,3 +53,13 @@ def whole(values, name, errors, *, required=False):
 
 def checkbox(values, name) -> bool:
     return text(values, name).lower() in {"on", "true", "1", "yes"}
+
+
+def stage_key(spec: dict, values: dict, index, errors: dict) -> str:
+    """The key of a stage or step row: a name, not used by another row of the stage list."""
+    key = text(values, "key")
+    if not NAME_RE.match(key):
+        errors["key"] = MSG_NAME
+    elif any(s.get("key") == key for i, s in enumerate(spec.get("stages", [])) if i != index):
+        errors["key"] = MSG_NAME_TAKEN.format(name=key)
+    return key

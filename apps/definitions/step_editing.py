@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from .formvalues import (
     MSG_CHOICE,
-    MSG_NAME,
-    MSG_NAME_TAKEN,
     MSG_REQUIRED,
     MSG_UNKNOWN_FIELD,
+    stage_key,
 )
 from .formvalues import fail as _fail
 from .formvalues import number as _number
@@ -18,7 +17,6 @@ from .formvalues import text as _text
 from .spec import (
     MAX_TIMEOUT_SECONDS,
     METHODS,
-    NAME_RE,
     ON_FAILURE,
     STEP_DEFAULT_WAIT_HOURS,
     STEP_TYPES,
@@ -88,11 +86,7 @@ def _request_problem(part: dict, fields_by_name: dict) -> str | None:
 def clean_step(spec, values, index):
     """An automated step from its form; every value is checked where the owner typed it."""
     errors = {}
-    key = _text(values, "key")
-    if not NAME_RE.match(key):
-        errors["key"] = MSG_NAME
-    elif any(s.get("key") == key for i, s in enumerate(spec.get("stages", [])) if i != index):
-        errors["key"] = MSG_NAME_TAKEN.format(name=key)
+    key = stage_key(spec, values, index, errors)
     previous = spec["stages"][index] if index is not None else {}
     if index is not None and previous.get("type") not in STEP_TYPES:
         _fail({None: MSG_NOT_STEP})

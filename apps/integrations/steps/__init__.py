@@ -1,20 +1,7 @@
 """Automated steps: running an HTTP step in django-q2 with retries (attempts.py), where a step
 ends (outcomes.py: exception queue, compensation, callbacks, timeouts) and the operators' repair
 loop (repair.py: edit data and retry, skip, route to a person, cancel the case).
-
-An attempt is three short pieces, so no database lock is held while the other system answers:
-
-1. lease (row lock on the step only): count the attempt, build the request, hold a lease long
-   enough for the call; a worker killed mid-call leaves the step RUNNING and the retry sweep
-   picks it up again once the lease ends;
-2. the HTTP call, outside any transaction, with the step's idempotency key
-   (`Idempotency-Key: wms-<case>-<step>-r<revision>`): the same for every attempt of a step, so a
-   receiver that honours it sees one effect however often we retry; it changes only when an
-   operator corrects the data the request is built from (a different request);
-3. record (under the case's flow lock): the attempt, then success (map the answer into the
-   case and move it on), a retry later (exponential backoff with jitter, Retry-After wins), or
-   the exception queue. Only the attempt that holds the lease may move the case; a late answer
-   of a lost attempt is recorded and changes nothing.
+attempts.py explains how one attempt survives a killed worker and a slow system.
 """
 
 from .attempts import step_attempt
