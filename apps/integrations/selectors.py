@@ -4,7 +4,7 @@ from django.db.models import Count, Q, QuerySet
 
 from apps.core.errors import NotAllowed, NotFound
 
-from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from .models import DeliveryStatus, InboundDelivery, InboundEndpoint, WebhookDelivery, WebhookSubscription
 from .policy import user_can_manage_webhooks, user_can_watch_deliveries
 from .services import MSG_DELIVERY_NOT_FOUND, MSG_MANAGE_NOT_ALLOWED, MSG_NOT_FOUND, MSG_WATCH_NOT_ALLOWED
 
@@ -52,3 +52,25 @@ def delivery_get(*, user, delivery_id: int) -> WebhookDelivery:
     if delivery is None:
         raise NotFound(MSG_DELIVERY_NOT_FOUND)
     return delivery
+
+
+def inbound_endpoints(*, user) -> QuerySet[InboundEndpoint]:
+    """Inbound endpoints with their refused calls counted, so a sender's trouble shows at a glance."""
+    if not user_can_watch_deliveries(user=user):
+        raise NotAllowed(MSG_WATCH_NOT_ALLOWED)
+    return (
+        InboundEndpoint.objects.select_related("run_as")
+        .annotate(
+            accepted_count=Count("deliveries", filter=Q(deliveries__accepted=True)),
+            refused_count=Count("deliveries", filter=Q(deliveries__accepted=False)),
+        )
+        .order_by("slug")
+    )
+
+
+def inbound_calls(*, user, refused_only: bool = False) -> QuerySet[InboundDelivery]:
+    """Every inbound call, accepted or refused and why, newest first (unknown endpoints included)."""
+    if not user_can_watch_deliveries(user=user):
+        raise NotAllowed(MSG_WATCH_NOT_ALLOWED)
+    calls = InboundDelivery.objects.select_related("endpoint").order_by("-received", "-pk")
+    return calls.filter(accepted=False) if refused_only else calls

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.subscription_list, name="list"),
     path("new/", views.subscription_create, name="create"),
     path("dead-letters/", views.dead_letters, name="dead-letters"),
+    path("inbound/", views.inbound, name="inbound"),
     path("deliveries/<int:delivery_id>/redeliver/", views.delivery_redeliver, name="redeliver"),
     path("<int:subscription_id>/", views.subscription_detail, name="detail"),
     path("<int:subscription_id>/edit/", views.subscription_edit, name="edit"),

@@ -126,3 +126,18 @@ def delivery_redeliver(request, delivery_id):
         return render(request, "integrations/_delivery_row.html", {"delivery": delivery, "show_subscription": True})
     messages.success(request, MSG_REDELIVER_QUEUED.format(delivery=delivery.delivery_id))
     return redirect("integrations:dead-letters")
+
+
+@portal_errors
+def inbound(request):
+    """Inbound endpoints and every call they received, with the reason a call was refused."""
+    refused_only = request.GET.get("show") == "refused"
+    return render(
+        request,
+        "integrations/inbound.html",
+        {
+            "endpoints": selectors.inbound_endpoints(user=request.user),
+            "page": paginate(request, selectors.inbound_calls(user=request.user, refused_only=refused_only)),
+            "refused_only": refused_only,
+        },
+    )

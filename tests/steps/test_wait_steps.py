@@ -252,3 +252,20 @@ def test_numbers_that_are_no_numbers_and_secrets_sent_elsewhere_are_refused():
         "Stage 'meta', request: '169.254.169.254' is this machine or a metadata address;"
         " configure it as {{endpoint.NAME}}.",
     ]
+
+
+def test_operators_see_every_inbound_call_and_why_it_was_refused(
+    client, demo, start_invoice, waiting_flow, callback_endpoint, callback
+):
+    case = start_invoice(waiting_flow)
+    callback(case.pk, secret="wrong-" + SECRET)
+    callback(case.pk)
+    client.force_login(demo["oscar"])
+    body = client.get("/integrations/inbound/").content.decode()
+    assert "/api/v1/hooks/customer-replies/" in body and "Complete a waiting step" in body
+    assert "The signature does not match." in body and f"Case {case.pk}: step customer completed." in body
+    refused = client.get("/integrations/inbound/?show=refused").content.decode()
+    assert "The signature does not match." in refused and "step customer completed" not in refused
+    assert SECRET not in body
+    client.force_login(demo["alice"])
+    assert client.get("/integrations/inbound/").status_code == 403
