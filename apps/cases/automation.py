@@ -13,14 +13,10 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from apps.audit.models import Action
 from apps.audit.services import audit_batch, audit_record
 from apps.core.errors import Busy, Conflict, NotFound
 from apps.integrations.services import event_publish
 from apps.integrations.steps import steps_close
-from apps.notify.services import notification_send
-from apps.org import roles
-from apps.org.selectors import role_members
 
 from . import notices
 from .acting import acting
@@ -76,7 +72,9 @@ def step_done(*, case: Case, run, data: dict, actor=None, audit: dict) -> None:
 
 
 def step_exception(*, case: Case, run, message: str) -> None:
-    """The step failed for good: the case waits in the exception queue for an operator."""
+    """The step failed for good: the case waits in the exception queue for an operator.
+
+    The failure itself (audit row, operators told) is recorded by the step's own outcome code."""
     case.state = CaseState.EXCEPTION
     case.route = {
         **case.route,
@@ -84,22 +82,10 @@ def step_exception(*, case: Case, run, message: str) -> None:
         "summary": f"Exception at {run.step_name} ({run.get_category_display().lower()}): {message}",
     }
     case.save()
-    context = {"system": run.system, "category": run.category, "attempts": run.attempts, "step_run": run.pk}
-    audit_record(action=Action.STEP_FAILED, case=case, step=run.step_name, reason=message, context=context)
     event_publish(
         name="case.exception",
         case=case,
         data={"step": run.step_key, "system": run.system, "category": run.category, "message": message},
-    )
-    people = [run.assigned_to] if run.assigned_to_id else role_members(role=roles.OPERATORS)
-    notification_send(
-        users=people,
-        kind="exception",
-        subject=f"Request #{case.pk}: {run.step_name} failed ({run.get_category_display().lower()})",
-        body=message,
-        url=f"/exceptions/{run.pk}/",
-        case=case,
-        dedupe_key=f"exception:{run.pk}:{run.revision}:{run.attempts}",
     )
 
 

@@ -76,34 +76,33 @@ def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
         None,
         message,
     )
-    stage = spec_of(case, run.step_key)
-    if run.kind == StepKind.UNDO or not case.is_open:
-        run.save()
-        audit_record(
-            action=Action.STEP_FAILED,
-            case=case,
-            step=run.step_name,
-            reason=message,
-            context={"system": run.system, "category": category, "attempts": run.attempts, "step_run": run.pk},
-        )
-        _notify_operators(case, run, message)
-        return
-    if stage.get("on_failure") == "fail_case":
+    fails_case = (
+        run.kind != StepKind.UNDO and case.is_open and spec_of(case, run.step_key).get("on_failure") == "fail_case"
+    )
+    if fails_case:
         run.status, run.finished, run.resolution = StepStatus.CANCELLED, now, "The case failed with this step."
         run.save()
-        reason = f"{run.step_name} failed ({run.get_category_display().lower()}): {message}"
         case_close(
             case=case,
             actor=None,
             state=CaseState.FAILED,
             outcome=Outcome.FAILED,
-            reason=reason,
+            reason=f"{run.step_name} failed ({run.get_category_display().lower()}): {message}",
             action=Action.CASE_FAILED,
             context={"step_run": run.pk, "category": category},
         )
         return
     run.save()
-    step_exception(case=case, run=run, message=message)
+    audit_record(
+        action=Action.STEP_FAILED,
+        case=case,
+        step=run.step_name,
+        reason=message,
+        context={"system": run.system, "category": category, "attempts": run.attempts, "step_run": run.pk},
+    )
+    _notify_operators(case, run, message)
+    if run.kind != StepKind.UNDO and case.is_open:
+        step_exception(case=case, run=run, message=message)
 
 
 def _notify_operators(case, run: StepRun, message: str) -> None:
@@ -196,7 +195,7 @@ def _time_out_waits(at: datetime) -> int:
 
 
 def _time_out_wait(run_id: int, case_id: int) -> None:
-    from apps.cases.automation import case_locked, step_exception
+    from apps.cases.automation import case_locked
 
     with case_locked(case_id) as case:
         run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
@@ -204,23 +203,15 @@ def _time_out_wait(run_id: int, case_id: int) -> None:
             return
         hours = float(spec_of(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
         message = MSG_WAIT_TIMEOUT.format(system=run.system, hours=hours)
-        run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
-            StepStatus.EXCEPTION,
-            ExceptionCategory.TIMEOUT,
-            timezone.now(),
-            None,
-            message,
-        )
-        run.save()
         StepAttempt.objects.create(
             run=run,
             number=run.attempts,
             revision=run.revision,
             outcome="failed",
-            category=run.category,
+            category=ExceptionCategory.TIMEOUT,
             error=message,
         )
-        step_exception(case=case, run=run, message=message)
+        fail_for_good(case, run, ExceptionCategory.TIMEOUT, message)
 
 
 def step_callback(*, case_id: int, step_key: str, data: dict, actor, delivery: str = "") -> StepRun:
