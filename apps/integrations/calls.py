@@ -266,7 +266,7 @@ def retry_after_parse(value: str | None, *, cap: timedelta = RETRY_AFTER_CAP) ->
 # --- judging the answer --------------------------------------------------------------------------
 
 
-def _dig(document, path: str):
+def path_value(document, path: str):
     """The value at a dotted path ("data.items.0.id"), or raise KeyError."""
     current = document
     for part in path.split("."):
@@ -309,7 +309,7 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
         mapped = {}
         for name, path in mapping.items():
             try:
-                value = _dig(document, path)
+                value = path_value(document, path)
             except KeyError:
                 return Verdict(
                     "failed", ExceptionCategory.BAD_DATA, MSG_MAP_MISSING.format(system=system, path=path, name=name)

@@ -20,6 +20,7 @@ import json
 import re
 import secrets
 import time
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from apps.cases.services import case_start
 from apps.core.errors import NotFound, ServiceError, ValidationFailed
 from apps.definitions.selectors import version_live
 
+from .calls import path_value
 from .models import InboundAction, InboundDelivery, InboundEndpoint
 from .services import SECRET_BYTES, SECRET_MIN_LENGTH, _may_manage, webhook_sign
 from .steps import step_callback
@@ -217,26 +219,33 @@ def _receive(endpoint, delivery_id: str, body: bytes, headers: dict, log: Inboun
     data = _map_fields(endpoint.field_map, payload)
     if endpoint.action == InboundAction.COMPLETE_STEP:
         return _complete_step(endpoint, delivery_id, payload, data, log)
+    with _accepting(endpoint, delivery_id):
+        case, created = case_start(
+            workflow=endpoint.workflow,
+            data=data,
+            actor=endpoint.run_as,
+            idempotency_key=f"hook:{endpoint.slug}:{delivery_id}",
+        )
+        if not created:  # a copy of this delivery raced us and won
+            raise _Refused(409, MSG_REPLAY)
+        log.accepted, log.reason, log.case_id = True, MSG_ACCEPTED.format(case=case.pk), case.pk
+        log.save()
+    return case
+
+
+@contextmanager
+def _accepting(endpoint, delivery_id: str):
+    """Act on an accepted call in one transaction; a refusal by the services, or a racing copy
+    accepted first (the accepted-once constraint), becomes the caller's answer."""
     try:
         with transaction.atomic():
-            case, created = case_start(
-                workflow=endpoint.workflow,
-                data=data,
-                actor=endpoint.run_as,
-                idempotency_key=f"hook:{endpoint.slug}:{delivery_id}",
-            )
-            if not created:  # a copy of this delivery raced us and won
-                raise _Refused(409, MSG_REPLAY)
-            log.accepted, log.reason, log.case_id = True, MSG_ACCEPTED.format(case=case.pk), case.pk
-            log.save()
+            yield
     except ServiceError as error:
         raise _Refused(error.status_code, error.message, error.field_errors) from None
     except IntegrityError:
-        # The accepted-once constraint: a racing copy was accepted between our check and now.
         if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
             raise _Refused(409, MSG_REPLAY) from None
         raise
-    return case
 
 
 def _complete_step(endpoint, delivery_id: str, payload: dict, data: dict, log: InboundDelivery):
@@ -249,19 +258,10 @@ def _complete_step(endpoint, delivery_id: str, payload: dict, data: dict, log: I
     case = Case.objects.filter(pk=int(case_id), workflow_key=endpoint.workflow).only("pk").first()
     if case is None:
         raise _Refused(404, MSG_CASE_UNKNOWN.format(case=case_id))
-    try:
-        with transaction.atomic():
-            step_callback(
-                case_id=case.pk, step_key=endpoint.step, data=data, actor=endpoint.run_as, delivery=delivery_id
-            )
-            log.accepted, log.reason, log.case_id = True, MSG_RESUMED.format(case=case.pk, step=endpoint.step), case.pk
-            log.save()
-    except ServiceError as error:
-        raise _Refused(error.status_code, error.message, error.field_errors) from None
-    except IntegrityError:
-        if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
-            raise _Refused(409, MSG_REPLAY) from None
-        raise
+    with _accepting(endpoint, delivery_id):
+        step_callback(case_id=case.pk, step_key=endpoint.step, data=data, actor=endpoint.run_as, delivery=delivery_id)
+        log.accepted, log.reason, log.case_id = True, MSG_RESUMED.format(case=case.pk, step=endpoint.step), case.pk
+        log.save()
     return case
 
 
@@ -281,23 +281,13 @@ def _verify(secret: str, body: bytes, headers: dict) -> None:
         raise _Refused(401, MSG_TIMESTAMP_FUTURE)
 
 
-_MISSING = object()
-
-
 def _map_fields(field_map: dict, payload: dict) -> dict:
     """Case field -> value at the dotted path; a path not in the body leaves the field out (the
     workflow's own validation then names it if it is required)."""
     data = {}
     for field, path in field_map.items():
-        value = payload
-        for part in path.split("."):
-            if isinstance(value, dict) and part in value:
-                value = value[part]
-            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-                value = value[int(part)]
-            else:
-                value = _MISSING
-                break
-        if value is not _MISSING:
-            data[field] = value
+        try:
+            data[field] = path_value(payload, path)
+        except KeyError:
+            continue
     return data
