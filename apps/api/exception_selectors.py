@@ -8,10 +8,10 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
 from apps.cases import selectors as case_selectors
-from apps.core.errors import NotAllowed, NotFound
-from apps.integrations.models import STEP_OPEN, StepAttempt, StepRun, StepStatus
+from apps.core.errors import NotAllowed
+from apps.integrations import queue_selectors
+from apps.integrations.models import STEP_OPEN, StepRun, StepStatus
 from apps.integrations.policy import user_can_repair_steps
-from apps.integrations.steps import MSG_NOT_FOUND, MSG_NOT_OPERATOR
 
 MSG_QUEUE_NOT_ALLOWED = "Only operators, integrators and administrators see the exception queue."
 
@@ -44,15 +44,9 @@ def step_run_queue(
 
 
 def step_run_get(*, user, run_id: int) -> StepRun:
-    """One step with its attempts. Someone who may not repair steps learns nothing of the
-    ones not routed to them, not even whether they exist."""
-    run = _runs().filter(pk=run_id).first()
-    if not user_can_repair_steps(user=user):
-        if run is None or run.assigned_to_id != user.pk:
-            raise NotAllowed(MSG_NOT_OPERATOR)
-    if run is None:
-        raise NotFound(MSG_NOT_FOUND)
-    run.attempts_log = list(StepAttempt.objects.filter(run=run).order_by("started", "pk"))
+    """One step with its attempts; who may read it is the portal's rule (queue_selectors)."""
+    run = queue_selectors.step_run_get(user=user, run_id=run_id)
+    run.attempts_log = list(queue_selectors.step_run_attempts(run=run))
     return run
 
 

@@ -100,16 +100,17 @@ def queue_workflows(*, user) -> list[str]:
 
 
 def step_run_get(*, user, run_id: int) -> StepRun:
-    """A run with its case, for operators and for the person it is routed to."""
+    """A run with its case, for operators and for the person it is routed to. Anyone else learns
+    nothing of the runs not routed to them, not even whether they exist (403 either way)."""
     run = (
         StepRun.objects.select_related("case__version", "case__requester", "assigned_to", "undo_of")
         .filter(pk=run_id)
         .first()
     )
+    if not user_can_repair_steps(user=user) and (run is None or run.assigned_to_id != user.pk):
+        raise NotAllowed(MSG_NOT_OPERATOR)
     if run is None:
         raise NotFound(MSG_NOT_FOUND)
-    if not user_can_repair_steps(user=user) and run.assigned_to_id != user.pk:
-        raise NotAllowed(MSG_NOT_OPERATOR)
     return run
 
 
