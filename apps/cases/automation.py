@@ -44,11 +44,6 @@ def case_locked(case_id: int, actor=None):
         raise Conflict(MSG_WRONG_STATE) from None
 
 
-def step_spec(case: Case, step_key: str) -> dict:
-    """The stage of the case's pinned spec with this key ({} when the spec has none)."""
-    return next((s for s in case.version.spec["stages"] if s.get("key") == step_key), {})
-
-
 def _waiting_task(case: Case, run) -> Task:
     task = Task.objects.filter(pk=run.task_id, process_id=case.pk).first()
     if task is None or task.status != STATUS.NEW:

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from apps.definitions.fields import clean_value
 from apps.definitions.spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS
 
 from .models import ExceptionCategory
@@ -281,8 +282,6 @@ def path_value(document, path: str):
 
 def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict], timeout: float) -> Verdict:
     """What the answer means: succeeded (with the mapped fields), retry, or failed, and why."""
-    from apps.definitions.fields import clean_value
-
     retry_on = set((spec.get("retry") or {}).get("retry_on", DEFAULT_RETRY["retry_on"]))
     code = result.status_code
     if code is None:

@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from apps.audit.services import audit_record
+from apps.cases.models import Case
 from apps.cases.services import case_start
 from apps.core.errors import NotFound, ServiceError, ValidationFailed
 from apps.definitions.selectors import version_live
@@ -249,8 +250,6 @@ def _accepting(endpoint, delivery_id: str):
 
 
 def _complete_step(endpoint, delivery_id: str, payload: dict, data: dict, log: InboundDelivery):
-    from apps.cases.models import Case
-
     found = _map_fields({"case": endpoint.case_path}, payload).get("case")
     case_id = str(found).strip() if isinstance(found, int | str) and not isinstance(found, bool) else ""
     if not case_id.isdigit() or len(case_id) > 18:

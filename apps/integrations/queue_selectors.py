@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.errors import NotAllowed, NotFound
+from apps.definitions.spec import STEP_TYPES
 
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .policy import user_can_repair_steps
@@ -132,8 +133,6 @@ def assignable_users(*, run: StepRun):
 
 def step_runs_for_case(*, case) -> list[StepRun]:
     """The automated steps of a case, in order; no query for workflows without any."""
-    from apps.definitions.spec import STEP_TYPES
-
     if not any(stage.get("type") in STEP_TYPES for stage in case.version.spec.get("stages", [])):
         return []
     runs = list(StepRun.objects.filter(case_id=case.pk).select_related("assigned_to").order_by("created", "pk"))

@@ -2,6 +2,9 @@
 ends (outcomes.py: exception queue, compensation, callbacks, timeouts) and the operators' repair
 loop (repair.py: edit data and retry, skip, route to a person, cancel the case).
 attempts.py explains how one attempt survives a killed worker and a slow system.
+
+apps.cases.automation (the engine side) is imported inside functions throughout: the flow
+imports this package, so a module-level import would be circular.
 """
 
 from .attempts import step_attempt

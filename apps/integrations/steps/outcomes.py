@@ -8,11 +8,14 @@ from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.cases.models import CaseState, Outcome
 from apps.core.errors import Busy, Conflict
 from apps.core.outbox import outbox_lease_due
 from apps.definitions.fields import clean_data
 from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
 from apps.notify.services import notification_send
+from apps.org import roles
+from apps.org.selectors import role_members
 
 from ..models import STEP_OPEN, ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from . import base
@@ -66,7 +69,6 @@ def step_started(*, case, task, stage: dict) -> StepRun:
 def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
     """Retries are exhausted or pointless: the exception queue, or the end of the case."""
     from apps.cases.automation import case_close, step_exception
-    from apps.cases.models import CaseState, Outcome
 
     now = timezone.now()
     run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
@@ -106,9 +108,6 @@ def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
 
 
 def _notify_operators(case, run: StepRun, message: str) -> None:
-    from apps.org import roles
-    from apps.org.selectors import role_members
-
     notification_send(
         users=[run.assigned_to] if run.assigned_to_id else role_members(role=roles.OPERATORS),
         kind="exception",

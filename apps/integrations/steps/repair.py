@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.cases.models import CaseState, Outcome
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.fields import clean_data
 from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
@@ -217,7 +218,6 @@ def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun
 def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
     """Give up on the case: it closes as cancelled and the steps already done are undone."""
     from apps.cases.automation import case_close, case_locked
-    from apps.cases.models import CaseState, Outcome
 
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
