@@ -33,8 +33,9 @@ def step_started(*, case, task, stage: dict) -> StepRun:
     Called by the flow inside the transaction that created the engine task.
     """
     now = timezone.now()
-    earlier = StepRun.objects.filter(case=case, step_key=stage["key"], kind__in=[StepKind.CALL, StepKind.WAIT]).count()
-    revision = earlier + 1
+    # NOTE: a step runs once per case: routing skips it once it succeeded or was skipped, and until
+    # then the case stays on it (or closes). So a new run is always revision 1.
+    revision = 1
     is_wait = stage["type"] == "wait"
     run = StepRun(
         case=case,
