@@ -160,17 +160,15 @@ def detail(request, run_id):
 
 def _changed(values: dict, data: dict) -> dict:
     """Only the fields the operator changed: an untouched form must not count as a correction."""
+    data = data or {}
 
-    def shown(value):
-        return "" if value is None else str(value)
+    def before(name, value):
+        stored = data.get(name)
+        if isinstance(value, bool):  # a checkbox: compare truth, not text
+            return bool(stored)
+        return "" if stored is None else str(stored)
 
-    return {
-        name: value
-        for name, value in values.items()
-        if (
-            bool((data or {}).get(name)) != value if isinstance(value, bool) else shown((data or {}).get(name)) != value
-        )
-    }
+    return {name: value for name, value in values.items() if before(name, value) != value}
 
 
 @portal_errors
