@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, retarget
 
@@ -140,7 +139,7 @@ def draft_from_version(request, key, number):
 
 
 def _editor_context(request, definition, draft, *, open_row=None, problems=None, flash=""):
-    # mark_safe on diagrams: render_svg escapes every text it draws.
+    # The diagram comes safe from render_svg: ElementTree serialized it, escaping every name.
     live = selectors.version_live_of(definition=definition)
     return {
         "definition": definition,
@@ -148,7 +147,7 @@ def _editor_context(request, definition, draft, *, open_row=None, problems=None,
         "live": live,
         "blocks": editor_blocks(draft.spec, open_row=open_row),
         "problems": services.spec_problems(draft.spec) if problems is None else problems,
-        "diagram": mark_safe(render_svg(draft.spec, title=f"{definition.name}, draft")),
+        "diagram": render_svg(draft.spec, title=f"{definition.name}, draft"),
         "flash": flash,
         "can_edit": True,
     }
@@ -355,7 +354,7 @@ def version_detail(request, key, ref):
             "version": version,
             "ref": ref,
             "previous": previous,
-            "diagram": mark_safe(render_svg(version.spec, title=f"{definition.name}, {version}")),
+            "diagram": render_svg(version.spec, title=f"{definition.name}, {version}"),
             "sop": sop_build(version=version),
             "can_edit": user_can_edit_definition(user=request.user, definition=definition),
             "has_draft": selectors.version_draft(definition=definition) is not None,

@@ -7,7 +7,7 @@ for the exception queue, where operators take the case over."""
 
 import xml.etree.ElementTree as ET
 
-from .diagram import EVENT, is_step, layout, request_text
+from .diagram import EVENT, is_step, layout, request_text, xml_text
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -126,5 +126,8 @@ def render_bpmn(spec: dict, *, key: str, name: str, version_label: str) -> str:
         shape = ET.SubElement(plane, _q(BPMNDI, "BPMNEdge"), {"id": f"{edge.id}_di", "bpmnElement": edge.id})
         for px, py in edge.points:
             ET.SubElement(shape, _q(DI, "waypoint"), {"x": str(int(px)), "y": str(int(py))})
+    for element in root.iter():  # names are typed by people: keep only what XML 1.0 can carry
+        element.attrib.update({k: xml_text(v) for k, v in element.attrib.items()})
+        element.text = xml_text(element.text) if element.text else element.text
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

@@ -10,15 +10,21 @@ The words for steps (step_call, retry_text, ...) live here too, so the diagram, 
 diff and the builder describe a step alike.
 """
 
+import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape
+
+from django.utils.safestring import SafeString
 
 from .reachability import condition_text
 from .spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
 
 TASK_W, TASK_H, GATE, EVENT = 170, 56, 40, 34
 COLUMN_GAP, LABEL_GAP, LANE_H, TOP = 50, 150, 92, 70
+SVG_NS = "http://www.w3.org/2000/svg"
+# Characters XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates, U+FFFE/F).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 APPROVER_KINDS = {
     "manager": "requester's manager",
     "managers_manager": "manager's manager",
@@ -296,10 +302,34 @@ def _route(a: Node, b: Node, *, edge: Edge) -> list[tuple[int, int]]:
     return [start, (b.cx, a.cy), (b.cx, b.y if a.cy < b.cy else b.y + b.h)]
 
 
-def _text(x, y, text, *, size=12, anchor="middle", weight="normal", fill="#1d2433", css=""):
-    return (
-        f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
-        f'fill="{fill}"{f" class={chr(34)}{css}{chr(34)}" if css else ""}>{escape(text)}</text>'
+def xml_text(value) -> str:
+    """Text as XML 1.0 may carry it: control characters and lone surrogates, which no name needs
+    and which would make the SVG or BPMN unreadable, are dropped. Escaping is the serializer's."""
+    return XML_ILLEGAL.sub("", str(value))
+
+
+def _add(parent, tag: str, text: str | None = None, **attrs) -> ET.Element:
+    """One SVG element; `stroke_width=` becomes `stroke-width`, `class_=` `class`. ElementTree
+    escapes every text and attribute value for its place, quotes included."""
+    names = {key: key.rstrip("_").replace("_", "-") for key in attrs}
+    element = ET.SubElement(parent, tag, {names[k]: xml_text(v) for k, v in attrs.items() if v is not None})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def _text(parent, x, y, text, *, size=12, anchor="middle", weight="normal", fill="#1d2433", css=None):
+    return _add(
+        parent,
+        "text",
+        text,
+        x=x,
+        y=y,
+        font_size=size,
+        text_anchor=anchor,
+        font_weight=weight,
+        fill=fill,
+        class_=css,
     )
 
 
@@ -307,101 +337,117 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _step_svg(node: Node) -> str:
+def _task_svg(parent, node: Node) -> None:
+    group = _add(parent, "g", class_="task", data_key=node.id)
+    _add(group, "title", f"{node.name}: {node.detail}")  # the whole name; the label may be cut
+    box = {"x": node.x, "y": node.y, "width": node.w, "height": node.h, "rx": 10}
+    _add(group, "rect", **box, fill="#eaf0ff", stroke="#2f5bea", stroke_width=1.5)
+    _text(group, node.cx, node.y + 23, _short(node.name, 24), size=13, weight="600")
+    _text(group, node.cx, node.y + 41, _short(node.detail, 28), size=11, fill="#5b6477")
+
+
+def _step_svg(parent, node: Node) -> None:
     """A service task (gear-like mark, retries, an undo tag) or a receive task (envelope mark)."""
     service = node.kind == "service"
     fill, stroke = ("#eefaf3", "#1f7a46") if service else ("#f5f0ff", "#6a3fc1")
     x, y = node.x, node.y
+    group = _add(parent, "g", class_=f"step {'http' if service else 'wait'}", data_key=node.id)
+    _add(group, "rect", x=x, y=y, width=node.w, height=node.h, rx=10, fill=fill, stroke=stroke, stroke_width=1.5)
+    _add(group, "title", f"{node.name}: {node.detail}, {node.note}")
     if service:
-        mark = (
-            f'<circle cx="{x + 14}" cy="{y + 14}" r="6" fill="none" stroke="{stroke}" stroke-width="2" '
-            f'stroke-dasharray="3 2"/><circle cx="{x + 14}" cy="{y + 14}" r="2" fill="{stroke}"/>'
-        )
+        mark = {"fill": "none", "stroke": stroke, "stroke_width": 2, "stroke_dasharray": "3 2"}
+        _add(group, "circle", cx=x + 14, cy=y + 14, r=6, **mark)
+        _add(group, "circle", cx=x + 14, cy=y + 14, r=2, fill=stroke)
     else:
-        mark = (
-            f'<rect x="{x + 7}" y="{y + 9}" width="15" height="10" fill="#fff" stroke="{stroke}"/>'
-            f'<polyline points="{x + 7},{y + 9} {x + 14.5},{y + 15} {x + 22},{y + 9}" fill="none" stroke="{stroke}"/>'
-        )
-    undo = ""
+        _add(group, "rect", x=x + 7, y=y + 9, width=15, height=10, fill="#fff", stroke=stroke)
+        points = f"{x + 7},{y + 9} {x + 14.5},{y + 15} {x + 22},{y + 9}"
+        _add(group, "polyline", points=points, fill="none", stroke=stroke)
+    _text(group, node.cx + 6, y + 18, _short(node.name, 22), size=13, weight="600")
+    _text(group, node.cx, y + 34, _short(node.detail, 28), size=11, fill="#5b6477")
+    _text(group, node.cx - (12 if node.undo else 0), y + 49, _short(node.note, 22), size=10, fill=stroke, css="note")
     if node.undo:
-        undo = (
-            f'<g class="undo"><title>Has an undo call, run when the case is cancelled or fails</title>'
-            f'<rect x="{x + node.w - 40}" y="{y + node.h - 13}" width="36" height="15" rx="7" fill="#fff" '
-            f'stroke="{stroke}"/>' + _text(x + node.w - 22, y + node.h - 2, "undo", size=10, fill=stroke) + "</g>"
-        )
-    return (
-        f'<g class="step {"http" if service else "wait"}" data-key="{escape(node.id)}"><rect x="{x}" y="{y}" '
-        f'width="{node.w}" height="{node.h}" rx="10" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
-        f"<title>{escape(f'{node.name}: {node.detail}, {node.note}')}</title>"
-        + mark
-        + _text(node.cx + 6, y + 18, _short(node.name, 22), size=13, weight="600")
-        + _text(node.cx, y + 34, _short(node.detail, 28), size=11, fill="#5b6477")
-        + _text(node.cx - (12 if node.undo else 0), y + 49, _short(node.note, 22), size=10, fill=stroke, css="note")
-        + undo
-        + "</g>"
+        undo = _add(group, "g", class_="undo")
+        _add(undo, "title", "Has an undo call, run when the case is cancelled or fails")
+        _add(undo, "rect", x=x + node.w - 40, y=y + node.h - 13, width=36, height=15, rx=7, fill="#fff", stroke=stroke)
+        _text(undo, x + node.w - 22, y + node.h - 2, "undo", size=10, fill=stroke)
+
+
+def _gateway_svg(parent, node: Node) -> None:
+    (cx, cy), half = (node.cx, node.cy), node.w // 2
+    group = _add(parent, "g", class_=f"gateway {node.kind}")
+    if node.name:
+        _add(group, "title", node.name)
+    diamond = f"{cx},{cy - half} {cx + half},{cy} {cx},{cy + half} {cx - half},{cy}"
+    _add(group, "polygon", points=diamond, fill="#fff3dc", stroke="#9a5b00", stroke_width=1.5)
+    _text(group, cx, cy + 6, "+" if node.kind == "parallel" else "×", size=18, weight="700", fill="#9a5b00")
+    if node.detail:
+        _text(parent, cx, node.y + node.h + 16, node.detail, size=11, fill="#9a5b00", css="policy")
+
+
+def _event_svg(parent, node: Node) -> None:
+    end = node.kind == "end"
+    group = _add(parent, "g", class_=f"event {node.kind}")
+    _add(
+        group,
+        "circle",
+        cx=node.cx,
+        cy=node.cy,
+        r=node.w // 2,
+        fill="#e5f5ec" if end else "#fff",
+        stroke="#1f7a46" if end else "#5b6477",
+        stroke_width=3 if end else 1.5,
     )
+    _text(group, node.cx, node.y + node.h + 16, node.name, size=11, fill="#5b6477")
 
 
-def render_svg(spec: dict, *, title: str = "") -> str:
-    """The diagram as an inline SVG element (no scripts, no external resources)."""
+def _edge_svg(parent, edge: Edge) -> None:
+    points = " ".join(f"{px},{py}" for px, py in edge.points)
+    dash = "5 4" if edge.default else None
+    line = {"fill": "none", "stroke": "#5b6477", "stroke_width": 1.5, "stroke_dasharray": dash}
+    _add(parent, "polyline", class_="flow", points=points, **line, marker_end="url(#arrow)")
+    if not edge.label:
+        return
+    (x1, y1), (x2, y2) = edge.points[-2], edge.points[-1]
+    if edge.default:
+        lx = (edge.points[1][0] + edge.points[2][0]) // 2
+        ly = edge.points[1][1] + (-6 if edge.label.startswith("otherwise: skip") else 12)
+    else:
+        lx, ly = (x1 + x2) // 2 if y1 == y2 else x1 + 6, (y1 + y2) // 2 - 6 if y1 == y2 else (y1 + y2) // 2
+    anchor = "middle" if y1 == y2 or edge.default else "start"
+    css = "rule" if edge.condition else "otherwise"
+    label = _text(parent, lx, ly, _short(edge.label, 34), size=11, anchor=anchor, fill="#2145c0", css=css)
+    if len(edge.label) > 34:
+        _add(label, "title", edge.label)
+
+
+def render_svg(spec: dict, *, title: str = "") -> SafeString:
+    """The diagram as an inline SVG element (no scripts, no styles, no external resources).
+
+    Built as an ElementTree and serialized by it, so every name from the spec is escaped for the
+    text or attribute it lands in; that is why the result may be marked safe for templates."""
     lay = layout(spec)
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="diagram" viewBox="0 0 {lay.width} {lay.height}" '
-        f'width="{lay.width}" height="{lay.height}" role="img" aria-label="{escape(title or "Workflow diagram")}" '
-        'font-family="system-ui, sans-serif">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#5b6477"/></marker></defs>',
-    ]
+    root = ET.Element("svg", {"xmlns": SVG_NS})
+    root.attrib.update(
+        {
+            "class": "diagram",
+            "viewBox": f"0 0 {lay.width} {lay.height}",
+            "width": str(lay.width),
+            "height": str(lay.height),
+            "role": "img",
+            "aria-label": xml_text(title or "Workflow diagram"),
+            "font-family": "system-ui, sans-serif",
+        }
+    )
+    marker = _add(_add(root, "defs"), "marker", id="arrow", viewBox="0 0 10 10", refX=10, refY=5, markerWidth=7)
+    marker.attrib.update({"markerHeight": "7", "orient": "auto-start-reverse"})
+    _add(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill="#5b6477")
     if title:
-        out.append(f"<title>{escape(title)}</title>")
+        _add(root, "title", title)
     for edge in lay.edges:
-        points = " ".join(f"{px},{py}" for px, py in edge.points)
-        dash = ' stroke-dasharray="5 4"' if edge.default else ""
-        out.append(
-            f'<polyline class="flow" points="{points}" fill="none" stroke="#5b6477" stroke-width="1.5"{dash} '
-            'marker-end="url(#arrow)"/>'
-        )
-        if edge.label:
-            (x1, y1), (x2, y2) = edge.points[-2], edge.points[-1]
-            if edge.default:
-                lx, ly = (
-                    (edge.points[1][0] + edge.points[2][0]) // 2,
-                    edge.points[1][1] + (-6 if edge.label.startswith("otherwise: skip") else 12),
-                )
-            else:
-                lx, ly = (x1 + x2) // 2 if y1 == y2 else x1 + 6, (y1 + y2) // 2 - 6 if y1 == y2 else (y1 + y2) // 2
-            anchor = "middle" if y1 == y2 or edge.default else "start"
-            css = "rule" if edge.condition else "otherwise"
-            out.append(_text(lx, ly, _short(edge.label, 34), size=11, anchor=anchor, fill="#2145c0", css=css))
+        _edge_svg(root, edge)
+    drawers = {"task": _task_svg, "service": _step_svg, "receive": _step_svg}
+    drawers.update(parallel=_gateway_svg, exclusive=_gateway_svg)
     for node in lay.nodes:
-        if node.kind == "task":
-            out.append(
-                f'<g class="task" data-key="{escape(node.id)}"><rect x="{node.x}" y="{node.y}" width="{node.w}" '
-                f'height="{node.h}" rx="10" fill="#eaf0ff" stroke="#2f5bea" stroke-width="1.5"/>'
-                + _text(node.cx, node.y + 23, _short(node.name, 24), size=13, weight="600")
-                + _text(node.cx, node.y + 41, _short(node.detail, 28), size=11, fill="#5b6477")
-                + "</g>"
-            )
-        elif node.kind in {"service", "receive"}:
-            out.append(_step_svg(node))
-        elif node.kind in {"parallel", "exclusive"}:
-            c, half = (node.cx, node.cy), node.w // 2
-            diamond = f"{c[0]},{c[1] - half} {c[0] + half},{c[1]} {c[0]},{c[1] + half} {c[0] - half},{c[1]}"
-            mark = "+" if node.kind == "parallel" else "×"
-            out.append(
-                f'<g class="gateway {node.kind}"><polygon points="{diamond}" fill="#fff3dc" stroke="#9a5b00" '
-                f'stroke-width="1.5"/>' + _text(c[0], c[1] + 6, mark, size=18, weight="700", fill="#9a5b00") + "</g>"
-            )
-            if node.detail:
-                out.append(_text(c[0], node.y + node.h + 16, node.detail, size=11, fill="#9a5b00", css="policy"))
-        else:
-            end = node.kind == "end"
-            out.append(
-                f'<g class="event {node.kind}"><circle cx="{node.cx}" cy="{node.cy}" r="{node.w // 2}" '
-                f'fill="{"#e5f5ec" if end else "#fff"}" stroke="{"#1f7a46" if end else "#5b6477"}" '
-                f'stroke-width="{3 if end else 1.5}"/>'
-                + _text(node.cx, node.y + node.h + 16, node.name, size=11, fill="#5b6477")
-                + "</g>"
-            )
-    out.append("</svg>")
-    return "".join(out)
+        drawers.get(node.kind, _event_svg)(root, node)
+    # NOTE: the one place a string becomes markup; ElementTree has escaped all of it.
+    return SafeString(ET.tostring(root, encoding="unicode"))

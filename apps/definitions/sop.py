@@ -6,6 +6,8 @@ shown by name), retries, what its answer fills in, what happens when it keeps fa
 undo. Header values and bodies are left out: they are for the machines.
 """
 
+import re
+
 from .diagram import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_BACKOFF,
@@ -178,29 +180,54 @@ def sop_build(*, version) -> dict:
     }
 
 
+# Markdown is rendered by whoever opens the file (a wiki, a repository, a chat): a name from the
+# spec must stay text there. `<` and `&` become entities (no raw HTML, no autolink); brackets,
+# backticks, backslashes and pipes are escaped (no link, no code span, no broken table cell).
+# Emphasis characters are left alone: at worst a name reads in italics.
+MD_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "|": "\\|", "\r": " ", "\n": " "}
+)
+PLAIN_CODE = re.compile(r"[\w.:/ -]+")
+
+
+def md(text) -> str:
+    """Text from a spec, safe to place in Markdown: it renders as exactly what was typed."""
+    return str(text).translate(MD_ESCAPES)
+
+
+def md_code(text) -> str:
+    """A code in a code span; one with markup characters as escaped text (a code span cannot escape)."""
+    text = str(text)
+    return f"`{text}`" if PLAIN_CODE.fullmatch(text) else md(text)
+
+
 def sop_markdown(*, version) -> str:
     sop = sop_build(version=version)
-    lines = [f"# {sop['title']}", "", f"*{sop['definition'].key}, {sop['label']}*"]
+    lines = [f"# {md(sop['title'])}", "", f"*{md(sop['definition'].key)}, {sop['label']}*"]
     if version.content_hash:
         lines.append(f"*content hash `{version.content_hash}`*")
-    lines += ["", "## Purpose", "", sop["purpose"], "", "## What the requester provides", ""]
+    purpose = [md(line) for line in str(sop["purpose"]).splitlines() if line.strip()]
+    lines += ["", "## Purpose", "", "\n\n".join(purpose), "", "## What the requester provides", ""]
     lines += ["| Field | Type | Rules | Help |", "|---|---|---|---|"]
-    lines += [f"| {f['label']} | {f['type']} | {f['rules']} | {f['help']} |" for f in sop["fields"]]
+    lines += [f"| {md(f['label'])} | {md(f['type'])} | {md(f['rules'])} | {md(f['help'])} |" for f in sop["fields"]]
     lines += ["", "## Who approves what, when", ""]
     for stage in sop["stages"]:
+        name = md(stage["name"])
         if stage.get("automated"):
-            lines += [f"### {stage['number']}. {stage['name']}", ""]
-            lines += [f"**{stage['name']}** — {stage['automated']}. Runs {stage['when']}.", ""]
+            lines += [f"### {stage['number']}. {name}", ""]
+            lines += [f"**{name}** — {md(stage['automated'])}. Runs {md(stage['when'])}.", ""]
             continue
         lines += [
-            f"### {stage['number']}. {stage['name']}",
+            f"### {stage['number']}. {name}",
             "",
-            f"Runs {stage['when']}; the approvals run in parallel and {stage['policy']}. SLA: {stage['sla']}.",
+            f"Runs {md(stage['when'])}; the approvals run in parallel and {md(stage['policy'])}. "
+            f"SLA: {md(stage['sla'])}.",
             "",
         ]
-        lines += [f"- **{a['label']}** — {a['who']}, {a['when']}." for a in stage["approvers"]]
+        lines += [f"- **{md(a['label'])}** — {md(a['who'])}, {md(a['when'])}." for a in stage["approvers"]]
         lines.append("")
-    lines += ["## Exceptions", ""] + [f"- {e}" for e in sop["exceptions"]]
+    lines += ["## Exceptions", ""] + [f"- {md(e)}" for e in sop["exceptions"]]
     if sop["reason_codes"]:
-        lines += ["", "## Reasons for rejection", ""] + [f"- `{r['code']}` — {r['label']}" for r in sop["reason_codes"]]
+        lines += ["", "## Reasons for rejection", ""]
+        lines += [f"- {md_code(r['code'])} — {md(r['label'])}" for r in sop["reason_codes"]]
     return "\n".join(lines) + "\n"
