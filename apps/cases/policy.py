@@ -20,6 +20,10 @@ MSG_NOT_YOURS = "This task is assigned to {owner}."
 MSG_NOT_IN_ROLE = "Only members of the '{role}' role can take this task."
 MSG_NOT_CLAIMED_BY_YOU = "You can only release a task you hold."
 MSG_CASE_HIDDEN = "You cannot see this case."
+MSG_ACTOR_INACTIVE = "Your account is not active."
+MSG_ASSIGNEE_INACTIVE = "{username} is not active."
+MSG_ASSIGNEE_REQUESTER = "{username} requested this case, so they cannot approve it (segregation of duties)."
+MSG_ASSIGNEE_TWICE = "{username} already acts on another approval of this stage; one person approves once per stage."
 
 
 def task_is_open(task) -> bool:
@@ -31,19 +35,80 @@ def ensure_task_open(task) -> None:
         raise Conflict(MSG_TASK_CLOSED.format(status=str(task.status).lower()))
 
 
-def _other_round_tasks_held(task, user) -> bool:
-    """Does the user hold or have decided another approval task of the same stage round?"""
+# The one segregation-of-duties rule, as the problems it can find.
+INACTIVE, REQUESTER, TWICE = "inactive", "requester", "twice"
+# What the person acting is told (first person), and what whoever moves a task is told.
+SELF_REFUSALS = {INACTIVE: MSG_ACTOR_INACTIVE, REQUESTER: MSG_OWN_REQUEST, TWICE: MSG_TWICE_IN_STAGE}
+REFUSALS = {INACTIVE: MSG_ASSIGNEE_INACTIVE, REQUESTER: MSG_ASSIGNEE_REQUESTER, TWICE: MSG_ASSIGNEE_TWICE}
+APPROVAL, REWORK, REPAIR = "approval", "rework", "repair"
+
+
+def task_kind(task) -> str:
+    return task.data.get("kind", APPROVAL) if task is not None else APPROVAL
+
+
+def round_holders(task) -> set[int]:
+    """Who holds or decided another approval of the task's stage round (one query).
+
+    Cancelled (and revived) siblings do not count: nobody acts on them any more.
+    """
     round_no = task.data.get("round")
-    siblings = task.process.task_set.filter(flow_task=task.flow_task, owner_id=user.pk).exclude(pk=task.pk)
-    return any(s.data.get("round") == round_no and s.status != STATUS.CANCELED for s in siblings)
+    siblings = (
+        task.process.task_set.filter(flow_task=task.flow_task, owner_id__isnull=False)
+        .exclude(pk=task.pk)
+        .exclude(status__in=[STATUS.CANCELED, STATUS.REVIVED])
+        .values_list("owner_id", "data")
+    )
+    return {owner_id for owner_id, data in siblings if (data or {}).get("round") == round_no}
+
+
+def assignee_problem(*, user, case, task=None, kind: str | None = None, holders=None) -> str | None:
+    """May `user` be given `task` of `case`? None if so, else INACTIVE, REQUESTER or TWICE.
+
+    Segregation of duties, in one place: every path that gives a task to a person asks this
+    (claim, reassign, escalation, reroute, backup, handover, deactivation, routing with
+    delegation, an operator routing a step). An approval never goes to the case's requester,
+    nor to someone who holds or decided another approval of the same stage round. `holders`
+    (user ids) replaces the query when the caller knows them: routing, before the tasks exist,
+    or a loop over candidates for one task. `kind` REPAIR is an operator's step repair: not an
+    approval, but never the requester's own case.
+    """
+    if user is None or not user.is_active:
+        return INACTIVE
+    kind = kind or task_kind(task)
+    if kind == REWORK:
+        return None
+    if case.requester_id == user.pk:
+        return REQUESTER
+    if kind != APPROVAL:
+        return None
+    if holders is None:
+        holders = round_holders(task) if task is not None else set()
+    return TWICE if user.pk in holders else None
+
+
+def assignee_refusal(*, user, case, task=None, kind: str | None = None, holders=None) -> str | None:
+    """The refusal message for giving `task` to `user` (None: they may take it)."""
+    problem = assignee_problem(user=user, case=case, task=task, kind=kind, holders=holders)
+    return REFUSALS[problem].format(username=user.get_username() if user else "?") if problem else None
+
+
+def ensure_can_take(*, user, case, task) -> None:
+    """Raise NotAllowed unless `task` may be given to `user` (see `assignee_problem`)."""
+    refusal = assignee_refusal(user=user, case=case, task=task)
+    if refusal:
+        raise NotAllowed(refusal)
 
 
 def ensure_can_act(*, user, task, case, claiming: bool = False) -> None:
     """Raise unless `user` may claim (when unassigned) and decide `task` now."""
     ensure_task_open(task)
-    is_approval = task.data.get("kind", "approval") == "approval"
-    if is_approval and case.requester_id == user.pk:
-        raise NotAllowed(MSG_OWN_REQUEST)
+    taking = claiming or task.owner_id is None
+    # NOTE: a task someone already holds passed the rule when it was given to them; asking
+    # again would cost a query on every decision.
+    problem = assignee_problem(user=user, case=case, task=task, holders=None if taking else set())
+    if problem in (INACTIVE, REQUESTER):
+        raise NotAllowed(SELF_REFUSALS[problem])
     if task.owner_id is not None:
         if task.owner_id != user.pk:
             raise NotAllowed(MSG_NOT_YOURS.format(owner=task.owner.get_username()))
@@ -51,8 +116,8 @@ def ensure_can_act(*, user, task, case, claiming: bool = False) -> None:
         role = task_role(task)
         if role is None or role not in user_role_names(user=user):
             raise NotAllowed(MSG_NOT_IN_ROLE.format(role=role or "?"))
-    if is_approval and (claiming or task.owner_id is None) and _other_round_tasks_held(task, user):
-        raise NotAllowed(MSG_TWICE_IN_STAGE)
+    if problem == TWICE:
+        raise NotAllowed(SELF_REFUSALS[problem])
 
 
 def queue_filter(user) -> Q:

@@ -14,6 +14,7 @@ from apps.org import roles
 from apps.org.selectors import user_delegate, user_manager_chain
 
 from .models import Case, CaseState, Outcome
+from .policy import APPROVAL, REFUSALS, assignee_problem
 
 User = get_user_model()
 
@@ -43,35 +44,73 @@ def stage_outcome(*, need: int, count: int, decisions: list[str]) -> str | None:
     return None
 
 
-def _assign_user(user, requester, note: str) -> tuple[dict, str]:
-    """Assign to the user, or to their delegate while they are away (recorded "on behalf of")."""
-    delegate = user_delegate(user=user, at=timezone.now())
-    if delegate is not None and delegate.pk != requester.pk:
-        return (
-            {"user_id": delegate.pk, "username": delegate.username, "on_behalf_of": user.username},
-            f"{note}; {user.username} is away, so their delegate {delegate.username} acts for them",
-        )
-    return {"user_id": user.pk, "username": user.username}, note
+def _people(user, approver: dict, requester, note: str):
+    """Who may approve for one approver entry resolved to `user`, best first, with the note
+    that explains each. Lazy: the backups cost a query each and are looked up only if needed."""
+    away = None
+    if user.pk != requester.pk:  # nobody acts "on behalf of" the requester on their own case
+        delegate = user_delegate(user=user, at=timezone.now())
+        if delegate is not None:
+            away = f"{note}; {user.username} is away, so their delegate {delegate.username} acts for them"
+            yield delegate, user.username, away
+    if away is None:
+        yield user, "", note
+    if approver.get("backup"):
+        for backup in User.objects.filter(username=approver["backup"]):
+            yield backup, "", f"{note}; the approver's backup {backup.username} acts instead"
+    if user.pk != requester.pk:
+        backup = getattr(getattr(user, "profile", None), "backup", None)
+        if backup is not None:
+            yield backup, "", f"{note}; {user.username}'s backup {backup.username} acts instead"
+    if away is not None:
+        yield user, "", note
 
 
-def _resolve_approver(approver: dict, requester) -> tuple[dict, str]:
+def _assign_user(user, approver: dict, case: Case, taken: set, note: str) -> tuple[dict, str]:
+    """Assign to the first person the segregation-of-duties rule allows: the user, or their
+    delegate while they are away (recorded "on behalf of"), or a backup. With nobody allowed,
+    the operators' queue takes it and the note says why. `taken`: who already approves in
+    this stage round (updated)."""
+    refused = []
+    for person, behalf, why in _people(user, approver, case.requester, note):
+        if person.pk in {p for p, _ in refused}:
+            continue
+        problem = assignee_problem(user=person, case=case, kind=APPROVAL, holders=taken)
+        if problem is not None:
+            refused.append((person.pk, REFUSALS[problem].format(username=person.username)))
+            continue
+        taken.add(person.pk)
+        assignment = {"user_id": person.pk, "username": person.username}
+        if behalf:
+            assignment["on_behalf_of"] = behalf
+        if refused:
+            why = f"{why} ({' '.join(r for _, r in refused)})"
+        return assignment, why
+    reasons = " ".join(r for _, r in refused)
+    return {"role": roles.OPERATORS}, f"{note}; {reasons} The operators queue assigns it."
+
+
+def _resolve_approver(approver: dict, case: Case, taken: set) -> tuple[dict, str]:
     """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note)."""
+    requester = case.requester
     kind = approver["type"]
     if kind in {"manager", "managers_manager"}:
         wanted = 0 if kind == "manager" else 1
         chain = user_manager_chain(user=requester, limit=wanted + 1)
         if len(chain) > wanted:
             relation = "manager" if wanted == 0 else "manager's manager"
-            return _assign_user(chain[wanted], requester, f"{chain[wanted].username} is the requester's {relation}")
+            note = f"{chain[wanted].username} is the requester's {relation}"
+            return _assign_user(chain[wanted], approver, case, taken, note)
         if chain:
-            return _assign_user(chain[-1], requester, f"no {kind.replace('_', ' ')}; top of chain {chain[-1].username}")
+            note = f"no {kind.replace('_', ' ')}; top of chain {chain[-1].username}"
+            return _assign_user(chain[-1], approver, case, taken, note)
         return {"role": roles.OPERATORS}, f"{requester.username} has no manager: the operators queue assigns it"
     if kind == "role":
         return {"role": approver["role"]}, f"any member of {approver['role']}"
-    user = User.objects.filter(username=approver["user"], is_active=True).first()
-    if user is None or user.pk == requester.pk:
+    user = User.objects.filter(username=approver["user"]).first()
+    if user is None:
         return {"role": roles.OPERATORS}, f"{approver['user']} cannot approve this case: the operators queue assigns it"
-    return _assign_user(user, requester, f"named approver {user.username}")
+    return _assign_user(user, approver, case, taken, f"named approver {user.username}")
 
 
 def _explain_rule(subject: str, condition, data: dict) -> dict:
@@ -123,14 +162,14 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
             )
             case.state, case.stage, case.route = CaseState.WAITING, stage["key"], explanation
             return
-        approvers = []
+        approvers, taken = [], set()
         for approver in stage["approvers"]:
             a_rule = _explain_rule(approver.get("label", approver["key"]), approver.get("when"), data)
             if approver.get("when"):
                 rules.append(a_rule)
             if not a_rule["result"]:
                 continue
-            assignment, note = _resolve_approver(approver, case.requester)
+            assignment, note = _resolve_approver(approver, case, taken)
             approvers.append(
                 {
                     "approver": approver["key"],

@@ -28,8 +28,8 @@ from . import routing
 from .acting import acting
 from .flows import CaseFlow
 from .models import Case, CaseState, Comment, Outcome
-from .nodes import task_role
-from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_task_open
+from .nodes import ROLE_PREFIX, task_role
+from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_can_take, ensure_task_open
 
 MSG_TASK_NOT_FOUND = "Task {id} does not exist."
 MSG_DECISION_UNKNOWN = "Unknown decision '{decision}'; use one of: {allowed}."
@@ -289,20 +289,17 @@ def case_comment_add(*, case: Case, actor, body: str) -> Comment:
     return comment
 
 
-MSG_REASSIGN_TO_REQUESTER = "The requester cannot approve their own case; choose someone else."
-MSG_REASSIGN_INACTIVE = "{username} is not active."
-
-
 def task_reassign(
     *, task_id: int, to_user, actor=None, reason: str, context: dict | None = None, on_behalf_of: str = ""
 ) -> Task:
-    """Give an open task to another person (escalation, reroute, handover). `actor` None is the system."""
+    """Give an open task to another person (escalation, reroute, handover). `actor` None is the system.
+
+    Refuses (NotAllowed) anyone the segregation-of-duties rule refuses, checked under the case's
+    lock: callers pick a candidate, this decides.
+    """
     with _locked_task(task_id, actor) as (task, case):
         ensure_task_open(task)
-        if not to_user.is_active:
-            raise ValidationFailed(MSG_REASSIGN_INACTIVE.format(username=to_user.username))
-        if task.data.get("kind", "approval") == "approval" and to_user.pk == case.requester_id:
-            raise NotAllowed(MSG_REASSIGN_TO_REQUESTER)
+        ensure_can_take(user=to_user, case=case, task=task)
         previous = task.owner.get_username() if task.owner_id else f"{task_role(task)} queue"
         if task.owner_id:
             # Who already held it: a reroute looks for someone new.
@@ -323,6 +320,30 @@ def task_reassign(
             step=task.data.get("label", ""),
             reason=reason,
             context={"from": previous, "to": to_user.username, **(context or {})},
+        )
+        return task
+
+
+def task_requeue(*, task_id: int, role: str, reason: str, actor=None) -> Task:
+    """Take an open task from its holder and put it in `role`'s queue (nobody may take it from
+    the holder, e.g. a deactivated approver whose successors all act in the stage already).
+    Whoever claims it from the queue passes the segregation-of-duties rule then."""
+    with _locked_task(task_id, actor) as (task, case):
+        ensure_task_open(task)
+        previous = task.owner.get_username() if task.owner_id else f"{task_role(task)} queue"
+        if task.owner_id:
+            task.data["previous_owners"] = [*task.data.get("previous_owners", []), previous]
+            task.flow_task.activation_class(task).unassign()
+        task.owner_permission = f"{ROLE_PREFIX}{role}"
+        task.save(update_fields=["owner_permission", "data"])
+        audit_record(
+            action=Action.TASK_RELEASED,
+            actor=actor,
+            case=case,
+            task=task,
+            step=task.data.get("label", ""),
+            reason=reason,
+            context={"from": previous, "to": f"{role} queue"},
         )
         return task
 

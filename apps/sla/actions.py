@@ -6,16 +6,18 @@ from django.contrib.auth import get_user_model
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.cases.nodes import task_role
-from apps.cases.reassignment import backup_for
+from apps.cases.reassignment import backup_for, first_eligible
 from apps.cases.services import case_auto_close, task_reassign
 from apps.core.errors import ServiceError
 from apps.notify.services import notification_send
 from apps.org import roles
-from apps.org.selectors import role_members, user_manager
+from apps.org.selectors import role_members, user_manager, user_manager_chain
 
 from .models import SlaClock
 
 User = get_user_model()
+
+MSG_STAYS = "Nobody else may take it: {why} So {where}; the operators were told."
 
 
 def _level_context(clock: SlaClock, level: dict) -> dict:
@@ -139,14 +141,39 @@ def _reassign(clock, level, task, to_user, *, reason, audit_action, kind):
     )
 
 
+def _stays(clock, level, task, *, audit_action, why: str) -> str:
+    """Nobody eligible to take the task: it stays where it is; its people and the operators are told."""
+    where = f"it stays with {task.owner.username}" if task.owner_id else "it stays in its queue"
+    reason = MSG_STAYS.format(why=why, where=where)
+    _tell(
+        clock,
+        level,
+        task,
+        _task_people(task) + role_members(role=roles.OPERATORS),
+        kind="escalation" if audit_action == Action.SLA_ESCALATED else "reroute",
+        audit_action=audit_action,
+        subject=f"{_label(task)} on request #{clock.case_id} is overdue and nobody else may take it",
+        body=f"{reason} Please route it by hand.",
+        reason=reason,
+    )
+    return "stays: nobody eligible"
+
+
 def fire_escalate(clock, level, task):
-    """Reassign to the owner's manager; an unclaimed queue task alerts the queue and operators."""
+    """Reassign to the owner's manager (or the first manager up the chain the segregation-of-duties
+    rule allows); an unclaimed queue task alerts the queue and operators."""
     if task.owner_id:
-        manager = user_manager(user=task.owner)
-        if manager is not None and manager.pk != clock.case.requester_id:
+        chain = user_manager_chain(user=task.owner)
+        refused = []
+        manager = first_eligible(task=task, case=clock.case, candidates=chain, refused=refused)
+        if manager is not None:
             reason = f"No decision from {task.owner.username} in time: escalated to their manager {manager.username}."
+            if refused:
+                reason = f"{reason} ({' '.join(refused)})"
             _reassign(clock, level, task, manager, reason=reason, audit_action=Action.SLA_ESCALATED, kind="escalation")
             return f"escalated to {manager.username}"
+        if chain:
+            return _stays(clock, level, task, audit_action=Action.SLA_ESCALATED, why=" ".join(refused))
     _tell(
         clock,
         level,
@@ -162,7 +189,10 @@ def fire_escalate(clock, level, task):
 
 
 def fire_reroute(clock, level, task):
-    backup = backup_for(task=task, case=clock.case)
+    refused = []
+    backup = backup_for(task=task, case=clock.case, refused=refused)
+    if backup is None and refused:
+        return _stays(clock, level, task, audit_action=Action.SLA_REROUTED, why=" ".join(refused))
     if backup is None:
         _tell(
             clock,
