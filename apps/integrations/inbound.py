@@ -3,24 +3,33 @@ waiting step of a case ("waiting for customer" resumes when the customer's syste
 
 The signature is the authentication, with the same scheme as outbound deliveries:
 
+    X-WMS-Delivery:  <the sender's unique id for this delivery, at most 100 characters>
     X-WMS-Timestamp: <unix seconds>, within 5 minutes of our clock (either way)
-    X-WMS-Signature: sha256=<hex HMAC-SHA256(key=endpoint secret, msg=f"{timestamp}.{raw body}")>
-    X-WMS-Delivery:  <the sender's unique id for this delivery>
+    X-WMS-Signature: sha256=<hex HMAC-SHA256(key=endpoint secret,
+                                             msg=f"{delivery}.{timestamp}.{raw body}")>
 
-A delivery id accepted once for an endpoint is a replay afterwards (409). The case is started with
-the idempotency key f"hook:{slug}:{delivery_id}", so two racing copies still start one case. A
-callback names its case at the endpoint's `case_path` in the body; a second callback for a step
-that is no longer waiting is refused (409) and changes nothing.
+The delivery id is signed: a captured call replayed with another X-WMS-Delivery does not match.
+The first scheme signed only f"{timestamp}.{raw body}"; such a call is refused (401) with a
+reason saying so, so a sender still on it knows what to change.
+
+Replays are refused twice over (409): a delivery id accepted once for an endpoint, and a signature
+accepted once (the same signed content, whatever the delivery header says). The case is started
+with the idempotency key f"hook:{slug}:{delivery_id}", and both "accepted once" rules are database
+constraints, so racing copies still start one case. A callback names its case at the endpoint's
+`case_path` in the body; a second callback for a step that is no longer waiting is refused (409)
+and changes nothing. A body nested deeper than apps.core.jsonsafe allows is refused (400).
 Every call, accepted or refused, leaves an InboundDelivery row; refusals are written after (and
 outside) the work that failed, so a rollback does not take the log row with it.
 """
 
+import hashlib
 import hmac
-import json
+import logging
 import re
 import secrets
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -29,12 +38,15 @@ from apps.audit.services import audit_record
 from apps.cases.models import Case
 from apps.cases.services import case_start
 from apps.core.errors import NotFound, ServiceError, ValidationFailed
+from apps.core.jsonsafe import MAX_DEPTH, MSG_TOO_DEEP, JSONTooDeep, json_loads_limited
 from apps.definitions.selectors import version_live
 
 from .calls import path_value
 from .models import InboundAction, InboundDelivery, InboundEndpoint
 from .services import SECRET_BYTES, SECRET_MIN_LENGTH, _may_manage, webhook_sign
 from .steps import step_callback
+
+logger = logging.getLogger(__name__)
 
 TIMESTAMP_TOLERANCE = 300  # seconds, both ways: stale and future timestamps are refused
 DELIVERY_ID_MAX = 100
@@ -50,10 +62,17 @@ MSG_DELIVERY_TOO_LONG = f"X-WMS-Delivery has at most {DELIVERY_ID_MAX} character
 MSG_SIGNATURE_MISSING = "X-WMS-Timestamp or X-WMS-Signature is missing."
 MSG_TIMESTAMP_INVALID = "X-WMS-Timestamp is not a unix time in seconds."
 MSG_SIGNATURE_INVALID = "The signature does not match."
+MSG_SIGNATURE_UNBOUND = (
+    'The signature covers "{timestamp}.{body}" only; sign "{delivery}.{timestamp}.{body}"'
+    " (the delivery id is part of the signed content)."
+)
 MSG_TIMESTAMP_STALE = "The timestamp is more than 5 minutes old."
 MSG_TIMESTAMP_FUTURE = "The timestamp is more than 5 minutes in the future."
 MSG_JSON_INVALID = "The body is not a JSON object."
 MSG_REPLAY = "This delivery id was already accepted."
+MSG_REPLAY_SIGNATURE = "This signed call was already accepted (a replay, whatever its delivery id)."
+MSG_JSON_TOO_DEEP = MSG_TOO_DEEP.format(max_depth=MAX_DEPTH)
+MSG_INTERNAL = "Not processed: an internal error (see the server log)."
 MSG_ACCEPTED = "Case {case} started."
 MSG_RESUMED = "Case {case}: step {step} completed."
 MSG_CASE_MISSING = "The body names no case at '{path}'."
@@ -190,10 +209,26 @@ def inbound_receive(*, slug: str, body: bytes, headers: dict, remote_addr: str |
         # Outside any transaction of the attempt: the log row survives the refusal.
         log.accepted, log.reason, log.case_id = False, refusal.message, None
         log.save()
+        logger.warning(
+            "inbound call to %s refused (%s), delivery %r from %s: %s",
+            slug,
+            refusal.status,
+            log.delivery_id,
+            log.remote_addr,
+            refusal.message,
+        )
         answer = {"detail": refusal.message}
         if refusal.errors:
             answer["errors"] = refusal.errors
         return refusal.status, answer
+    except Exception:
+        # Whatever went wrong, the call is on record (the error itself goes to the server log).
+        log.pk, log.accepted, log.reason, log.case_id = None, False, MSG_INTERNAL, None
+        try:
+            log.save()
+        except Exception:  # the database itself may be what failed
+            logger.exception("inbound call to %s: could not log the failed call", slug)
+        raise
     return 202, {"case": case.pk, "delivery": delivery_id}
 
 
@@ -202,14 +237,12 @@ def _receive(endpoint, delivery_id: str, body: bytes, headers: dict, log: Inboun
         raise _Refused(404, MSG_UNKNOWN_ENDPOINT)
     if not endpoint.is_active:
         raise _Refused(404, MSG_INACTIVE_ENDPOINT)
-    _verify(endpoint.secret, body, headers)
-    if not delivery_id:
-        raise _Refused(400, MSG_DELIVERY_MISSING)
-    if len(delivery_id) > DELIVERY_ID_MAX:
-        raise _Refused(400, MSG_DELIVERY_TOO_LONG)
+    _verify(endpoint, delivery_id, body, headers, log)
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+        payload = json_loads_limited(body)
+    except JSONTooDeep:
+        raise _Refused(400, MSG_JSON_TOO_DEEP) from None
+    except ValueError:  # not JSON, not UTF-8
         payload = None
     if not isinstance(payload, dict):
         raise _Refused(400, MSG_JSON_INVALID)
@@ -220,7 +253,7 @@ def _receive(endpoint, delivery_id: str, body: bytes, headers: dict, log: Inboun
     data = _map_fields(endpoint.field_map, payload)
     if endpoint.action == InboundAction.COMPLETE_STEP:
         return _complete_step(endpoint, delivery_id, payload, data, log)
-    with _accepting(endpoint, delivery_id):
+    with _accepting(endpoint, delivery_id, log):
         case, created = case_start(
             workflow=endpoint.workflow,
             data=data,
@@ -235,7 +268,7 @@ def _receive(endpoint, delivery_id: str, body: bytes, headers: dict, log: Inboun
 
 
 @contextmanager
-def _accepting(endpoint, delivery_id: str):
+def _accepting(endpoint, delivery_id: str, log: InboundDelivery):
     """Act on an accepted call in one transaction; a refusal by the services, or a racing copy
     accepted first (the accepted-once constraint), becomes the caller's answer."""
     try:
@@ -244,8 +277,11 @@ def _accepting(endpoint, delivery_id: str):
     except ServiceError as error:
         raise _Refused(error.status_code, error.message, error.field_errors) from None
     except IntegrityError:
-        if InboundDelivery.objects.filter(endpoint=endpoint, delivery_id=delivery_id, accepted=True).exists():
+        accepted = InboundDelivery.objects.filter(endpoint=endpoint, accepted=True)
+        if accepted.filter(delivery_id=delivery_id).exists():
             raise _Refused(409, MSG_REPLAY) from None
+        if log.signature_digest and accepted.filter(signature_digest=log.signature_digest).exists():
+            raise _Refused(409, MSG_REPLAY_SIGNATURE) from None
         raise
 
 
@@ -257,27 +293,51 @@ def _complete_step(endpoint, delivery_id: str, payload: dict, data: dict, log: I
     case = Case.objects.filter(pk=int(case_id), workflow_key=endpoint.workflow).only("pk").first()
     if case is None:
         raise _Refused(404, MSG_CASE_UNKNOWN.format(case=case_id))
-    with _accepting(endpoint, delivery_id):
+    with _accepting(endpoint, delivery_id, log):
         step_callback(case_id=case.pk, step_key=endpoint.step, data=data, actor=endpoint.run_as, delivery=delivery_id)
         log.accepted, log.reason, log.case_id = True, MSG_RESUMED.format(case=case.pk, step=endpoint.step), case.pk
         log.save()
     return case
 
 
-def _verify(secret: str, body: bytes, headers: dict) -> None:
+def _verify(endpoint, delivery_id: str, body: bytes, headers: dict, log: InboundDelivery) -> None:
     timestamp, signature = headers.get("x-wms-timestamp", "").strip(), headers.get("x-wms-signature", "").strip()
     if not timestamp or not signature:
         raise _Refused(401, MSG_SIGNATURE_MISSING)
     if not re.fullmatch(r"[0-9]{1,12}", timestamp):
         raise _Refused(401, MSG_TIMESTAMP_INVALID)
-    expected = webhook_sign(secret=secret, timestamp=int(timestamp), body=body)
+    if not delivery_id:
+        raise _Refused(400, MSG_DELIVERY_MISSING)
+    if len(delivery_id) > DELIVERY_ID_MAX:
+        raise _Refused(400, MSG_DELIVERY_TOO_LONG)
+    # Defence in depth beside the signed delivery id: signed content accepted once is a replay.
+    # Checked within the window only (an older timestamp is refused as stale anyway).
+    log.signature_digest = hashlib.sha256(signature.encode()).hexdigest()
+    since = log.received - timedelta(seconds=2 * TIMESTAMP_TOLERANCE)
+    accepted_as = (
+        InboundDelivery.objects.filter(
+            endpoint=endpoint, accepted=True, signature_digest=log.signature_digest, received__gte=since
+        )
+        .values_list("delivery_id", flat=True)
+        .first()
+    )
+    if accepted_as is not None:
+        raise _Refused(409, MSG_REPLAY if accepted_as == delivery_id else MSG_REPLAY_SIGNATURE)
+    expected = webhook_sign(secret=endpoint.secret, delivery=delivery_id, timestamp=int(timestamp), body=body)
     if not hmac.compare_digest(signature.encode(), expected.encode()):
+        if hmac.compare_digest(signature.encode(), _sign_unbound(endpoint.secret, timestamp, body).encode()):
+            raise _Refused(401, MSG_SIGNATURE_UNBOUND)
         raise _Refused(401, MSG_SIGNATURE_INVALID)
     age = time.time() - int(timestamp)
     if age > TIMESTAMP_TOLERANCE:
         raise _Refused(401, MSG_TIMESTAMP_STALE)
     if age < -TIMESTAMP_TOLERANCE:
         raise _Refused(401, MSG_TIMESTAMP_FUTURE)
+
+
+def _sign_unbound(secret: str, timestamp: str, body: bytes) -> str:
+    """The first scheme (no delivery id), recognised only to tell its senders what changed."""
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 def _map_fields(field_map: dict, payload: dict) -> dict:

@@ -114,6 +114,8 @@ class InboundDelivery(models.Model):
     reason = models.TextField(blank=True)
     case_id = models.BigIntegerField(null=True, blank=True)
     remote_addr = models.CharField(max_length=100, blank=True)
+    # SHA-256 of the X-WMS-Signature header (not the signature itself): a signed call is accepted once.
+    signature_digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         constraints = [
@@ -123,7 +125,14 @@ class InboundDelivery(models.Model):
                 fields=["endpoint", "delivery_id"],
                 condition=models.Q(accepted=True),
                 name="inbound_delivery_accepted_once",
-            )
+            ),
+            # The same signed content twice is a replay, whatever X-WMS-Delivery says; racing
+            # copies included. Rows logged before signatures were recorded have none.
+            models.UniqueConstraint(
+                fields=["endpoint", "signature_digest"],
+                condition=models.Q(accepted=True) & ~models.Q(signature_digest=""),
+                name="inbound_signature_accepted_once",
+            ),
         ]
         indexes = [models.Index(fields=["endpoint", "-received"], name="inbound_delivery_history")]
 

@@ -5,14 +5,17 @@ after commit through django-q2, so a rolled-back decision tells no receiver anyt
 its own outbox entry: `webhook_deliver` holds the row lock while it posts, so one delivery is never
 sent twice at once, and the retry sweep picks up what a failure or a lost queue message left.
 
-Signature scheme (what a receiver checks; see README "Webhooks"):
+Signature scheme (what a receiver checks; see README "Webhooks"; inbound.py checks the same):
 
+    X-WMS-Delivery:  <UUID, the same for every attempt and redelivery of one event>
     X-WMS-Timestamp: <unix seconds when this attempt was sent>
-    X-WMS-Signature: sha256=<hex HMAC-SHA256(key=secret, msg=f"{timestamp}.{raw body}")>
+    X-WMS-Signature: sha256=<hex HMAC-SHA256(key=secret, msg=f"{delivery}.{timestamp}.{raw body}")>
 
-The receiver recomputes the HMAC over the raw request body, compares it in constant time,
-rejects timestamps older than a few minutes (replays), and deduplicates on `X-WMS-Delivery`:
-retries and operators' redeliveries carry the same delivery id.
+The receiver recomputes the HMAC over the delivery id, the timestamp and the raw request body,
+compares it in constant time, rejects timestamps older than a few minutes, and deduplicates on
+`X-WMS-Delivery`: retries and operators' redeliveries carry the same delivery id, and since it is
+signed, a captured delivery cannot be passed off as a new one by changing it. (The first scheme
+signed f"{timestamp}.{raw body}" only; a WMS receiving it refuses it saying so.)
 """
 
 import hashlib
@@ -161,9 +164,9 @@ def _task_repr(task) -> dict:
 # --- delivering -------------------------------------------------------------------------------
 
 
-def webhook_sign(*, secret: str, timestamp: int, body: bytes) -> str:
-    """The X-WMS-Signature value: sha256=<hex HMAC-SHA256 of b"{timestamp}.{body}">."""
-    message = str(timestamp).encode() + b"." + body
+def webhook_sign(*, secret: str, delivery: str, timestamp: int, body: bytes) -> str:
+    """The X-WMS-Signature value: sha256=<hex HMAC-SHA256 of b"{delivery}.{timestamp}.{body}">."""
+    message = f"{delivery}.{timestamp}.".encode() + body
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -232,7 +235,9 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | 
             "X-WMS-Event": delivery.event,
             "X-WMS-Delivery": str(delivery.delivery_id),
             "X-WMS-Timestamp": str(timestamp),
-            "X-WMS-Signature": webhook_sign(secret=delivery.subscription.secret, timestamp=timestamp, body=body),
+            "X-WMS-Signature": webhook_sign(
+                secret=delivery.subscription.secret, delivery=str(delivery.delivery_id), timestamp=timestamp, body=body
+            ),
         },
     )
     timeout = getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)

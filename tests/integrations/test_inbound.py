@@ -1,6 +1,9 @@
 """Inbound webhooks: a signed POST starts a case; everything else is refused, and every call is logged."""
 
+import hashlib
+import hmac
 import json
+import logging
 import time
 from decimal import Decimal
 
@@ -11,9 +14,19 @@ from apps.cases.models import Case
 from apps.core.errors import NotAllowed, ValidationFailed
 from apps.integrations import inbound
 from apps.integrations.models import InboundDelivery
-from apps.integrations.services import webhook_sign
 
 SECRET = "whsec_" + "k" * 40
+
+
+def sign(secret: str, delivery: str, timestamp: int, body: bytes) -> str:
+    """What the README tells a sender to do: HMAC-SHA256 of "{delivery}.{timestamp}.{raw body}"."""
+    message = f"{delivery}.{timestamp}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def sign_unbound(secret: str, timestamp: int, body: bytes) -> str:
+    """The first scheme, which left the delivery id out: "{timestamp}.{raw body}"."""
+    return "sha256=" + hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
 @pytest.fixture
@@ -40,7 +53,7 @@ def _payload(**order):
 def post(client):
     def _post(body, *, delivery="d-1", secret=SECRET, timestamp=None, signature=None, slug="erp-orders"):
         timestamp = int(time.time()) if timestamp is None else timestamp
-        signature = signature or webhook_sign(secret=secret, timestamp=timestamp, body=body)
+        signature = signature or sign(secret, delivery, timestamp, body)
         return client.post(
             f"/api/v1/hooks/{slug}/",
             data=body,
@@ -67,7 +80,7 @@ def test_one_accepted_five_refused_one_case_six_log_rows(endpoint, post):
     tampered = post(
         body.replace(b"1250.00", b"9250.00"),
         delivery="d-2",
-        signature=webhook_sign(secret=SECRET, timestamp=now, body=body),
+        signature=sign(SECRET, "d-2", now, body),
         timestamp=now,
     )
     wrong_secret = post(body, delivery="d-3", secret="whsec_" + "x" * 40)
@@ -89,6 +102,50 @@ def test_one_accepted_five_refused_one_case_six_log_rows(endpoint, post):
         ("d-1", False, inbound.MSG_REPLAY, None),
     ]
     assert all(row.endpoint_id == endpoint.pk and row.remote_addr for row in InboundDelivery.objects.all())
+
+
+def test_a_captured_call_replayed_with_another_delivery_id_starts_nothing(endpoint, post, caplog):
+    """The delivery id is signed, and a signature accepted once is never accepted again: an
+    attacker who captured a call cannot make it new by changing X-WMS-Delivery."""
+    body, now = _payload(), int(time.time())
+    captured = sign(SECRET, "d-1", now, body)
+    assert post(body, delivery="d-1", timestamp=now, signature=captured).status_code == 202
+
+    with caplog.at_level(logging.WARNING, logger="apps.integrations.inbound"):
+        replay = post(body, delivery="d-2", timestamp=now, signature=captured)
+
+    assert replay.status_code == 409 and replay.json() == {"detail": inbound.MSG_REPLAY_SIGNATURE}
+    assert Case.objects.count() == 1
+    refused = InboundDelivery.objects.get(delivery_id="d-2")
+    assert not refused.accepted and refused.reason == inbound.MSG_REPLAY_SIGNATURE and refused.case_id is None
+    assert any("d-2" in r.getMessage() and inbound.MSG_REPLAY_SIGNATURE in r.getMessage() for r in caplog.records)
+
+
+def test_another_delivery_id_under_a_signature_made_for_one_does_not_match(endpoint, post):
+    body, now = _payload(), int(time.time())
+    answer = post(body, delivery="d-2", timestamp=now, signature=sign(SECRET, "d-1", now, body))
+    assert answer.status_code == 401 and answer.json() == {"detail": inbound.MSG_SIGNATURE_INVALID}
+    assert not Case.objects.exists()
+
+
+def test_a_call_signed_without_its_delivery_id_is_refused_saying_why(endpoint, post):
+    """The first scheme signed "{timestamp}.{body}"; a sender still using it is told what changed."""
+    body, now = _payload(), int(time.time())
+    answer = post(body, delivery="d-1", timestamp=now, signature=sign_unbound(SECRET, now, body))
+    assert answer.status_code == 401 and answer.json() == {"detail": inbound.MSG_SIGNATURE_UNBOUND}
+    assert not Case.objects.exists()
+    row = InboundDelivery.objects.get()
+    assert not row.accepted and row.reason == inbound.MSG_SIGNATURE_UNBOUND
+
+
+def test_a_deeply_nested_body_is_400_and_logged(endpoint, post):
+    """A thousand nested arrays made the parser raise RecursionError: a 500 and no log row."""
+    body = b'{"order": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    answer = post(body, delivery="d-deep")
+    assert answer.status_code == 400 and answer.json() == {"detail": inbound.MSG_JSON_TOO_DEEP}
+    assert not Case.objects.exists()
+    row = InboundDelivery.objects.get()
+    assert not row.accepted and row.delivery_id == "d-deep" and row.reason == inbound.MSG_JSON_TOO_DEEP
 
 
 def test_a_refused_delivery_id_can_still_be_accepted_later(endpoint, post):

@@ -15,9 +15,10 @@ from apps.integrations.services import webhook_deliver, webhook_redeliver
 
 
 def verify(secret: str, request) -> bool:
-    """What the README tells a receiver to do."""
-    timestamp = request.headers["X-WMS-Timestamp"]
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + request.get_data(), hashlib.sha256).hexdigest()
+    """What the README tells a receiver to do: HMAC-SHA256 of "{delivery}.{timestamp}.{raw body}"."""
+    timestamp, delivery = request.headers["X-WMS-Timestamp"], request.headers["X-WMS-Delivery"]
+    message = f"{delivery}.{timestamp}.".encode() + request.get_data()
+    expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return hmac.compare_digest(request.headers["X-WMS-Signature"], f"sha256={expected}") and (
         abs(time.time() - int(timestamp)) < 300
     )

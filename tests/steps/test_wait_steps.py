@@ -64,7 +64,7 @@ def callback(client):
             data=body,
             content_type="application/json",
             HTTP_X_WMS_TIMESTAMP=str(timestamp),
-            HTTP_X_WMS_SIGNATURE=webhook_sign(secret=secret, timestamp=timestamp, body=body),
+            HTTP_X_WMS_SIGNATURE=webhook_sign(secret=secret, delivery=delivery, timestamp=timestamp, body=body),
             HTTP_X_WMS_DELIVERY=delivery,
         )
 
