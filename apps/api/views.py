@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,13 +15,26 @@ from rest_framework.views import APIView
 from apps.audit.models import AuditEvent
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
+from apps.core import auth_guard
 from apps.core.errors import NotFound, ValidationFailed
 from apps.definitions.selectors import definitions_published
 
 from .pagination import LinkHeaderPagination
 from .representations import case_repr, task_repr
+from .throttles import AnonThrottle, TokenThrottle
 
 MSG_BAD_CREDENTIALS = "Unable to sign in with the username and password given."
+
+
+class SignInLockedOut(APIException):
+    """Too many failed sign-ins for this account or address (apps.core.auth_guard): 429, Retry-After."""
+
+    status_code = 429
+    default_code = "locked_out"
+
+    def __init__(self, wait: int):
+        super().__init__(auth_guard.lockout_message(wait))
+        self.wait = wait
 
 
 class TokenView(APIView):
@@ -29,9 +42,10 @@ class TokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, TokenThrottle]
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.CharField()
+        username = serializers.CharField(max_length=150)
         password = serializers.CharField(trim_whitespace=False)
 
         class Meta:
@@ -47,8 +61,11 @@ class TokenView(APIView):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = authenticate(request, **payload.validated_data)
+        if getattr(request, "axes_locked_out", False):  # set by django-axes during authenticate()
+            raise SignInLockedOut(auth_guard.lockout_wait(request, getattr(request, "axes_credentials", None)))
         if user is None or not user.is_active:
             raise AuthenticationFailed(MSG_BAD_CREDENTIALS)
+        auth_guard.sign_in_succeeded(request, user.get_username())
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -12,6 +12,7 @@ from apps.integrations import inbound, selectors, services
 from apps.integrations.models import EVENTS
 
 from .pagination import LinkHeaderPagination
+from .throttles import InboundHookThrottle
 from .views import PAGING_PARAMETERS
 
 
@@ -153,6 +154,7 @@ class InboundHookView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [InboundHookThrottle]  # senders are machines: their own, higher rate
 
     @extend_schema(request=None, responses={202: InboundAcceptedOutput})
     def post(self, request, endpoint: str):

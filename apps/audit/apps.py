@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "apps.audit"
     label = "audit"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

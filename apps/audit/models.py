@@ -45,6 +45,8 @@ class Action(models.TextChoices):
     CASE_DATA_EDITED = "case.data_edited", "Case data corrected"
     CASE_CANCELLED = "case.cancelled", "Case cancelled"
     CASE_FAILED = "case.failed", "Case failed"
+    AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
+    AUTH_LOCKED_OUT = "auth.locked_out", "Sign-ins locked out"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,9 +1,11 @@
 """Settings shared by every environment. Whatever differs comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "viewflow",
     "viewflow.workflow",
+    # Sign-in lockout (apps.core.auth_guard); before our apps, so its receivers run first.
+    "axes",
     "apps.core",
     "apps.org",
     "apps.audit",
@@ -61,6 +65,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Records the acting user on every simple-history row.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out sign-in into the 429 page (apps.core.auth_guard.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "wms.urls"
@@ -107,6 +113,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in, right password or not, while the account or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -202,6 +210,46 @@ WMS_DEMO_ERP = env_bool("WMS_DEMO_ERP", False)
 
 # Where people open the portal; e-mails link to it.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")
+
+# --- Abuse limits: sign-in lockout and API throttles (README "Security") ---------------------------
+# Behind reverse proxies, how many of them append to X-Forwarded-For: the caller's address is read
+# that many hops from the right (a client cannot choose it). 0: REMOTE_ADDR, no proxy trusted.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# django-axes (apps.core.auth_guard): counts live in the database, so they hold across processes.
+# Failed sign-ins (portal, admin, API token) within the cool-off lock the account after
+# LOGIN_FAILURES_PER_USER from anywhere, and the address after LOGIN_FAILURES_PER_ADDRESS for any accounts.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURES_PER_USER", "10"))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "apps.core.auth_guard.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "apps.core.auth_guard.client_address"
+AXES_LOCKOUT_CALLABLE = "apps.core.auth_guard.lockout_response"
+AXES_RESET_ON_SUCCESS = True  # a good sign-in forgives that account's own failures
+# Attempts during a lockout do not extend it: "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
+# DRF throttles (apps.api.throttles): 429 with Retry-After. Counters live in the default cache.
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["apps.api.throttles.AnonThrottle", "apps.api.throttles.UserThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),  # per address, without credentials
+    "user": os.environ.get("API_THROTTLE_USER", "1200/min"),  # per signed-in user
+    "token": os.environ.get("API_THROTTLE_TOKEN", "10/min"),  # POST /api/v1/auth/token/, per address
+    "inbound": os.environ.get("API_THROTTLE_INBOUND", "600/min"),  # signed inbound webhooks, per address
+}
+# The default cache holds the throttle counters: per process (LocMem) unless CACHE_URL (or REDIS_URL)
+# names a Redis server; with several web processes set it, or each process counts on its own.
+_CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")
+if _CACHE_URL and not _CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# --- end of abuse limits ---------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

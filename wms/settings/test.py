@@ -30,3 +30,17 @@ if not env_bool("WMS_Q2_SYNC", True):
 WMS_DEMO_ERP = True
 WMS_ENDPOINTS = {**WMS_ENDPOINTS, "ERP": WMS_ENDPOINTS.get("ERP", "http://127.0.0.1:8000/demo/erp")}
 WMS_SECRETS = {**WMS_SECRETS, "ERP_TOKEN": WMS_SECRETS.get("ERP_TOKEN", "demo-erp-token")}
+
+# --- Abuse limits in tests -------------------------------------------------------------------------
+# Django's test client login() calls authenticate() without a request, which axes refuses with an
+# error; this backend skips the lockout check for such calls (tests only; the lockout tests sign in
+# through real requests). Throttle rates are high so the suite's own traffic is never refused; the
+# throttle tests lower them (tests/api/test_throttle.py).
+AUTHENTICATION_BACKENDS = [
+    "apps.core.auth_guard.RequestOptionalLockoutBackend" if b == "axes.backends.AxesStandaloneBackend" else b
+    for b in AUTHENTICATION_BACKENDS
+]
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
+}
