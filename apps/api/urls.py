@@ -1,6 +1,6 @@
 from django.http import JsonResponse
 from django.urls import path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import builder_views, exception_views, views, webhook_views
 
@@ -28,7 +28,10 @@ def not_found(request, *args, **kwargs):
 urlpatterns = [
     # The schema is public (SERVE_PUBLIC): no authentication, so a stale token cannot turn it into a 401.
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[]), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"),
+    # The split view serves Swagger UI's start script as a file (?script): no inline script, strict CSP.
+    path(
+        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", authentication_classes=[]), name="api-docs"
+    ),
     path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
     path("v1/workflows/", views.WorkflowListView.as_view(), name="api-workflows"),
     path("v1/cases/", views.CaseListView.as_view(), name="api-cases"),

@@ -1,0 +1,13 @@
+/* WMS portal: the little behaviour htmx attributes cannot express. A file, not inline code, so
+   the Content-Security-Policy (script-src 'self') holds; htmx runs with allowEval off. */
+"use strict";
+
+/* A form inside [data-swap-refusals] that is refused (400) swaps its answer in like a success:
+   the answer is the same part of the page with the error messages. htmx drops 4xx answers
+   otherwise. */
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr.status === 400 && event.target.closest("[data-swap-refusals]")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
