@@ -27,6 +27,7 @@ def route_preview(*, version, data: dict, requester) -> dict:
         data=dict(data),
         version_number=version.number or 0,
         requester=requester,
+        requester_id=requester.pk,  # the segregation-of-duties rule compares ids
         round=0,
         state="",
         stage="",

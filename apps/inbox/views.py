@@ -80,7 +80,8 @@ def request_list(request):
 def request_start(request, key):
     version = version_live(key=key)
     fields = version.spec["fields"]
-    form = CaseDataForm(request.POST or None, fields=fields)
+    # NOTE: bound on every POST, even an empty one, so the service's field errors can be shown.
+    form = CaseDataForm(request.POST if request.method == "POST" else None, fields=fields)
     files_form = AttachmentsForm()
     if request.method == "POST":
         uploads = request.FILES.getlist("attachments")
