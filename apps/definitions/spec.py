@@ -27,6 +27,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
+from apps.core.netguard import host_problem
+
 from .conditions import OPERATORS, UNARY_OPERATORS, fields_in
 from .fields import FIELD_TYPES, clean_value
 from .reachability import unreachable_problems
@@ -42,8 +44,6 @@ PLACEHOLDER_NAMES = {"case": ["id", "workflow", "version"], "step": ["key", "ide
 MAX_TIMEOUT_SECONDS = 50  # inside the q2 task timeout (60 s)
 MAX_WAIT_HOURS = 8760  # a year
 MAX_BACKOFF_SECONDS = 86400
-# Hosts a literal step URL may not name: the machine itself and cloud metadata (link-local).
-FORBIDDEN_HOSTS = re.compile(r"^(localhost|127\.[0-9.]+|0\.0\.0\.0|\[?::1\]?|169\.254\.[0-9.]+|\[?fe80:.*)$", re.I)
 # What a step does when its spec leaves a setting out (the runner, the diagram and the SOP agree).
 STEP_DEFAULT_TIMEOUT_SECONDS = 10
 STEP_DEFAULT_RETRY = {
@@ -257,10 +257,10 @@ def check_request(request, where: str, fields_by_name: dict, problems: list[str]
         problems.append(f"{where}: the URL must start with http://, https:// or {{{{endpoint.NAME}}}}.")
     elif not url.strip().startswith("{{endpoint."):
         host = urlsplit(PLACEHOLDER.sub("x", url.strip())).hostname or ""
-        if FORBIDDEN_HOSTS.match(host):
-            problems.append(
-                f"{where}: '{host}' is this machine or a metadata address; configure it as {{{{endpoint.NAME}}}}."
-            )
+        # The address rule of calls and webhooks (apps.core.netguard), here without asking DNS.
+        problem = host_problem(host) if host else None
+        if problem:
+            problems.append(f"{where}: {problem} Configure it as {{{{endpoint.NAME}}}}.")
         if "{{secret." in str([url, request.get("headers"), request.get("body")]):
             problems.append(
                 f"{where}: a request that sends a secret must go to a configured endpoint"

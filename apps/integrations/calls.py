@@ -12,6 +12,12 @@ A step's request is a template. Strings may hold placeholders::
 
 A body value that is exactly one placeholder keeps the field's JSON type; placeholders inside a
 longer string are written as text. Secrets never sit in the spec, only their names.
+
+Where a call may go: a configured endpoint (same scheme, host and port as a WMS_ENDPOINTS base
+URL) is trusted, private network or not: an administrator put it in the environment. Any other
+URL (a literal one in the spec, perhaps with a field in its host) goes through apps.core.netguard
+at call time: resolved, every address checked, the checked address connected to; a non-public
+address fails the step at once (category "configuration") without connecting.
 """
 
 import http.client
@@ -30,6 +36,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from apps.core.netguard import AddressRefused, guarded_opener
 from apps.definitions.fields import clean_value
 from apps.definitions.spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS
 
@@ -56,6 +63,7 @@ MSG_MALFORMED = "The request to {system} could not be sent as built ({error}); c
 MSG_UNREACHABLE = "{system} could not be reached: {reason}."
 MSG_HTTP = "{system} answered {code}{detail}."
 MSG_REDIRECT = "{system} answered with a redirect ({code}); steps do not follow redirects: check the URL."
+MSG_ADDRESS_REFUSED = "Not called: {reason} Configure {system} as {{{{endpoint.NAME}}}} if it is yours."
 MSG_NOT_JSON = "{system} answered {code} but the body is not JSON: {problem}."
 MSG_MAP_MISSING = "{system}'s answer has no '{path}' for field '{name}'."
 MSG_MAP_INVALID = "{system}'s answer has '{path}' = {value!r}, which does not fit field '{name}': {problem}"
@@ -79,6 +87,7 @@ class CallResult:
     duration_ms: int = 0
     retry_after: timedelta | None = None
     malformed: bool = False
+    refused: bool = False  # the address may not be called (apps.core.netguard); nothing was sent
 
 
 @dataclass
@@ -197,15 +206,37 @@ def redact(value, used_secrets: list[str]):
 # --- sending -------------------------------------------------------------------------------------
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
+class NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect would re-send (or drop) the body somewhere else: answer with the 3xx instead."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
 
 
-# Shared with the webhook deliveries (services.py).
-no_redirects_opener = urllib.request.build_opener(_NoRedirects)
+# Configured endpoints (trusted); and everything else, under the address rule.
+no_redirects_opener = urllib.request.build_opener(NoRedirects)
+guarded_no_redirects_opener = guarded_opener(NoRedirects)
+
+
+def _configured_origins() -> set[tuple]:
+    origins = set()
+    for base in _endpoints().values():
+        try:
+            parts = urllib.parse.urlsplit(str(base))
+            origins.add((parts.scheme.lower(), (parts.hostname or "").lower(), parts.port))
+        except ValueError:
+            continue
+    return origins
+
+
+def _opener_for(url: str):
+    """The trusted opener for a configured endpoint's origin; the guarded one for anything else."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        origin = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+    except ValueError:
+        return guarded_no_redirects_opener
+    return no_redirects_opener if origin in _configured_origins() else guarded_no_redirects_opener
 
 
 def call_send(request: dict, *, timeout: float) -> CallResult:
@@ -219,7 +250,7 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
     started = time.monotonic()
     result = CallResult()
     try:
-        with no_redirects_opener.open(outgoing, timeout=timeout) as answer:
+        with _opener_for(request["url"]).open(outgoing, timeout=timeout) as answer:
             result.status_code = answer.status
             result.headers = dict(answer.headers.items())
             result.body = _text(answer.read(READ_MAX))
@@ -233,6 +264,10 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
         result.timed_out, result.error = True, str(failure) or "timed out"
     except urllib.error.URLError as failure:
         reason = failure.reason
+        if isinstance(reason, AddressRefused):
+            result.error, result.refused = str(reason), True
+            result.duration_ms = int((time.monotonic() - started) * 1000)
+            return result
         result.timed_out = isinstance(reason, TimeoutError | socket.timeout)
         result.error = f"{type(reason).__name__}: {reason}" if not isinstance(reason, str) else reason
     except (http.client.InvalidURL, UnicodeError, ValueError) as failure:
@@ -285,6 +320,12 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
     retry_on = set((spec.get("retry") or {}).get("retry_on", DEFAULT_RETRY["retry_on"]))
     code = result.status_code
     if code is None:
+        if result.refused:
+            return Verdict(
+                "failed",
+                ExceptionCategory.CONFIGURATION,
+                MSG_ADDRESS_REFUSED.format(reason=result.error, system=system),
+            )
         if result.malformed:
             return Verdict(
                 "failed", ExceptionCategory.CONFIGURATION, MSG_MALFORMED.format(system=system, error=result.error)

@@ -41,9 +41,10 @@ from django_q.tasks import async_task
 
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.netguard import AddressRefused, guarded_opener, url_problem
 from apps.core.outbox import outbox_lease_due
 
-from .calls import no_redirects_opener, retry_after_parse
+from .calls import NoRedirects, retry_after_parse
 from .models import EVENTS, DeliveryStatus, WebhookDelivery, WebhookSubscription
 from .policy import user_can_manage_webhooks, user_can_watch_deliveries
 
@@ -92,6 +93,11 @@ MSG_INACTIVE = "Not sent: the subscription was deactivated."
 MSG_REDIRECT = "The receiver answered with a redirect ({code}); webhooks do not follow redirects."
 MSG_REFUSED = "The receiver refused the delivery ({code})."
 MSG_GAVE_UP = "Gave up after {attempts} attempts."
+MSG_ADDRESS_REFUSED = "Not sent: {reason}"
+
+# Receivers are checked against apps.core.netguard's address rule when saved and, resolved
+# again, on every attempt; the socket connects to the checked address. No redirects either.
+_opener = guarded_opener(NoRedirects)
 
 
 # --- publishing -------------------------------------------------------------------------------
@@ -205,7 +211,11 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
         code, response, error, retry_after = _post(delivery)
         now = timezone.now()
         delivery.last_status_code, delivery.last_response, delivery.last_error = code, response, error
-        if code is not None and 200 <= code < 300:
+        if isinstance(error, AddressRefused):
+            # The receiver's name points somewhere it may not (now): trying again will not help.
+            delivery.status, delivery.next_attempt_at = DeliveryStatus.DEAD, None
+            delivery.last_error = MSG_ADDRESS_REFUSED.format(reason=error)
+        elif code is not None and 200 <= code < 300:
             delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
         elif code is not None and code < 500 and code not in (408, 429):
             # The receiver understood and refused (or moved): sending it again will not help.
@@ -222,7 +232,8 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | None]:
-    """Send it; returns (status code or None, response text, error, Retry-After)."""
+    """Send it; returns (status code or None, response text, error, Retry-After). The error is
+    the AddressRefused itself when the receiver's address may not be called."""
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = int(time.time())
     request = urllib.request.Request(
@@ -242,7 +253,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | 
     )
     timeout = getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 10)
     try:
-        with no_redirects_opener.open(request, timeout=timeout) as answer:
+        with _opener.open(request, timeout=timeout) as answer:
             return answer.status, _text(answer.read(RESPONSE_MAX)), "", None
     except urllib.error.HTTPError as answer:
         code = answer.code
@@ -262,6 +273,8 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, timedelta | 
         )
     except (OSError, http.client.HTTPException, ValueError) as failure:  # timeouts, refused connections, bad answers
         reason = getattr(failure, "reason", failure)
+        if isinstance(reason, AddressRefused):
+            return None, "", reason, None
         return None, "", f"{type(reason).__name__}: {reason}"[:RESPONSE_MAX], None
 
 
@@ -441,6 +454,10 @@ def _clean(*, name, url, events, secret: str = "", secret_given: bool = False) -
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             errors["url"] = [MSG_URL_INVALID]
+        else:
+            problem = url_problem(url)  # this machine, private networks, cloud metadata
+            if problem:
+                errors["url"] = [problem]
     if isinstance(events, str):
         events = [events]
     if not isinstance(events, list | tuple) or not events:

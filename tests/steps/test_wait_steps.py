@@ -249,8 +249,8 @@ def test_numbers_that_are_no_numbers_and_secrets_sent_elsewhere_are_refused():
         " ({{endpoint.NAME}}), so a definition cannot send credentials anywhere else.",
         "Stage 'leak': backoff_seconds must be above 0 and max_backoff_seconds at least as large"
         " and at most 86400 (a day).",
-        "Stage 'meta', request: '169.254.169.254' is this machine or a metadata address;"
-        " configure it as {{endpoint.NAME}}.",
+        "Stage 'meta', request: 169.254.169.254 is a cloud metadata address:"
+        " only public addresses can be called from here. Configure it as {{endpoint.NAME}}.",
     ]
 
 

@@ -204,6 +204,13 @@ WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))
 # {{secret.ERP_TOKEN}} reads WMS_SECRET_ERP_TOKEN, {{endpoint.ERP}} reads WMS_ENDPOINT_ERP.
 WMS_SECRETS = {k[len("WMS_SECRET_") :]: v for k, v in os.environ.items() if k.startswith("WMS_SECRET_")}
 WMS_ENDPOINTS = {k[len("WMS_ENDPOINT_") :]: v for k, v in os.environ.items() if k.startswith("WMS_ENDPOINT_")}
+# --- Outbound address rule (apps.core.netguard; README "Security") --------------------------------
+# Webhook subscriptions and literal step URLs reach public addresses only (checked when saved and,
+# resolved again, on every call). Host names or networks (CIDR) listed here are let through anyway:
+# comma-separated, e.g. "127.0.0.0/8,::1/128" for a receiver on this machine in development. Empty
+# in production. Cloud metadata addresses are never let through; {{endpoint.NAME}}s are trusted.
+WMS_OUTBOUND_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WMS_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()]
+# --- end of outbound address rule -----------------------------------------------------------------
 # The simulated ERP of the live demo (/demo/erp/, apps/demo): on in development, off unless asked
 # for elsewhere, so a production ERP token is never accepted by a stand-in.
 WMS_DEMO_ERP = env_bool("WMS_DEMO_ERP", False)

@@ -44,3 +44,7 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]},
 }
+
+# Outbound address rule (apps.core.netguard): pytest-httpserver listens on localhost, so tests let
+# loopback through explicitly; tests of the rule itself override this with [].
+WMS_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.0/8", "::1/128"]
