@@ -220,3 +220,66 @@ def test_a_worker_killed_at_any_point_of_a_step_leaves_one_effect_and_a_recoveri
     assert {auth for _, auth in receiver.requests} == {f"Bearer {TOKEN}"}
     _assert_moved_on_once(case, run, receiver.invoices[key]["reference"])
     assert get_broker().queue_size() == get_broker().lock_size() == 0
+
+
+def test_the_database_going_away_while_an_answer_is_recorded_is_retried_not_filed_as_an_exception(
+    monkeypatch, invoice_flow, start_invoice, erp_settings, sweep
+):
+    """Found by bench/chaos.py: a connection to the database lost while the worker records the
+    ERP's answer rolled the recording back, and the step was then parked in the exception queue
+    as a *configuration* error (on a new connection), waiting for an operator. A lost connection
+    says nothing about the workflow: the lease ends and the sweep tries again, with the same key."""
+    from django.db import OperationalError
+
+    from apps.cases import automation
+
+    receiver = KillPointReceiver(hold=False)
+    erp_settings.expect_request("/erp/invoices", method="POST").respond_with_handler(receiver)
+    step_done = automation.step_done
+    outages = [OperationalError("terminating connection due to administrator command")]
+
+    def step_done_once_without_database(**kwargs):
+        if outages:
+            raise outages.pop()
+        step_done(**kwargs)
+
+    monkeypatch.setattr(automation, "step_done", step_done_once_without_database)
+    start_invoice(workflow=invoice_flow(erp_step(timeout_seconds=STEP_TIMEOUT), APPROVAL))  # q2 logs the failure
+
+    run = StepRun.objects.get(step_key="erp_check")
+    _assert_waiting_whole(run.case, run)
+    assert run.category == "" and run.failed_at is None  # not in the exception queue
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=True):
+        assert sweep(at=timezone.now()) == 1
+    history = list(StepAttempt.objects.filter(run=run).order_by("pk").values_list("number", "outcome"))
+    assert history == [(1, "lost"), (2, "succeeded")]
+    assert list(receiver.invoices) == [run.idempotency_key] and len(receiver.keys) == 2
+    _assert_moved_on_once(run.case, run, "ERP-0001")
+
+
+def test_a_step_whose_queue_message_cannot_be_sent_is_swept_up_and_the_start_still_succeeds(
+    monkeypatch, invoice_flow, start_invoice, erp_settings, sweep
+):
+    """The broker (or the database behind the ORM broker) is away at the moment a step is queued
+    after commit: the case has started all the same (no error from a committed transaction), and
+    the sweep queues the step once its message is overdue."""
+    from apps.integrations.steps import base
+
+    receiver = KillPointReceiver(hold=False)
+    erp_settings.expect_request("/erp/invoices", method="POST").respond_with_handler(receiver)
+
+    def broker_away(ids):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(base, "enqueue", broker_away)
+    case = start_invoice(workflow=invoice_flow(erp_step(timeout_seconds=STEP_TIMEOUT), APPROVAL))
+    run = StepRun.objects.get(case=case, step_key="erp_check")
+    assert (run.status, run.attempts) == (StepStatus.PENDING, 0) and receiver.keys == []
+
+    monkeypatch.undo()
+    assert sweep(at=timezone.now()) == 0  # not overdue yet
+    with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=True):
+        assert sweep(at=timezone.now()) == 1
+    assert receiver.keys == [run.idempotency_key]
+    _assert_moved_on_once(case, run, "ERP-0001")

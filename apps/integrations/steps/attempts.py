@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from apps.audit.models import Action
@@ -152,8 +152,12 @@ def step_attempt(*, run_id: int) -> StepRun | None:
         result = call_send(lease.request, timeout=lease.timeout)
     try:
         return _record(lease, result)
-    except Busy:
-        raise  # the case is locked for long: the lease ends and the sweep tries again
+    except (Busy, OperationalError, InterfaceError):
+        # The case is locked for long, or the database went away (restart, failover, a cut
+        # connection): nothing was recorded and nothing about the workflow is wrong. The lease
+        # ends and the sweep tries again, with the same key (bench/chaos.py found this one filed
+        # as a configuration exception, waiting for an operator).
+        raise
     except Exception as error:
         # The answer came but moving the case on failed (a definition that cannot route, say):
         # park the step in the exception queue rather than calling again and again.
