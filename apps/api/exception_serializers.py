@@ -1,6 +1,7 @@
 """How the exception queue looks in the API, and what its repair actions accept."""
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from apps.integrations.models import ExceptionCategory, StepKind, StepStatus
@@ -98,6 +99,16 @@ class CancelInput(StrictInput):
 
     class Meta:
         ref_name = "StepCancelCase"
+
+
+class StrictInputSchema(OpenApiSerializerExtension):
+    """In the schema, a StrictInput takes no properties but its own (additionalProperties: false)."""
+
+    target_class = StrictInput
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        return {**auto_schema._map_basic_serializer(self.target, direction), "additionalProperties": False}
 
 
 # --- output ----------------------------------------------------------------------------------------

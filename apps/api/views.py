@@ -79,8 +79,12 @@ class WorkflowListView(APIView):
             {
                 "key": serializers.CharField(),
                 "name": serializers.CharField(),
+                "description": serializers.CharField(),
                 "version": serializers.IntegerField(),
                 "fields": serializers.ListField(child=serializers.DictField()),
+                "reason_codes": serializers.ListField(
+                    child=serializers.DictField(), help_text="Each {code, label}: what a decision may cite."
+                ),
             },
             many=True,
         )
@@ -108,6 +112,14 @@ def _cases_with_history(cases) -> list[dict]:
     return [case_repr(c, by_case[c.pk]) for c in cases]
 
 
+class EscalationDoc(serializers.Serializer):
+    action = serializers.CharField(help_text="What happens then: remind, escalate, notify, breach, ...")
+    at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "Escalation"
+
+
 class TaskDoc(serializers.Serializer):
     """How a task looks in the API (documentation only; `task_repr` renders it)."""
 
@@ -120,6 +132,9 @@ class TaskDoc(serializers.Serializer):
     role = serializers.CharField(allow_null=True)
     stage = serializers.CharField(allow_null=True)
     created = serializers.DateTimeField()
+    due = serializers.DateTimeField(allow_null=True, help_text="When the task's SLA runs out; null without one.")
+    breached = serializers.BooleanField(help_text="Past its due (or was, when it was decided).")
+    next_escalation = EscalationDoc(allow_null=True, help_text="The next SLA level that will fire, if any.")
     why = serializers.CharField()
     missing = serializers.ListField(child=serializers.CharField(), allow_null=True)
     message = serializers.CharField(allow_null=True)
@@ -156,6 +171,7 @@ class CaseDoc(serializers.Serializer):
     id = serializers.IntegerField()
     workflow = serializers.CharField()
     version = serializers.IntegerField()
+    test = serializers.BooleanField(help_text="A trial run of a draft from the builder, not real work.")
     status = serializers.ChoiceField(["open", "closed"])
     outcome = serializers.CharField(allow_null=True)
     state = serializers.CharField()
@@ -165,6 +181,8 @@ class CaseDoc(serializers.Serializer):
     closed_reason = serializers.CharField()
     data = serializers.DictField()
     open_tasks = TaskDoc(many=True)
+    due = serializers.DateTimeField(allow_null=True, help_text="The earliest due of its open tasks; null if none.")
+    breached = serializers.BooleanField(help_text="One of its open tasks is past its due.")
     route = serializers.DictField(help_text="Why the case is where it is: rules, inputs, outcome.")
     history = HistoryEntryDoc(many=True)
 

@@ -2,7 +2,8 @@
 integrations services and selectors: integrators and administrators manage subscriptions,
 operators see deliveries and send dead ones again."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -121,7 +122,7 @@ class WebhookDetailView(APIView):
         )
         return Response(SubscriptionOutput(subscription).data)
 
-    @extend_schema(request=None, responses=SubscriptionOutput)
+    @extend_schema(request=None, responses={200: SubscriptionOutput})
     def delete(self, request, subscription_id: int):
         """Deactivate: nothing more is sent; the delivery history stays readable."""
         subscription = services.subscription_deactivate(actor=request.user, subscription_id=subscription_id)
@@ -150,13 +151,29 @@ class WebhookRedeliverView(APIView):
 
 class InboundHookView(APIView):
     """Start a case from a signed inbound webhook. The signature is the authentication:
-    X-WMS-Timestamp, X-WMS-Signature (sha256=<hex HMAC of "{timestamp}.{raw body}">), X-WMS-Delivery."""
+    X-WMS-Delivery, X-WMS-Timestamp and X-WMS-Signature (sha256=<hex HMAC-SHA256, keyed with the
+    endpoint's secret, of "{delivery}.{timestamp}.{raw body}">)."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [InboundHookThrottle]  # senders are machines: their own, higher rate
 
-    @extend_schema(request=None, responses={202: InboundAcceptedOutput})
+    @extend_schema(
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={202: InboundAcceptedOutput},
+        parameters=[
+            OpenApiParameter(
+                "X-WMS-Timestamp", str, OpenApiParameter.HEADER, description="Unix seconds, within 5 minutes."
+            ),
+            OpenApiParameter(
+                "X-WMS-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                description='sha256=<hex HMAC of "{delivery}.{timestamp}.{body}">.',
+            ),
+            OpenApiParameter("X-WMS-Delivery", str, OpenApiParameter.HEADER, description="The sender's delivery id."),
+        ],
+    )
     def post(self, request, endpoint: str):
         code, body = inbound.inbound_receive(
             slug=endpoint,

@@ -3,7 +3,12 @@
 import json
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
+
+from apps.api.schema import OPEN_TO_EVERY_USER
+
+from .conftest import complete, start_case, started, task_named
 
 SCHEMA_URL = "/api/schema/"
 DOCS_URL = "/api/docs/"
@@ -135,3 +140,119 @@ def test_token_endpoint_needs_no_authentication_but_others_do(schema):
     assert schema["paths"]["/api/v1/auth/token/"]["post"]["security"] == [{}]
     security = schema["paths"]["/api/v1/cases/"]["get"]["security"]
     assert {"tokenAuth": []} in security
+
+
+# --- error answers ---------------------------------------------------------------------------------
+
+# Operations that need no credentials, and so cannot answer 401/403 the way the others do.
+WITHOUT_CREDENTIALS = {("/api/v1/auth/token/", "post"), ("/api/v1/hooks/{endpoint}/", "post")}
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if path.startswith("/api/v1/"):
+                yield path, method, operation
+
+
+def _documents(schema, path, method) -> set[int]:
+    return {int(code) for code in schema["paths"][path][method]["responses"]}
+
+
+def test_every_error_answer_is_documented_in_the_one_error_shape(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert error["required"] == ["detail"]
+    assert set(error["properties"]) == {"detail", "errors"}
+    for path, method, operation in _operations(schema):
+        for code, response in operation["responses"].items():
+            if int(code) >= 400:
+                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+                assert response["description"], (path, method, code)
+        if "429" in operation["responses"]:
+            assert "Retry-After" in operation["responses"]["429"]["headers"]
+
+
+def test_every_operation_documents_401_and_403_or_says_why_not(schema):
+    for path, method, _ in _operations(schema):
+        documented = _documents(schema, path, method)
+        if (path, method) in WITHOUT_CREDENTIALS:
+            assert 401 in documented, (path, method)  # wrong password, or a bad signature
+        elif (path, method) in OPEN_TO_EVERY_USER:
+            assert 401 in documented and 403 not in documented, (path, method)
+        else:
+            assert {401, 403} <= documented, (path, method)
+        assert 429 in documented, (path, method)
+
+
+def test_error_statuses_follow_the_shape_of_each_operation(schema):
+    for path, method, operation in _operations(schema):
+        documented = _documents(schema, path, method)
+        assert (404 in documented) == ("{" in path or "page" in {p["name"] for p in operation.get("parameters", [])})
+        assert (413 in documented) == ("requestBody" in operation), (path, method)
+    assert 409 in _documents(schema, "/api/v1/tasks/{task_id}/complete/", "post")
+    assert 409 not in _documents(schema, "/api/v1/webhooks/", "post")
+    assert 422 in _documents(schema, "/api/v1/cases/", "post")
+    assert 400 not in _documents(schema, "/api/v1/cases/{case_id}/", "get")
+
+
+def _assert_error(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert set(body) <= {"detail", "errors"}
+    return body
+
+
+def test_documented_error_statuses_are_what_the_code_answers(api, schema, demo):
+    """Spot checks: one request per status, on an operation that documents it."""
+    alice = api("alice")
+    case = started(alice, amount="5000")
+    finance = task_named(case, "Finance approval")
+    checks = [
+        ("/api/v1/cases/", "post", 400, alice.post("/api/v1/cases/", {}, format="json")),
+        ("/api/v1/cases/", "get", 401, api().get("/api/v1/cases/")),
+        ("/api/v1/auth/token/", "post", 401, api().post("/api/v1/auth/token/", {"username": "bob", "password": "x"})),
+        ("/api/v1/exceptions/", "get", 403, alice.get("/api/v1/exceptions/")),
+        ("/api/v1/tasks/{task_id}/claim/", "post", 403, alice.post(f"/api/v1/tasks/{finance['id']}/claim/")),
+        ("/api/v1/cases/{case_id}/", "get", 404, alice.get("/api/v1/cases/999999999/")),
+        ("/api/v1/tasks/", "get", 404, alice.get("/api/v1/tasks/?page=99")),
+        ("/api/v1/cases/", "post", 415, alice.post("/api/v1/cases/", "<case/>", content_type="application/xml")),
+    ]
+    manager = task_named(case, "Manager approval")["id"]
+    assert complete(api("bob"), manager, decision="approve").status_code == 200
+    again = complete(api("bob"), manager, decision="approve")
+    checks.append(("/api/v1/tasks/{task_id}/complete/", "post", 409, again))
+    key = {"HTTP_IDEMPOTENCY_KEY": "spot-check"}
+    assert start_case(alice, key="spot-check").status_code == 201
+    body = {"workflow": "purchase-approval", "data": {"amount": "1", "vendor": "X", "cost_center": "CC-1"}}
+    checks.append(("/api/v1/cases/", "post", 422, alice.post("/api/v1/cases/", body, format="json", **key)))
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
+        big = alice.post("/api/v1/cases/", {"workflow": "x" * 2000}, format="json")
+    checks.append(("/api/v1/cases/", "post", 413, big))
+    for path, method, status, response in checks:
+        assert status in _documents(schema, path, method), (path, method, status)
+        _assert_error(response, status)
+
+
+# --- success answers: what is documented is what is returned ------------------------------------
+
+
+def _properties(schema, body_schema) -> set:
+    if body_schema.get("type") == "array":
+        body_schema = body_schema["items"]
+    return set(_ref(schema, body_schema["$ref"])["properties"])
+
+
+def test_documented_case_task_and_workflow_fields_are_exactly_those_returned(api, schema):
+    alice = api("alice")
+    case = started(alice, amount="5000")
+    assert set(case) == _properties(schema, _response(schema, "/api/v1/cases/", "post", "201"))
+    assert set(case["open_tasks"][0]) == _properties(schema, _response(schema, "/api/v1/tasks/", "get"))
+    assert set(alice.get(f"/api/v1/cases/{case['id']}/").json()) == _properties(
+        schema, _response(schema, "/api/v1/cases/{case_id}/", "get")
+    )
+    task = api("fiona").get("/api/v1/tasks/").json()[0]
+    assert set(task) == _properties(schema, _response(schema, "/api/v1/tasks/", "get"))
+    workflow = alice.get("/api/v1/workflows/").json()[0]
+    assert set(workflow) == _properties(schema, _response(schema, "/api/v1/workflows/", "get"))
