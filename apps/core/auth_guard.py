@@ -25,22 +25,22 @@ from django.utils import timezone
 MSG_LOCKED_OUT = "Too many failed sign-ins: try again in {wait} or ask an administrator to unlock the account."
 
 
-def client_address(request) -> str:
-    """The caller's address, which a client cannot choose.
+def client_address(request) -> str | None:
+    """The caller's address, which a client cannot choose (None if there is no IP address).
 
     REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT reverse proxies the address the outermost one saw:
     X-Forwarded-For is read from the right, where the trusted proxies append, never from the left.
     """
-    remote = request.META.get("REMOTE_ADDR", "")
+    address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
     forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-    if not proxies or not forwarded:
-        return remote
-    candidate = forwarded[-min(proxies, len(forwarded))]
+    if proxies and forwarded:
+        address = forwarded[-min(proxies, len(forwarded))]
     try:
-        return str(ipaddress.ip_address(candidate))
+        return str(ipaddress.ip_address(address))
     except ValueError:
-        return remote
+        # NOTE: stored in an inet column on PostgreSQL; callers without an address count together.
+        return None
 
 
 def lockout_message(wait_seconds: int) -> str:
