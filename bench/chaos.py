@@ -10,11 +10,14 @@ names and dropped at the end) it starts `manage.py runserver --noreload` on a fr
 (with the demo ERP at /demo/erp/ on the same server) and two `manage.py qcluster` processes (ORM
 broker). A few client threads drive purchase approvals and invoice cases (an automated step that
 books the invoice in the demo ERP, then approvals) through the API, with each approver's own
-token. While they run it restarts PostgreSQL (`pg_ctlcluster <version> main restart`; with
---no-pg-restart it terminates this run's database sessions instead, which disturbs nobody else)
-and SIGKILLs one worker cluster and starts another. Client calls that fail with a connection
-error, 409, 429, 500 or 503 are retried (bounded): a start carries an Idempotency-Key, a
-decision that was recorded before its answer was lost answers 409 on the retry.
+token. While they run, each time once a worker holds a step's lease, it restarts PostgreSQL
+twice (`pg_ctlcluster <version> main restart`; with --no-pg-restart it takes only this run's
+database away for a few seconds instead, sessions cut and new ones refused, which disturbs nobody
+else), and between the two switches the demo ERP to "slow" (it holds calls beyond the step's
+timeout, then books them) and SIGKILLs one worker cluster mid-call and starts another. Client
+calls that fail with a connection error, 409, 429, 500 or 503 are retried (bounded): a start
+carries an Idempotency-Key; a decision that was recorded before its answer was lost is no longer
+open when the case is read again.
 
 After the load it lets the workers drain (bounded), retrying through the API, as operator oscar,
 steps that went to the exception queue while the database was away, then checks every case:
