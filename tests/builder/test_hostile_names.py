@@ -3,8 +3,10 @@ cannot run script in the browser of whoever opens its pages: the draft editor, a
 diagram, the diff and the SOP show the names as text (issue 10, item 2: stored XSS)."""
 
 import copy
+import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.definitions.selectors import version_live
 from apps.definitions.services import definition_create, draft_create_from, draft_update, version_publish
@@ -101,3 +103,22 @@ def test_the_bpmn_and_markdown_downloads_are_not_html(client, hostile):
     assert bpmn["Content-Type"].startswith("application/xml") and "attachment" in bpmn["Content-Disposition"]
     markdown = client.get(f"/builder/{KEY}/versions/2/sop.md")
     assert markdown["Content-Type"].startswith("text/markdown") and "<" not in markdown.content.decode()
+
+
+def test_an_imported_definition_with_hostile_names_opens_safely(client, demo):
+    """The issue's path: a file from elsewhere, imported, then opened in the draft editor."""
+    export = {
+        "format": "wms.workflow",
+        "format_version": 1,
+        "key": "imported-hostile",
+        "name": NAME,
+        "description": f"From elsewhere {APPROVER}",
+        "versions": [{"number": None, "status": "draft", "spec": copy.deepcopy(HOSTILE_SPEC)}],
+    }
+    client.force_login(demo["olivia"])
+    upload = SimpleUploadedFile("hostile.json", json.dumps(export).encode(), content_type="application/json")
+    response = client.post("/builder/import/", {"file": upload}, follow=True)
+    assert response.redirect_chain[-1][0] == "/builder/imported-hostile/draft/"
+    page = parse_html(response.content.decode())
+    assert _scripts_and_handlers(page)[1] == [] and "lead" not in page.tags
+    assert NAME in "".join(page.text) and APPROVER in "".join(page.text)
