@@ -62,11 +62,15 @@ def test_main_pages_swagger_admin_and_an_htmx_claim_cause_no_violation(new_page,
     admin.goto("/builder/purchase-approval/")
     admin.get_by_role("button", name="New draft from version 1").click()
     expect(admin.locator("svg.diagram")).to_be_visible()
+    expect(admin.locator("svg.diagram g.task")).to_have_count(3)  # drawn, not just present
+    shot(admin, "diagram-under-csp")
     for url in ADMIN_PAGES:
         admin.goto(url.format(case=case.pk))
         assert _violations(admin) == [], url
     expect(admin.locator("#changelist")).to_be_visible()  # the admin's user list renders
     admin.goto("/api/docs/")
     expect(admin.locator(".swagger-ui .opblock").first).to_be_visible()
+    admin.locator(".swagger-ui .opblock-summary").first.click()  # an operation, opened: its models and examples
+    expect(admin.locator(".swagger-ui .opblock-body").first).to_be_visible()
     assert _violations(admin) == [], "/api/docs/"
     shot(admin, "swagger-under-csp")
