@@ -1,14 +1,24 @@
 """One error shape for the whole API: {"detail": "...", "errors": {"field": ["problem", ...]}}."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.errors import ServiceError
 
+MSG_TOO_LARGE = "The request body is larger than this server accepts ({limit} bytes)."
+MSG_TOO_MANY = "The request has too many fields or files."
+
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response({"detail": MSG_TOO_LARGE.format(limit=limit)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return Response({"detail": MSG_TOO_MANY}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ServiceError):
         body = {"detail": exc.message}
         if exc.field_errors:

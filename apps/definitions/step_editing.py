@@ -5,6 +5,8 @@ the step row they make, checked with the spec validator's own words."""
 import json
 from decimal import Decimal
 
+from apps.core.jsonsafe import json_loads_limited
+
 from .formvalues import (
     MSG_CHOICE,
     MSG_REQUIRED,
@@ -135,7 +137,7 @@ def _clean_call(spec, values, previous, row, errors) -> None:
     raw_body = _text(values, "body")
     if raw_body:
         try:
-            request["body"] = json.loads(raw_body)
+            request["body"] = json_loads_limited(raw_body)
         except ValueError as problem:
             errors["body"] = MSG_JSON.format(problem=problem)
         else:

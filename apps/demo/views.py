@@ -2,7 +2,6 @@
 its mode and shows what it received."""
 
 import hmac
-import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ValidationFailed
+from apps.core.jsonsafe import json_loads_limited
 from apps.definitions.library import INVOICE_PROCESSING
 from apps.inbox.views import portal_errors
 
@@ -63,7 +63,7 @@ def _serve(request, handle) -> HttpResponse:
 def invoice_book(request):
     def handle(*, mode, key):
         try:
-            payload = json.loads(request.body or b"null")
+            payload = json_loads_limited(request.body or b"null")
         except ValueError:
             payload = None
         return services.erp_invoice_book(payload=payload, key=key, blocked=mode == ErpMode.REJECT)
