@@ -523,7 +523,7 @@ def export(request, key):
 
 @builder_page
 def import_view(request):
-    error = ""
+    error, problems = "", []
     if request.method == "POST":
         upload = request.FILES.get("file")
         try:
@@ -533,7 +533,9 @@ def import_view(request):
             draft = definition_import(payload=payload, actor=request.user, version=request.POST.get("version") or None)
         except (ValidationFailed, Conflict) as refusal:
             error = refusal.message
+            problems = [(field, items) for field, items in refusal.field_errors.items() if items != [error]]
         else:
             messages.success(request, MSG_IMPORTED.format(key=draft.definition.key))
             return redirect("builder:draft", key=draft.definition.key)
-    return render(request, "builder/import.html", {"error": error}, status=400 if error else 200)
+    context = {"error": error, "problems": problems}
+    return render(request, "builder/import.html", context, status=400 if error else 200)

@@ -138,7 +138,8 @@ def _both(a, b):
 
 def unreachable_problems(spec: dict) -> list[str]:
     """Stages and approvers of a (structurally valid) spec that no case can ever reach."""
-    fields = {f["name"]: f for f in spec.get("fields") or [] if isinstance(f, dict) and "name" in f}
+    listed = spec.get("fields") if isinstance(spec.get("fields"), list) else []
+    fields = {f["name"]: f for f in listed if isinstance(f, dict) and isinstance(f.get("name"), str)}
     problems = []
     stages = spec.get("stages") if isinstance(spec.get("stages"), list) else []
     for stage in stages:

@@ -9,6 +9,7 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -27,6 +28,7 @@ MSG_NOT_A_DRAFT = "Only a draft can be changed; version {number} is published."
 MSG_INVALID_SPEC = "The draft has {count} problem(s); fix them before publishing."
 MSG_DRAFT_EXISTS = "Definition '{key}' already has a draft; edit that one."
 MSG_NOT_PUBLISHED = "A new draft starts from a published version."
+MSG_INVALID_DEFINITION = "Check the workflow's key and name."
 
 
 def spec_hash(spec: dict) -> str:
@@ -65,7 +67,10 @@ def definition_create(
     """A new definition with its first draft; the actor owns it and may edit it."""
     ensure_builder(user=actor)
     definition = WorkflowDefinition(key=key, name=name, description=description, owner=actor)
-    definition.full_clean()
+    try:
+        definition.full_clean()
+    except DjangoValidationError as invalid:  # a refusal like any other service's, never a 500
+        raise ValidationFailed(MSG_INVALID_DEFINITION, field_errors=invalid.message_dict) from None
     definition._history_user = actor
     definition.save()
     if actor is not None:

@@ -388,7 +388,7 @@ def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
             problems.append(f"SLA '{kind}': use approval, rework or case.")
             continue
         _check_sla_policy(policy, kind, f"SLA {kind}", problems)
-    for stage in spec.get("stages", []):
+    for stage in spec.get("stages") if isinstance(spec.get("stages"), list) else []:
         if isinstance(stage, dict) and stage.get("sla") is not None:
             _check_sla_policy(stage["sla"], "approval", f"Stage '{stage.get('key')}' SLA", problems)
     if spec.get("calendar") is not None and not isinstance(spec.get("calendar"), str):

@@ -6,13 +6,26 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.audit.models import Action, AuditEvent
 from apps.core.errors import Conflict, NotAllowed, ValidationFailed
-from apps.definitions.importexport import MSG_HASH_MISMATCH, definition_export, definition_import
+from apps.definitions.importexport import (
+    MAX_LENGTHS,
+    MSG_BAD_DESCRIPTION,
+    MSG_BAD_KEY,
+    MSG_BAD_NAME,
+    MSG_BAD_NUMBER,
+    MSG_HASH_MISMATCH,
+    MSG_INVALID_IMPORT,
+    definition_export,
+    definition_import,
+)
 from apps.definitions.models import DefinitionVersion, WorkflowDefinition
 from apps.definitions.selectors import version_live
 from apps.definitions.services import draft_row_save, spec_hash, version_publish
+from apps.definitions.spec import validate_spec
 from apps.org import roles
 from apps.org.services import person_upsert
 
@@ -136,3 +149,138 @@ def test_api_export_and_import(client, demo):
     refused = client.post("/api/v1/definitions/import/", payload, content_type="application/json")
     assert refused.status_code == 403 and refused.json()["detail"].startswith("Only workflow owners")
     assert client.get("/api/v1/definitions/nope/export/").status_code in (403, 404)
+
+
+# Bad input is refused naming the field, never a 500, and never a draft the builder cannot show.
+
+
+def _export(demo, **changes):
+    payload = definition_export(
+        definition=version_live(key="purchase-approval").definition, actor=demo["olivia"], version=1
+    )
+    payload.update({"key": "purchase-copy", "name": "Purchase copy"}, **changes)
+    return payload
+
+
+def _broken_spec(payload, **spec_changes):
+    entry = payload["versions"][0]
+    entry["spec"] = {**entry["spec"], **spec_changes}
+    entry.pop("content_hash")
+    return payload
+
+
+BAD_HEADERS = [
+    ({"key": "has spaces!"}, "key", MSG_BAD_KEY),
+    ({"key": "k" * 300}, "key", MSG_BAD_KEY),
+    ({"key": 42}, "key", MSG_BAD_KEY),
+    ({"name": "n" * 10_000}, "name", MSG_BAD_NAME),
+    ({"name": ""}, "name", MSG_BAD_NAME),
+    ({"description": ["not", "text"]}, "description", MSG_BAD_DESCRIPTION),
+    ({"name": "Nul\u0000name"}, "name", MSG_BAD_NAME),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BAD_HEADERS)
+def test_a_bad_key_name_or_description_is_refused_naming_the_field(demo, change, field, message):
+    with pytest.raises(ValidationFailed) as refused:
+        definition_import(payload=_export(demo, **change), actor=demo["olivia"])
+    assert refused.value.field_errors == {field: [message.format(max=MAX_LENGTHS.get(field))]}
+    assert not WorkflowDefinition.objects.filter(key="purchase-copy").exists()
+
+
+def test_a_spec_that_would_not_publish_is_not_imported(demo):
+    payload = _broken_spec(_export(demo), fields="oops")
+    with pytest.raises(ValidationFailed) as refused:
+        definition_import(payload=payload, actor=demo["olivia"])
+    assert "Add at least one field." in refused.value.field_errors["spec"]
+    assert refused.value.message == MSG_INVALID_IMPORT.format(
+        version="version 1", count=len(refused.value.field_errors["spec"])
+    )
+    assert not WorkflowDefinition.objects.filter(key="purchase-copy").exists()
+
+
+def test_a_version_number_that_is_not_a_number_is_refused(demo):
+    payload = _export(demo)
+    payload["versions"][0]["number"] = {"deep": ["x"]}
+    with pytest.raises(ValidationFailed) as refused:
+        definition_import(payload=payload, actor=demo["olivia"])
+    assert refused.value.field_errors == {"versions": [MSG_BAD_NUMBER]}
+
+
+def test_the_api_refuses_bad_imports_with_400_naming_the_field(client, demo):
+    client.force_login(demo["olivia"])
+    for change, field, _ in BAD_HEADERS[:4]:
+        response = client.post("/api/v1/definitions/import/", _export(demo, **change), content_type="application/json")
+        assert response.status_code == 400, (change, response.content[:300])
+        assert list(response.json()["errors"]) == [field]
+    response = client.post(
+        "/api/v1/definitions/import/", _broken_spec(_export(demo), fields="oops"), content_type="application/json"
+    )
+    assert response.status_code == 400 and "Add at least one field." in response.json()["errors"]["spec"]
+    assert not WorkflowDefinition.objects.filter(key="purchase-copy").exists()
+
+
+def test_the_builder_import_page_shows_the_refusal(client, demo):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(demo["olivia"])
+    for payload, words in [
+        (_export(demo, key="k" * 300), MSG_BAD_KEY.format(max=100)),
+        (_broken_spec(_export(demo), fields="oops"), "Add at least one field."),
+        ("[" * 1000 + "]" * 1000, "nested more than"),
+    ]:
+        text = payload if isinstance(payload, str) else json.dumps(payload)
+        upload = SimpleUploadedFile("export.json", text.encode(), content_type="application/json")
+        response = client.post("/builder/import/", {"file": upload})
+        assert response.status_code == 400, response.content[:300]
+        assert words in response.content.decode()
+    assert not WorkflowDefinition.objects.filter(key="purchase-copy").exists()
+
+
+def test_the_command_refuses_a_bad_import_with_the_reason(demo, tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(_export(demo, name="n" * 10_000)))
+    with pytest.raises(CommandError, match="name"):
+        call_command("import_workflow", str(path), user="olivia")
+    path.write_text(json.dumps(_broken_spec(_export(demo), fields="oops")))
+    with pytest.raises(CommandError, match="problem"):
+        call_command("import_workflow", str(path), user="olivia")
+    path.write_text("[" * 1000 + "]" * 1000)
+    with pytest.raises(CommandError, match="nested more than"):
+        call_command("import_workflow", str(path), user="olivia")
+
+
+def test_creating_a_definition_with_a_bad_key_is_a_refusal_naming_the_field(demo):
+    from apps.definitions.services import definition_create
+
+    with pytest.raises(ValidationFailed) as refused:
+        definition_create(key="k" * 300, name="n" * 300, actor=demo["olivia"])
+    assert set(refused.value.field_errors) == {"key", "name"}
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=4),
+    st.sampled_from(["amount", "approval", "role", "all", "n_of_m", "decimal", "choice", "http", "wait", ">="]),
+)
+_KEYS = st.sampled_from(
+    ["fields", "stages", "name", "type", "key", "approvers", "policy", "n", "when", "role", "choices", "min"]
+    + ["max", "default", "required_before", "sla", "reason_codes", "code", "label", "on_missing_required"]
+    + ["field", "op", "value", "all", "any", "request", "url", "method", "body", "retry", "calendar"]
+)
+_SPECS = st.dictionaries(
+    _KEYS,
+    st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=6)),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SPECS)
+def test_the_validator_import_relies_on_answers_every_json_shape(spec):
+    """Import runs the publish validator on whatever a file holds: it must answer with problems,
+    never raise ({"stages": null} and "fields" as an object raised TypeError)."""
+    assert isinstance(validate_spec(spec), list)
