@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.integrations import steps
+from apps.integrations import queue_selectors, steps
 
 from . import exception_selectors as selectors
 from .exception_serializers import (
@@ -25,6 +25,12 @@ from .views import PAGING_PARAMETERS
 
 def _items(runs) -> list[dict]:
     return StepRunOutput(runs, many=True, context={"now": timezone.now()}).data
+
+
+def _repairable(request, run_id: int) -> int:
+    """Who may not repair steps learns nothing of a step not routed to them, not even whether it
+    exists: 403 either way, before the body is read, as when reading it and in the portal."""
+    return queue_selectors.step_run_get(user=request.user, run_id=run_id).pk
 
 
 def _repaired(run) -> Response:
@@ -58,6 +64,7 @@ class ExceptionRetryView(APIView):
 
     @extend_schema(request=RetryInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
+        run_id = _repairable(request, run_id)
         payload = RetryInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return _repaired(steps.step_retry(run_id=run_id, actor=request.user, **payload.validated_data))
@@ -68,6 +75,7 @@ class ExceptionSkipView(APIView):
 
     @extend_schema(request=SkipInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
+        run_id = _repairable(request, run_id)
         payload = SkipInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return _repaired(steps.step_skip(run_id=run_id, actor=request.user, **payload.validated_data))
@@ -78,6 +86,7 @@ class ExceptionAssignView(APIView):
 
     @extend_schema(request=AssignInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
+        run_id = _repairable(request, run_id)
         payload = AssignInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return _repaired(steps.step_assign(run_id=run_id, actor=request.user, **payload.validated_data))
@@ -88,6 +97,7 @@ class ExceptionCancelView(APIView):
 
     @extend_schema(request=CancelInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
+        run_id = _repairable(request, run_id)
         payload = CancelInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return _repaired(steps.step_cancel_case(run_id=run_id, actor=request.user, **payload.validated_data))

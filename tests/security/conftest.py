@@ -110,6 +110,7 @@ def build_dataset() -> Dataset:
     assert own_run.status == other_run.status == "exception", (own_run.status, other_run.status)
     step_assign(run_id=own_run.pk, actor=users["oscar"], username="fiona", note="Please add the PO number.")
     data.objects["run"] = ({"run_id": own_run.pk}, {"run_id": other_run.pk})
+    data.objects["missing-run"] = ({"run_id": 999_999_999},) * 2
     data.objects["invoice-case"] = ({"case_id": own_run.case_id}, {"case_id": other_run.case_id})
 
     # Definitions: olivia's with a draft; one admin owns (olivia may read, not edit).

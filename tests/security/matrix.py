@@ -18,7 +18,8 @@ One line per (URL name, method[, object]):
   role's own object, forbidden on someone else's. What "own" and "other" are for each kind of
   object is in tests/security/conftest.py (e.g. case: alice's case, where fiona holds the finance
   task; other: leo's case, where neither has anything to do).
-- `obj` picks the objects that fill the URL's arguments; `data` is the body of a POST/PATCH
+- `obj` picks the objects that fill the URL's arguments (kinds in SINGLE have one object, and so
+  one answer per role; "missing-run" is an id that does not exist); `data` is the body of a POST/PATCH
   (give a valid one, so that a refusal is about who asks, not about what was sent); `path`
   fills what the objects do not (a builder section, a version number).
 - A role's answer that is wrong today but must not be papered over: write the cell as it SHOULD
@@ -53,6 +54,8 @@ ANSWERS = {
     "C": "conflict (409)",
 }
 
+SINGLE = {"subscription", "delivery", "calendar", "endpoint", "missing-run"}
+
 ITEM_4 = "issue 10 item 4: an auditor may not write to a case (fix in apps/cases/services.py is another engineer's)"
 
 CASE_START = {"workflow": "purchase-approval", "data": {"amount": "700", "vendor": "Initech", "cost_center": "CC-1"}}
@@ -80,7 +83,8 @@ class Row:
             own, _, other = cell.partition("/")
             other = other or own
             assert {own, other} <= set(ANSWERS), f"{self.name} {self.method}: unknown answer {cell!r} for {role}"
-            for whose, letter in (("own", own), ("other", other)) if self.obj else (("own", own),):
+            both = self.obj and self.obj not in SINGLE
+            for whose, letter in (("own", own), ("other", other)) if both else (("own", own),):
                 reason = self.xfail.get(f"{role}/{whose}") or self.xfail.get(role)
                 yield role, whose, letter, reason
 
@@ -125,6 +129,15 @@ ROWS = [
     Row("api-exception-assign",      "POST",  "L    F     O/F   O     F      F      O", obj="run",
         data={"username": "oscar"}),
     Row("api-exception-cancel",      "POST",  "L    F     O/F   O     F      F      O", obj="run",
+        data={"reason": "Not needed."}),
+    # Whether a step exists is told to those who may repair steps only: 403 for anyone else.
+    Row("api-exception",             "GET",   "L    F     F     H     F      F      H", obj="missing-run"),
+    Row("api-exception-retry",       "POST",  "L    F     F     H     F      F      H", obj="missing-run", data={}),
+    Row("api-exception-skip",        "POST",  "L    F     F     H     F      F      H", obj="missing-run",
+        data={"reason": "Done by hand."}),
+    Row("api-exception-assign",      "POST",  "L    F     F     H     F      F      H", obj="missing-run",
+        data={"username": "oscar"}),
+    Row("api-exception-cancel",      "POST",  "L    F     F     H     F      F      H", obj="missing-run",
         data={"reason": "Not needed."}),
     # Inbound hooks authenticate by signature, not by who is signed in: unsigned is 401 for all.
     Row("api-inbound-hook",          "POST",  "L    L     L     L     L      L      L", obj="endpoint",
@@ -202,6 +215,9 @@ ROWS = [
         data={"username": "oscar"}),
     Row("exceptions:cancel",         "POST",  "L    F     O/F   O     F      F      O", obj="run",
         data={"reason": "Not needed."}),
+    Row("exceptions:detail",         "GET",   "L    F     F     H     F      F      H", obj="missing-run"),
+    Row("exceptions:skip",           "POST",  "L    F     F     H     F      F      H", obj="missing-run",
+        data={"reason": "Done by hand."}),
 
     # --- The demo ERP: the console for operators; its API wants the ERP's bearer token only -----
     Row("demo:erp",                  "GET",   "L    F     F     O     F      F      O"),
@@ -236,6 +252,11 @@ ROWS = [
     Row("inbox:case-comment",        "POST",  "L    O/F   O/F   F     F      F      O", obj="case",
         data={"body": "A comment."}, xfail={"audrey": ITEM_4}),
     Row("inbox:case-attach",         "POST",  "L    O/F   O/F   F     F      F      O", obj="case",
+        files=True, xfail={"audrey": ITEM_4}),
+    # Operators repair cases with automated steps; fiona repairs the step routed to her.
+    Row("inbox:case-comment",        "POST",  "L    O/F   O/F   O     F      F      O", obj="invoice-case",
+        data={"body": "A comment."}, xfail={"audrey": ITEM_4}),
+    Row("inbox:case-attach",         "POST",  "L    O/F   O/F   O     F      F      O", obj="invoice-case",
         files=True, xfail={"audrey": ITEM_4}),
     Row("inbox:case-history",        "GET",   "L    F     F     F     O      F      O", obj="case"),
     Row("inbox:attachment",          "GET",   "L    O/F   O/F   F     O      F      O", obj="attachment"),

@@ -33,3 +33,20 @@ def test_the_impact_preview_replays_cases_whose_manager_approves(client, demo, s
     )
     assert tester.status_code == 200
     assert "bob" in tester.content.decode()  # tried as alice: her manager approves
+
+
+@pytest.mark.django_db
+def test_the_api_does_not_tell_a_non_operator_whether_a_step_exists(demo):
+    """Repairs in the API answered 404 for a step id that does not exist and 403 for one that
+    does, so anyone signed in could count the exception queue; reading a step, and the portal,
+    already answer 403 either way."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=demo['alice']).key}")
+    for action, body in [("retry", {}), ("skip", {"reason": "x"}), ("assign", {"username": "bob"})]:
+        response = client.post(f"/api/v1/exceptions/999999/{action}/", body, format="json")
+        assert response.status_code == 403, (action, response.status_code)
+    response = client.post("/api/v1/exceptions/999999/cancel/", {}, format="json")
+    assert response.status_code == 403  # refused before the body is read: no 400 for a missing reason
