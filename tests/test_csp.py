@@ -2,6 +2,7 @@
 item 2): if an escaping slip ever lets a name become markup again, the browser still runs no
 script from it. htmx is configured to work without eval and without injecting a style."""
 
+import json
 import re
 from pathlib import Path
 
@@ -114,7 +115,9 @@ def test_the_page_configures_htmx_for_the_policy(client, demo):
     client.force_login(demo["alice"])
     html = client.get("/").content.decode()
     (config,) = re.findall(r"<meta name=\"htmx-config\" content='([^']*)'>", html)
-    assert '"includeIndicatorStyles": false' in config and '"allowEval": false' in config
+    settings = json.loads(config)
+    assert settings["includeIndicatorStyles"] is False and settings["allowEval"] is False
+    assert "style" not in settings["attributesToSettle"]  # htmx would copy style attributes after a swap
     assert re.search(r'<script src="/static/django_htmx/htmx-2[^"]*\.js" defer></script>', html)
     assert re.search(r'<script src="/static/js/wms\.js" defer></script>', html)
 
