@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -230,9 +232,18 @@ def test_documented_error_statuses_are_what_the_code_answers(api, schema, demo):
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
         big = alice.post("/api/v1/cases/", {"workflow": "x" * 2000}, format="json")
     checks.append(("/api/v1/cases/", "post", 413, big))
+    cache.clear()  # throttle counters
+    rest = settings.REST_FRAMEWORK
+    with override_settings(
+        REST_FRAMEWORK={**rest, "DEFAULT_THROTTLE_RATES": {**rest["DEFAULT_THROTTLE_RATES"], "user": "1/min"}}
+    ):
+        alice.get("/api/v1/tasks/")
+        checks.append(("/api/v1/tasks/", "get", 429, alice.get("/api/v1/tasks/")))
+    cache.clear()
     for path, method, status, response in checks:
         assert status in _documents(schema, path, method), (path, method, status)
         _assert_error(response, status)
+    assert int(checks[-1][-1]["Retry-After"]) > 0
 
 
 # --- success answers: what is documented is what is returned ------------------------------------
