@@ -69,7 +69,11 @@ class WebhookListView(APIView):
 
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(allow_blank=True, max_length=200)
-        url = serializers.CharField(allow_blank=True, max_length=2000)
+        url = serializers.CharField(
+            allow_blank=True,
+            max_length=2000,
+            help_text="A public address: this machine, private networks and cloud metadata are refused.",
+        )
         events = serializers.ListField(child=serializers.CharField(max_length=100), help_text=", ".join(EVENTS))
         secret = serializers.CharField(
             required=False, allow_blank=True, default="", max_length=500, help_text="Empty: one is generated."
@@ -101,7 +105,12 @@ class WebhookListView(APIView):
 class WebhookDetailView(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-        url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+        url = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=2000,
+            help_text="A public address: this machine, private networks and cloud metadata are refused.",
+        )
         events = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
         is_active = serializers.BooleanField(required=False)
 
@@ -152,7 +161,9 @@ class WebhookRedeliverView(APIView):
 class InboundHookView(APIView):
     """Start a case from a signed inbound webhook. The signature is the authentication:
     X-WMS-Delivery, X-WMS-Timestamp and X-WMS-Signature (sha256=<hex HMAC-SHA256, keyed with the
-    endpoint's secret, of "{delivery}.{timestamp}.{raw body}">)."""
+    endpoint's secret, of "{delivery}.{timestamp}.{raw body}">). A delivery id or a signature
+    accepted once is a replay (409); a signature over "{timestamp}.{raw body}" only (the first
+    scheme) is refused (401) saying so; a body nested too deep is 400. Every call is logged."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -171,7 +182,12 @@ class InboundHookView(APIView):
                 OpenApiParameter.HEADER,
                 description='sha256=<hex HMAC of "{delivery}.{timestamp}.{body}">.',
             ),
-            OpenApiParameter("X-WMS-Delivery", str, OpenApiParameter.HEADER, description="The sender's delivery id."),
+            OpenApiParameter(
+                "X-WMS-Delivery",
+                str,
+                OpenApiParameter.HEADER,
+                description="The sender's delivery id (at most 100 characters): signed, and accepted once.",
+            ),
         ],
     )
     def post(self, request, endpoint: str):
