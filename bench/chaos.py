@@ -121,13 +121,21 @@ def drop_database(params: dict, name: str) -> None:
 # --- the disruptions -----------------------------------------------------------------------------
 
 
-def pg_restart() -> float:
+def pg_restart(params: dict) -> float:
     """Restart this machine's PostgreSQL cluster; returns the seconds it took."""
     versions = sorted(p.name for p in Path("/etc/postgresql").iterdir() if p.name[0].isdigit())
     if not versions:
         raise SystemExit("no PostgreSQL cluster under /etc/postgresql to restart")
     started = time.monotonic()
-    subprocess.run(["pg_ctlcluster", versions[-1], "main", "restart"], check=True, timeout=120)
+    # No systemd in a container: act on the cluster directly (as .ci/run starts it).
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "restart"], check=True, timeout=120
+    )
+    for _ in range(60):  # accepting connections again, not only listening
+        where = ["-h", str(params.get("host") or HOST), "-p", str(params.get("port") or 5432)]
+        if subprocess.run(["pg_isready", "-q", *where], check=False).returncode == 0:
+            break
+        time.sleep(0.5)
     return time.monotonic() - started
 
 
@@ -166,6 +174,7 @@ class Processes:
         self.web = None
         self.workers: list[subprocess.Popen] = []
         self.started = 0
+        self.lock = threading.Lock()  # the disruptor and the supervisor both replace workers
 
     def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         self.started += 1
@@ -199,13 +208,28 @@ class Processes:
         proc.wait(timeout=30)
         proc.log.close()
 
-    def kill_worker(self) -> None:
-        victim = next(p for p in self.workers if p.poll() is None)
-        self.kill(victim)
-        self.workers.remove(victim)
+    def replace_worker(self) -> None:
+        """SIGKILL a running worker cluster (all its processes) and start another."""
+        with self.lock:
+            victim = next(p for p in self.workers if p.poll() is None)
+            self.kill(victim)
+            self.workers.remove(victim)
+            self.start_worker()
+
+    def revive(self) -> list[str]:
+        """Start a new worker cluster for each one that exited by itself, as a process supervisor
+        (systemd's Restart=always) does in production: django-q2 gives up when the database is
+        away while a cluster starts. Returns what exited."""
+        with self.lock:
+            exited = [w for w in self.workers if w.poll() is not None]
+            for proc in exited:
+                self.workers.remove(proc)
+                proc.log.close()
+                self.start_worker()
+        return [f"worker {p.pid} exited {p.returncode} (log {Path(p.log.name).name})" for p in exited]
 
     def dead(self) -> list[str]:
-        """Processes that stopped by themselves (none should)."""
+        """Processes that stopped by themselves and were not replaced."""
         procs = [("web", self.web)] + [("worker", w) for w in self.workers]
         return [f"{name} {p.pid} (exit {p.returncode})" for name, p in procs if p is not None and p.poll() is not None]
 
@@ -479,6 +503,14 @@ def erp_mode(params: dict, name: str, mode: str) -> None:
 
 
 def chaos(args, params, db_name, procs, progress, stop, events) -> None:
+    try:
+        _disrupt(args, params, db_name, procs, progress, stop, events)
+    except Exception as error:  # a disruption that did not happen fails the run
+        events["disruption_errors"] += 1
+        log(f"disruption failed: {error!r}")
+
+
+def _disrupt(args, params, db_name, procs, progress, stop, events) -> None:
     """Disrupt while the load runs, at fixed shares of the cases started, each time once a step
     is in flight: PostgreSQL away, then a worker cluster SIGKILLed while the ERP is slow (so it
     dies holding a call), then PostgreSQL away again."""
@@ -495,8 +527,7 @@ def chaos(args, params, db_name, procs, progress, stop, events) -> None:
             erp_mode(params, db_name, "slow")
             events["in_flight_at_kill"] += steps_in_flight(params, db_name, 10)
             time.sleep(1)  # the call is with the ERP
-            procs.kill_worker()
-            procs.start_worker()
+            procs.replace_worker()
             events["workers_killed"] += 1
             time.sleep(2)
             erp_mode(params, db_name, "ok")
@@ -509,9 +540,16 @@ def chaos(args, params, db_name, procs, progress, stop, events) -> None:
             events["pg_outages"] += 1
             log(f"{db_name} away for {args.outage_seconds:g} s, {cut} sessions cut (--no-pg-restart)")
         else:
-            took = pg_restart()
+            took = pg_restart(params)
             events["pg_restarts"] += 1
             log(f"restarted PostgreSQL ({took:.1f} s)")
+
+
+def supervise(procs: Processes, done: threading.Event, events: Counter) -> None:
+    while not done.wait(1):
+        for line in procs.revive():
+            events["workers_restarted"] += 1
+            log(f"supervisor: {line}; started another")
 
 
 def main() -> int:
@@ -546,6 +584,7 @@ def main() -> int:
     }
     procs = Processes(env, logs)
     events = Counter()
+    supervising_done = threading.Event()
     result, failed = {}, True
     try:
         import django
@@ -572,6 +611,8 @@ def main() -> int:
             target=chaos, args=(args, params, db_name, procs, progress, stop, events), daemon=True
         )
         disruptor.start()
+        supervisor = threading.Thread(target=supervise, args=(procs, supervising_done, events), daemon=True)
+        supervisor.start()
         deadline = time.monotonic() + args.load_seconds
         run_tag = str(os.getpid())
 
@@ -624,7 +665,9 @@ def main() -> int:
             "pg_restarts": events["pg_restarts"],
             "pg_outages": events["pg_outages"],
             "workers_killed": events["workers_killed"],
+            "workers_restarted": events["workers_restarted"],
             "processes_died": len(dead),
+            "disruption_errors": events["disruption_errors"],
             "client_errors": client_errors,
             **{k: v for k, v in sorted(Api.counts.items())},
         }
@@ -633,8 +676,10 @@ def main() -> int:
                 log(f"{kind}: {line}")
         for line in dead:
             log(f"died: {line}")
-        failed = bool(sum(len(v) for v in problems.values()) or dead or client_errors)
+        failed = bool(sum(len(v) for v in problems.values()) or dead or client_errors or events["disruption_errors"])
     finally:
+        supervising_done.set()
+        time.sleep(1.1)  # the supervisor's last look is over
         procs.stop()
         try:
             from django.db import connections
