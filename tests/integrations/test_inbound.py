@@ -226,3 +226,14 @@ def test_generated_secret(endpoint, demo):
         field_map={"amount": "a"},
     )
     assert created.secret.startswith("whsec_") and len(created.secret) >= 6 + 43
+
+
+def test_an_unexpected_failure_still_leaves_its_log_row(endpoint, post, monkeypatch):
+    def broken(field_map, payload):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(inbound, "_map_fields", broken)
+    with pytest.raises(RuntimeError):
+        post(_payload(), delivery="d-bug")
+    row = InboundDelivery.objects.get()
+    assert not row.accepted and row.delivery_id == "d-bug" and row.reason == inbound.MSG_INTERNAL
