@@ -139,6 +139,20 @@ def pg_restart(params: dict) -> float:
     return time.monotonic() - started
 
 
+def pg_ensure_running(params: dict) -> None:
+    """Whatever happened, leave this machine's PostgreSQL running (others use it too)."""
+    where = ["-h", str(params.get("host") or HOST), "-p", str(params.get("port") or 5432)]
+    if subprocess.run(["pg_isready", "-q", *where], check=False).returncode == 0:
+        return
+    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir() if p.name[0].isdigit())
+    log("PostgreSQL is not answering: starting it")
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"], check=False)
+    for _ in range(60):
+        if subprocess.run(["pg_isready", "-q", *where], check=False).returncode == 0:
+            return
+        time.sleep(0.5)
+
+
 def pg_outage(params: dict, name: str, seconds: float) -> int:
     """This run's database goes away for a while, and no other: its sessions are terminated (as a
     restart does) and new ones refused until it is back. Returns how many sessions were cut."""
@@ -687,6 +701,8 @@ def main() -> int:
             connections.close_all()
         except Exception:  # Django may not be set up yet
             pass
+        if not args.no_pg_restart:
+            pg_ensure_running(params)
         if args.keep_db:
             log(f"kept database {db_name}")
         else:
