@@ -1,5 +1,6 @@
 from django.http import JsonResponse
 from django.urls import path, re_path, register_converter
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import builder_views, exception_views, views, webhook_views
@@ -20,6 +21,7 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 
+@csrf_exempt  # a POST to an unknown path is a JSON 404, not the CSRF failure's HTML 403
 def not_found(request, *args, **kwargs):
     """Unknown API paths answer in JSON, like every other API error."""
     return JsonResponse({"detail": "Not found."}, status=404)
