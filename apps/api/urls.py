@@ -1,24 +1,11 @@
 from django.http import JsonResponse
-from django.urls import path, re_path, register_converter
+from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import builder_views, exception_views, views, webhook_views
 
-
-class IdConverter:
-    """A database id: at most 18 digits, so larger numbers are a 404, not an overflow (500)."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value):
-        return int(value)
-
-    def to_url(self, value):
-        return str(value)
-
-
-register_converter(IdConverter, "id")
+# <id:...> (1 to 2**63-1, larger is a 404) is registered for every app by apps.core (converters.py).
 
 
 @csrf_exempt  # a POST to an unknown path is a JSON 404, not the CSRF failure's HTML 403

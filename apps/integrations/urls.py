@@ -9,8 +9,8 @@ urlpatterns = [
     path("new/", views.subscription_create, name="create"),
     path("dead-letters/", views.dead_letters, name="dead-letters"),
     path("inbound/", views.inbound, name="inbound"),
-    path("deliveries/<int:delivery_id>/redeliver/", views.delivery_redeliver, name="redeliver"),
-    path("<int:subscription_id>/", views.subscription_detail, name="detail"),
-    path("<int:subscription_id>/edit/", views.subscription_edit, name="edit"),
-    path("<int:subscription_id>/deactivate/", views.subscription_deactivate, name="deactivate"),
+    path("deliveries/<id:delivery_id>/redeliver/", views.delivery_redeliver, name="redeliver"),
+    path("<id:subscription_id>/", views.subscription_detail, name="detail"),
+    path("<id:subscription_id>/edit/", views.subscription_edit, name="edit"),
+    path("<id:subscription_id>/deactivate/", views.subscription_deactivate, name="deactivate"),
 ]

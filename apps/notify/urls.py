@@ -7,8 +7,8 @@ app_name = "notify"
 urlpatterns = [
     path("", views.notification_list, name="list"),
     path("read-all/", views.notification_read_all, name="read-all"),
-    path("<int:notification_id>/read/", views.notification_read, name="read"),
-    path("<int:notification_id>/open/", views.notification_open, name="open"),
+    path("<id:notification_id>/read/", views.notification_read, name="read"),
+    path("<id:notification_id>/open/", views.notification_open, name="open"),
     path("failed/", views.failed_list, name="failed"),
-    path("failed/<int:notification_id>/retry/", views.failed_retry, name="retry"),
+    path("failed/<id:notification_id>/retry/", views.failed_retry, name="retry"),
 ]
