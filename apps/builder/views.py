@@ -10,8 +10,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,8 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, retarget
 
 from apps.cases.services import case_start_test
-from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from apps.core.errors import Conflict, NotFound, ValidationFailed
+from apps.core.portal_errors import portal_errors
 from apps.definitions import selectors, services
 from apps.definitions.bpmn import render_bpmn
 from apps.definitions.diagram import render_svg
@@ -43,19 +43,14 @@ MSG_TEST_STARTED = "Test case #{id} started on the draft; it is marked as a test
 
 
 def builder_page(view):
-    """Signed in, a workflow owner or admin; refusals from services become 403 / 404."""
+    """Signed in, a workflow owner or admin; refusals from services mapped as on every portal page."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        try:
-            ensure_builder(user=request.user)
-            return view(request, *args, **kwargs)
-        except NotAllowed as refusal:
-            raise PermissionDenied(refusal.message) from None
-        except NotFound as missing:
-            raise Http404(missing.message) from None
+        ensure_builder(user=request.user)
+        return view(request, *args, **kwargs)
 
-    return login_required(wrapper)
+    return portal_errors(wrapper)
 
 
 def _definition(key):

@@ -1,10 +1,7 @@
 """The staff portal: one function view per page. Each returns the whole page, or only its
 fragment for htmx requests; every write goes through the same services as the API."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +17,9 @@ from apps.cases.models import Attachment, Case
 from apps.cases.policy import case_can_view, ensure_can_act, task_is_open
 from apps.cases.reassignment import absence_handover
 from apps.cases.selectors import case_get_for_user
-from apps.core.errors import Conflict, NotAllowed, NotFound, ServiceError, ValidationFailed
+from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
 from apps.core.pages import paginate
+from apps.core.portal_errors import portal_errors, safe_next
 from apps.definitions.selectors import definitions_published, version_live
 from apps.integrations.models import StepKind
 from apps.integrations.queue_selectors import step_runs_for_case, user_may_repair
@@ -36,22 +34,8 @@ from .presenters import business_waiting, route_lines, task_owner, task_state
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
 
 
-def portal_errors(view):
-    """Refusals from services become the page a person expects: 403, 404, or a message."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotAllowed as refusal:
-            raise PermissionDenied(refusal.message) from None
-        except NotFound as missing:
-            raise Http404(missing.message) from None
-
-    return login_required(wrapper)
-
-
 def _redirect(request, url):
+    url = safe_next(request, url, default="/inbox/")  # ?next= may only point into this site
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
