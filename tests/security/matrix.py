@@ -10,7 +10,8 @@ One line per (URL name, method[, object]):
     Row("inbox:case", "GET", "L  O/F  O/F  F  O  F  O", obj="case"),
 
 - The name is the URL name with its namespace ("inbox:case", "api-case"); a pattern without a
-  name is written as its route ("demo/erp/invoices/").
+  name is written as its route ("demo/erp/invoices/"), or as its view for a regular expression
+  ("apps.api.urls.not_found", the API's catch-all).
 - The answer string has one cell per role, in the order of ROLES below (anonymous, alice the
   requester, fiona the finance approver, oscar the operator, audrey the auditor, olivia the
   workflow owner, admin the superuser).
@@ -142,8 +143,10 @@ ROWS = [
     # Inbound hooks authenticate by signature, not by who is signed in: unsigned is 401 for all.
     Row("api-inbound-hook",          "POST",  "L    L     L     L     L      L      L", obj="endpoint",
         data={"order": {"total": "10"}}),
-    Row(r"api/^[\s\S]*$",            "GET",   "H    H     H     H     H      H      H",
+    Row("apps.api.urls.not_found",   "GET",   "H    H     H     H     H      H      H",
         path={"_path": "/api/v1/nothing-here/"}),
+    Row("apps.api.urls.not_found",   "POST",  "H    H     H     H     H      H      H",
+        path={"_path": "/api/v1/nothing-here/"}, data={}),
 
     # --- Calendars (everyone reads; workflow owners and admins edit) -----------------------------
     Row("sla:calendars",             "GET",   "L    O     O     O     O      O      O"),
