@@ -9,9 +9,10 @@ from django.db import transaction
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
-from apps.core.errors import NotAllowed, ValidationFailed
+from apps.core.errors import Conflict, ValidationFailed
 
 from .models import Attachment, Case
+from .policy import ensure_can_write
 
 MSG_TOO_LARGE = "'{name}' is {size}; files can be at most {limit}."
 MSG_TYPE_NOT_ALLOWED = "'{name}': only {allowed} files can be attached."
@@ -43,9 +44,13 @@ def attachment_check(upload) -> None:
 
 @transaction.atomic
 def case_attachment_add(*, case: Case, actor, upload) -> Attachment:
-    """Store one uploaded file on the case; its content type comes from the allowed list, not the client."""
+    """Store one uploaded file on the case; its content type comes from the allowed list, not the client.
+
+    Only the people working on the case may (policy.case_can_write): NotAllowed otherwise.
+    """
+    ensure_can_write(user=actor, case=case)
     if not case.is_open:
-        raise NotAllowed(MSG_CASE_CLOSED)
+        raise Conflict(MSG_CASE_CLOSED)
     attachment_check(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -5,6 +5,7 @@ from viewflow.workflow.status import STATUS
 
 from apps.core.errors import Conflict, NotAllowed
 from apps.integrations.models import StepRun
+from apps.integrations.policy import user_can_repair_steps
 from apps.org.roles import OPERATORS
 from apps.org.selectors import user_role_names, user_sees_all_cases
 
@@ -20,6 +21,10 @@ MSG_NOT_YOURS = "This task is assigned to {owner}."
 MSG_NOT_IN_ROLE = "Only members of the '{role}' role can take this task."
 MSG_NOT_CLAIMED_BY_YOU = "You can only release a task you hold."
 MSG_CASE_HIDDEN = "You cannot see this case."
+MSG_CANNOT_WRITE = (
+    "Only the people working on this case (its requester, its approvers, operators repairing it) "
+    "can add comments or documents to it."
+)
 MSG_ACTOR_INACTIVE = "Your account is not active."
 MSG_ASSIGNEE_INACTIVE = "{username} is not active."
 MSG_ASSIGNEE_REQUESTER = "{username} requested this case, so they cannot approve it (segregation of duties)."
@@ -153,3 +158,38 @@ def case_can_view(*, user, case) -> bool:
         return True
     condition = case_visibility_filter(user)
     return Case.objects.filter(condition, pk=case.pk).exists()
+
+
+def case_can_write(*, user, case) -> bool:
+    """May `user` add comments and documents to `case`?
+
+    The people working on it: its requester, whoever holds, held or decided one of its tasks,
+    members of a role whose queue holds one of its open tasks, operators on a case with
+    automated steps (they repair it) and whoever a step exception was routed to, and
+    administrators. Not those who merely read it (auditors read every case). At most two
+    queries, none for the requester or an administrator.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser or case.requester_id == user.pk:
+        return True
+    roles = [f"{ROLE_PREFIX}{name}" for name in user_role_names(user=user)]
+    tasks = case.task_set.filter(
+        Q(owner_id=user.pk)
+        | Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=roles)
+        | Q(data__has_key="previous_owners")
+    ).values_list("owner_id", "status", "owner_permission", "data")
+    username = user.get_username()
+    for owner_id, status, permission, data in tasks:
+        queued = owner_id is None and status == STATUS.NEW and permission in roles
+        if owner_id == user.pk or queued or username in (data or {}).get("previous_owners", []):
+            return True
+    steps = StepRun.objects.filter(case_id=case.pk)
+    if not user_can_repair_steps(user=user):
+        steps = steps.filter(assigned_to_id=user.pk)
+    return steps.exists()
+
+
+def ensure_can_write(*, user, case) -> None:
+    if not case_can_write(user=user, case=case):
+        raise NotAllowed(MSG_CANNOT_WRITE)

@@ -29,7 +29,7 @@ from .acting import acting
 from .flows import CaseFlow
 from .models import Case, CaseState, Comment, Outcome
 from .nodes import ROLE_PREFIX, task_role
-from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_can_take, ensure_task_open
+from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_can_take, ensure_can_write, ensure_task_open
 
 MSG_TASK_NOT_FOUND = "Task {id} does not exist."
 MSG_DECISION_UNKNOWN = "Unknown decision '{decision}'; use one of: {allowed}."
@@ -279,6 +279,8 @@ def case_withdraw(*, case_id: int, actor, reason: str = "") -> Case:
 
 @transaction.atomic
 def case_comment_add(*, case: Case, actor, body: str) -> Comment:
+    """Add a comment; only the people working on the case may (policy.case_can_write)."""
+    ensure_can_write(user=actor, case=case)
     body = (body or "").strip()
     if not body:
         raise ValidationFailed(MSG_COMMENT_EMPTY, field_errors={"body": [MSG_COMMENT_EMPTY]})

@@ -14,7 +14,7 @@ from apps.audit.selectors import audit_events_for_case
 from apps.cases import services as case_services
 from apps.cases.attachments import attachment_check, case_attachment_add
 from apps.cases.models import Attachment, Case
-from apps.cases.policy import case_can_view, ensure_can_act, task_is_open
+from apps.cases.policy import case_can_view, case_can_write, ensure_can_act, task_is_open
 from apps.cases.reassignment import absence_handover
 from apps.cases.selectors import case_get_for_user
 from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
@@ -289,6 +289,7 @@ def case_detail(request, case_id):
             "comment_form": CommentForm(),
             "files_form": AttachmentsForm(),
             "can_withdraw": case.is_open and case.requester_id == request.user.pk,
+            "can_write": case_can_write(user=request.user, case=case),
             "can_see_history": user_sees_all_cases(user=request.user),
         },
     )
@@ -330,6 +331,8 @@ def case_attach(request, case_id):
     try:
         for upload in uploads:
             case_attachment_add(case=case, actor=request.user, upload=upload)
+    except NotAllowed:
+        raise  # 403, by portal_errors
     except ServiceError as refusal:
         messages.error(request, refusal.message)
     else:

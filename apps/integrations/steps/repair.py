@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.cases.models import CaseState, Outcome
+from apps.cases.policy import REPAIR, assignee_problem
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.fields import clean_data
 from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
@@ -183,13 +184,14 @@ def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun
     """Route the exception to a named person: they are told, and may repair it themselves."""
     from apps.cases.automation import case_locked
 
-    person = User.objects.filter(username=(username or "").strip(), is_active=True).first()
-    if person is None:
+    person = User.objects.filter(username=(username or "").strip()).first()
+    if person is None or not person.is_active:
         message = MSG_ASSIGNEE_UNKNOWN.format(username=username)
         raise ValidationFailed(message, field_errors={"username": [message]})
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
-        if person.pk == case.requester_id:
+        # The engine's segregation-of-duties rule: a repair is no approval, but never the requester's.
+        if assignee_problem(user=person, case=case, kind=REPAIR) is not None:
             raise ValidationFailed(MSG_ASSIGNEE_REQUESTER, field_errors={"username": [MSG_ASSIGNEE_REQUESTER]})
         previous = run.assigned_to.get_username() if run.assigned_to_id else "operators queue"
         run.assigned_to = person
