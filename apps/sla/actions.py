@@ -17,6 +17,7 @@ from .models import SlaClock
 
 User = get_user_model()
 
+MSG_NO_MANAGER = "{owner} has no manager to escalate to."
 MSG_STAYS = "Nobody else may take it: {why} So {where}; the operators were told."
 
 
@@ -172,8 +173,8 @@ def fire_escalate(clock, level, task):
                 reason = f"{reason} ({' '.join(refused)})"
             _reassign(clock, level, task, manager, reason=reason, audit_action=Action.SLA_ESCALATED, kind="escalation")
             return f"escalated to {manager.username}"
-        if chain:
-            return _stays(clock, level, task, audit_action=Action.SLA_ESCALATED, why=" ".join(refused))
+        why = " ".join(refused) if chain else MSG_NO_MANAGER.format(owner=task.owner.username)
+        return _stays(clock, level, task, audit_action=Action.SLA_ESCALATED, why=why)
     _tell(
         clock,
         level,
@@ -252,12 +253,16 @@ def fire(clock: SlaClock, level: dict, task) -> str:
     try:
         return FIRE[level["action"]](clock, level, task)
     except ServiceError as refusal:
-        audit_record(
-            action=Action.SLA_NOTIFIED,
-            case=clock.case,
-            task=task,
-            step=_label(task),
+        # E.g. the chosen person took another approval of the stage meanwhile: the operators decide.
+        _tell(
+            clock,
+            level,
+            task,
+            role_members(role=roles.OPERATORS),
+            kind="escalation",
+            audit_action=Action.SLA_NOTIFIED,
+            subject=f"{level['action'].capitalize()} of {_label(task)} on request #{clock.case_id} failed",
+            body=refusal.message,
             reason=f"{level['action']} could not be applied: {refusal.message}",
-            context=_level_context(clock, level),
         )
         return f"skipped: {refusal.message}"
