@@ -57,8 +57,6 @@ ANSWERS = {
 
 SINGLE = {"subscription", "delivery", "calendar", "endpoint", "missing-run"}
 
-ITEM_4 = "issue 10 item 4: an auditor may not write to a case (fix in apps/cases/services.py is another engineer's)"
-
 CASE_START = {"workflow": "purchase-approval", "data": {"amount": "700", "vendor": "Initech", "cost_center": "CC-1"}}
 HOOK = {"name": "Matrix", "url": "https://hooks.example.com/matrix", "events": ["case.closed"]}
 BUILDER = {"section": "fields"}
@@ -252,15 +250,16 @@ ROWS = [
     Row("inbox:case",                "GET",   "L    O/F   O/F   O     O      F      O", obj="invoice-case"),
     Row("inbox:case-withdraw",       "POST",  "L    O/F   F     F     F      F      F", obj="case",
         data={"reason": "Changed my mind."}),
+    # Only the people working on a case write to it; an auditor reads every case and writes to none.
     Row("inbox:case-comment",        "POST",  "L    O/F   O/F   F     F      F      O", obj="case",
-        data={"body": "A comment."}, xfail={"audrey": ITEM_4}),
+        data={"body": "A comment."}),
     Row("inbox:case-attach",         "POST",  "L    O/F   O/F   F     F      F      O", obj="case",
-        files=True, xfail={"audrey": ITEM_4}),
+        files=True),
     # Operators repair cases with automated steps; fiona repairs the step routed to her.
     Row("inbox:case-comment",        "POST",  "L    O/F   O/F   O     F      F      O", obj="invoice-case",
-        data={"body": "A comment."}, xfail={"audrey": ITEM_4}),
+        data={"body": "A comment."}),
     Row("inbox:case-attach",         "POST",  "L    O/F   O/F   O     F      F      O", obj="invoice-case",
-        files=True, xfail={"audrey": ITEM_4}),
+        files=True),
     Row("inbox:case-history",        "GET",   "L    F     F     F     O      F      O", obj="case"),
     Row("inbox:attachment",          "GET",   "L    O/F   O/F   F     O      F      O", obj="attachment"),
     Row("inbox:audit-search",        "GET",   "L    F     F     F     O      F      O"),
