@@ -11,3 +11,5 @@ class CoreConfig(AppConfig):
 
         # Before any urls.py is loaded, so every app can write <id:...> without importing anything.
         register_converter(IdConverter, "id")
+
+        from . import checks  # noqa: F401  (the deploy checks of our own controls: CSP, lockout, throttles)
