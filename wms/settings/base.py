@@ -68,6 +68,12 @@ MIDDLEWARE = [
     # Last: turns a locked-out sign-in into the 429 page (apps.core.auth_guard.lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
+# NUL characters in paths, queries and portal forms are a 400 naming the parameter (PostgreSQL cannot
+# store them, and raised a 500).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "apps.core.input_guard.RefuseNulMiddleware",
+)
 
 ROOT_URLCONF = "wms.urls"
 WSGI_APPLICATION = "wms.wsgi.application"
