@@ -29,7 +29,6 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -42,7 +41,7 @@ from django_q.tasks import async_task
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.netguard import AddressRefused, guarded_opener, url_problem
-from apps.core.outbox import outbox_lease_due
+from apps.core.outbox import enqueue_after_commit, outbox_lease_due
 
 from .calls import NoRedirects, retry_after_parse
 from .models import EVENTS, DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -142,7 +141,7 @@ def event_publish(*, name: str, case, task=None, data: dict | None = None) -> li
         delivery.payload = {"event": name, "delivery_id": str(delivery.delivery_id), **body}
         deliveries.append(delivery)
     WebhookDelivery.objects.bulk_create(deliveries)
-    transaction.on_commit(partial(_enqueue_delivery, [d.pk for d in deliveries]), robust=True)
+    enqueue_after_commit(_enqueue_delivery, [d.pk for d in deliveries])
     return deliveries
 
 
@@ -339,7 +338,7 @@ def webhook_redeliver(*, delivery_id: int, actor) -> WebhookDelivery:
             data={"delivery": str(delivery.delivery_id), "event": delivery.event, "previous_status": previous},
             context={"subscription": delivery.subscription_id, "case": (delivery.payload.get("case") or {}).get("id")},
         )
-        transaction.on_commit(partial(_enqueue_delivery, [delivery.pk]), robust=True)
+        enqueue_after_commit(_enqueue_delivery, [delivery.pk])
     return delivery
 
 

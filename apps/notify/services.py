@@ -10,7 +10,6 @@ picks up whatever a failed send or a lost queue message left behind.
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from apps.core.errors import Conflict, NotAllowed, NotFound
-from apps.core.outbox import outbox_lease_due
+from apps.core.outbox import enqueue_after_commit, outbox_lease_due
 
 from .models import EmailStatus, Kind, Notification
 from .policy import user_can_manage_deliveries
@@ -110,7 +109,7 @@ def notification_send(
         notification.user = recipients[notification.user_id]
     to_mail = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
     if to_mail:
-        transaction.on_commit(partial(_enqueue_delivery, to_mail), robust=True)
+        enqueue_after_commit(_enqueue_delivery, to_mail)
     return created
 
 
@@ -185,7 +184,7 @@ def notification_retry(*, notification_id: int, actor) -> Notification:
         notification.email_status = EmailStatus.PENDING
         notification.next_attempt_at = timezone.now() + PENDING_GRACE
         notification.save(update_fields=["email_status", "next_attempt_at"])
-        transaction.on_commit(partial(_enqueue_delivery, [notification.pk]), robust=True)
+        enqueue_after_commit(_enqueue_delivery, [notification.pk])
     logger.info("notification %s: e-mail retry requested by %s", notification.pk, actor.get_username())
     return notification
 

@@ -3,8 +3,9 @@ and queueing an attempt after commit."""
 
 from datetime import timedelta
 
-from django.db import transaction
 from django_q.tasks import async_task
+
+from apps.core.outbox import enqueue_after_commit
 
 from ..calls import (
     RequestProblem,
@@ -38,15 +39,8 @@ def enqueue(ids: list[int]) -> None:
 def queue_after_commit(ids: list[int]) -> None:
     """Queue an attempt of each step once the transaction commits (never for a rolled-back one).
 
-    NOTE: a named function, not a functools.partial: when the callback fails (the broker or the
-    database is away), Django's robust on_commit logs `func.__qualname__`, which a partial lacks,
-    and the AttributeError escapes from the commit of a transaction that did commit. A lost
-    message is harmless (the sweep queues the step after PENDING_GRACE); that error is not."""
-
-    def enqueue_steps() -> None:
-        enqueue(ids)
-
-    transaction.on_commit(enqueue_steps, robust=True)
+    A lost message is harmless: the sweep queues the step after PENDING_GRACE."""
+    enqueue_after_commit(enqueue, ids)
 
 
 def call_spec(run: StepRun, stage: dict) -> dict:
