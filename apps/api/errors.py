@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -11,6 +12,8 @@ from apps.core.errors import ServiceError
 
 MSG_TOO_LARGE = "The request body is larger than this server accepts ({limit} bytes)."
 MSG_TOO_MANY = "The request has too many fields or files."
+MSG_DB_UNAVAILABLE = "The database is unavailable for a moment; nothing was changed. Try again shortly."
+DB_RETRY_AFTER_SECONDS = 5
 
 
 def exception_handler(exc, context):
@@ -19,6 +22,14 @@ def exception_handler(exc, context):
         return Response({"detail": MSG_TOO_LARGE.format(limit=limit)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         return Response({"detail": MSG_TOO_MANY}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # A restart or failover of the database (the request's transaction was rolled back): a
+        # retryable 503, not a 500. Lock timeouts of the flow lock are mapped earlier, to 409 Busy.
+        return Response(
+            {"detail": MSG_DB_UNAVAILABLE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DB_RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, ServiceError):
         body = {"detail": exc.message}
         if exc.field_errors:

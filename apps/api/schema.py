@@ -48,6 +48,7 @@ DESCRIPTIONS = {
     415: "The request body is not in a supported media type.",
     422: "The same Idempotency-Key was used for a different request.",
     429: "Too many requests (or failed sign-ins): wait for the Retry-After seconds.",
+    503: "The database is unavailable for a moment (a restart or failover): retry after Retry-After seconds.",
 }
 
 
@@ -102,6 +103,7 @@ def error_statuses(*, path: str, method: str, operation: dict, view) -> set[int]
         statuses.add(409)
     if view.get_throttles():
         statuses.add(429)
+    statuses.add(503)  # the database is away (a restart, a failover): retry
     return statuses
 
 
@@ -119,7 +121,7 @@ def _response(status: int) -> dict:
         "description": DESCRIPTIONS[status],
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
     }
-    if status == 429:
+    if status in (429, 503):
         response["headers"] = {
             "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before trying again."}
         }

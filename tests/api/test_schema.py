@@ -1,10 +1,12 @@
 """The OpenAPI schema and Swagger UI: public, and describing the endpoints as they behave."""
 
 import json
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import OperationalError
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -240,10 +242,17 @@ def test_documented_error_statuses_are_what_the_code_answers(api, schema, demo):
         alice.get("/api/v1/tasks/")
         checks.append(("/api/v1/tasks/", "get", 429, alice.get("/api/v1/tasks/")))
     cache.clear()
+    throttled = checks[-1][-1]
+    with mock.patch(
+        "apps.api.views.case_selectors.case_list_for_user", side_effect=OperationalError("server closed the connection")
+    ):
+        away = alice.get("/api/v1/cases/")
+    checks.append(("/api/v1/cases/", "get", 503, away))
     for path, method, status, response in checks:
         assert status in _documents(schema, path, method), (path, method, status)
         _assert_error(response, status)
-    assert int(checks[-1][-1]["Retry-After"]) > 0
+    assert int(throttled["Retry-After"]) > 0
+    assert int(away["Retry-After"]) > 0
 
 
 # --- success answers: what is documented is what is returned ------------------------------------
