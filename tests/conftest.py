@@ -19,6 +19,17 @@ def users(demo):
 
 
 @pytest.fixture
+def signed_in(client, users):
+    """The test client signed in as one of `users` (the demo's, unless a package narrows them)."""
+
+    def _as(username):
+        client.force_login(users[username])
+        return client
+
+    return _as
+
+
+@pytest.fixture
 def start_purchase(demo):
     """Start a purchase-approval case as a user (alice by default)."""
     from apps.cases.services import case_start

@@ -66,15 +66,6 @@ def test_someone_who_held_or_decided_a_task_still_can(start_purchase, users):
     assert not case_can_write(user=users["frank"], case=case), "the finance queue task is decided"
 
 
-@pytest.fixture
-def signed_in(client, demo):
-    def _as(username):
-        client.force_login(demo[username])
-        return client
-
-    return _as
-
-
 def test_portal_refuses_an_auditor_with_403_and_hides_the_forms(signed_in, start_purchase):
     case = start_purchase()
     audrey = signed_in("audrey")

@@ -2,22 +2,12 @@
 
 import hashlib
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.cases.models import Attachment, Case
 from tests.conftest import events, open_tasks, reload, task_for
 
 PURCHASE = {"amount": "5000", "vendor": "ACME Ltd", "vendor_risk": "low", "cost_center": "CC-1"}
-
-
-@pytest.fixture
-def signed_in(client, demo):
-    def _as(username):
-        client.force_login(demo[username])
-        return client
-
-    return _as
 
 
 def messages_of(response):

@@ -6,15 +6,6 @@ from apps.cases.services import task_complete
 from tests.conftest import task_for
 
 
-@pytest.fixture
-def signed_in(client, demo):
-    def _as(username):
-        client.force_login(demo[username])
-        return client
-
-    return _as
-
-
 @pytest.mark.parametrize(
     "url", ["/", "/inbox/", "/requests/", "/requests/new/", "/requests/new/purchase-approval/", "/audit/cases/"]
 )

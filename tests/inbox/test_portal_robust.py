@@ -16,15 +16,6 @@ HX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/inbox
 
 
 @pytest.fixture
-def signed_in(client, demo):
-    def _as(username):
-        client.force_login(demo[username])
-        return client
-
-    return _as
-
-
-@pytest.fixture
 def lock_times_out(monkeypatch):
     """From the call on, every case lock fails as PostgreSQL's lock_timeout makes it fail while
     someone else holds the case."""

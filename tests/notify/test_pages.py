@@ -15,15 +15,6 @@ from apps.notify.views import MSG_FAILED_FORBIDDEN
 FAILING = "tests.notify.backends.FailingBackend"
 
 
-@pytest.fixture
-def signed_in(client, users):
-    def _as(username):
-        client.force_login(users[username])
-        return client
-
-    return _as
-
-
 @pytest.mark.parametrize("url", ["/notifications/", "/notifications/failed/"])
 def test_pages_need_sign_in(client, users, url):
     response = client.get(url)

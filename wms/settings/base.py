@@ -223,7 +223,9 @@ WMS_ENDPOINTS = {k[len("WMS_ENDPOINT_") :]: v for k, v in os.environ.items() if 
 # resolved again, on every call). Host names or networks (CIDR) listed here are let through anyway:
 # comma-separated, e.g. "127.0.0.0/8,::1/128" for a receiver on this machine in development. Empty
 # in production. Cloud metadata addresses are never let through; {{endpoint.NAME}}s are trusted.
-WMS_OUTBOUND_ALLOWED_HOSTS = [h.strip() for h in os.environ.get("WMS_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()]
+WMS_OUTBOUND_ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("WMS_OUTBOUND_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
 # --- end of outbound address rule -----------------------------------------------------------------
 # The simulated ERP of the live demo (/demo/erp/, apps/demo): on in development, off unless asked
 # for elsewhere, so a production ERP token is never accepted by a stand-in.
