@@ -95,6 +95,24 @@ def test_nul_in_the_path_or_query_is_a_400_naming_it(alice, url, name):
     assert escape(MSG_NUL_IN.format(name=name)) in response.content.decode()
 
 
+# A quoted cookie may carry an octal escape that Django's cookie parser turns into a NUL: the
+# session cookie is looked up in the database before any view runs (it was a 500 on PostgreSQL,
+# signed in or not, on every page).
+POISONED_SESSION = 'sessionid="abcdefgh\\000ijklmnop"'
+
+
+@pytest.mark.parametrize("url", ["/inbox/", "/accounts/login/", "/api/v1/cases/"])
+def test_nul_in_a_cookie_is_a_400_naming_it_and_the_cookie_is_cleared(demo, url):
+    response = Client().get(url, HTTP_COOKIE=POISONED_SESSION)
+    assert response.status_code == 400
+    message = MSG_NUL_IN.format(name="sessionid")
+    if url.startswith("/api/"):
+        assert response.json()["detail"] == message
+    else:
+        assert escape(message) in response.content.decode()
+    assert response.cookies["sessionid"].value == "", "the client gets rid of the poisoned cookie"
+
+
 def test_nul_in_an_api_query_is_a_400_in_the_api_shape(api_client):
     response = api_client.get("/api/v1/cases/?status=%00")
     assert response.status_code == 400

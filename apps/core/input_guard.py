@@ -6,6 +6,9 @@ stores it, so the two databases disagreed. No form field or parameter of ours ha
 so any request carrying one is refused with 400 and a message naming the parameter.
 """
 
+from importlib import import_module
+
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -28,6 +31,15 @@ def contains_nul(value) -> bool:
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def _cookie_with_nul(request) -> str | None:
+    """The name of the first cookie holding a NUL (a quoted cookie's octal escape "\\000" becomes
+    one), or None. The session cookie is looked up in the database on first use."""
+    for name, value in request.COOKIES.items():
+        if "\x00" in name or "\x00" in value:
+            return name.replace("\x00", "")
+    return None
 
 
 def _first_with_nul(request) -> str | None:
@@ -53,9 +65,20 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        cookie = _cookie_with_nul(request)
+        if cookie is not None:
+            # NOTE: the page must not read the poisoned session (request.user does): a fresh one
+            # instead, and the cookie is deleted so the browser recovers.
+            request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+            response = self._refuse(request, cookie)
+            response.delete_cookie(cookie)
+            return response
         name = _first_with_nul(request)
         if name is None:
             return self.get_response(request)
+        return self._refuse(request, name)
+
+    def _refuse(self, request, name):
         message = MSG_NUL_IN.format(name=name)
         if _is_api(request):
             return JsonResponse({"detail": message, "errors": {name: [MSG_NUL]}}, status=400)
