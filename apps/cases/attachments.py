@@ -43,13 +43,15 @@ def attachment_check(upload) -> None:
 
 
 @transaction.atomic
-def case_attachment_add(*, case: Case, actor, upload) -> Attachment:
+def case_attachment_add(*, case: Case, actor, upload, with_request: bool = False) -> Attachment:
     """Store one uploaded file on the case; its content type comes from the allowed list, not the client.
 
     Only the people working on the case may (policy.case_can_write): NotAllowed otherwise.
+    `with_request`: a document the requester sent with the request, kept even when the case
+    closed as it started (no approver applied); otherwise a closed case takes none (Conflict).
     """
     ensure_can_write(user=actor, case=case)
-    if not case.is_open:
+    if not case.is_open and not (with_request and case.requester_id == actor.pk):
         raise Conflict(MSG_CASE_CLOSED)
     attachment_check(upload)
     digest = hashlib.sha256()

@@ -84,7 +84,7 @@ def request_start(request, key):
                 status=400,
             )
         for upload in uploads:
-            case_attachment_add(case=case, actor=request.user, upload=upload)
+            case_attachment_add(case=case, actor=request.user, upload=upload, with_request=True)
         messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
         return redirect("inbox:case", case_id=case.pk)
     return render(request, "inbox/request_form.html", {"version": version, "form": form, "files_form": files_form})

@@ -8,10 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.cases.attachments import case_attachment_add
-from apps.cases.models import Attachment, Comment
+from apps.cases.models import Attachment, Case, Comment
 from apps.cases.policy import MSG_CANNOT_WRITE, case_can_write
 from apps.cases.services import case_comment_add, task_complete, task_reassign
-from apps.core.errors import NotAllowed
+from apps.core.errors import Conflict, NotAllowed
 from tests.conftest import events, task_for
 
 
@@ -84,3 +84,29 @@ def test_portal_lets_the_requester_write(signed_in, start_purchase):
     assert alice.post(f"/cases/{case.pk}/comments/", {"body": "For project X."}).status_code == 302
     assert alice.post(f"/cases/{case.pk}/attachments/", {"attachments": upload()}).status_code == 302
     assert Comment.objects.filter(case=case).count() == 1 and Attachment.objects.filter(case=case).count() == 1
+
+
+def test_documents_sent_with_a_request_that_closes_at_once_are_kept(publish, signed_in):
+    """No approver applies to a small amount, so the case is approved as it starts: the documents
+    the requester sent with it belong to it (they were dropped, and the requester was sent back to
+    an empty form with "This case is already closed.", inviting a second request)."""
+    manager_over_100 = {
+        "key": "manager",
+        "label": "Manager",
+        "type": "manager",
+        "when": {"all": [{"field": "amount", "op": ">", "value": "100"}]},
+    }
+    key = publish("small-spend", [{"key": "ok", "name": "OK", "policy": "all", "approvers": [manager_over_100]}])
+    alice = signed_in("alice")
+    response = alice.post(f"/requests/new/{key}/", {"amount": "10", "attachments": upload()})
+    [case] = Case.objects.filter(workflow_key=key)
+    assert (response.status_code, response["Location"]) == (302, f"/cases/{case.pk}/")
+    assert not case.is_open and [a.name for a in case.attachments.all()] == ["quote.txt"]
+
+
+def test_a_closed_case_takes_no_more_documents(start_purchase, users):
+    case = start_purchase()
+    task_complete(task_id=task_for(case, "Manager approval").pk, actor=users["bob"], decision="approve")
+    case.refresh_from_db()
+    with pytest.raises(Conflict):
+        case_attachment_add(case=case, actor=users["alice"], upload=upload())
