@@ -48,6 +48,24 @@ def test_deep_json_is_a_400_on_every_json_endpoint(api, url):
     assert TOO_DEEP in response.json()["detail"]
 
 
+@pytest.mark.parametrize("form", ["multipart", "urlencoded"])
+@pytest.mark.parametrize(
+    ("url", "fields"),
+    [("/api/v1/cases/", {"workflow": "purchase-approval"}), ("/api/v1/tasks/1/complete/", {"decision": "approve"})],
+)
+def test_deep_json_in_a_form_field_is_a_400_too(api, url, fields, form):
+    """A form-encoded or multipart body reaches DRF's JSONField as a string it parses itself,
+    past the JSON parser's bound: the same limit must hold there (it was a RecursionError, a 500)."""
+    client = api("admin")
+    if form == "multipart":
+        response = client.post(url, {**fields, "data": DEEP_ARRAY}, format="multipart")
+    else:
+        body = "&".join(f"{k}={v}" for k, v in {**fields, "data": DEEP_ARRAY}.items())
+        response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["errors"]["data"] == [TOO_DEEP]
+
+
 def test_json_of_ordinary_depth_still_works(api):
     data = {"workflow": "purchase-approval", "data": {"amount": "500", "vendor": "ACME Ltd", "cost_center": "CC-100"}}
     response = api("alice").post("/api/v1/cases/", data, format="json")

@@ -20,6 +20,7 @@ from apps.core.errors import NotFound, ValidationFailed
 from apps.definitions.selectors import definitions_published
 
 from .pagination import LinkHeaderPagination
+from .parsers import JSONField
 from .representations import case_repr, task_repr
 from .throttles import AnonThrottle, TokenThrottle
 
@@ -204,7 +205,7 @@ class CaseListView(APIView):
 
     class InputSerializer(serializers.Serializer):
         workflow = serializers.CharField(help_text="Key of a published workflow, e.g. purchase-approval.")
-        data = serializers.JSONField(required=False, default=dict, help_text="Field values.")
+        data = JSONField(required=False, default=dict, help_text="Field values.")
 
         class Meta:
             ref_name = "CaseStart"
@@ -294,7 +295,7 @@ class TaskCompleteView(APIView):
         )
         reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
         comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-        data = serializers.JSONField(required=False, default=dict)
+        data = JSONField(required=False, default=dict)
 
         class Meta:
             ref_name = "TaskDecision"
