@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from apps.core.jsonsafe import json_loads_limited
 from apps.core.netguard import AddressRefused, guarded_opener
 from apps.definitions.fields import clean_value
 from apps.definitions.spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS
@@ -340,8 +341,8 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
         if not mapping:
             return Verdict("succeeded")
         try:
-            document = json.loads(result.body) if result.body.strip() else None
-        except ValueError as problem:
+            document = json_loads_limited(result.body) if result.body.strip() else None
+        except ValueError as problem:  # JSONTooDeep included: the answer is JSON from outside
             return Verdict(
                 "failed", ExceptionCategory.BAD_DATA, MSG_NOT_JSON.format(system=system, code=code, problem=problem)
             )
@@ -379,7 +380,7 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
 def _detail(body: str) -> str:
     """A short reason from an error body: its "message"/"error"/"detail", else its first line."""
     try:
-        document = json.loads(body)
+        document = json_loads_limited(body)
     except ValueError:
         document = None
     if isinstance(document, dict):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.core.errors import Busy, Conflict, ValidationFailed
+from apps.core.jsonsafe import json_loads_limited
 from apps.core.pages import paginate
 from apps.inbox.forms import CaseDataForm
 from apps.inbox.views import portal_errors
@@ -112,7 +113,7 @@ def _pretty(value) -> str:
         return ""
     if isinstance(value, dict) and isinstance(value.get("body"), str):
         try:
-            value = {**value, "body": json.loads(value["body"])}
+            value = {**value, "body": json_loads_limited(value["body"])}
         except ValueError:
             pass
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)

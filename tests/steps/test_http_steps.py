@@ -142,6 +142,27 @@ def test_malformed_json_is_bad_data_at_once_and_repair_with_retry_succeeds(start
     assert len(requests_to(erp_settings)) == 1  # not retried: the same answer would come back
 
 
+@pytest.mark.parametrize("status", [200, 422])
+def test_an_answer_nested_too_deep_is_bad_data_and_its_page_opens(start_invoice, erp_settings, demo, client, status):
+    """A target's answer is JSON from outside: a thousand nested arrays made the judge raise
+    RecursionError (the step parked as "recording failed") and the operators' page a 500."""
+    deep = "[" * 1000 + "]" * 1000
+    erp_settings.expect_request(ERP, method="POST").respond_with_data(
+        '{"message": ' + deep + "}", status=status, content_type="application/json"
+    )
+    case = start_invoice()
+
+    run = StepRun.objects.get(case=case)
+    assert run.status == StepStatus.EXCEPTION and run.attempts == 1
+    assert "RecursionError" not in run.last_error
+    if status == 200:
+        assert run.category == ExceptionCategory.BAD_DATA and "nested more than 64 levels" in run.last_error
+    else:
+        assert run.category == ExceptionCategory.REJECTED
+    client.force_login(demo["admin"])
+    assert client.get(f"/exceptions/{run.pk}/").status_code == 200
+
+
 def test_missing_data_is_never_sent_and_a_corrected_retry_uses_a_new_key(
     start_invoice, erp_settings, demo, run_committed
 ):
