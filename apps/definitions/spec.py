@@ -66,7 +66,7 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         return
     if "field" in condition:
         name, op = condition.get("field"), condition.get("op")
-        if name not in fields_by_name:
+        if not isinstance(name, str) or name not in fields_by_name:
             problems.append(f"{where}: unknown field '{name}'.")
             return
         if op not in OPERATORS:
@@ -190,7 +190,8 @@ def validate_spec(spec) -> list[str]:
                 problems.append(f"{a_where}: key must be lower-case letters, digits and underscores.")
             elif a_key in approver_keys:
                 problems.append(f"{a_where}: key '{a_key}' is used twice in this stage.")
-            approver_keys.add(a_key)
+            else:
+                approver_keys.add(a_key)
             kind = approver.get("type")
             if kind not in APPROVER_TYPES:
                 problems.append(f"{a_where}: type '{kind}' is not one of {', '.join(APPROVER_TYPES)}.")
@@ -220,7 +221,8 @@ def validate_spec(spec) -> list[str]:
     _check_sla(spec, stage_keys, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
-        not isinstance(r, dict) or not r.get("code") or not r.get("label") for r in reason_codes
+        not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r.get("code") or not r.get("label")
+        for r in reason_codes
     ):
         problems.append("Each reason code needs a code and a label.")
     elif len({r["code"] for r in reason_codes}) != len(reason_codes):

@@ -199,6 +199,32 @@ def test_a_spec_that_would_not_publish_is_not_imported(demo):
     assert not WorkflowDefinition.objects.filter(key="purchase-copy").exists()
 
 
+def _stage_changed(payload, **changes):
+    spec = payload["versions"][0]["spec"]
+    stage = {**spec["stages"][0], **changes}
+    return _broken_spec(payload, stages=[stage, *spec["stages"][1:]])
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        lambda p: _stage_changed(p, when={"field": ["amount"], "op": ">", "value": 1}),
+        lambda p: _stage_changed(p, approvers=[{"key": {"a": 1}, "type": "manager"}]),
+        lambda p: _stage_changed(p, approvers=[{"key": "m", "type": "manager", "when": {"field": {}, "op": "="}}]),
+        lambda p: _broken_spec(p, reason_codes=[{"code": ["x"], "label": "X"}]),
+    ],
+    ids=["condition-field-a-list", "approver-key-an-object", "approver-condition-field-an-object", "code-a-list"],
+)
+def test_a_spec_with_a_list_or_object_where_a_name_goes_is_a_400_not_a_500(client, demo, broken):
+    """A name the validator looks up in a set or dict, given as a list or an object, raised
+    TypeError (unhashable): a 500 from the import instead of the spec's problems."""
+    client.force_login(demo["olivia"])
+    response = client.post("/api/v1/definitions/import/", broken(_export(demo)), content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["errors"]["spec"]
+    assert not WorkflowDefinition.objects.filter(key="purchase-copy").exists()
+
+
 def test_a_version_number_that_is_not_a_number_is_refused(demo):
     payload = _export(demo)
     payload["versions"][0]["number"] = {"deep": ["x"]}
