@@ -291,6 +291,16 @@ def case_comment_add(*, case: Case, actor, body: str) -> Comment:
     return comment
 
 
+def _note_previous_holder(task) -> str:
+    """Who holds `task` before it moves (for the audit row); a holder is also kept in
+    `previous_owners`, so a reroute looks for someone new."""
+    if not task.owner_id:
+        return f"{task_role(task)} queue"
+    previous = task.owner.get_username()
+    task.data["previous_owners"] = [*task.data.get("previous_owners", []), previous]
+    return previous
+
+
 def task_reassign(
     *, task_id: int, to_user, actor=None, reason: str, context: dict | None = None, on_behalf_of: str = ""
 ) -> Task:
@@ -302,10 +312,7 @@ def task_reassign(
     with _locked_task(task_id, actor) as (task, case):
         ensure_task_open(task)
         ensure_can_take(user=to_user, case=case, task=task)
-        previous = task.owner.get_username() if task.owner_id else f"{task_role(task)} queue"
-        if task.owner_id:
-            # Who already held it: a reroute looks for someone new.
-            task.data["previous_owners"] = [*task.data.get("previous_owners", []), previous]
+        previous = _note_previous_holder(task)
         activation = task.flow_task.activation_class(task)
         if task.owner_id is None:
             activation.assign(to_user)
@@ -332,9 +339,8 @@ def task_requeue(*, task_id: int, role: str, reason: str, actor=None) -> Task:
     Whoever claims it from the queue passes the segregation-of-duties rule then."""
     with _locked_task(task_id, actor) as (task, case):
         ensure_task_open(task)
-        previous = task.owner.get_username() if task.owner_id else f"{task_role(task)} queue"
+        previous = _note_previous_holder(task)
         if task.owner_id:
-            task.data["previous_owners"] = [*task.data.get("previous_owners", []), previous]
             task.flow_task.activation_class(task).unassign()
         task.owner_permission = f"{ROLE_PREFIX}{role}"
         task.save(update_fields=["owner_permission", "data"])
