@@ -219,12 +219,17 @@ no_redirects_opener = urllib.request.build_opener(NoRedirects)
 guarded_no_redirects_opener = guarded_opener(NoRedirects)
 
 
+def _origin(url) -> tuple:
+    """(scheme, host, port) of a URL; ValueError when it has none (a port out of range, say)."""
+    parts = urllib.parse.urlsplit(str(url))
+    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+
+
 def _configured_origins() -> set[tuple]:
     origins = set()
     for base in _endpoints().values():
         try:
-            parts = urllib.parse.urlsplit(str(base))
-            origins.add((parts.scheme.lower(), (parts.hostname or "").lower(), parts.port))
+            origins.add(_origin(base))
         except ValueError:
             continue
     return origins
@@ -233,11 +238,10 @@ def _configured_origins() -> set[tuple]:
 def _opener_for(url: str):
     """The trusted opener for a configured endpoint's origin; the guarded one for anything else."""
     try:
-        parts = urllib.parse.urlsplit(url)
-        origin = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+        trusted = _origin(url) in _configured_origins()
     except ValueError:
-        return guarded_no_redirects_opener
-    return no_redirects_opener if origin in _configured_origins() else guarded_no_redirects_opener
+        trusted = False
+    return no_redirects_opener if trusted else guarded_no_redirects_opener
 
 
 def call_send(request: dict, *, timeout: float) -> CallResult:
