@@ -1,5 +1,7 @@
 """Shared fixtures. Test data is built through the real services (seed_demo uses them too)."""
 
+import socket
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -105,3 +107,17 @@ def events(case, action=None):
     if action:
         qs = qs.filter(action=action)
     return list(qs)
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """Every address a socket connects to (the outbound address rule's tests)."""
+    made = []
+    connect = socket.socket.connect
+
+    def recording(sock, address):
+        made.append(address)
+        return connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", recording)
+    return made

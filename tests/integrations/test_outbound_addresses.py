@@ -49,20 +49,6 @@ def dns(monkeypatch):
     return names
 
 
-@pytest.fixture
-def connections(monkeypatch):
-    """Every address a socket connects to."""
-    made = []
-    connect = socket.socket.connect
-
-    def recording(sock, address):
-        made.append(address)
-        return connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", recording)
-    return made
-
-
 REFUSED = [
     ("http://10.0.0.5/hook", "10.0.0.5 is a private network address"),
     ("http://127.0.0.1:8000/hook", "127.0.0.1 is this machine (loopback)"),

@@ -17,19 +17,6 @@ no_allow_list = override_settings(WMS_OUTBOUND_ALLOWED_HOSTS=[])
 
 
 @pytest.fixture
-def connections(monkeypatch):
-    made = []
-    connect = socket.socket.connect
-
-    def recording(sock, address):
-        made.append(address)
-        return connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", recording)
-    return made
-
-
-@pytest.fixture
 def dns(monkeypatch):
     real = socket.getaddrinfo
 

@@ -21,9 +21,7 @@ Both processes share the test database: a real database on PostgreSQL, a file on
 wms.settings.test and tests/steps/test_worker_killed.py).
 """
 
-import os
 import pydoc
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +30,6 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.conf import Conf
@@ -46,7 +43,7 @@ from apps.integrations.models import StepAttempt, StepRun, StepStatus
 
 from .conftest import APPROVAL, TOKEN, erp_step
 from .kill_point_cluster import POINTS
-from .test_worker_killed import WAIT, Cluster, Receiver, _database_url
+from .test_worker_killed import WAIT, Cluster, Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,27 +68,8 @@ class KillPointCluster(Cluster):
         super().__init__(log, endpoint)
         self.point, self.marker = point, marker
 
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "wms.settings.test",
-            "WMS_Q2_SYNC": "0",
-            "Q2_WORKERS": "1",
-            "DATABASE_URL": _database_url(),
-            "WMS_ENDPOINT_ERP": self.endpoint,
-            "WMS_SECRET_ERP_TOKEN": TOKEN,
-            "PYTHONUNBUFFERED": "1",
-        }
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, str(SCRIPT), self.point, str(self.marker)],
-                cwd=settings.BASE_DIR,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+    def command(self) -> list[str]:
+        return [sys.executable, str(SCRIPT), self.point, str(self.marker)]
 
     def wait_for_point(self, receiver: Receiver) -> None:
         reached = receiver.arrived if self.point == "during_call" else threading.Event()

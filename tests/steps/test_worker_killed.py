@@ -120,6 +120,9 @@ class Cluster:
         self.endpoint = endpoint
         self.proc = None
 
+    def command(self) -> list[str]:
+        return [sys.executable, "manage.py", "qcluster"]
+
     def start(self) -> None:
         env = {
             **os.environ,
@@ -133,7 +136,7 @@ class Cluster:
         }
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"],
+                self.command(),
                 cwd=settings.BASE_DIR,
                 env=env,
                 stdin=subprocess.DEVNULL,
