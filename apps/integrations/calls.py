@@ -271,10 +271,9 @@ def call_send(request: dict, *, timeout: float) -> CallResult:
         reason = failure.reason
         if isinstance(reason, AddressRefused):
             result.error, result.refused = str(reason), True
-            result.duration_ms = int((time.monotonic() - started) * 1000)
-            return result
-        result.timed_out = isinstance(reason, TimeoutError | socket.timeout)
-        result.error = f"{type(reason).__name__}: {reason}" if not isinstance(reason, str) else reason
+        else:
+            result.timed_out = isinstance(reason, TimeoutError | socket.timeout)
+            result.error = f"{type(reason).__name__}: {reason}" if not isinstance(reason, str) else reason
     except (http.client.InvalidURL, UnicodeError, ValueError) as failure:
         # The request itself is malformed (a URL or header the data made invalid): retrying
         # sends the same thing again.
