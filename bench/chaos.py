@@ -251,14 +251,8 @@ class Processes:
         """SIGKILL every process group this run started (nothing in them needs a graceful end:
         the database is dropped next)."""
         for proc in [self.web, *self.workers]:
-            if proc is None:
-                continue
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=30)
-            proc.log.close()
+            if proc is not None:
+                self.kill(proc)
 
 
 # --- the clients ---------------------------------------------------------------------------------
