@@ -416,14 +416,24 @@ def away(request):
     )
 
 
+MSG_HANDED_OVER = "{count} task(s) handed over to {delegate}."
+MSG_HANDOVER_KEPT = (
+    "{count} approval(s) stayed with you: {delegate} may not take them (they requested the case or "
+    "already approve in that stage). The operators were told and will route them."
+)
+
+
 @portal_errors
 @require_POST
 def away_handover(request):
-
     current = user_absence(user=request.user, at=timezone.now())
     if current is None:
         messages.error(request, "You are not away right now: record an absence first.")
         return redirect("inbox:away")
     moved = absence_handover(user=request.user, delegate=current.delegate, actor=request.user)
-    messages.success(request, f"{len(moved)} task(s) handed over to {current.delegate.get_username()}.")
+    delegate = current.delegate.get_username()
+    messages.success(request, MSG_HANDED_OVER.format(count=len(moved), delegate=delegate))
+    kept = selectors.open_approvals_count(user=request.user)
+    if kept:
+        messages.warning(request, MSG_HANDOVER_KEPT.format(count=kept, delegate=delegate))
     return redirect("inbox:away")

@@ -86,3 +86,22 @@ def test_leaving_a_role_puts_claimed_tasks_back_in_the_queue(start_purchase, use
     users["fiona"].groups.remove(Group.objects.get(name="finance"))
     finance.refresh_from_db()
     assert finance.owner is None and finance.owner_permission == "role:finance"
+
+
+def test_handover_says_which_approvals_stayed_and_why(client, start_purchase, users):
+    """fiona already holds the finance approval: bob's manager approval of the same stage stays his."""
+    case = start_purchase(amount="5000")
+    task_claim(task_id=task_for(case, "Finance approval").pk, actor=users["fiona"])
+    now = timezone.now()
+    absence_set(
+        user=users["bob"],
+        starts=now - timedelta(minutes=5),
+        ends=now + timedelta(days=2),
+        delegate=users["fiona"],
+        actor=users["bob"],
+    )
+    client.force_login(users["bob"])
+    page = client.post("/away/handover/", follow=True).content.decode()
+    assert "0 task(s) handed over to fiona" in page
+    assert "1 approval(s) stayed with you: fiona may not take them" in page
+    assert task_for(case, "Manager approval").owner == users["bob"]
