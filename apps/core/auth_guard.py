@@ -132,9 +132,9 @@ def lockout_response(request, original_response=None, credentials=None):
 
 def sign_in_succeeded(request, username: str) -> None:
     """What a portal sign-in does through axes' user_logged_in receiver, for sign-ins that open no
-    session (the API's token endpoint)."""
+    session (the API's token endpoint): the same reset, so both forgive the same failures."""
     if settings.AXES_RESET_ON_SUCCESS:
-        AccessAttempt.objects.filter(username=username).delete()
+        _handler().reset_user_attempts(request, {"username": username})
 
 
 class RequestOptionalLockoutBackend(AxesStandaloneBackend):
