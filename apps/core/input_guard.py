@@ -47,8 +47,8 @@ def _first_with_nul(request) -> str | None:
     if "\x00" in request.path:
         return "path"
     sources = [request.GET]
-    # Portal form bodies only: the API parses its own bodies (apps/api/parsers.py refuses NUL in
-    # JSON, DRF's CharField in forms) and answers a body too large in its own shape.
+    # Portal form bodies only: the API parses its own bodies (DRF's CharField refuses NUL in text
+    # fields, JSON or form) and answers a body too large in its own shape.
     if request.method == "POST" and request.content_type in _FORM_TYPES and not _is_api(request):
         sources.append(request.POST)
     for source in sources:
