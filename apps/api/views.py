@@ -1,10 +1,8 @@
 """The integrators' API (v1). Each view checks input, calls one service or selector, and
 renders the result; permissions are decided in the services and selectors."""
 
-from collections import defaultdict
-
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException, AuthenticationFailed
@@ -12,7 +10,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.audit.models import AuditEvent
 from apps.cases import selectors as case_selectors
 from apps.cases import services as case_services
 from apps.core import auth_guard
@@ -21,7 +18,14 @@ from apps.definitions.selectors import definitions_published
 
 from .pagination import LinkHeaderPagination
 from .parsers import JSONField
-from .representations import case_repr, task_repr
+from .serializers import (
+    CaseOutput,
+    TaskDecidedOutput,
+    TaskOutput,
+    TokenOutput,
+    WorkflowOutput,
+    case_context,
+)
 from .throttles import AnonThrottle, TokenThrottle
 
 MSG_BAD_CREDENTIALS = "Unable to sign in with the username and password given."
@@ -57,7 +61,7 @@ class TokenView(APIView):
         # credentials are a 401, which needs a WWW-Authenticate challenge.
         return "Token"
 
-    @extend_schema(request=InputSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    @extend_schema(request=InputSerializer, responses=TokenOutput)
     def post(self, request):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -68,136 +72,25 @@ class TokenView(APIView):
             raise AuthenticationFailed(MSG_BAD_CREDENTIALS)
         auth_guard.sign_in_succeeded(request, user.get_username())
         token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response(TokenOutput(token).data)
 
 
 class WorkflowListView(APIView):
     """Published workflows a case can be started on, with their live version's fields."""
 
-    @extend_schema(
-        responses=inline_serializer(
-            "Workflow",
-            {
-                "key": serializers.CharField(),
-                "name": serializers.CharField(),
-                "description": serializers.CharField(),
-                "version": serializers.IntegerField(),
-                "fields": serializers.ListField(child=serializers.DictField()),
-                "reason_codes": serializers.ListField(
-                    child=serializers.DictField(), help_text="Each {code, label}: what a decision may cite."
-                ),
-            },
-            many=True,
-        )
-    )
+    @extend_schema(responses=WorkflowOutput(many=True))
     def get(self, request):
-        return Response(
-            [
-                {
-                    "key": v.definition.key,
-                    "name": v.definition.name,
-                    "description": v.definition.description,
-                    "version": v.number,
-                    "fields": v.spec.get("fields", []),
-                    "reason_codes": v.spec.get("reason_codes", []),
-                }
-                for v in definitions_published()
-            ]
-        )
+        return Response(WorkflowOutput(definitions_published(), many=True).data)
 
 
-def _cases_with_history(cases) -> list[dict]:
-    by_case = defaultdict(list)
-    for event in AuditEvent.objects.filter(case_id__in=[c.pk for c in cases]).order_by("at", "id"):
-        by_case[event.case_id].append(event)
-    return [case_repr(c, by_case[c.pk]) for c in cases]
-
-
-class EscalationDoc(serializers.Serializer):
-    action = serializers.CharField(help_text="What happens then: remind, escalate, notify, breach, ...")
-    at = serializers.DateTimeField()
-
-    class Meta:
-        ref_name = "Escalation"
-
-
-class TaskDoc(serializers.Serializer):
-    """How a task looks in the API (documentation only; `task_repr` renders it)."""
-
-    id = serializers.IntegerField()
-    case = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.ChoiceField(["approval", "rework"])
-    status = serializers.CharField()
-    assignee = serializers.CharField(allow_null=True)
-    role = serializers.CharField(allow_null=True)
-    stage = serializers.CharField(allow_null=True)
-    created = serializers.DateTimeField()
-    due = serializers.DateTimeField(allow_null=True, help_text="When the task's SLA runs out; null without one.")
-    breached = serializers.BooleanField(help_text="Past its due (or was, when it was decided).")
-    next_escalation = EscalationDoc(allow_null=True, help_text="The next SLA level that will fire, if any.")
-    why = serializers.CharField()
-    missing = serializers.ListField(child=serializers.CharField(), allow_null=True)
-    message = serializers.CharField(allow_null=True)
-
-    class Meta:
-        ref_name = "Task"
-
-
-class TaskDecidedDoc(TaskDoc):
-    decision = serializers.CharField()
-    case_status = serializers.CharField(help_text="open or closed, after the decision.")
-    case_outcome = serializers.CharField(allow_null=True)
-    case_state = serializers.CharField()
-
-    class Meta:
-        ref_name = "TaskDecided"
-
-
-class HistoryEntryDoc(serializers.Serializer):
-    at = serializers.DateTimeField()
-    actor = serializers.CharField(help_text="Username, or SYSTEM.")
-    action = serializers.CharField()
-    step = serializers.CharField()
-    reason = serializers.CharField()
-    comment = serializers.CharField()
-
-    class Meta:
-        ref_name = "HistoryEntry"
-
-
-class CaseDoc(serializers.Serializer):
-    """How a case looks in the API (documentation only; `case_repr` renders it)."""
-
-    id = serializers.IntegerField()
-    workflow = serializers.CharField()
-    version = serializers.IntegerField()
-    test = serializers.BooleanField(help_text="A trial run of a draft from the builder, not real work.")
-    status = serializers.ChoiceField(["open", "closed"])
-    outcome = serializers.CharField(allow_null=True)
-    state = serializers.CharField()
-    requester = serializers.CharField()
-    created = serializers.DateTimeField()
-    closed = serializers.DateTimeField(allow_null=True)
-    closed_reason = serializers.CharField()
-    data = serializers.DictField()
-    open_tasks = TaskDoc(many=True)
-    due = serializers.DateTimeField(allow_null=True, help_text="The earliest due of its open tasks; null if none.")
-    breached = serializers.BooleanField(help_text="One of its open tasks is past its due.")
-    route = serializers.DictField(help_text="Why the case is where it is: rules, inputs, outcome.")
-    history = HistoryEntryDoc(many=True)
-
-    class Meta:
-        ref_name = "Case"
-
-
-CASE_SCHEMA = CaseDoc
-TASK_SCHEMA = TaskDoc
-TASK_DECIDED_SCHEMA = TaskDecidedDoc
 PAGING_PARAMETERS = [
     OpenApiParameter("page", int, description="Page number, from 1. Links travel in the Link header."),
     OpenApiParameter("per_page", int, description="Items per page (default 100, at most 500)."),
 ]
+
+
+def _case_body(case) -> dict:
+    return CaseOutput(case, context=case_context([case])).data
 
 
 class CaseListView(APIView):
@@ -210,15 +103,15 @@ class CaseListView(APIView):
         class Meta:
             ref_name = "CaseStart"
 
-    @extend_schema(responses=CASE_SCHEMA(many=True), parameters=PAGING_PARAMETERS)
+    @extend_schema(responses=CaseOutput(many=True), parameters=PAGING_PARAMETERS)
     def get(self, request):
         paginator = LinkHeaderPagination()
         page = paginator.paginate_queryset(case_selectors.case_list_for_user(user=request.user), request, view=self)
-        return paginator.get_paginated_response(_cases_with_history(page))
+        return paginator.get_paginated_response(CaseOutput(page, many=True, context=case_context(page)).data)
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: CASE_SCHEMA},
+        responses={201: CaseOutput},
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -250,36 +143,36 @@ class CaseListView(APIView):
         headers = {"Location": f"/api/v1/cases/{case.pk}/"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        return Response(_cases_with_history([case])[0], status=status.HTTP_201_CREATED, headers=headers)
+        return Response(_case_body(case), status=status.HTTP_201_CREATED, headers=headers)
 
 
 class CaseDetailView(APIView):
-    @extend_schema(responses=CASE_SCHEMA)
+    @extend_schema(responses=CaseOutput)
     def get(self, request, case_id: int):
         case = case_selectors.case_get_for_user(user=request.user, case_id=case_id)
-        return Response(_cases_with_history([case])[0])
+        return Response(_case_body(case))
 
 
 class TaskListView(APIView):
     """Open tasks the caller can act on: assigned to them, or claimable through one of their roles."""
 
-    @extend_schema(responses=TASK_SCHEMA(many=True), parameters=PAGING_PARAMETERS)
+    @extend_schema(responses=TaskOutput(many=True), parameters=PAGING_PARAMETERS)
     def get(self, request):
         paginator = LinkHeaderPagination()
         page = paginator.paginate_queryset(case_selectors.task_list_for_user(user=request.user), request, view=self)
-        return paginator.get_paginated_response([task_repr(t) for t in page])
+        return paginator.get_paginated_response(TaskOutput(page, many=True).data)
 
 
 class TaskClaimView(APIView):
-    @extend_schema(request=None, responses=TASK_SCHEMA)
+    @extend_schema(request=None, responses=TaskOutput)
     def post(self, request, task_id: int):
-        return Response(task_repr(case_services.task_claim(task_id=task_id, actor=request.user)))
+        return Response(TaskOutput(case_services.task_claim(task_id=task_id, actor=request.user)).data)
 
 
 class TaskReleaseView(APIView):
-    @extend_schema(request=None, responses=TASK_SCHEMA)
+    @extend_schema(request=None, responses=TaskOutput)
     def post(self, request, task_id: int):
-        return Response(task_repr(case_services.task_release(task_id=task_id, actor=request.user)))
+        return Response(TaskOutput(case_services.task_release(task_id=task_id, actor=request.user)).data)
 
 
 class TaskCompleteView(APIView):
@@ -300,7 +193,7 @@ class TaskCompleteView(APIView):
         class Meta:
             ref_name = "TaskDecision"
 
-    @extend_schema(request=InputSerializer, responses=TASK_DECIDED_SCHEMA)
+    @extend_schema(request=InputSerializer, responses=TaskDecidedOutput)
     def post(self, request, task_id: int):
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -309,12 +202,4 @@ class TaskCompleteView(APIView):
                 "data must be an object of field values.", field_errors={"data": ["Expected an object."]}
             )
         task = case_services.task_complete(task_id=task_id, actor=request.user, **payload.validated_data)
-        body = task_repr(task)
-        case = task.process
-        body.update(
-            decision=task.data.get("decision"),
-            case_status=case.status_label,
-            case_outcome=case.outcome,
-            case_state=case.state,
-        )
-        return Response(body)
+        return Response(TaskDecidedOutput(task).data)

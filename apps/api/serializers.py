@@ -1,0 +1,224 @@
+"""How workflows, cases and tasks look in the API. These serializers render every answer and are
+what the OpenAPI schema documents, so what is returned and what is documented cannot drift apart
+(tests/api/test_responses_match_schema.py holds them to it).
+
+They read only what the selectors already loaded (open tasks, their owners and SLA clocks): a
+serializer that queried per row would make every list cost more with its length.
+"""
+
+from collections import defaultdict
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.audit.models import AuditEvent
+from apps.cases.nodes import task_role
+from apps.sla.selectors_due import task_due_info
+
+from . import task_data
+
+OPEN_STATUSES = {"NEW", "ASSIGNED"}
+
+
+class IsoDateTimeField(serializers.DateTimeField):
+    """A moment as Python's isoformat() writes it ("2026-12-02T08:40:52.123456+00:00"), as the API
+    always has: DRF's own field would write "Z" and move it to the server's time zone. A moment
+    stored as an ISO string already (an SLA level's) passes unchanged."""
+
+    def to_representation(self, value):
+        return value if isinstance(value, str) else value.isoformat()
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField(source="key")
+
+    class Meta:
+        ref_name = "Token"
+
+
+class WorkflowOutput(serializers.Serializer):
+    """A published workflow a case can be started on, with its live version's fields."""
+
+    key = serializers.CharField(source="definition.key")
+    name = serializers.CharField(source="definition.name")
+    description = serializers.CharField(source="definition.description")
+    version = serializers.IntegerField(source="number")
+    # NOTE: not get_fields / fields(): Serializer has a get_fields of its own.
+    fields = serializers.SerializerMethodField(method_name="spec_fields")
+    reason_codes = serializers.SerializerMethodField(help_text="Each {code, label}: what a decision may cite.")
+
+    class Meta:
+        ref_name = "Workflow"
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def spec_fields(self, version) -> list:
+        return version.spec.get("fields", [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_reason_codes(self, version) -> list:
+        return version.spec.get("reason_codes", [])
+
+
+class EscalationOutput(serializers.Serializer):
+    action = serializers.CharField(help_text="What happens then: remind, escalate, notify, breach, ...")
+    at = IsoDateTimeField()
+
+    class Meta:
+        ref_name = "Escalation"
+
+
+class TaskOutput(serializers.Serializer):
+    """How a task looks in the API."""
+
+    id = serializers.IntegerField(source="pk")
+    case = serializers.IntegerField(source="process_id")
+    name = serializers.SerializerMethodField()
+    kind = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text="open while someone may act on it, else done, canceled, ...")
+    assignee = serializers.SerializerMethodField(help_text="Username of the person it is assigned to.")
+    role = serializers.SerializerMethodField(help_text="The role whose members may claim it while unassigned.")
+    stage = serializers.SerializerMethodField()
+    created = IsoDateTimeField()
+    due = serializers.SerializerMethodField(help_text="When the task's SLA runs out; null without one.")
+    breached = serializers.SerializerMethodField(help_text="Past its due (or was, when it was decided).")
+    next_escalation = serializers.SerializerMethodField(help_text="The next SLA level that will fire, if any.")
+    why = serializers.SerializerMethodField()
+    missing = serializers.SerializerMethodField(help_text="Rework only: the fields to fill in.")
+    message = serializers.SerializerMethodField(help_text="Rework only: the approver's note to the requester.")
+
+    class Meta:
+        ref_name = "Task"
+
+    @extend_schema_field(serializers.CharField())
+    def get_name(self, task) -> str:
+        return task_data.task_label(task)
+
+    @extend_schema_field(serializers.ChoiceField(task_data.KINDS))
+    def get_kind(self, task) -> str:
+        return task_data.task_kind(task)
+
+    @extend_schema_field(serializers.CharField())
+    def get_status(self, task) -> str:
+        status = str(task.status)
+        return "open" if status in OPEN_STATUSES else status.lower()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assignee(self, task) -> str | None:
+        return task.owner.get_username() if task.owner_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_role(self, task) -> str | None:
+        return task_role(task)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_stage(self, task) -> str | None:
+        return task_data.task_stage(task)
+
+    @extend_schema_field(IsoDateTimeField(allow_null=True))
+    def get_due(self, task) -> str | None:
+        return task_due_info(task)["due"]
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_breached(self, task) -> bool:
+        return task_due_info(task)["breached"]
+
+    @extend_schema_field(EscalationOutput(allow_null=True))
+    def get_next_escalation(self, task) -> dict | None:
+        return task_due_info(task)["next_escalation"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_why(self, task) -> str:
+        return task_data.task_why(task)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_missing(self, task) -> list | None:
+        return task_data.task_missing(task)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_message(self, task) -> str | None:
+        return task_data.task_message(task)
+
+
+class TaskDecidedOutput(TaskOutput):
+    """A task just completed, with its decision and where the case stands after it."""
+
+    decision = serializers.SerializerMethodField()
+    case_status = serializers.CharField(source="process.status_label", help_text="open or closed, after the decision.")
+    case_outcome = serializers.CharField(source="process.outcome", allow_null=True)
+    case_state = serializers.CharField(source="process.state")
+
+    class Meta:
+        ref_name = "TaskDecided"
+
+    @extend_schema_field(serializers.CharField())
+    def get_decision(self, task) -> str:
+        return task_data.task_decision(task)
+
+
+class HistoryEntryOutput(serializers.Serializer):
+    at = IsoDateTimeField()
+    actor = serializers.CharField(source="actor_name", help_text="Username, or SYSTEM.")
+    action = serializers.CharField()
+    step = serializers.CharField()
+    reason = serializers.CharField()
+    comment = serializers.CharField()
+
+    class Meta:
+        ref_name = "HistoryEntry"
+
+
+def case_context(cases) -> dict:
+    """What CaseOutput needs beside the cases: their audit trails, read in one query for them all."""
+    by_case = defaultdict(list)
+    for event in AuditEvent.objects.filter(case_id__in=[c.pk for c in cases]).order_by("at", "id"):
+        by_case[event.case_id].append(event)
+    return {"history": by_case}
+
+
+class CaseOutput(serializers.Serializer):
+    """How a case looks in the API. Give it `case_context(cases)` as its context (its history),
+    and cases loaded by apps.cases.selectors (their open tasks)."""
+
+    id = serializers.IntegerField(source="pk")
+    workflow = serializers.CharField(source="workflow_key")
+    version = serializers.IntegerField(source="version_number")
+    test = serializers.BooleanField(
+        source="is_test", help_text="A trial run of a draft from the builder, not real work."
+    )
+    status = serializers.ChoiceField(["open", "closed"], source="status_label")
+    outcome = serializers.CharField(allow_null=True)
+    state = serializers.CharField()
+    requester = serializers.SerializerMethodField(help_text="Username of who started it.")
+    created = IsoDateTimeField()
+    closed = IsoDateTimeField(source="finished", allow_null=True)
+    closed_reason = serializers.CharField()
+    data = serializers.DictField()
+    open_tasks = TaskOutput(many=True)
+    due = serializers.SerializerMethodField(help_text="The earliest due of its open tasks; null if none.")
+    breached = serializers.SerializerMethodField(help_text="One of its open tasks is past its due.")
+    route = serializers.DictField(help_text="Why the case is where it is: rules, inputs, outcome.")
+    history = serializers.SerializerMethodField()
+
+    class Meta:
+        ref_name = "Case"
+
+    @extend_schema_field(serializers.CharField())
+    def get_requester(self, case) -> str:
+        return case.requester.get_username()
+
+    @extend_schema_field(IsoDateTimeField(allow_null=True))
+    def get_due(self, case) -> str | None:
+        dues = sorted(info["due"] for info in self._due_infos(case) if info["due"])
+        return dues[0] if dues else None
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_breached(self, case) -> bool:
+        return any(info["breached"] for info in self._due_infos(case))
+
+    @extend_schema_field(HistoryEntryOutput(many=True))
+    def get_history(self, case) -> list:
+        return HistoryEntryOutput(many=True).to_representation(self.context["history"].get(case.pk, []))
+
+    @staticmethod
+    def _due_infos(case) -> list[dict]:
+        return [task_due_info(task) for task in case.open_tasks]
