@@ -6,7 +6,9 @@
                    -> approved | rejected
 
 `route` runs `routing.case_route*` over the case's pinned spec; the spec decides, the flow only
-dispatches. Callbacks write the audit rows in the same transaction as the change.
+dispatches. Callbacks write the audit rows in the same transaction as the change and emit the
+lifecycle events (apps.cases.events) that SLA clocks, notifications, webhooks and automated steps
+subscribe to; the flow itself knows none of them.
 """
 
 from django.contrib.auth import get_user_model
@@ -16,12 +18,8 @@ from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
-from apps.integrations.services import event_publish
-from apps.integrations.steps import step_started, steps_close
-from apps.sla import clocks
-from apps.sla.models import ClockKind
 
-from . import notices, routing
+from . import events, routing
 from .acting import current_actor
 from .models import Case, CaseState
 from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, AutomatedStep, HumanTask, Route
@@ -119,15 +117,12 @@ class CaseFlow(flow.Flow):
         routed_at_start = getattr(case, "_route_ready", False)
         if routed_at_start:
             case._route_ready = False
-            clocks.clock_start(case=case, kind=ClockKind.CASE)
-            event_publish(name="case.started", case=case, data=case.data)
+            events.emit(events.case_started, case=case, actor=case.requester)
         elif case.state == CaseState.APPROVAL:
             routing.case_route_after_stage(case, round_tasks(case))
         elif case.state in {CaseState.WAITING, CaseState.EXCEPTION}:
             routing.case_route_after_step(case)
         else:
-            if case.state == CaseState.REWORK:
-                clocks.clock_resume_case(case=case)
             routing.case_route(case)
         audit_record(
             action=Action.CASE_ROUTED,
@@ -139,23 +134,16 @@ class CaseFlow(flow.Flow):
         )
         if case.state == CaseState.REWORK:
             audit_record(action=Action.CASE_RETURNED, case=case, step=case.stage, reason=case.route["summary"])
-            if clocks.clock_pause_case(case=case):
-                audit_record(action=Action.SLA_PAUSED, case=case, reason="Waiting on the requester.")
+            events.emit(events.case_returned, case=case)
         if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
             # The End node saves the finished case; saving here would write it twice.
-            context = {"outcome": case.outcome}
-            if case.state == CaseState.REJECTED and case.steps_done:
-                # What automated steps did for a request that was turned down is undone.
-                context["compensation"] = steps_close(case=case)
-            notices.case_decided(case=case)
-            event_publish(name="case.closed", case=case, data=case.data)
-            audit_record(
-                action=Action.CASE_CLOSED,
+            case_closed(
                 case=case,
-                step=case.state,
+                actor=None,  # the routing closed it, on the last decision
+                action=Action.CASE_CLOSED,
                 reason=case.closed_reason,
-                data=case.data,
-                context=context,
+                step=case.state,
+                context={"outcome": case.outcome},
             )
         elif not routed_at_start:
             case._history_user = current_actor()
@@ -164,7 +152,7 @@ class CaseFlow(flow.Flow):
     def step_created(self, activation):
         case = activation.process
         stage = next(s for s in case.version.spec["stages"] if s["key"] == case.stage)
-        step_started(case=case, task=activation.task, stage=stage)
+        events.emit(events.step_reached, case=case, task=activation.task, stage=stage)
 
     def stage_approvers(self, activation):
         return activation.process.route.get("approvers", [])
@@ -189,9 +177,7 @@ class CaseFlow(flow.Flow):
 
     def task_created(self, activation):
         task = activation.task
-        clocks.clock_start(case=activation.process, task=task, kind=ClockKind.APPROVAL)
-        notices.task_assigned(case=activation.process, task=task)
-        event_publish(name="task.created", case=activation.process, task=task)
+        events.emit(events.task_created, case=activation.process, task=task)
         audit_record(
             action=Action.TASK_CREATED,
             case=activation.process,
@@ -215,9 +201,7 @@ class CaseFlow(flow.Flow):
             "round": case.round,
         }
         task.save(update_fields=["data"])
-        clocks.clock_start(case=case, task=task, kind=ClockKind.REWORK)
-        notices.case_returned(case=case, task=task)
-        event_publish(name="task.created", case=case, task=task)
+        events.emit(events.task_created, case=case, task=task)
         audit_record(
             action=Action.TASK_CREATED,
             case=case,
@@ -230,10 +214,23 @@ class CaseFlow(flow.Flow):
     def tasks_cancelled(self, activation, tasks):
         reason = "The stage was settled before this approval was needed."
         for task in tasks:
-            audit_record(
-                action=Action.TASK_CANCELLED,
-                case=activation.process,
-                task=task,
-                step=task.data.get("label", ""),
-                reason=reason,
-            )
+            task_cancelled(case=activation.process, task=task, actor=None, reason=reason)
+
+
+def task_cancelled(*, case, task, actor, reason: str) -> None:
+    """A person's task nobody needs any more: audited, and whoever held it is told (by the
+    receivers of `events.task_cancelled`)."""
+    audit_record(
+        action=Action.TASK_CANCELLED, actor=actor, case=case, task=task, step=task.data.get("label", ""), reason=reason
+    )
+    events.emit(events.task_cancelled, case=case, task=task, actor=actor, reason=reason)
+
+
+def case_closed(*, case, actor, action: str, reason: str, step: str = "", context: dict | None = None) -> None:
+    """Every way a case ends passes here once, after its row is final: the receivers of
+    `events.case_closed` act (compensation, the requester told, webhooks) and may add to the
+    context of the one audit row that records the end."""
+    context = dict(context or {})
+    for extra in events.emit(events.case_closed, case=case, actor=actor, action=action, reason=reason):
+        context.update(extra)
+    audit_record(action=action, actor=actor, case=case, step=step, reason=reason, data=case.data, context=context)

@@ -1,18 +1,34 @@
 """Who may do what to a case or task. Services enforce these; views use them to show actions."""
 
-from django.db.models import Exists, OuterRef, Q
+from collections.abc import Callable
+
+from django.db.models import Q
 from viewflow.workflow.status import STATUS
 
 from apps.core.errors import Conflict, NotAllowed
-from apps.integrations.models import StepRun
-from apps.integrations.policy import user_can_repair_steps
-from apps.org.roles import OPERATORS
 from apps.org.selectors import user_role_names, user_sees_all_cases
 
 from .models import Case
 from .nodes import ROLE_PREFIX, task_role
 
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED]
+
+# Feature apps widen who reads and writes a case for the work they own (operators repair
+# automated steps, so they read and comment on cases that have any), registering in their
+# AppConfig.ready(): the engine never imports them. A reader returns a Q over cases (or None),
+# given the user and their role names; a writer answers for one case.
+_readers: list[Callable] = []
+_writers: list[Callable] = []
+
+
+def case_readers_add(reader: Callable) -> None:
+    if reader not in _readers:
+        _readers.append(reader)
+
+
+def case_writers_add(writer: Callable) -> None:
+    if writer not in _writers:
+        _writers.append(writer)
 
 MSG_TASK_CLOSED = "This task is no longer open: it was {status}."
 MSG_OWN_REQUEST = "You requested this case, so you cannot approve it (segregation of duties)."
@@ -141,16 +157,16 @@ def case_visibility_filter(user) -> Q | None:
         return None
     names = user_role_names(user=user)
     roles = [f"{ROLE_PREFIX}{name}" for name in names]
-    steps = StepRun.objects.filter(case_id=OuterRef("pk"))
-    # Operators repair automated steps, so they read the cases that have any; a person an
-    # exception was routed to reads that case.
-    repairs = Exists(steps) if OPERATORS in names else Exists(steps.filter(assigned_to_id=user.pk))
-    return (
+    condition = (
         Q(requester_id=user.pk)
         | Q(task__owner_id=user.pk)
         | Q(task__owner__isnull=True, task__status=STATUS.NEW, task__owner_permission__in=roles)
-        | Q(repairs)
     )
+    for reader in _readers:
+        extra = reader(user=user, role_names=names)
+        if extra is not None:
+            condition |= extra
+    return condition
 
 
 def case_can_view(*, user, case) -> bool:
@@ -164,9 +180,9 @@ def case_can_write(*, user, case) -> bool:
     """May `user` add comments and documents to `case`?
 
     The people working on it: its requester, whoever holds, held or decided one of its tasks,
-    members of a role whose queue holds one of its open tasks, operators on a case with
-    automated steps (they repair it) and whoever a step exception was routed to, and
-    administrators. Not those who merely read it (auditors read every case). At most two
+    members of a role whose queue holds one of its open tasks, administrators, and whoever a
+    feature app's writer admits (operators on a case with automated steps, they repair it, and
+    whoever a step exception was routed to). Not those who merely read it (auditors read every case). At most two
     queries, none for the requester or an administrator.
     """
     if not (user.is_authenticated and user.is_active):
@@ -184,10 +200,7 @@ def case_can_write(*, user, case) -> bool:
         queued = owner_id is None and status == STATUS.NEW and permission in roles
         if owner_id == user.pk or queued or username in (data or {}).get("previous_owners", []):
             return True
-    steps = StepRun.objects.filter(case_id=case.pk)
-    if not user_can_repair_steps(user=user):
-        steps = steps.filter(assigned_to_id=user.pk)
-    return steps.exists()
+    return any(writer(user=user, case=case) for writer in _writers)
 
 
 def ensure_can_write(*, user, case) -> None:

@@ -16,10 +16,10 @@ from viewflow.workflow.status import STATUS
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.core.errors import NotAllowed, ServiceError
-from apps.notify.services import notification_send
 from apps.org import roles
 from apps.org.selectors import role_members, user_manager_chain
 
+from . import events
 from .flows import CaseFlow
 from .models import Case
 from .nodes import task_role
@@ -79,15 +79,13 @@ def operators_tell(*, case, task, subject: str, reason: str, action: str | None,
     """Tell the operators about a task nobody eligible could take, and audit it (unless `action`
     is None: the caller's service audited it), in one step."""
     with transaction.atomic():
-        notification_send(
-            users=role_members(role=roles.OPERATORS),
-            kind="reroute",
-            subject=subject,
-            body=reason,
-            url=f"/tasks/{task.pk}/",
+        events.emit(
+            events.attention_needed,
             case=case,
             task=task,
-            dedupe_key=f"unassignable:{task.pk}:{timezone.now().timestamp()}",
+            subject=subject,
+            reason=reason,
+            key=f"unassignable:{task.pk}:{timezone.now().timestamp()}",
         )
         if action is None:
             return
@@ -129,6 +127,7 @@ def absence_handover(*, user, delegate, actor) -> list:
                     reason=f"{user.username} is away: handed over to their delegate {delegate.username}.",
                     on_behalf_of=user.username,
                     context={"handover": True},
+                    cause=events.HANDOVER,
                 )
             )
         except NotAllowed as refusal:

@@ -1,8 +1,10 @@
 """Writes to cases and tasks: start a case, claim, release and complete tasks.
 
-Every function takes the flow lock on the case, re-reads state under it, checks the policy,
-acts through viewflow's activation, and writes its audit rows in the same transaction.
-The HTML views and the DRF API both call these, so they cannot disagree.
+Every function takes the flow lock on the case (`case_locked`, the one lock helper), re-reads
+state under it, checks the policy, acts through viewflow's activation, writes its audit rows and
+emits its lifecycle events (apps.cases.events) in the same transaction. Every way a case ends early
+goes through `case_close`; the End node through `flows.case_closed`, which `case_close` also ends in.
+The HTML views, the DRF API, the SLA sweep and automated steps all call these, so they cannot disagree.
 """
 
 import hashlib
@@ -21,12 +23,10 @@ from apps.audit.services import audit_batch, audit_record
 from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.fields import clean_data
 from apps.definitions.selectors import version_live
-from apps.integrations.services import event_publish
-from apps.integrations.steps import steps_close
 
-from . import routing
+from . import events, routing
 from .acting import acting
-from .flows import CaseFlow
+from .flows import CaseFlow, case_closed, task_cancelled
 from .models import Case, CaseState, Comment, Outcome
 from .nodes import ROLE_PREFIX, task_role
 from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_can_take, ensure_can_write, ensure_task_open
@@ -42,6 +42,8 @@ MSG_REASON_CODE_UNKNOWN = "Unknown reason code '{code}'; use one of: {allowed}."
 MSG_CASE_CLOSED = "This case is already closed."
 MSG_ONLY_REQUESTER_WITHDRAWS = "Only the requester can withdraw this case."
 MSG_COMMENT_EMPTY = "Write a comment first."
+MSG_CASE_NOT_FOUND = "Case {id} does not exist."
+MSG_STEP_NOT_WAITING = "This step is no longer waiting: it was finished or cancelled meanwhile."
 
 APPROVAL_DECISIONS = [routing.APPROVE, routing.REJECT, routing.RETURN]
 REWORK_DECISIONS = [routing.SUBMIT]
@@ -100,8 +102,26 @@ def _case_for_key(actor, key: str, request_hash: str) -> Case | None:
 
 
 @contextmanager
+def case_locked(case_id: int, actor=None):
+    """The one lock helper: take the case's flow lock, read the case under it, batch the audit
+    rows, act as `actor` (None: the system). Yields the case; NotFound if there is none, Busy
+    when the lock cannot be had, Conflict when viewflow refuses the transition."""
+    try:
+        with CaseFlow.lock(case_id), audit_batch(), acting(actor):
+            case = Case.objects.select_related("version").filter(pk=case_id).first()
+            if case is None:
+                raise NotFound(MSG_CASE_NOT_FOUND.format(id=case_id))
+            case._history_user = actor
+            yield case
+    except FlowLockFailed:
+        raise Busy(MSG_BUSY) from None
+    except TransitionNotAllowed:
+        raise Conflict(MSG_WRONG_STATE) from None
+
+
+@contextmanager
 def _locked_task(task_id: int, actor):
-    """Lock the task's case, re-read the task and case under the lock, batch the audit rows."""
+    """`case_locked` for a person's task: the task is re-read under the lock too."""
     process_id = (
         Task.objects.filter(pk=task_id, flow_task__in=[CaseFlow.approve, CaseFlow.rework])
         .values_list("process_id", flat=True)
@@ -109,22 +129,16 @@ def _locked_task(task_id: int, actor):
     )
     if process_id is None:  # engine-internal tasks (gateways, joins) are not anyone's work
         raise NotFound(MSG_TASK_NOT_FOUND.format(id=task_id))
-    try:
-        with CaseFlow.lock(process_id), audit_batch(), acting(actor):
-            case = Case.objects.select_related("version").get(pk=process_id)
-            task = Task.objects.select_related("owner").get(pk=task_id)
-            task.process = case  # the activation reads the case from here; saves a query
-            case._history_user = actor
-            yield task, case
-    except FlowLockFailed:
-        raise Busy(MSG_BUSY) from None
-    except TransitionNotAllowed:
-        raise Conflict(MSG_WRONG_STATE) from None
+    with case_locked(process_id, actor) as case:
+        task = Task.objects.select_related("owner").get(pk=task_id)
+        task.process = case  # the activation reads the case from here; saves a query
+        yield task, case
 
 
 def _claim(activation, task, case, actor) -> None:
     activation.assign(actor)
     audit_record(action=Action.TASK_CLAIMED, actor=actor, case=case, task=task, step=task.data.get("label", ""))
+    events.emit(events.task_assigned, case=case, task=task, actor=actor, previous=None, reason="", cause=events.CLAIM)
 
 
 def task_claim(*, task_id: int, actor) -> Task:
@@ -145,6 +159,9 @@ def task_release(*, task_id: int, actor) -> Task:
             raise NotAllowed(MSG_NOT_CLAIMED_BY_YOU)
         task.flow_task.activation_class(task).unassign()
         audit_record(action=Action.TASK_RELEASED, actor=actor, case=case, task=task, step=task.data.get("label", ""))
+        events.emit(
+            events.task_assigned, case=case, task=task, actor=actor, previous=actor, reason="", cause=events.RELEASE
+        )
         return task
 
 
@@ -224,57 +241,69 @@ def task_complete(
                 "reason_code": reason_code or "",
             },
         )
-        # Published before the engine moves on, so receivers see it before "case.closed".
-        event_publish(name="task.completed", case=case, task=task, data={"decision": decision})
+        # Emitted before the engine moves on, so receivers see it before the case closes.
+        events.emit(events.task_completed, case=case, task=task, actor=actor, decision=decision)
         activation.execute()
         return task
 
 
 def _cancel_open_tasks(case, *, actor, reason: str) -> None:
-    """Cancel every open task of a closing case; people's tasks are audited one by one."""
+    """Cancel every open task of a closing case; people's tasks are audited and their holders told."""
     for task in case.task_set.exclude(status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]):
         task.process = case
         task.flow_task.activation_class(task).cancel()
         if task.flow_task in (CaseFlow.approve, CaseFlow.rework):
-            audit_record(
-                action=Action.TASK_CANCELLED,
-                actor=actor,
-                case=case,
-                task=task,
-                step=task.data.get("label", ""),
-                reason=reason,
-            )
+            task_cancelled(case=case, task=task, actor=actor, reason=reason)
+
+
+def case_close(
+    *,
+    case: Case,
+    actor,
+    state: str,
+    outcome: str,
+    reason: str,
+    action: str,
+    context: dict | None = None,
+    tasks_reason: str = "",
+    route: bool = True,
+) -> Case:
+    """Close an open case that will not finish at an End node: withdrawn, auto-closed, cancelled by
+    an operator, failed with an automated step. Call it under `case_locked`.
+
+    Its open tasks are cancelled (their holders told, `tasks_reason` or `reason` as why), the
+    case is finished with `state` and `outcome`, and `flows.case_closed` lets the receivers act
+    (automated steps queue their undo calls) and writes the one audit row, `action`.
+    `route` False keeps the case's last routing as it was (a withdrawal says nothing about it).
+    """
+    if not case.is_open:
+        raise Conflict(MSG_CASE_CLOSED)
+    _cancel_open_tasks(case, actor=actor, reason=tasks_reason or reason)
+    case.status, case.finished = PROCESS.CANCELED, timezone.now()
+    case.state, case.outcome, case.closed_reason = state, outcome, reason
+    if route:
+        case.route = {**case.route, "outcome": state, "summary": reason}
+    case._history_user = actor
+    case.save()
+    case_closed(case=case, actor=actor, action=action, reason=reason, context=context)
+    return case
 
 
 def case_withdraw(*, case_id: int, actor, reason: str = "") -> Case:
     """The requester takes back an open case: open tasks are cancelled, the case closes."""
-    try:
-        with CaseFlow.lock(case_id), audit_batch(), acting(actor):
-            case = Case.objects.select_related("version").filter(pk=case_id).first()
-            if case is None:
-                raise NotFound(f"Case {case_id} does not exist.")
-            if case.requester_id != actor.pk:
-                raise NotAllowed(MSG_ONLY_REQUESTER_WITHDRAWS)
-            if not case.is_open:
-                raise Conflict(MSG_CASE_CLOSED)
-            _cancel_open_tasks(case, actor=actor, reason="The requester withdrew the case.")
-            case.status, case.finished = PROCESS.CANCELED, timezone.now()
-            case.state, case.outcome, case.closed_reason = CaseState.WITHDRAWN, Outcome.WITHDRAWN, reason.strip()
-            case._history_user = actor
-            case.save()
-            undone = steps_close(case=case)
-            audit_record(
-                action=Action.CASE_WITHDRAWN,
-                actor=actor,
-                case=case,
-                reason=reason.strip(),
-                data=case.data,
-                context={"compensation": undone} if undone else None,
-            )
-            event_publish(name="case.closed", case=case, data=case.data)
-            return case
-    except FlowLockFailed:
-        raise Busy(MSG_BUSY) from None
+    with case_locked(case_id, actor) as case:
+        if case.requester_id != actor.pk:
+            raise NotAllowed(MSG_ONLY_REQUESTER_WITHDRAWS)
+        return case_close(
+            case=case,
+            actor=actor,
+            state=CaseState.WITHDRAWN,
+            outcome=Outcome.WITHDRAWN,
+            reason=reason.strip(),
+            action=Action.CASE_WITHDRAWN,
+            tasks_reason="The requester withdrew the case.",
+            route=False,
+        )
 
 
 @transaction.atomic
@@ -302,16 +331,25 @@ def _note_previous_holder(task) -> str:
 
 
 def task_reassign(
-    *, task_id: int, to_user, actor=None, reason: str, context: dict | None = None, on_behalf_of: str = ""
+    *,
+    task_id: int,
+    to_user,
+    actor=None,
+    reason: str,
+    context: dict | None = None,
+    on_behalf_of: str = "",
+    cause: str = events.REASSIGN,
 ) -> Task:
     """Give an open task to another person (escalation, reroute, handover). `actor` None is the system.
 
     Refuses (NotAllowed) anyone the segregation-of-duties rule refuses, checked under the case's
-    lock: callers pick a candidate, this decides.
+    lock: callers pick a candidate, this decides. The new holder and the one who lost it are told
+    (receivers of `events.task_assigned`), whatever `cause` moved it.
     """
     with _locked_task(task_id, actor) as (task, case):
         ensure_task_open(task)
         ensure_can_take(user=to_user, case=case, task=task)
+        previous_owner = task.owner if task.owner_id else None
         previous = _note_previous_holder(task)
         activation = task.flow_task.activation_class(task)
         if task.owner_id is None:
@@ -321,6 +359,9 @@ def task_reassign(
         if on_behalf_of:
             task.data["on_behalf_of"] = on_behalf_of
         task.save(update_fields=["data"])
+        events.emit(
+            events.task_assigned, case=case, task=task, actor=actor, previous=previous_owner, reason=reason, cause=cause
+        )
         audit_record(
             action=Action.TASK_REASSIGNED,
             actor=actor,
@@ -339,11 +380,21 @@ def task_requeue(*, task_id: int, role: str, reason: str, actor=None) -> Task:
     Whoever claims it from the queue passes the segregation-of-duties rule then."""
     with _locked_task(task_id, actor) as (task, case):
         ensure_task_open(task)
+        holder = task.owner if task.owner_id else None
         previous = _note_previous_holder(task)
         if task.owner_id:
             task.flow_task.activation_class(task).unassign()
         task.owner_permission = f"{ROLE_PREFIX}{role}"
         task.save(update_fields=["owner_permission", "data"])
+        events.emit(
+            events.task_assigned,
+            case=case,
+            task=task,
+            actor=actor,
+            previous=holder,
+            reason=reason,
+            cause=events.REQUEUE,
+        )
         audit_record(
             action=Action.TASK_RELEASED,
             actor=actor,
@@ -358,20 +409,68 @@ def task_requeue(*, task_id: int, role: str, reason: str, actor=None) -> Task:
 
 def case_auto_close(*, case_id: int, reason: str, evidence: dict) -> Case:
     """Close a case nobody acted on (the system's counterpart of a withdrawal), with the evidence."""
-    try:
-        with CaseFlow.lock(case_id), audit_batch(), acting(None):
-            case = Case.objects.select_related("version").get(pk=case_id)
-            if not case.is_open:
-                raise Conflict(MSG_CASE_CLOSED)
-            _cancel_open_tasks(case, actor=None, reason=reason)
-            case.status, case.finished = PROCESS.CANCELED, timezone.now()
-            case.state, case.outcome, case.closed_reason = CaseState.WITHDRAWN, Outcome.AUTO_CLOSED, reason
-            case._history_user = None
-            case.save()
-            undone = steps_close(case=case)
-            context = {**evidence, "compensation": undone} if undone else evidence
-            audit_record(action=Action.CASE_AUTO_CLOSED, case=case, reason=reason, data=case.data, context=context)
-            event_publish(name="case.closed", case=case, data=case.data)
-            return case
-    except FlowLockFailed:
-        raise Busy(MSG_BUSY) from None
+    with case_locked(case_id) as case:
+        return case_close(
+            case=case,
+            actor=None,
+            state=CaseState.WITHDRAWN,
+            outcome=Outcome.AUTO_CLOSED,
+            reason=reason,
+            action=Action.CASE_AUTO_CLOSED,
+            context=evidence,
+            route=False,
+        )
+
+
+# --- automated steps: the engine side -----------------------------------------------------------
+# The step machinery (runs, attempts, repair) lives in a feature app that calls these under
+# `case_locked`, in the transaction that also records the step's attempt.
+
+
+def _waiting_task(case: Case, task_id: int) -> Task:
+    task = Task.objects.filter(pk=task_id, process_id=case.pk).first()
+    if task is None or task.status != STATUS.NEW:
+        raise Conflict(MSG_STEP_NOT_WAITING)
+    task.process = case
+    return task
+
+
+def step_done(*, case: Case, run, data: dict, actor=None, audit: dict) -> None:
+    """The step succeeded, or an operator skipped it: write what it brought back, never run it
+    again for this case, and move the case on (the route node saves it)."""
+    task = _waiting_task(case, run.task_id)
+    if data:
+        case.data = {**(case.data or {}), **data}
+    case.steps_done = [*(case.steps_done or []), run.step_key]
+    audit_record(actor=actor, case=case, task=task, step=run.step_name, data=data, **audit)
+    activation = task.flow_task.activation_class(task)
+    activation.run(None)
+    task.data.update(outcome=run.status)
+    activation.execute()
+
+
+def step_exception(*, case: Case, run, message: str) -> None:
+    """The step failed for good: the case waits in the exception queue for an operator.
+
+    The failure itself (audit row, operators told) is recorded by the step's own outcome code."""
+    case.state = CaseState.EXCEPTION
+    case.route = {
+        **case.route,
+        "outcome": CaseState.EXCEPTION,
+        "summary": f"Exception at {run.step_name} ({run.get_category_display().lower()}): {message}",
+    }
+    case.save()
+    events.emit(
+        events.case_exception, case=case, step=run.step_key, system=run.system, category=run.category, message=message
+    )
+
+
+def step_waiting_again(*, case: Case, run) -> None:
+    """An operator retries the step: the case shows "waiting on <system>" again."""
+    case.state = CaseState.WAITING
+    case.route = {
+        **case.route,
+        "outcome": CaseState.WAITING,
+        "summary": f"Waiting on {run.system}: {run.step_name} (retried by an operator).",
+    }
+    case.save()

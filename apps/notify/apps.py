@@ -8,6 +8,7 @@ class NotifyConfig(AppConfig):
     verbose_name = "Notifications: portal and e-mail"
 
     def ready(self):
+        from . import receivers  # noqa: F401  (the engine's lifecycle events)
         from .schedules import ensure_schedules_after_migrate
 
         # NOTE: sender=self, so the schedule is declared once per migrate, not once per app.

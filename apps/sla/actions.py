@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.cases import events
 from apps.cases.nodes import task_role
 from apps.cases.reassignment import backup_for, first_eligible
 from apps.cases.services import case_auto_close, task_reassign
@@ -126,19 +127,16 @@ def fire_notify(clock, level, task):
     return "notified"
 
 
-def _reassign(clock, level, task, to_user, *, reason, audit_action, kind):
-    task_reassign(task_id=task.pk, to_user=to_user, reason=reason, context=_level_context(clock, level))
-    _tell(
-        clock,
-        level,
-        task,
-        [to_user],
-        kind=kind,
-        audit_action=audit_action,
+def _reassign(clock, level, task, to_user, *, reason, audit_action, cause):
+    """Move the task; the engine tells the new holder and the one who lost it (apps.notify)."""
+    task_reassign(task_id=task.pk, to_user=to_user, reason=reason, context=_level_context(clock, level), cause=cause)
+    audit_record(
+        action=audit_action,
+        case=clock.case,
+        task=task,
+        step=_label(task),
         reason=reason,
-        body=reason,
-        subject=f"{_label(task)} on request #{clock.case_id} is now yours",
-        extra={"to": to_user.username},
+        context={**_level_context(clock, level), "to": to_user.username},
     )
 
 
@@ -171,7 +169,9 @@ def fire_escalate(clock, level, task):
             reason = f"No decision from {task.owner.username} in time: escalated to their manager {manager.username}."
             if refused:
                 reason = f"{reason} ({' '.join(refused)})"
-            _reassign(clock, level, task, manager, reason=reason, audit_action=Action.SLA_ESCALATED, kind="escalation")
+            _reassign(
+                clock, level, task, manager, reason=reason, audit_action=Action.SLA_ESCALATED, cause=events.ESCALATION
+            )
             return f"escalated to {manager.username}"
         why = " ".join(refused) if chain else MSG_NO_MANAGER.format(owner=task.owner.username)
         return _stays(clock, level, task, audit_action=Action.SLA_ESCALATED, why=why)
@@ -209,7 +209,7 @@ def fire_reroute(clock, level, task):
         return "no backup"
     owner = task.owner.username if task.owner_id else "the queue"
     reason = f"Still no decision: rerouted from {owner} to the backup {backup.username}."
-    _reassign(clock, level, task, backup, reason=reason, audit_action=Action.SLA_REROUTED, kind="reroute")
+    _reassign(clock, level, task, backup, reason=reason, audit_action=Action.SLA_REROUTED, cause=events.REROUTE)
     return f"rerouted to {backup.username}"
 
 
@@ -225,16 +225,7 @@ def fire_auto_close(clock, level, task):
         "waiting_since": clock.started.isoformat(),
         "message": task.data.get("message", "") if task else "",
     }
-    case = case_auto_close(case_id=clock.case_id, reason=reason, evidence=evidence)
-    _notify(
-        [case.requester],
-        kind="auto_closed",
-        clock=clock,
-        level=level,
-        task=None,
-        subject=f"Request #{case.pk} was closed",
-        body=reason,
-    )
+    case_auto_close(case_id=clock.case_id, reason=reason, evidence=evidence)  # the requester is told (apps.notify)
     return "auto-closed"
 
 

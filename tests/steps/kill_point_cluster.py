@@ -44,15 +44,15 @@ def install(point: str, marker: Path) -> None:
 
         attempts.call_send = call_send
     elif point == "after_answer":
-        from apps.cases import automation
+        from apps.cases import services as engine
 
-        step_done = automation.step_done
+        step_done = engine.step_done
 
         def stopping_step_done(**kwargs):
             step_done(**kwargs)  # the case has moved on, inside the uncommitted transaction
             _stop_here(marker, point)
 
-        automation.step_done = stopping_step_done  # looked up by attempts._record at call time
+        engine.step_done = stopping_step_done  # looked up by attempts._record at call time
     elif point == "after_commit":
         from apps.integrations import tasks
 

@@ -209,11 +209,11 @@ def test_the_database_going_away_while_an_answer_is_recorded_is_retried_not_file
     says nothing about the workflow: the lease ends and the sweep tries again, with the same key."""
     from django.db import OperationalError
 
-    from apps.cases import automation
+    from apps.cases import services as engine
 
     receiver = KillPointReceiver(hold=False)
     erp_settings.expect_request("/erp/invoices", method="POST").respond_with_handler(receiver)
-    step_done = automation.step_done
+    step_done = engine.step_done
     outages = [OperationalError("terminating connection due to administrator command")]
 
     def step_done_once_without_database(**kwargs):
@@ -221,7 +221,7 @@ def test_the_database_going_away_while_an_answer_is_recorded_is_retried_not_file
             raise outages.pop()
         step_done(**kwargs)
 
-    monkeypatch.setattr(automation, "step_done", step_done_once_without_database)
+    monkeypatch.setattr(engine, "step_done", step_done_once_without_database)
     start_invoice(workflow=invoice_flow(erp_step(timeout_seconds=STEP_TIMEOUT), APPROVAL))  # q2 logs the failure
 
     run = StepRun.objects.get(step_key="erp_check")

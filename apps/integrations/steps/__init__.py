@@ -3,7 +3,7 @@ ends (outcomes.py: exception queue, compensation, callbacks, timeouts) and the o
 loop (repair.py: edit data and retry, skip, route to a person, cancel the case).
 attempts.py explains how one attempt survives a killed worker and a slow system.
 
-apps.cases.automation (the engine side) is imported inside functions throughout: the flow
+apps.cases.services (the engine side: case_locked, step_done, case_close) is imported inside functions throughout: the flow
 imports this package, so a module-level import would be circular.
 """
 

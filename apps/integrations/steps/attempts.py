@@ -166,7 +166,7 @@ def step_attempt(*, run_id: int) -> StepRun | None:
 
 
 def _park(lease: _Lease, error: Exception) -> StepRun | None:
-    from apps.cases.automation import case_locked
+    from apps.cases.services import case_locked
 
     message = redact(MSG_RECORD_FAILED.format(error=f"{type(error).__name__}: {error}"), lease.used_secrets)
     with case_locked(lease.case_id) as case:
@@ -217,7 +217,7 @@ def _undo_late_success(case, run: StepRun, lease: _Lease, verdict: Verdict) -> N
 
 
 def _record(lease: _Lease, result: CallResult | None) -> StepRun:
-    from apps.cases.automation import case_locked, step_done
+    from apps.cases.services import case_locked, step_done
 
     with case_locked(lease.case_id) as case:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)

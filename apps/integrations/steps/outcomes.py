@@ -69,7 +69,7 @@ def step_started(*, case, task, stage: dict) -> StepRun:
 
 def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
     """Retries are exhausted or pointless: the exception queue, or the end of the case."""
-    from apps.cases.automation import case_close, step_exception
+    from apps.cases.services import case_close, step_exception
 
     now = timezone.now()
     run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
@@ -195,7 +195,7 @@ def _time_out_waits(at: datetime) -> int:
 
 
 def _time_out_wait(run_id: int, case_id: int) -> None:
-    from apps.cases.automation import case_locked
+    from apps.cases.services import case_locked
 
     with case_locked(case_id) as case:
         run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
@@ -216,7 +216,7 @@ def _time_out_wait(run_id: int, case_id: int) -> None:
 
 def step_callback(*, case_id: int, step_key: str, data: dict, actor, delivery: str = "") -> StepRun:
     """The other system called back: write what it sent into the case and finish the wait."""
-    from apps.cases.automation import case_locked, step_done
+    from apps.cases.services import case_locked, step_done
 
     with case_locked(case_id, actor) as case:
         run = (

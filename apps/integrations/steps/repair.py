@@ -72,7 +72,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
     use) the key stays, and a receiver that saw the request before answers as before, so a call
     that timed out but was booked is not booked twice.
     """
-    from apps.cases.automation import case_locked, step_waiting_again
+    from apps.cases.services import case_locked, step_waiting_again
 
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
@@ -156,7 +156,7 @@ def _request_for(case, run: StepRun) -> dict | None:
 
 def step_skip(*, run_id: int, actor, reason: str) -> StepRun:
     """Go on without the step (the operator did it by hand, or it is not needed); never re-run."""
-    from apps.cases.automation import case_locked, step_done
+    from apps.cases.services import case_locked, step_done
 
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
@@ -182,7 +182,7 @@ def step_skip(*, run_id: int, actor, reason: str) -> StepRun:
 
 def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun:
     """Route the exception to a named person: they are told, and may repair it themselves."""
-    from apps.cases.automation import case_locked
+    from apps.cases.services import case_locked
 
     person = User.objects.filter(username=(username or "").strip()).first()
     if person is None or not person.is_active:
@@ -219,7 +219,7 @@ def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun
 
 def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
     """Give up on the case: it closes as cancelled and the steps already done are undone."""
-    from apps.cases.automation import case_close, case_locked
+    from apps.cases.services import case_close, case_locked
 
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)

@@ -1,0 +1,62 @@
+"""The engine's lifecycle events: what happened to a case or a task, emitted inside the transaction
+of the change.
+
+The engine never imports a feature app. SLA clocks, notifications, webhooks and automated steps
+(and later dashboards and evidence) connect receivers to these signals in their own
+`AppConfig.ready()` and act through the engine's services. Receivers run synchronously, in the
+transaction, in the order they were connected: an error in one rolls the change back, so a case
+never moves without its clocks, notices and deliveries. Side effects that leave the process
+(e-mail, HTTP) go through the outbox after commit, never from a receiver.
+
+Every event is sent with `sender=Case` and these keyword arguments:
+
+    case_started     case, actor
+    case_returned    case                      the route sent the case back to its requester
+    case_exception   case, step, system, category, message
+    case_closed      case, actor, action, reason
+                     receivers may return a dict; it is merged into the audit row's context
+                     (automated steps report the undo calls they queued as "compensation")
+    task_created     case, task                a person's task (approval or rework) exists
+    task_assigned    case, task, actor, previous, reason, cause
+                     the task changed hands: `task.owner` is the new holder (None: back to a
+                     queue), `previous` the user who lost it (None: it was queued); `cause` is
+                     one of CAUSES
+    task_completed   case, task, actor, decision
+    task_cancelled   case, task, actor, reason  nobody needs the task any more
+    step_reached     case, task, stage          an automated step's task exists; `stage` its spec
+    attention_needed case, task, subject, reason, key
+                     nobody eligible could take a task: the operators must look at it (`key`
+                     tells one occurrence from another, so a retried job does not tell twice)
+"""
+
+from django.dispatch import Signal
+
+from .models import Case
+
+case_started = Signal()
+case_returned = Signal()
+case_exception = Signal()
+case_closed = Signal()
+task_created = Signal()
+task_assigned = Signal()
+task_completed = Signal()
+task_cancelled = Signal()
+step_reached = Signal()
+attention_needed = Signal()
+
+# Why a task changed hands (task_assigned's `cause`).
+CLAIM, RELEASE, REASSIGN, ESCALATION, REROUTE, HANDOVER, REQUEUE = (
+    "claim",
+    "release",
+    "reassign",
+    "escalation",
+    "reroute",
+    "handover",
+    "requeue",
+)
+CAUSES = (CLAIM, RELEASE, REASSIGN, ESCALATION, REROUTE, HANDOVER, REQUEUE)
+
+
+def emit(signal: Signal, *, case, **details) -> list:
+    """Send one event; returns what the receivers returned (None results left out)."""
+    return [result for _receiver, result in signal.send(sender=Case, case=case, **details) if result is not None]
