@@ -601,7 +601,7 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connections
 
-        from apps.org.management.commands.seed_demo import seed_demo_data
+        from apps.demo.management.commands.seed_demo import seed_demo_data
 
         call_command("migrate", run_syncdb=True, verbosity=0)
         seed_demo_data()

@@ -32,6 +32,7 @@ if str(ROOT) not in sys.path:
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 PHASES = ["start", "approve_1", "approve_2"]
+CONNECTIONS = {"opened": 0}  # database connections opened so far (connection_created signal)
 DATA = {"amount": "5000", "vendor": "ACME", "cost_center": "CC-1"}
 
 
@@ -99,6 +100,7 @@ class Meter:
         self.queries = defaultdict(list)
         self.origins = defaultdict(list)
         self.executed = 0
+        self.connections = 0
 
     def _count(self, execute, sql, params, many, context):
         self.executed += 1
@@ -106,6 +108,15 @@ class Meter:
 
     @contextmanager
     def phase(self, name):
+        opened = CONNECTIONS["opened"]
+        try:
+            with self._measure(name):
+                yield
+        finally:
+            self.connections += CONNECTIONS["opened"] - opened
+
+    @contextmanager
+    def _measure(self, name):
         from django.db import connection
 
         if self.trace:
@@ -280,10 +291,16 @@ def run(n: int, query_cases: int, warmup: int, show_sql: bool, breakdown: bool, 
     django.setup()
 
     from django.contrib.auth import get_user_model
+    from django.db.backends.signals import connection_created
+
+    def count_connection(**kwargs):
+        CONNECTIONS["opened"] += 1
+
+    connection_created.connect(count_connection, weak=False)
     from django.core.management import call_command
     from django.db import connection
 
-    from apps.org.management.commands.seed_demo import seed_demo_data
+    from apps.demo.management.commands.seed_demo import seed_demo_data
 
     call_command("migrate", run_syncdb=True, verbosity=0)
     seed_demo_data()
@@ -356,6 +373,9 @@ def run(n: int, query_cases: int, warmup: int, show_sql: bool, breakdown: bool, 
             "queries_per_case_min_max": list(query_spread[kind]),
             "ms_per_case": round(1000 * total_seconds / n, 3),
             "ms_per_case_median": round(statistics.median(case_ms[kind]), 3),
+            # NOTE: a connection opened inside a case (e.g. after the broker closed the request's
+            # one) costs a PostgreSQL backend start and authentication: several milliseconds.
+            "connections_per_case": round(tm.connections / n, 2),
             "queries_per_phase": {p: round(len(qm.queries[p]) / query_cases, 2) for p in PHASES},
             "ms_per_phase": {p: round(1000 * tm.seconds[p] / n, 3) for p in PHASES},
             "by_statement": per_case(Counter(classify(s) for p in PHASES for s in qm.queries[p]), query_cases),
@@ -380,6 +400,8 @@ def run(n: int, query_cases: int, warmup: int, show_sql: bool, breakdown: bool, 
         "queries_same_every_case": consistent,
         "ms_per_case": ours["ms_per_case"],
         "bare_ms_per_case": bare["ms_per_case"],
+        "connections_per_case": ours["connections_per_case"],
+        "bare_connections_per_case": bare["connections_per_case"],
         "ms_per_case_median": ours["ms_per_case_median"],
         "bare_ms_per_case_median": bare["ms_per_case_median"],
         "queries_per_phase": ours["queries_per_phase"],
@@ -400,12 +422,15 @@ def print_summary(summary, result, breakdown):
     print(
         f"Engine benchmark on {summary['vendor']}, {summary['cases']} purchase cases each (start, 2 approvals, close)"
     )
-    print(f"  {'':6} {'cases/s':>9} {'ms/case':>9} {'queries/case':>13}   " + "  ".join(f"{p:>9}" for p in PHASES))
+    print(
+        f"  {'':6} {'cases/s':>9} {'ms/case':>9} {'queries/case':>13} {'conns/case':>11}   "
+        + "  ".join(f"{p:>9}" for p in PHASES)
+    )
     for kind, figures in (("ours", ours), ("bare", bare)):
         phases = "  ".join(f"{figures['queries_per_phase'][p]:>9g}" for p in PHASES)
         print(
             f"  {kind:6} {figures['cases_per_s']:>9.1f} {figures['ms_per_case']:>9.2f} "
-            f"{figures['queries_per_case']:>13g}   {phases}"
+            f"{figures['queries_per_case']:>13g} {figures['connections_per_case']:>11g}   {phases}"
         )
     goal = "within" if summary["query_ratio"] <= 1.5 and summary["time_ratio"] <= 1.5 else "OVER"
     print(

@@ -123,7 +123,7 @@ def run(open_tasks: int, due: int) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from apps.org.management.commands.seed_demo import seed_demo_data
+    from apps.demo.management.commands.seed_demo import seed_demo_data
     from apps.sla.models import SlaClock
 
     call_command("migrate", run_syncdb=True, verbosity=0)

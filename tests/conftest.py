@@ -5,7 +5,7 @@ import socket
 import pytest
 from django.contrib.auth import get_user_model
 
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from apps.audit.models import AuditEvent
 from apps.cases.models import Case
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 
 PASSWORD = "demo"
 

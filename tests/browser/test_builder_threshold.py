@@ -7,7 +7,7 @@ import re
 import pytest
 
 from apps.cases.services import task_complete
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from tests.browser.conftest import CASE_URL, expect, shot
 from tests.conftest import open_tasks, reload, task_for
 

@@ -4,7 +4,7 @@ the admin load without a single violation, and htmx still acts in place (a claim
 import pytest
 
 from apps.cases.services import case_start
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from tests.browser.conftest import expect, row_of, shot
 
 # Runs before any page script (and outside the policy): collects every violation the page reports.

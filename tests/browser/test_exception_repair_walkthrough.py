@@ -7,7 +7,7 @@ import re
 import pytest
 from django.test import override_settings
 
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from tests.browser.conftest import CASE_URL, expect, shot, summary, timeline_row
 
 

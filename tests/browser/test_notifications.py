@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from apps.notify.services import notification_send
-from apps.org.management.commands.seed_demo import seed_demo_data
 from tests.browser.conftest import expect, path_of, shot
 
 

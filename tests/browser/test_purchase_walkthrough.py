@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from tests.browser.conftest import CASE_URL, expect, path_of, row_of, shot, summary, timeline_row
 
 

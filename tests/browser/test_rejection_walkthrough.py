@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from tests.browser.conftest import CASE_URL, expect, row_of, shot, summary, timeline_row
 
 REASON = "Two quotes are needed above 2,000."

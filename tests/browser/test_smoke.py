@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from tests.browser.conftest import expect, login, path_of, shot
 
 

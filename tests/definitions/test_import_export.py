@@ -39,7 +39,7 @@ def test_round_trip_onto_a_clean_database(db, tmp_path, django_user_model):
     path = tmp_path / "purchase.json"
     try:
         with transaction.atomic():
-            from apps.org.management.commands.seed_demo import seed_demo_data
+            from apps.demo.management.commands.seed_demo import seed_demo_data
 
             seed_demo_data()
             olivia = django_user_model.objects.get(username="olivia")

@@ -12,10 +12,10 @@ from apps.cases.models import Case
 from apps.cases.services import case_start
 from apps.definitions.models import DefinitionVersion
 from apps.demo import services
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from apps.demo.models import ErpCall, ErpInvoice, ErpMode, ErpSettings
 from apps.demo.selectors import MSG_NOT_ALLOWED
 from apps.integrations.models import StepRun
-from apps.org.management.commands.seed_demo import seed_demo_data
 from apps.org.services import person_upsert
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import open_tasks

@@ -8,7 +8,7 @@ from viewflow.workflow.models import Task
 
 from apps.cases.models import Case
 from apps.cases.services import case_start
-from apps.org.management.commands.seed_demo import seed_demo_data
+from apps.demo.management.commands.seed_demo import seed_demo_data
 
 CASES = 500  # each needs a manager and a finance approval: 1,000 open tasks
 

@@ -32,12 +32,12 @@ from apps.cases.services import case_start, task_claim
 from apps.definitions.importexport import definition_export
 from apps.definitions.selectors import version_live
 from apps.definitions.services import definition_create, draft_create_from, version_publish
+from apps.demo.management.commands.seed_demo import seed_demo_data
 from apps.integrations.inbound import endpoint_create
 from apps.integrations.models import StepRun, WebhookDelivery
 from apps.integrations.services import event_publish, subscription_create, subscription_update
 from apps.integrations.steps import step_assign
 from apps.notify.services import notification_send
-from apps.org.management.commands.seed_demo import seed_demo_data
 from apps.sla.models import BusinessCalendar
 
 OTHER_DEFINITION = {
