@@ -8,11 +8,11 @@ admin.site.site_title = "WMS"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
-    path("calendars/", include("apps.sla.urls")),
-    path("notifications/", include("apps.notify.urls")),
+    path("calendars/", include("apps.portal.urls.sla")),
+    path("notifications/", include("apps.portal.urls.notify")),
     path("builder/", include("apps.builder.urls")),
-    path("integrations/", include("apps.integrations.urls")),
-    path("exceptions/", include("apps.integrations.queue_urls")),
+    path("integrations/", include("apps.portal.urls.integrations")),
+    path("exceptions/", include("apps.portal.urls.exceptions")),
     path("", include("apps.inbox.urls")),
 ]
 if settings.WMS_DEMO_ERP:

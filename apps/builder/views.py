@@ -19,7 +19,6 @@ from django_htmx.http import HttpResponseClientRedirect, retarget
 
 from apps.cases.services import case_start_test
 from apps.core.errors import Conflict, NotFound, ValidationFailed
-from apps.core.portal_errors import portal_errors
 from apps.definitions import selectors, services
 from apps.definitions.bpmn import render_bpmn
 from apps.definitions.diagram import render_svg
@@ -30,6 +29,7 @@ from apps.definitions.library import LIBRARY
 from apps.definitions.policy import ensure_builder, ensure_can_edit_definition, user_can_edit_definition
 from apps.definitions.replay import MAX_REPLAY, impact_preview, route_preview, sample_data
 from apps.definitions.sop import sop_build, sop_markdown
+from apps.portal.errors import portal_errors
 
 from .rows import dom_id, editor_blocks, form_inputs
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.core.errors import ValidationFailed
 from apps.core.jsonsafe import json_loads_limited
 from apps.definitions.library import INVOICE_PROCESSING
-from apps.inbox.views import portal_errors
+from apps.portal.errors import portal_errors
 
 from . import selectors, services
 from .models import ErpMode

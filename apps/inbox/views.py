@@ -18,17 +18,18 @@ from apps.cases.policy import case_can_view, case_can_write, ensure_can_act, tas
 from apps.cases.reassignment import absence_handover
 from apps.cases.selectors import case_get_for_user
 from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
-from apps.core.pages import paginate
-from apps.core.portal_errors import portal_errors, safe_next
 from apps.definitions.selectors import definitions_published, version_live
 from apps.integrations.models import StepKind
 from apps.integrations.queue_selectors import step_runs_for_case, user_may_repair
 from apps.org.models import Absence
 from apps.org.selectors import user_absence, user_sees_all_cases
 from apps.org.services import absence_set
+from apps.portal.errors import portal_errors, safe_next
+from apps.portal.forms import CaseDataForm
+from apps.portal.pages import paginate
 
 from . import selectors
-from .forms import AbsenceForm, AttachmentsForm, CaseDataForm, CaseSearchForm, CommentForm, DecisionForm
+from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
 
 MSG_TASK_GONE = "That task was already handled; nothing was changed."

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.notify.models import Notification
 from apps.notify.services import notification_send
-from apps.notify.views import MSG_FAILED_FORBIDDEN
+from apps.portal.views.notify import MSG_FAILED_FORBIDDEN
 
 FAILING = "tests.notify.backends.FailingBackend"
 

@@ -4,10 +4,10 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
+from apps.portal.views.sla import MSG_PREVIEW_HOURS
 from apps.sla import services
 from apps.sla.calendar import days_off
 from apps.sla.models import BusinessCalendar
-from apps.sla.views import MSG_PREVIEW_HOURS
 
 FORM = {
     "name": "Munich",

@@ -8,8 +8,8 @@ from django.utils.html import escape
 
 from apps.cases.models import Case
 from apps.integrations.models import StepRun
-from apps.integrations.queue_views import MSG_CANCELLED, MSG_SKIPPED
 from apps.integrations.steps import MSG_ASSIGNEE_UNKNOWN, MSG_REASON_REQUIRED
+from apps.portal.views.exceptions import MSG_CANCELLED, MSG_SKIPPED
 from tests.conftest import open_tasks
 
 from .conftest import TOKEN

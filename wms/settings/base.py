@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.definitions",
     "apps.cases",
     "apps.api",
+    "apps.portal",
     "apps.inbox",
     "apps.builder",
     "apps.sla",

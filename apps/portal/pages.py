@@ -1,4 +1,4 @@
-"""Helpers every portal page shares."""
+"""Pagination every portal page shares (the inbox's and the feature apps' pages)."""
 
 from django.core.paginator import Page, Paginator
 

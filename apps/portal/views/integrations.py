@@ -6,12 +6,12 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from apps.core.errors import Conflict, NotAllowed, ValidationFailed
-from apps.core.pages import paginate
-from apps.inbox.views import portal_errors
+from apps.integrations import selectors, services
+from apps.integrations.models import EVENTS
+from apps.integrations.policy import user_can_manage_webhooks
 
-from . import selectors, services
-from .models import EVENTS
-from .policy import user_can_manage_webhooks
+from ..errors import portal_errors
+from ..pages import paginate
 
 MSG_SAVED = "Subscription {name} saved."
 MSG_DEACTIVATED = "Subscription {name} deactivated: nothing more is sent to it."

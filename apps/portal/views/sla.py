@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import NotAllowed, ValidationFailed
-from apps.inbox.views import portal_errors
+from apps.sla import calendar as business_time
+from apps.sla import selectors, services
+from apps.sla.models import BusinessCalendar
 
-from . import calendar as business_time
-from . import selectors, services
-from .forms import CalendarForm, time_zone_names
-from .models import BusinessCalendar
+from ..errors import portal_errors
+from ..forms.calendar import CalendarForm, time_zone_names
 
 PREVIEW_HOURS = Decimal(48)
 MAX_PREVIEW_HOURS = Decimal(100_000)

@@ -7,9 +7,9 @@ from zoneinfo import available_timezones
 import holidays
 from django import forms
 
-from apps.inbox.forms import ServiceErrorsForm
+from apps.sla.calendar import country_name
 
-from .calendar import country_name
+from . import ServiceErrorsForm
 
 WEEKDAYS = [(str(i), name) for i, name in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])]
 

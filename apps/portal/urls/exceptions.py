@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import queue_views as views
+from ..views import exceptions as views
 
 app_name = "exceptions"
 

@@ -9,12 +9,12 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from apps.core.errors import Conflict
-from apps.core.pages import paginate
-from apps.inbox.views import portal_errors
+from apps.notify import selectors, services
+from apps.notify.models import Notification
+from apps.notify.policy import user_can_manage_deliveries
 
-from . import selectors, services
-from .models import Notification
-from .policy import user_can_manage_deliveries
+from ..errors import portal_errors
+from ..pages import paginate
 
 MSG_ALL_READ = "All notifications marked read."
 MSG_FAILED_FORBIDDEN = "Only operators and administrators can see failed e-mail deliveries."

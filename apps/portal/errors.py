@@ -1,7 +1,7 @@
 """The portal's answer to every refusal a service raises, in one place.
 
-Services raise `ServiceError`s (errors.py); the API maps them in apps/api/errors.py, the portal
-here. Views still catch the refusals they can show inline (a form with its errors); whatever they
+Services raise `ServiceError`s (apps/core/errors.py); the API maps them in apps/api/errors.py,
+the portal here. Views still catch the refusals they can show inline (a form with its errors); whatever they
 do not catch ends here instead of as a 500 (a lock timeout, `Busy`, was one):
 
 - NotAllowed -> 403 page, NotFound -> 404 page;
@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from .errors import NotAllowed, NotFound, ServiceError
+from apps.core.errors import NotAllowed, NotFound, ServiceError
 
 
 def safe_next(request, url: str | None, default: str = "/") -> str:

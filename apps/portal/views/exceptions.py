@@ -16,13 +16,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from apps.core.errors import Busy, Conflict, ValidationFailed
 from apps.core.jsonsafe import json_loads_limited
-from apps.core.pages import paginate
-from apps.inbox.forms import CaseDataForm
-from apps.inbox.views import portal_errors
+from apps.integrations import queue_selectors as selectors
+from apps.integrations import steps
+from apps.integrations.models import ExceptionCategory
 
-from . import queue_selectors as selectors
-from . import steps
-from .models import ExceptionCategory
+from ..errors import portal_errors
+from ..forms import CaseDataForm
+from ..pages import paginate
 
 MSG_RETRIED = "{step} of request #{case} is being tried again."
 MSG_RETRIED_EDITED = "{fields} corrected; {step} of request #{case} is being tried again with the new data."

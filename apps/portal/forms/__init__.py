@@ -1,0 +1,63 @@
+"""Forms every portal page may share. They only collect and display values: the checking is
+done by the same service the API calls, whose field errors are put back here (ServiceErrorsForm).
+CaseDataForm is built from a version's field specs; the inbox (intake, rework) and the exception
+queue (correcting a failed step's data) both show it."""
+
+from django import forms
+
+WIDGETS = {
+    "text": lambda spec: forms.TextInput(attrs={"maxlength": spec.get("max_length", 2000)}),
+    "textarea": lambda spec: forms.Textarea(attrs={"rows": 3}),
+    "decimal": lambda spec: forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    "integer": lambda spec: forms.NumberInput(attrs={"step": "1"}),
+    "date": lambda spec: forms.DateInput(attrs={"type": "date"}),
+    "email": lambda spec: forms.EmailInput(),
+}
+
+
+def _field(spec: dict) -> forms.Field:
+    label = spec.get("label") or spec["name"].replace("_", " ").capitalize()
+    common = {"label": label, "help_text": spec.get("help", ""), "required": False}
+    if spec["type"] == "choice":
+        choices = [(c, str(c).replace("_", " ").capitalize()) for c in spec.get("choices", [])]
+        if spec.get("default") in (None, ""):
+            choices = [("", "—")] + choices
+        return forms.ChoiceField(choices=choices, initial=spec.get("default"), **common)
+    if spec["type"] == "boolean":
+        return forms.BooleanField(initial=spec.get("default", False), **common)
+    return forms.CharField(widget=WIDGETS[spec["type"]](spec), initial=spec.get("default"), strip=False, **common)
+
+
+class ServiceErrorsForm(forms.Form):
+    def put_errors(self, field_errors: dict) -> None:
+        """Show a service's field errors next to the fields they name (others above the form)."""
+        self.is_valid()  # builds cleaned_data so add_error works
+        for name, problems in field_errors.items():
+            target = name if name in self.fields else None
+            for problem in problems if isinstance(problems, list) else [problems]:
+                self.add_error(target, problem)
+
+
+class CaseDataForm(ServiceErrorsForm):
+    """The fields of a workflow version, for intake or for a returned request."""
+
+    def __init__(self, *args, fields: list[dict], missing=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specs = {spec["name"]: spec for spec in fields}
+        self.missing = set(missing)
+        for spec in fields:
+            field = _field(spec)
+            field.required_marker = bool(spec.get("required"))
+            field.required_before = spec.get("required_before")
+            self.fields[spec["name"]] = field
+
+    def values(self) -> dict:
+        """What was submitted, as raw values for the service to check."""
+        data = {}
+        for name, spec in self.specs.items():
+            raw = self.data.get(self.add_prefix(name))
+            if spec["type"] == "boolean":
+                data[name] = raw in {"on", "true", "1"}
+            elif raw is not None:
+                data[name] = raw
+        return data
