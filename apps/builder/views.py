@@ -27,10 +27,10 @@ from apps.definitions.editing import SECTIONS, row_values
 from apps.definitions.importexport import definition_export, definition_import, export_parse
 from apps.definitions.library import LIBRARY
 from apps.definitions.policy import ensure_builder, ensure_can_edit_definition, user_can_edit_definition
-from apps.definitions.replay import MAX_REPLAY, impact_preview, route_preview, sample_data
 from apps.definitions.sop import sop_build, sop_markdown
 from apps.portal.errors import portal_errors
 
+from .replay import MAX_REPLAY, impact_preview, route_preview, sample_data
 from .rows import dom_id, editor_blocks, form_inputs
 
 MSG_CREATED = "Workflow '{name}' created with an empty draft. Add fields and stages, then publish."

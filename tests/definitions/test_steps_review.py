@@ -1,16 +1,14 @@
 """What a workflow owner reviews about automated steps: the diagram, the BPMN file, the SOP,
-the diff between versions, the route preview and the unreachable-step check."""
+the diff between versions and the unreachable-step check (the route preview is the builder's:
+tests/builder/test_replay.py)."""
 
 import copy
 import xml.etree.ElementTree as ET
-
-import pytest
 
 from apps.definitions.bpmn import BPMN, render_bpmn
 from apps.definitions.diagram import render_svg, url_shown
 from apps.definitions.diff import spec_diff
 from apps.definitions.reachability import MSG_STEP_UNREACHABLE
-from apps.definitions.replay import route_preview
 from apps.definitions.selectors import version_live
 from apps.definitions.sop import sop_build, sop_markdown
 from apps.definitions.spec import validate_spec
@@ -134,13 +132,3 @@ def test_a_step_that_can_never_run_is_refused():
     spec["stages"][0]["when"] = {"field": "amount", "op": "<", "value": 0}
     message = MSG_STEP_UNREACHABLE.format(stage="erp", text="amount < 0")
     assert message in validate_spec(spec)
-
-
-@pytest.mark.parametrize(("amount", "steps"), [("500", ["Validate in ERP"]), ("50", [])])
-def test_the_route_preview_passes_the_steps_and_stops_at_the_approval(publish, demo, amount, steps):
-    publish(KEY, STAGES, FIELDS)
-    preview = route_preview(version=version_live(key=KEY), data={"amount": amount}, requester=demo["alice"])
-    assert preview["steps"] == steps
-    assert preview["state"] == "approval" and preview["approver_labels"] == ["Manager"]
-    if steps:
-        assert preview["summary"].startswith("Waiting on ERP: Validate in ERP. Then: Approval")

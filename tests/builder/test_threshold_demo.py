@@ -1,7 +1,7 @@
 """The builder's demo, through the services: olivia lowers the finance threshold from 1,000 to 500."""
 
+from apps.builder.replay import impact_preview
 from apps.cases.services import task_complete
-from apps.definitions.replay import impact_preview
 from apps.definitions.selectors import version_live
 from apps.definitions.services import draft_create_from, draft_row_save, version_publish
 from tests.conftest import open_tasks, reload, task_for

@@ -3,11 +3,16 @@
 Both run the engine's own routing decision (`apps.cases.routing.case_route`) on an unsaved,
 in-memory stand-in for a case, so the answer is exactly what the engine would do; nothing is
 written. The impact preview replays recent cases of the live version through the draft.
+It lives in the builder, its only caller: it runs the engine, which `definitions` (a layer
+below the engine) may not import.
 """
 
 from types import SimpleNamespace
 
-from .fields import clean_value
+from apps.cases.models import Case
+from apps.cases.routing import case_route, case_route_after_step
+from apps.definitions.fields import clean_value
+from apps.definitions.spec import STEP_TYPES
 
 MSG_LIMIT = "Replay between 1 and {max} cases."
 MAX_REPLAY = 500
@@ -19,9 +24,6 @@ def route_preview(*, version, data: dict, requester) -> dict:
     Automated steps on the way are assumed to succeed (their answers cannot be known here, so
     fields they would fill stay as given): the preview lists them and goes on to the first
     approval stage, as a case would once the other systems have answered."""
-    from apps.cases.routing import case_route, case_route_after_step
-    from apps.definitions.spec import STEP_TYPES
-
     stand_in = SimpleNamespace(
         version=version,
         data=dict(data),
@@ -112,8 +114,6 @@ def _why(before: dict, after: dict) -> list[str]:
 def impact_preview(*, live, draft, limit: int = 50) -> dict:
     """Replay the last `limit` open and the last `limit` closed cases of the live version through
     the draft; list those whose route would differ, and why. Test cases are left out."""
-    from apps.cases.models import Case
-
     if not 1 <= limit <= MAX_REPLAY:
         raise ValueError(MSG_LIMIT.format(max=MAX_REPLAY))
     base = Case.objects.filter(version=live, is_test=False).select_related("requester").order_by("-created", "-pk")
