@@ -13,6 +13,7 @@ from apps.integrations import inbound, selectors, services
 from apps.integrations.models import EVENTS
 
 from .pagination import LinkHeaderPagination
+from .schema import ErrorSerializer
 from .throttles import InboundHookThrottle
 from .views import PAGING_PARAMETERS
 
@@ -197,4 +198,5 @@ class InboundHookView(APIView):
             headers=dict(request.headers),
             remote_addr=request.META.get("REMOTE_ADDR"),
         )
-        return Response(body, status=code)
+        answer = InboundAcceptedOutput if code == status.HTTP_202_ACCEPTED else ErrorSerializer
+        return Response(answer(body).data, status=code)
