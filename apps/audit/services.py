@@ -1,5 +1,6 @@
 """Writing the audit trail. Every state-changing service calls `audit_record` inside its
-transaction; `audit_batch` collects the rows of one service call into a single INSERT."""
+transaction; `audit_batch` collects the rows of one service call into a single INSERT and is the
+call's unit of work for the outbox (one queue message for its after-commit effects)."""
 
 import threading
 from contextlib import contextmanager
@@ -7,6 +8,7 @@ from contextlib import contextmanager
 from django.db import connection
 
 from apps.core.actors import actor_label
+from apps.core.outbox import unit_of_work
 
 from .models import AuditEvent
 
@@ -18,19 +20,21 @@ def audit_batch():
     """Write every event recorded inside the block with one INSERT when the block ends.
 
     Use inside `transaction.atomic()`, so the events commit or roll back with the change.
-    Nested batches join the outermost one.
+    Nested batches join the outermost one. The outermost batch is also the service call's unit
+    of work (apps.core.outbox): its after-commit effects leave as one queue message when it ends.
     """
     if getattr(_local, "events", None) is not None:
         yield
         return
     _local.events = []
     try:
-        yield
-        events, _local.events = _local.events, None
-        if events:
-            for event in events:
-                _resolve_pending(event)
-            AuditEvent.objects.bulk_create(events)
+        with unit_of_work():
+            yield
+            events, _local.events = _local.events, None
+            if events:
+                for event in events:
+                    _resolve_pending(event)
+                AuditEvent.objects.bulk_create(events)
     finally:
         _local.events = None
 

@@ -14,11 +14,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from apps.core.errors import Conflict, NotAllowed, NotFound
-from apps.core.outbox import enqueue_after_commit, outbox_lease_due
+from apps.core.outbox import enqueue_after_commit, outbox_add, outbox_lease_due
 
 from .models import EmailStatus, Kind, Notification
 from .policy import user_can_manage_deliveries
@@ -26,6 +27,7 @@ from .policy import user_can_manage_deliveries
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "apps.notify.tasks.deliver"
+OUTBOX_KIND = "notify.deliver"
 MAX_ATTEMPTS = 5
 BACKOFF_MINUTES = (1, 2, 4, 8, 16)  # after the 1st, 2nd, ... failed attempt
 # A pending e-mail whose queue message was lost (broker down, worker killed) is swept up after this.
@@ -81,36 +83,49 @@ def notification_send(
         return []
     now = timezone.now()
     subject = _one_line(subject, SUBJECT_MAX)
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=user.pk,
-                kind=kind,
-                subject=subject,
-                body=body,
-                url=url,
-                case_id=_pk(case),
-                task_id=_pk(task),
-                created=now,
-                dedupe_key=dedupe_key,
-                email_status=EmailStatus.PENDING if user.email else EmailStatus.SKIPPED,
-                email_last_error="" if user.email else MSG_NO_ADDRESS,
-                next_attempt_at=now + PENDING_GRACE if user.email else None,
-            )
-            for user in recipients.values()
-        ],
-        ignore_conflicts=True,
-    )
-    # NOTE: with ignore_conflicts no database hands back the new primary keys. The rows this
-    # call inserted are the ones stamped with its `created`; an older row under the same key
-    # (the event was already notified) has another timestamp and is not returned or re-mailed.
-    created = list(Notification.objects.filter(dedupe_key=dedupe_key, user_id__in=recipients, created=now))
-    for notification in created:
-        notification.user = recipients[notification.user_id]
+    rows = {
+        user.pk: Notification(
+            user=user,
+            kind=kind,
+            subject=subject,
+            body=body,
+            url=url,
+            case_id=_pk(case),
+            task_id=_pk(task),
+            created=now,
+            dedupe_key=dedupe_key,
+            email_status=EmailStatus.PENDING if user.email else EmailStatus.SKIPPED,
+            email_last_error="" if user.email else MSG_NO_ADDRESS,
+            next_attempt_at=now + PENDING_GRACE if user.email else None,
+        )
+        for user in recipients.values()
+    }
+    created = []
+    for pk, user_id in _insert_new(list(rows.values())):
+        notification = rows[user_id]
+        notification.pk = pk
+        notification._state.adding, notification._state.db = False, "default"
+        created.append(notification)
     to_mail = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
-    if to_mail:
-        enqueue_after_commit(_enqueue_delivery, to_mail)
+    outbox_add(OUTBOX_KIND, to_mail, task=DELIVER_TASK, chunk=DELIVER_CHUNK, enqueue=_enqueue_delivery)
     return created
+
+
+def _insert_new(rows: list[Notification]) -> list[tuple[int, int]]:
+    """INSERT the rows, skipping (user, dedupe_key) pairs that exist; (pk, user_id) of the new ones.
+
+    NOTE: bulk_create(ignore_conflicts=True) hands back no primary keys, which cost a re-read
+    (SELECT by key and timestamp). "INSERT ... ON CONFLICT DO NOTHING RETURNING" (PostgreSQL,
+    SQLite 3.35+) returns exactly the rows it inserted; bulk_create builds that same statement
+    through QuerySet._insert, called here with the returning fields it leaves out for conflicts.
+    """
+    fields = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+    returning = [Notification._meta.pk, Notification._meta.get_field("user")]
+    with transaction.atomic(savepoint=False):
+        returned = Notification.objects._insert(
+            rows, fields=fields, returning_fields=returning, on_conflict=OnConflict.IGNORE
+        )
+    return [tuple(row) for row in returned or [] if row is not None]  # one row, ignored: [None]
 
 
 def notification_deliver(*, notification_id: int) -> Notification | None:
