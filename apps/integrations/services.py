@@ -1,9 +1,25 @@
 """Outbound webhooks: publishing case events, delivering them signed, retrying, redelivering.
 
-`event_publish` runs inside the caller's transaction and only writes delivery rows; they leave
-after commit through django-q2, so a rolled-back decision tells no receiver anything. Each row is
-its own outbox entry: `webhook_deliver` holds the row lock while it posts, so one delivery is never
-sent twice at once, and the retry sweep picks up what a failure or a lost queue message left.
+`event_publish` runs inside the caller's transaction; nothing leaves before commit, so a
+rolled-back decision tells no receiver anything. Where the fan-out (which subscriptions listen,
+one delivery row each) happens depends on what makes the event durable:
+
+- Inside a unit of work whose queue message is written in the transaction (django-q2's ORM
+  broker, apps.core.outbox): the event, its payload captured at publish time, rides in that
+  message, and the worker fans it out (`webhook_fan_out`). The message commits with the change,
+  and q2 hands an unacknowledged one out again, so it is as durable as a row; the request reads
+  no subscriptions and writes no rows. Only a unit whose message would carry nothing but events
+  reads them once (`_anyone_listens`), so that nobody listening costs no queue message.
+  Why not a per-process cache of the subscriptions: telling other processes that one changed
+  costs a query per call too (a version stamp), and a stale cache silently drops events.
+  NOTE: the worker fans out against the subscriptions of that moment (seconds later): one
+  created meanwhile gets the event, one deactivated meanwhile gets no dead row.
+- Otherwise (Redis broker, q2's sync mode in tests, a plain `transaction.atomic()` caller): the
+  delivery rows are written here, in the transaction, as before, and are the durable record.
+
+Each delivery row is its own outbox entry: `webhook_deliver` holds the row lock while it posts, so
+one delivery is never sent twice at once, and the retry sweep picks up what a failure or a lost
+queue message left.
 
 Signature scheme (what a receiver checks; see README "Webhooks"; inbound.py checks the same):
 
@@ -28,6 +44,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -41,7 +58,7 @@ from django_q.tasks import async_task
 from apps.audit.services import audit_record
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.netguard import AddressRefused, guarded_opener, url_problem
-from apps.core.outbox import enqueue_after_commit, outbox_lease_due
+from apps.core.outbox import enqueue_after_commit, outbox_add, outbox_in_transaction, outbox_lease_due
 
 from .calls import NoRedirects, retry_after_parse
 from .models import EVENTS, DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -50,6 +67,10 @@ from .policy import user_can_manage_webhooks, user_can_watch_deliveries
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "apps.integrations.tasks.deliver"
+DELIVER_KIND = "webhooks.deliver"
+PUBLISH_TASK = "apps.integrations.tasks.publish"
+PUBLISH_KIND = "webhooks.publish"
+PUBLISH_CHUNK = 50  # events per fan-out; their deliveries are sent DELIVER_CHUNK at a time
 BACKOFF_MINUTES = (1, 2, 4, 8, 16)  # after the 1st, 2nd, ... failed attempt; doubling beyond, capped
 BACKOFF_CAP_MINUTES = 60
 JITTER = 0.2  # ± 20 %, so receivers coming back are not hit by every retry at once
@@ -103,26 +124,85 @@ _opener = guarded_opener(NoRedirects)
 
 
 def event_publish(*, name: str, case, task=None, data: dict | None = None) -> list[WebhookDelivery]:
-    """Record one delivery of event `name` for each active subscription listening to it.
+    """Record event `name` for every active subscription listening to it; returns the deliveries
+    recorded now (none when the fan-out is left to the worker, see the module docstring).
 
-    Call it inside the transaction of the change it reports; deliveries are queued after commit.
-    One query to find the subscriptions (none more when nobody listens), one bulk INSERT.
+    Call it inside the transaction of the change it reports; nothing leaves before commit. The
+    payload (moment, case, task, data) is captured here, as the receiver will see it.
     """
     assert connection.in_atomic_block, MSG_OUTSIDE_TRANSACTION
     if name not in EVENTS:
         raise ValueError(MSG_UNKNOWN_EVENT.format(name=name))
+    now = timezone.now()
+    if outbox_in_transaction():
+        event = {"id": str(uuid.uuid4()), "created": now.isoformat(), "body": _body(name, now, case, task, data)}
+        outbox_add(
+            PUBLISH_KIND, [event], task=PUBLISH_TASK, chunk=PUBLISH_CHUNK, enqueue=_unused, needed=_anyone_listens
+        )
+        return []
     # NOTE: filtered in Python: SQLite has no JSON "contains"; subscriptions are few. One service
     # call publishes several events of one case (started, task created, ...): the active
     # subscriptions are read once and kept on the in-memory case for the rest of that call.
     active = getattr(case, "_webhook_subscriptions", None)
     if active is None:
-        active = list(WebhookSubscription.objects.filter(is_active=True).values_list("pk", "events"))
+        active = _active_subscriptions()
         case._webhook_subscriptions = active
     listeners = [pk for pk, events in active if name in (events or [])]
     if not listeners:
         return []
-    now = timezone.now()
-    body = {
+    body = _body(name, now, case, task, data)
+    deliveries = [_delivery(subscription_id=pk, name=name, created=now, body=body, now=now) for pk in listeners]
+    WebhookDelivery.objects.bulk_create(deliveries)
+    outbox_add(
+        DELIVER_KIND, [d.pk for d in deliveries], task=DELIVER_TASK, chunk=DELIVER_CHUNK, enqueue=_enqueue_delivery
+    )
+    return deliveries
+
+
+def webhook_fan_out(*, events: list[dict]) -> list[int]:
+    """The worker's half of a deferred `event_publish`: one delivery per event and listening
+    subscription; returns the ids of those still pending, oldest first.
+
+    Idempotent: a delivery's id is derived from the event's id and the subscription's, so a
+    queue message handled twice (a worker killed halfway, q2 retrying) records nothing twice.
+    """
+    active, now = _active_subscriptions(), timezone.now()
+    deliveries = []
+    for event in events:
+        body, created = event["body"], datetime.fromisoformat(event["created"])
+        for pk, names in active:
+            if body["event"] in (names or []):
+                delivery_id = uuid.uuid5(uuid.UUID(event["id"]), str(pk))
+                deliveries.append(
+                    _delivery(
+                        subscription_id=pk, name=body["event"], created=created, body=body, now=now, uid=delivery_id
+                    )
+                )
+    if not deliveries:
+        return []
+    with transaction.atomic():
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        return list(
+            WebhookDelivery.objects.filter(
+                delivery_id__in=[d.delivery_id for d in deliveries], status=DeliveryStatus.PENDING
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def _anyone_listens(events: list[dict]) -> bool:
+    """Whether a unit whose message would carry only these events needs one (one query)."""
+    names = {event["body"]["event"] for event in events}
+    return any(names.intersection(listened or []) for _pk, listened in _active_subscriptions())
+
+
+def _active_subscriptions() -> list[tuple[int, list]]:
+    return list(WebhookSubscription.objects.filter(is_active=True).values_list("pk", "events"))
+
+
+def _body(name: str, now: datetime, case, task, data) -> dict:
+    return {
         "event": name,
         "occurred_at": now.isoformat(),
         "case": _case_repr(case),
@@ -130,19 +210,24 @@ def event_publish(*, name: str, case, task=None, data: dict | None = None) -> li
         # Decimals, dates and the like become strings once, here, as the receiver will see them.
         "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)) if data is not None else None,
     }
-    deliveries = []
-    for subscription_id in listeners:
-        delivery = WebhookDelivery(
-            subscription_id=subscription_id,
-            event=name,
-            created=now,
-            next_attempt_at=now + PENDING_GRACE,
-        )
-        delivery.payload = {"event": name, "delivery_id": str(delivery.delivery_id), **body}
-        deliveries.append(delivery)
-    WebhookDelivery.objects.bulk_create(deliveries)
-    enqueue_after_commit(_enqueue_delivery, [d.pk for d in deliveries])
-    return deliveries
+
+
+def _delivery(
+    *, subscription_id: int, name: str, created: datetime, body: dict, now: datetime, uid=None
+) -> WebhookDelivery:
+    delivery = WebhookDelivery(
+        subscription_id=subscription_id,
+        event=name,
+        created=created,
+        next_attempt_at=now + PENDING_GRACE,
+        **({"delivery_id": uid} if uid is not None else {}),
+    )
+    delivery.payload = {"event": name, "delivery_id": str(delivery.delivery_id), **body}
+    return delivery
+
+
+def _unused(items: list) -> None:
+    raise AssertionError("deferred events only exist inside a unit of work")
 
 
 def _case_repr(case) -> dict:
