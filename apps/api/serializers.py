@@ -86,6 +86,8 @@ class TaskOutput(serializers.Serializer):
     missing = serializers.SerializerMethodField(help_text="Rework only: the fields to fill in.")
     message = serializers.SerializerMethodField(help_text="Rework only: the approver's note to the requester.")
 
+    _due_of = None
+
     class Meta:
         ref_name = "Task"
 
@@ -116,15 +118,22 @@ class TaskOutput(serializers.Serializer):
 
     @extend_schema_field(IsoDateTimeField(allow_null=True))
     def get_due(self, task) -> str | None:
-        return task_due_info(task)["due"]
+        return self._due_info(task)["due"]
 
     @extend_schema_field(serializers.BooleanField())
     def get_breached(self, task) -> bool:
-        return task_due_info(task)["breached"]
+        return self._due_info(task)["breached"]
 
     @extend_schema_field(EscalationOutput(allow_null=True))
     def get_next_escalation(self, task) -> dict | None:
-        return task_due_info(task)["next_escalation"]
+        return self._due_info(task)["next_escalation"]
+
+    def _due_info(self, task) -> dict:
+        """The SLA facts of the task being rendered, worked out once for its three fields (the
+        fields of one task are rendered one after another)."""
+        if self._due_of is not task:
+            self._due_of, self._due = task, task_due_info(task)
+        return self._due
 
     @extend_schema_field(serializers.CharField())
     def get_why(self, task) -> str:
@@ -167,17 +176,20 @@ class HistoryEntryOutput(serializers.Serializer):
         ref_name = "HistoryEntry"
 
 
-def case_context(cases) -> dict:
-    """What CaseOutput needs beside the cases: their audit trails, read in one query for them all."""
+def history_attach(cases):
+    """Each case's audit trail as `case.audit_trail`, for CaseOutput: read in one query for all
+    of them (the trail keeps plain case ids, so Django cannot prefetch it). Returns the cases."""
     by_case = defaultdict(list)
     for event in AuditEvent.objects.filter(case_id__in=[c.pk for c in cases]).order_by("at", "id"):
         by_case[event.case_id].append(event)
-    return {"history": by_case}
+    for case in cases:
+        case.audit_trail = by_case[case.pk]
+    return cases
 
 
 class CaseOutput(serializers.Serializer):
-    """How a case looks in the API. Give it `case_context(cases)` as its context (its history),
-    and cases loaded by apps.cases.selectors (their open tasks)."""
+    """How a case looks in the API: of cases loaded by apps.cases.selectors (their open tasks),
+    passed through `history_attach` (their audit trail)."""
 
     id = serializers.IntegerField(source="pk")
     workflow = serializers.CharField(source="workflow_key")
@@ -197,7 +209,9 @@ class CaseOutput(serializers.Serializer):
     due = serializers.SerializerMethodField(help_text="The earliest due of its open tasks; null if none.")
     breached = serializers.SerializerMethodField(help_text="One of its open tasks is past its due.")
     route = serializers.DictField(help_text="Why the case is where it is: rules, inputs, outcome.")
-    history = serializers.SerializerMethodField()
+    history = HistoryEntryOutput(many=True, source="audit_trail")
+
+    _due_of = None
 
     class Meta:
         ref_name = "Case"
@@ -215,10 +229,8 @@ class CaseOutput(serializers.Serializer):
     def get_breached(self, case) -> bool:
         return any(info["breached"] for info in self._due_infos(case))
 
-    @extend_schema_field(HistoryEntryOutput(many=True))
-    def get_history(self, case) -> list:
-        return HistoryEntryOutput(many=True).to_representation(self.context["history"].get(case.pk, []))
-
-    @staticmethod
-    def _due_infos(case) -> list[dict]:
-        return [task_due_info(task) for task in case.open_tasks]
+    def _due_infos(self, case) -> list[dict]:
+        """The SLA facts of the case's open tasks, worked out once for its two fields."""
+        if self._due_of is not case:
+            self._due_of, self._dues = case, [task_due_info(task) for task in case.open_tasks]
+        return self._dues

@@ -24,7 +24,7 @@ from .serializers import (
     TaskOutput,
     TokenOutput,
     WorkflowOutput,
-    case_context,
+    history_attach,
 )
 from .throttles import AnonThrottle, TokenThrottle
 
@@ -90,7 +90,7 @@ PAGING_PARAMETERS = [
 
 
 def _case_body(case) -> dict:
-    return CaseOutput(case, context=case_context([case])).data
+    return CaseOutput(history_attach([case])[0]).data
 
 
 class CaseListView(APIView):
@@ -107,7 +107,7 @@ class CaseListView(APIView):
     def get(self, request):
         paginator = LinkHeaderPagination()
         page = paginator.paginate_queryset(case_selectors.case_list_for_user(user=request.user), request, view=self)
-        return paginator.get_paginated_response(CaseOutput(page, many=True, context=case_context(page)).data)
+        return paginator.get_paginated_response(CaseOutput(history_attach(page), many=True).data)
 
     @extend_schema(
         request=InputSerializer,
