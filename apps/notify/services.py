@@ -94,9 +94,9 @@ def notification_send(
             task_id=_pk(task),
             created=now,
             dedupe_key=dedupe_key,
-            email_status=EmailStatus.PENDING if user.email else EmailStatus.SKIPPED,
-            email_last_error="" if user.email else MSG_NO_ADDRESS,
-            next_attempt_at=now + PENDING_GRACE if user.email else None,
+            email_status=EmailStatus.PENDING if _may_have_address(user) else EmailStatus.SKIPPED,
+            email_last_error="" if _may_have_address(user) else MSG_NO_ADDRESS,
+            next_attempt_at=now + PENDING_GRACE if _may_have_address(user) else None,
         )
         for user in recipients.values()
     }
@@ -109,6 +109,13 @@ def notification_send(
     to_mail = [n.pk for n in created if n.email_status == EmailStatus.PENDING]
     outbox_add(OUTBOX_KIND, to_mail, task=DELIVER_TASK, chunk=DELIVER_CHUNK, enqueue=_enqueue_delivery)
     return created
+
+
+def _may_have_address(user) -> bool:
+    """Whether to plan an e-mail. NOTE: the engine hands over users it did not load (a stub
+    `User(pk=..., username=...)` for an assigned approver, to save a query); their address is
+    unknown here, not empty: the delivery reads the row and skips a user who has none."""
+    return bool(user.email) or user._state.adding
 
 
 def _insert_new(rows: list[Notification]) -> list[tuple[int, int]]:
