@@ -13,7 +13,7 @@ subscribe to; the flow itself knows none of them.
 
 from django.contrib.auth import get_user_model
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
@@ -21,8 +21,9 @@ from apps.audit.services import audit_record
 
 from . import events, routing
 from .acting import current_actor
+from .locking import CaseLock
 from .models import Case, CaseState
-from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, AutomatedStep, HumanTask, Route
+from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, AutomatedStep, HumanTask, Route, StartCase
 
 User = get_user_model()
 
@@ -60,9 +61,10 @@ class CaseFlow(flow.Flow):
     process_class = Case
     # NOTE: the default no_lock corrupts Joins under concurrency on PostgreSQL; on SQLite the
     # row lock is a no-op and SQLite's own write lock serialises instead.
-    lock_impl = lock.SelectForUpdateLock(nowait=False)
+    # CaseLock is viewflow's SelectForUpdateLock(nowait=False) that reads the case as it locks it.
+    lock_impl = CaseLock(nowait=False)
 
-    start = flow.StartHandle(this.on_start).Next(this.route)
+    start = StartCase(this.on_start).Next(this.route)
     route = (
         Route(this.decide)
         .Case(this.approval_split, _state_is(CaseState.APPROVAL))

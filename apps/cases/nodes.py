@@ -1,6 +1,8 @@
 """Custom viewflow nodes, built on viewflow's own extension points (subclassed activations).
 
-- `Route`: a Switch that first runs our routing decision, then dispatches on the case state.
+- `StartCase`: viewflow's StartHandle that does not lock the row it has just inserted.
+- `Route`: a Switch that first runs our routing decision, then dispatches on the case state;
+  its task is never stored (the decision is audited as "case.routed").
 - `ApprovalSplit`: a Split whose branch is instantiated once per item of a data source
   (viewflow 2.4 documents `data_source` but does not implement it).
 - `ApprovalJoin`: a Join that reports the tasks it cancels (viewflow emits no signal for them).
@@ -9,6 +11,8 @@
   or an inbound callback) that tells the flow when it is created, so the step can be queued.
 """
 
+from django.db import transaction
+from django.utils.timezone import now
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.activation import Activation
@@ -16,15 +20,71 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.nodes.handle import HandleActivation
 from viewflow.workflow.nodes.join import JoinActivation
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.signals import flow_started, task_started
 from viewflow.workflow.status import STATUS
 
 from apps.org.selectors import user_has_role
 
+from .locking import holding
+
 ROLE_PREFIX = "role:"
 
 
+class StartCaseActivation(StartHandleActivation):
+    @Activation.status.transition(source=STATUS.NEW)
+    def execute(self):
+        """viewflow's start, but the new case's row is not locked with a SELECT ... FOR UPDATE:
+        this transaction has just inserted it, so no other can see it (`locking.holding`)."""
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic():
+            self.process.save()
+            with holding(self.process.pk), self.flow_class.lock(self.process.pk):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
+
+
+class StartCase(flow.StartHandle):
+    """A case started from code (`case_start`): viewflow's StartHandle without the lock query."""
+
+    activation_class = StartCaseActivation
+
+
 class RouteActivation(SwitchActivation):
+    """The route is a decision, not work: its task is never stored.
+
+    viewflow stores a task row for every node a case passes (an INSERT, a link to the previous
+    task, an UPDATE when it completes); for the route, visited at start and after every stage,
+    that was 6 of a purchase case's statements and told nobody anything the audit row
+    "case.routed" does not. The task lives in memory while the route decides; the node it picks
+    is created as the successor of the task that led into the route.
+    """
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        activation = cls(task)
+        activation.prev_activation = prev_activation
+        return activation
+
+    # An unsaved task has no primary key to compare or hash by: the activation is itself.
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
+    def complete(self):
+        self.task.finished = now()
+
+    @Activation.status.super()
+    def create_next(self):
+        yield self.next_task._create(self.prev_activation, self.task.token)
+
     @Activation.status.super()
     def activate(self):
         # NOTE: no exception guard or savepoint (viewflow's Switch has both): every caller of

@@ -30,6 +30,7 @@ def case_writers_add(writer: Callable) -> None:
     if writer not in _writers:
         _writers.append(writer)
 
+
 MSG_TASK_CLOSED = "This task is no longer open: it was {status}."
 MSG_OWN_REQUEST = "You requested this case, so you cannot approve it (segregation of duties)."
 MSG_TWICE_IN_STAGE = "You already act on another approval of this stage; one person approves once per stage."

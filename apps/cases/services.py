@@ -27,6 +27,7 @@ from apps.definitions.selectors import version_live
 from . import events, routing
 from .acting import acting
 from .flows import CaseFlow, case_closed, task_cancelled
+from .locking import locked_case_take
 from .models import Case, CaseState, Comment, Outcome
 from .nodes import ROLE_PREFIX, task_role
 from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_can_take, ensure_can_write, ensure_task_open
@@ -108,7 +109,7 @@ def case_locked(case_id: int, actor=None):
     when the lock cannot be had, Conflict when viewflow refuses the transition."""
     try:
         with CaseFlow.lock(case_id), audit_batch(), acting(actor):
-            case = Case.objects.select_related("version").filter(pk=case_id).first()
+            case = locked_case_take(case_id) or Case.objects.select_related("version").filter(pk=case_id).first()
             if case is None:
                 raise NotFound(MSG_CASE_NOT_FOUND.format(id=case_id))
             case._history_user = actor
