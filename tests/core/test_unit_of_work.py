@@ -107,3 +107,19 @@ def test_notification_send_is_one_insert_in_a_unit(people, orm_broker, django_as
         with django_assert_num_queries(1):
             again = notification_send(users=[people["bob"]], kind="notice", subject="Hello", dedupe_key="k")
         assert again == [], "already notified under this key"
+
+
+def test_with_redis_the_message_leaves_on_commit(people, monkeypatch, django_capture_on_commit_callbacks):
+    from django_q.conf import Conf
+
+    sent = []
+    monkeypatch.setattr(Conf, "SYNC", False)
+    monkeypatch.setattr(Conf, "ORM", None)  # Q2_REDIS_URL set: the broker is not the database
+    monkeypatch.setattr("apps.core.outbox.async_task", lambda func, message: sent.append(message))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        with audit_batch():
+            _notify(people["bob"], "a")
+            _notify(people["carol"], "b")
+        assert sent == [], "the unit ended, the transaction has not committed yet"
+    (message,) = sent
+    assert len(message["notify.deliver"][2]) == 2
