@@ -1,14 +1,18 @@
 """Reads about cases and tasks, already filtered by what the user may see."""
 
-from django.db.models import Prefetch
+from django.db import connections
+from django.db.models import Prefetch, Q
 from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from apps.audit.selectors import audit_events_for_case
 from apps.core.errors import NotAllowed, NotFound
+from apps.org.selectors import user_role_names
 
 from .flows import CaseFlow
 from .models import Case
-from .policy import MSG_CASE_HIDDEN, OPEN_TASK_STATUSES, case_can_view, case_visibility_filter, queue_filter
+from .nodes import ROLE_PREFIX
+from .policy import MSG_CASE_HIDDEN, OPEN_TASK_STATUSES, case_can_view, case_visibility_filter
 
 HUMAN_TASKS = [CaseFlow.approve, CaseFlow.rework]
 
@@ -51,10 +55,80 @@ def case_history(*, case: Case):
     return audit_events_for_case(case_id=case.pk)
 
 
-def task_list_for_user(*, user):
+# The task lists below select the same rows as `policy.queue_filter`, in a shape the indexes of
+# migration 0005 serve: each branch matches one partial index whose trailing columns give the
+# order, and one's own requests are excluded by case id (an index on the requester) instead of
+# a join to process and case for every task. Their cost follows the person's share, not the table.
+
+
+def task_assigned_filter(user) -> Q:
+    """Open tasks assigned to the user (index task_assigned_owner_created)."""
+    return Q(owner_id=user.pk, status=STATUS.ASSIGNED)
+
+
+def task_claimable_filter(user, *, roles: list[str] | None = None) -> Q:
+    """Unclaimed tasks in the queues of the user's roles, minus the cases they requested
+    (index task_queue_role_created; segregation of duties: nobody claims their own request)."""
+    if roles is None:
+        roles = user_role_permissions(user=user)
+    own_requests = Case.objects.filter(requester_id=user.pk).values("pk")
+    return Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=roles) & ~Q(process_id__in=own_requests)
+
+
+def task_queue_filter(user) -> Q:
+    """Open tasks a user can act on: theirs, or claimable (the rows of `policy.queue_filter`)."""
+    return task_assigned_filter(user) | task_claimable_filter(user)
+
+
+def user_role_permissions(*, user) -> list[str]:
+    """The `owner_permission` values of the user's roles' queues."""
+    return [f"{ROLE_PREFIX}{name}" for name in user_role_names(user=user)]
+
+
+class TaskPages:
+    """A list of tasks as a paginator reads it (`count()` and slices), served branch by branch.
+
+    `queryset` is the whole list; `base` and `branches` split it into parts that each walk one
+    index in the list's order (assigned to the user; one role's queue each). A slice [a:b] takes
+    each branch's first b tasks and the page from those few rows: one statement whose cost follows
+    the page, however many tasks the table holds (with one OR over the branches, the planner
+    walks `created` across the whole table or sorts every match). Databases that cannot limit
+    the parts of a UNION (SQLite) get the page from `queryset`. Iterating yields every task.
+    """
+
+    ordered = True  # the paginator checks this
+
+    def __init__(self, *, queryset, base, branches: list[Q]):
+        self.queryset, self.base, self.branches = queryset, base, branches
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self.queryset)
+
+    def __getitem__(self, index):
+        if not (self._by_branch() and isinstance(index, slice) and index.stop is not None and not index.step):
+            return self.queryset[index]
+        order = self.queryset.query.order_by
+        heads = [self.base.filter(branch).order_by(*order).values("pk")[: index.stop] for branch in self.branches]
+        firsts = heads[0].union(*heads[1:], all=True) if len(heads) > 1 else heads[0]
+        return self.queryset.filter(pk__in=firsts)[index]
+
+    def _by_branch(self) -> bool:
+        return bool(self.branches) and connections[self.queryset.db].features.supports_slicing_ordering_in_compound
+
+
+def human_tasks():
+    return Task.objects.filter(flow_task__in=HUMAN_TASKS)
+
+
+def task_list_for_user(*, user) -> TaskPages:
     """Open tasks the user can act on: assigned to them, or claimable through a role."""
-    return (
-        Task.objects.filter(queue_filter(user), flow_task__in=HUMAN_TASKS)
-        .select_related("owner", "sla_clock")
-        .order_by("created", "id")
-    )
+    queryset = human_tasks().filter(task_queue_filter(user)).select_related("owner", "sla_clock")
+    roles = user_role_permissions(user=user)
+    branches = [task_assigned_filter(user)] + [task_claimable_filter(user, roles=[role]) for role in roles]
+    return TaskPages(queryset=queryset.order_by("created", "id"), base=human_tasks(), branches=branches)
