@@ -381,10 +381,10 @@ def check(case_ids: list[int]) -> dict:
     from viewflow.workflow.status import STATUS
 
     from apps.audit.models import Action, AuditEvent
+    from apps.automation.models import STEP_OPEN, StepAttempt, StepKind, StepRun, StepStatus
     from apps.cases.flows import CaseFlow
     from apps.cases.models import Case, CaseState
     from apps.demo.models import ErpCall, ErpInvoice
-    from apps.integrations.models import STEP_OPEN, StepAttempt, StepKind, StepRun, StepStatus
 
     connections.close_all()
     open_status = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]

@@ -4,9 +4,8 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from apps.integrations.models import ExceptionCategory, StepKind, StepStatus
-
-from .exception_selectors import QUEUE_STATUSES
+from apps.automation.exception_selectors import QUEUE_STATUSES
+from apps.automation.models import ExceptionCategory, StepKind, StepStatus
 
 MSG_UNKNOWN_FIELD = "Unknown field."
 MSG_NOT_A_STRING = "Not a valid string."

@@ -7,9 +7,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.integrations import queue_selectors, steps
+from apps.automation import exception_selectors as selectors
+from apps.automation import selectors as queue_selectors
+from apps.automation import services as steps
 
-from . import exception_selectors as selectors
 from .exception_serializers import (
     AssignInput,
     CancelInput,

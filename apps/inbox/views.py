@@ -11,6 +11,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from viewflow.workflow.models import Task
 
 from apps.audit.selectors import audit_events_for_case
+from apps.automation.models import StepKind
+from apps.automation.selectors import step_runs_for_case, user_may_repair
 from apps.cases import services as case_services
 from apps.cases.attachments import attachment_check, case_attachment_add
 from apps.cases.models import Attachment, Case
@@ -19,8 +21,6 @@ from apps.cases.reassignment import absence_handover
 from apps.cases.selectors import case_get_for_user
 from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
 from apps.definitions.selectors import definitions_published, version_live
-from apps.integrations.models import StepKind
-from apps.integrations.queue_selectors import step_runs_for_case, user_may_repair
 from apps.org.models import Absence
 from apps.org.selectors import user_absence, user_sees_all_cases
 from apps.org.services import absence_set

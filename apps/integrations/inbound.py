@@ -28,6 +28,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -44,7 +45,6 @@ from apps.definitions.selectors import version_live
 from .calls import path_value
 from .models import InboundAction, InboundDelivery, InboundEndpoint
 from .services import SECRET_BYTES, SECRET_MIN_LENGTH, _may_manage, webhook_sign
-from .steps import step_callback
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,16 @@ def endpoint_create(
 
 # --- receiving --------------------------------------------------------------------------------
 
+# Who acts on an accepted call beyond starting a case: complete_step is the automated steps'
+# (apps.automation registers step_callback in its ready()), so transport never imports them.
+_handlers: dict[str, Callable[..., object]] = {}
+
+
+def inbound_handler_register(*, action: str, handler: Callable[..., object]) -> None:
+    """`handler(case_id=, step_key=, data=, actor=, delivery=)` acts on accepted `action` calls,
+    in the transaction that marks the call accepted; a ServiceError it raises is the answer."""
+    _handlers[action] = handler
+
 
 class _Refused(Exception):
     def __init__(self, status: int, message: str, errors: dict | None = None):
@@ -294,7 +304,9 @@ def _complete_step(endpoint, delivery_id: str, payload: dict, data: dict, log: I
     if case is None:
         raise _Refused(404, MSG_CASE_UNKNOWN.format(case=case_id))
     with _accepting(endpoint, delivery_id, log):
-        step_callback(case_id=case.pk, step_key=endpoint.step, data=data, actor=endpoint.run_as, delivery=delivery_id)
+        _handlers[InboundAction.COMPLETE_STEP](
+            case_id=case.pk, step_key=endpoint.step, data=data, actor=endpoint.run_as, delivery=delivery_id
+        )
         log.accepted, log.reason, log.case_id = True, MSG_RESUMED.format(case=case.pk, step=endpoint.step), case.pk
         log.save()
     return case

@@ -6,14 +6,11 @@ from apps.core.schedules import after_migrate, schedule_every_minute
 
 RETRY_SCHEDULE = "webhook-retry"
 RETRY_FUNC = "apps.integrations.tasks.retry_due"
-STEPS_SCHEDULE = "step-retry"
-STEPS_FUNC = "apps.integrations.tasks.steps_due"
 
 
 def ensure_schedules(*, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Declare the webhook and step retry sweeps: every minute, forever."""
+    """Declare the webhook retry sweep: every minute, forever. (The step sweep is apps.automation's.)"""
     schedule_every_minute(name=RETRY_SCHEDULE, func=RETRY_FUNC, using=using)
-    schedule_every_minute(name=STEPS_SCHEDULE, func=STEPS_FUNC, using=using)
 
 
 ensure_schedules_after_migrate = after_migrate(ensure_schedules)

@@ -1,8 +1,8 @@
 """django-q2 entry points: load by id, call the service."""
 
+from collections.abc import Callable
+
 from .services import DELIVER_CHUNK, _enqueue_delivery, webhook_deliver, webhook_fan_out, webhook_retry_due
-from .steps import step_attempt as _step_attempt
-from .steps import step_retry_due
 
 
 def deliver(ids: list[int]) -> None:
@@ -22,10 +22,19 @@ def publish(events: list[dict]) -> None:
     deliver(ids[:DELIVER_CHUNK])
 
 
-def step_attempt(ids: list[int]) -> None:
-    for run_id in ids:
-        _step_attempt(run_id=run_id)
+# Tasks that moved to another app answer at their old path too: messages queued and schedules
+# saved before the move still name it (django-q2 locates a task by its dotted path). The app
+# that took them registers them (apps.automation: step_attempt, steps_due).
+_moved: dict[str, Callable] = {}
 
 
-def steps_due() -> int:
-    return step_retry_due()
+def task_moved(*, name: str, func: Callable) -> None:
+    """Let `apps.integrations.tasks.<name>` still run `func`."""
+    _moved[name] = func
+
+
+def __getattr__(name: str) -> Callable:
+    try:
+        return _moved[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -7,18 +7,18 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from apps.api.exception_selectors import MSG_QUEUE_NOT_ALLOWED
 from apps.api.exception_serializers import MSG_UNKNOWN_FIELD
-from apps.cases.models import Case
-from apps.cases.services import case_start
-from apps.integrations.models import StepRun
-from apps.integrations.steps import (
+from apps.automation.exception_selectors import MSG_QUEUE_NOT_ALLOWED
+from apps.automation.models import StepRun
+from apps.automation.services import (
     MSG_ASSIGNEE_REQUESTER,
     MSG_NOT_FOUND,
     MSG_NOT_OPERATOR,
     MSG_OWN_CASE,
     MSG_REASON_REQUIRED,
 )
+from apps.cases.models import Case
+from apps.cases.services import case_start
 
 TOKEN = "s3cret-erp-token-api-789"
 WORKFLOW = "invoice-api"

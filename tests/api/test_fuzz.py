@@ -32,9 +32,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from viewflow.workflow.models import Task
 
+from apps.automation.models import StepRun
 from apps.cases.services import case_start
 from apps.integrations import inbound
-from apps.integrations.models import EVENTS, StepRun, WebhookDelivery
+from apps.integrations.models import EVENTS, WebhookDelivery
 from apps.integrations.services import subscription_create
 
 from .conftest import start_case, token_for

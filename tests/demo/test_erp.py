@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from apps.automation.models import StepRun
 from apps.cases.models import Case
 from apps.cases.services import case_start
 from apps.definitions.models import DefinitionVersion
@@ -15,7 +16,6 @@ from apps.demo import services
 from apps.demo.management.commands.seed_demo import seed_demo_data
 from apps.demo.models import ErpCall, ErpInvoice, ErpMode, ErpSettings
 from apps.demo.selectors import MSG_NOT_ALLOWED
-from apps.integrations.models import StepRun
 from apps.org.services import person_upsert
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import open_tasks

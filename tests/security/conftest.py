@@ -26,6 +26,8 @@ from django.db import transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from apps.automation.models import StepRun
+from apps.automation.services import step_assign
 from apps.cases.attachments import case_attachment_add
 from apps.cases.models import Case
 from apps.cases.services import case_start, task_claim
@@ -34,9 +36,8 @@ from apps.definitions.selectors import version_live
 from apps.definitions.services import definition_create, draft_create_from, version_publish
 from apps.demo.management.commands.seed_demo import seed_demo_data
 from apps.integrations.inbound import endpoint_create
-from apps.integrations.models import StepRun, WebhookDelivery
+from apps.integrations.models import WebhookDelivery
 from apps.integrations.services import event_publish, subscription_create, subscription_update
-from apps.integrations.steps import step_assign
 from apps.notify.services import notification_send
 from apps.sla.models import BusinessCalendar
 

@@ -19,9 +19,10 @@ from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from apps.audit.models import AuditEvent
+from apps.automation.models import StepRun
 from apps.cases.models import Attachment, Case, Comment
 from apps.definitions.models import DefinitionVersion, WorkflowDefinition
-from apps.integrations.models import StepRun, WebhookDelivery, WebhookSubscription
+from apps.integrations.models import WebhookDelivery, WebhookSubscription
 from apps.notify.models import Notification
 from apps.org.models import Absence
 from apps.sla.models import BusinessCalendar

@@ -83,7 +83,7 @@ def start_invoice(demo, invoice_flow, run_committed):
 @pytest.fixture
 def sweep(django_capture_on_commit_callbacks):
     """Run the step sweep at a moment, and the attempts it queues."""
-    from apps.integrations.steps import step_retry_due
+    from apps.automation.services import step_retry_due
 
     def _sweep(at):
         with django_capture_on_commit_callbacks(execute=True):

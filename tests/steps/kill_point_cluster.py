@@ -37,7 +37,7 @@ def _stop_here(marker: Path, point: str) -> None:
 def install(point: str, marker: Path) -> None:
     """Make the worker stop at `point` (after django.setup(), before the cluster forks)."""
     if point == "before_call":
-        from apps.integrations.steps import attempts
+        from apps.automation import attempts
 
         def call_send(request, timeout):
             _stop_here(marker, point)
@@ -54,7 +54,7 @@ def install(point: str, marker: Path) -> None:
 
         engine.step_done = stopping_step_done  # looked up by attempts._record at call time
     elif point == "after_commit":
-        from apps.integrations import tasks
+        from apps.automation import tasks
 
         step_attempt = tasks.step_attempt
 

@@ -6,9 +6,9 @@ import json
 import pytest
 from django.utils.html import escape
 
+from apps.automation.models import StepRun
+from apps.automation.services import MSG_ASSIGNEE_UNKNOWN, MSG_REASON_REQUIRED
 from apps.cases.models import Case
-from apps.integrations.models import StepRun
-from apps.integrations.steps import MSG_ASSIGNEE_UNKNOWN, MSG_REASON_REQUIRED
 from apps.portal.views.exceptions import MSG_CANCELLED, MSG_SKIPPED
 from tests.conftest import open_tasks
 
@@ -285,7 +285,7 @@ def test_operators_read_cases_with_automated_steps_and_only_those(refused, as_us
 
 
 def test_failures_repaired_since_still_count_as_recurring(refused, as_user, run_committed, demo):
-    from apps.integrations.steps import step_skip
+    from apps.automation.services import step_skip
 
     first, second = refused(invoice_number="INV-1"), refused(invoice_number="INV-2")
     run_committed(step_skip, run_id=first.pk, actor=demo["oscar"], reason="Entered by hand")

@@ -12,12 +12,13 @@ from django.utils import timezone
 from werkzeug import Response
 
 from apps.audit.models import Action
+from apps.automation.models import ExceptionCategory, StepRun, StepStatus
+from apps.automation.services import step_cancel_case, step_retry, step_skip
 from apps.cases.models import CaseState, Outcome
 from apps.cases.services import task_complete
 from apps.core.errors import NotAllowed, ValidationFailed
-from apps.integrations.models import ExceptionCategory, StepRun, StepStatus, WebhookDelivery
+from apps.integrations.models import WebhookDelivery
 from apps.integrations.services import subscription_create
-from apps.integrations.steps import step_cancel_case, step_retry, step_skip
 from tests.conftest import events, open_tasks, reload
 
 from .conftest import APPROVAL, TOKEN, erp_step
@@ -353,9 +354,9 @@ def test_a_successful_attempt_has_a_query_budget(
 ):
     """Lease (3), record the attempt and the step (3), finish the engine task and route to the
     next stage with its approval task, notification, webhook lookup and audit rows (the rest)."""
-    from apps.integrations.steps import step_attempt
+    from apps.automation.services import step_attempt
 
-    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
+    monkeypatch.setattr("apps.automation.base.enqueue", lambda ids: None)
     erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-1"})
     case = start_invoice()
     run = StepRun.objects.get(case=case)
@@ -422,9 +423,9 @@ def test_an_answer_from_a_worker_whose_lease_ended_does_not_move_the_case(
     start_invoice, erp_settings, monkeypatch, demo, run_committed
 ):
     """A hung worker answers after the sweep and an operator's retry took over the step."""
-    from apps.integrations.steps import attempts
+    from apps.automation import attempts
 
-    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
+    monkeypatch.setattr("apps.automation.base.enqueue", lambda ids: None)
     erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-OLD"})
     case = start_invoice()
     run = StepRun.objects.get(case=case)
@@ -444,10 +445,10 @@ def test_an_answer_from_a_worker_whose_lease_ended_does_not_move_the_case(
 def test_a_call_that_took_effect_after_its_case_was_closed_is_undone(
     start_invoice, erp_settings, monkeypatch, demo, run_committed, django_capture_on_commit_callbacks
 ):
+    from apps.automation import attempts
     from apps.cases.services import case_withdraw
-    from apps.integrations.steps import attempts
 
-    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
+    monkeypatch.setattr("apps.automation.base.enqueue", lambda ids: None)
     erp_settings.expect_request(ERP, method="POST").respond_with_json({"reference": "ERP-LATE"})
     erp_settings.expect_request("/erp/invoices/ERP-LATE", method="DELETE").respond_with_json({})
     case = start_invoice()

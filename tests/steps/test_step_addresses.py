@@ -7,8 +7,8 @@ import socket
 import pytest
 from django.test import override_settings
 
+from apps.automation.models import ExceptionCategory, StepRun, StepStatus
 from apps.cases.models import CaseState
-from apps.integrations.models import ExceptionCategory, StepRun, StepStatus
 from tests.conftest import reload
 
 from .conftest import APPROVAL, FIELDS, erp_step

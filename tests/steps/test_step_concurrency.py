@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from werkzeug import Response
 
+from apps.automation.models import StepRun, StepStatus
+from apps.automation.services import step_attempt, step_callback, step_skip
 from apps.cases.models import CaseState
 from apps.core.errors import Conflict
-from apps.integrations.models import StepRun, StepStatus
-from apps.integrations.steps import step_attempt, step_callback, step_skip
 from apps.org import roles
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import open_tasks, reload
@@ -24,7 +24,7 @@ ERP = "/erp/invoices"
 @pytest.fixture
 def queued_step(monkeypatch, start_invoice):
     """A case whose ERP step is queued, with nothing run after commit: the test runs it."""
-    monkeypatch.setattr("apps.integrations.steps.base.enqueue", lambda ids: None)
+    monkeypatch.setattr("apps.automation.base.enqueue", lambda ids: None)
 
     def _queued(workflow=None):
         case = start_invoice(workflow)

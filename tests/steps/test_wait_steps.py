@@ -10,13 +10,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.audit.models import Action
+from apps.automation.models import ExceptionCategory, StepRun, StepStatus
+from apps.automation.services import step_retry
 from apps.cases.models import CaseState
 from apps.core.errors import ValidationFailed
 from apps.definitions.spec import validate_spec
 from apps.integrations import inbound
-from apps.integrations.models import ExceptionCategory, InboundDelivery, StepRun, StepStatus
+from apps.integrations.models import InboundDelivery
 from apps.integrations.services import webhook_sign
-from apps.integrations.steps import step_retry
 from tests.conftest import events, open_tasks, reload
 
 from .conftest import APPROVAL, FIELDS

@@ -37,9 +37,9 @@ from django_q.signing import SignedPackage
 from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action, AuditEvent
+from apps.automation.models import StepAttempt, StepRun, StepStatus
 from apps.cases.flows import CaseFlow
 from apps.cases.models import Case, CaseState
-from apps.integrations.models import StepAttempt, StepRun, StepStatus
 
 from .conftest import APPROVAL, TOKEN, erp_step
 from .kill_point_cluster import POINTS
@@ -243,7 +243,7 @@ def test_a_step_whose_queue_message_cannot_be_sent_is_swept_up_and_the_start_sti
     """The broker (or the database behind the ORM broker) is away at the moment a step is queued
     after commit: the case has started all the same (no error from a committed transaction), and
     the sweep queues the step once its message is overdue."""
-    from apps.integrations.steps import base
+    from apps.automation import base
 
     receiver = KillPointReceiver(hold=False)
     erp_settings.expect_request("/erp/invoices", method="POST").respond_with_handler(receiver)

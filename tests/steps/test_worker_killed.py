@@ -29,8 +29,8 @@ from django.utils import timezone
 from django_q.conf import Conf
 from werkzeug import Request, Response
 
+from apps.automation.models import StepAttempt, StepRun, StepStatus
 from apps.cases.models import Case, CaseState
-from apps.integrations.models import StepAttempt, StepRun, StepStatus
 
 from .conftest import APPROVAL, TOKEN, erp_step
 

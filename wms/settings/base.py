@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.builder",
     "apps.sla",
     "apps.notify",
+    "apps.automation",  # before integrations: its case_closed receiver (the undo calls) runs first
     "apps.integrations",
     "apps.demo",
 ]

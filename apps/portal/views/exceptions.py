@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from apps.automation import selectors
+from apps.automation import services as steps
+from apps.automation.models import ExceptionCategory
 from apps.core.errors import Busy, Conflict, ValidationFailed
 from apps.core.jsonsafe import json_loads_limited
-from apps.integrations import queue_selectors as selectors
-from apps.integrations import steps
-from apps.integrations.models import ExceptionCategory
 
 from ..errors import portal_errors
 from ..forms import CaseDataForm

@@ -6,13 +6,11 @@ from datetime import timedelta
 from django_q.tasks import async_task
 
 from apps.core.outbox import enqueue_after_commit
+from apps.integrations.calls import RequestProblem
 
-from ..calls import (
-    RequestProblem,
-)
-from ..models import ExceptionCategory, StepKind, StepRun
+from .models import ExceptionCategory, StepKind, StepRun
 
-STEP_TASK = "apps.integrations.tasks.step_attempt"
+STEP_TASK = "apps.automation.tasks.step_attempt"
 # A queued step whose message got lost (broker down, worker killed before it started) is swept up after this.
 PENDING_GRACE = timedelta(minutes=2)
 # Beyond the call's own timeout, how long an attempt's lease lasts before the sweep retries it.

@@ -3,8 +3,9 @@ ends (outcomes.py: exception queue, compensation, callbacks, timeouts) and the o
 loop (repair.py: edit data and retry, skip, route to a person, cancel the case).
 attempts.py explains how one attempt survives a killed worker and a slow system.
 
-apps.cases.services (the engine side: case_locked, step_done, case_close) is imported inside functions throughout: the flow
-imports this package, so a module-level import would be circular.
+The engine side (apps.cases.services: case_locked, step_done, step_exception, case_close) is
+imported at module level: the engine never imports this app, so there is no circle to break.
+Transport (the HTTP call itself, its judging) is apps.integrations.calls.
 """
 
 from .attempts import step_attempt

@@ -24,9 +24,11 @@ from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
-from apps.core.errors import Busy
 
-from ..calls import (
+# NOTE: the engine's services are looked up when called (engine.step_done): tests stand in for them.
+from apps.cases import services as engine
+from apps.core.errors import Busy
+from apps.integrations.calls import (
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT_SECONDS,
     CallResult,
@@ -39,8 +41,9 @@ from ..calls import (
     response_record,
     retry_delay,
 )
-from ..models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
+
 from .base import LEASE_GRACE, MSG_NO_SPEC, call_spec, spec_of
+from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .outcomes import fail_for_good, undo_queue
 
 logger = logging.getLogger(__name__)
@@ -166,10 +169,8 @@ def step_attempt(*, run_id: int) -> StepRun | None:
 
 
 def _park(lease: _Lease, error: Exception) -> StepRun | None:
-    from apps.cases.services import case_locked
-
     message = redact(MSG_RECORD_FAILED.format(error=f"{type(error).__name__}: {error}"), lease.used_secrets)
-    with case_locked(lease.case_id) as case:
+    with engine.case_locked(lease.case_id) as case:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)
         if run.status != StepStatus.RUNNING or run.attempts != lease.number:
             return run
@@ -217,9 +218,7 @@ def _undo_late_success(case, run: StepRun, lease: _Lease, verdict: Verdict) -> N
 
 
 def _record(lease: _Lease, result: CallResult | None) -> StepRun:
-    from apps.cases.services import case_locked, step_done
-
-    with case_locked(lease.case_id) as case:
+    with engine.case_locked(lease.case_id) as case:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)
         verdict = _verdict(lease, run, result, case.version.spec["fields"])
         # Nothing the other system sends back is stored, audited or shown with a secret in it.
@@ -272,7 +271,7 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
                 )
             else:
                 reason = MSG_DRY_RUN if lease.dry_run else f"{run.system} answered {result.status_code}."
-                step_done(
+                engine.step_done(
                     case=case,
                     run=run,
                     data=verdict.mapped,

@@ -1,6 +1,6 @@
 """Reads of the exception queue (automated steps an operator must repair), for the API.
 
-Who may read follows who may repair (apps.integrations.policy): operators, integrators and
+Who may read follows who may repair (policy.py): operators, integrators and
 administrators see the whole queue; the person a step is routed to sees that step.
 """
 
@@ -9,9 +9,10 @@ from django.db.models.functions import Coalesce
 
 from apps.cases import selectors as case_selectors
 from apps.core.errors import NotAllowed
-from apps.integrations import queue_selectors
-from apps.integrations.models import STEP_OPEN, StepRun, StepStatus
-from apps.integrations.policy import user_can_repair_steps
+
+from . import selectors as queue_selectors
+from .models import STEP_OPEN, StepRun, StepStatus
+from .policy import user_can_repair_steps
 
 MSG_QUEUE_NOT_ALLOWED = "Only operators, integrators and administrators see the exception queue."
 
@@ -44,7 +45,7 @@ def step_run_queue(
 
 
 def step_run_get(*, user, run_id: int) -> StepRun:
-    """One step with its attempts; who may read it is the portal's rule (queue_selectors)."""
+    """One step with its attempts; who may read it is the portal's rule (selectors.step_run_get)."""
     run = queue_selectors.step_run_get(user=user, run_id=run_id)
     run.attempts_log = list(queue_selectors.step_run_attempts(run=run))
     return run

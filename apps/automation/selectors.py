@@ -13,7 +13,7 @@ from apps.definitions.spec import STEP_TYPES
 
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .policy import user_can_repair_steps
-from .steps import MSG_NOT_FOUND, MSG_NOT_OPERATOR, REPAIRABLE
+from .repair import MSG_NOT_FOUND, MSG_NOT_OPERATOR, REPAIRABLE
 
 TABS = {"exceptions": "Exceptions", "retrying": "Retrying now"}
 TAB_STATUS = {"exceptions": StepStatus.EXCEPTION, "retrying": StepStatus.RETRYING}

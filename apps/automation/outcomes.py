@@ -9,6 +9,7 @@ from django.utils import timezone
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.cases.models import CaseState, Outcome
+from apps.cases.services import case_close, case_locked, step_done, step_exception
 from apps.core.errors import Busy, Conflict
 from apps.core.outbox import outbox_lease_due
 from apps.definitions.fields import clean_data
@@ -17,9 +18,9 @@ from apps.notify.services import notification_send
 from apps.org import roles
 from apps.org.selectors import role_members
 
-from ..models import STEP_OPEN, ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from . import base
 from .base import PENDING_GRACE, queue_after_commit, spec_of, step_key_for
+from .models import STEP_OPEN, ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +70,6 @@ def step_started(*, case, task, stage: dict) -> StepRun:
 
 def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
     """Retries are exhausted or pointless: the exception queue, or the end of the case."""
-    from apps.cases.services import case_close, step_exception
-
     now = timezone.now()
     run.status, run.category, run.failed_at, run.next_attempt_at, run.last_error = (
         StepStatus.EXCEPTION,
@@ -195,8 +194,6 @@ def _time_out_waits(at: datetime) -> int:
 
 
 def _time_out_wait(run_id: int, case_id: int) -> None:
-    from apps.cases.services import case_locked
-
     with case_locked(case_id) as case:
         run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
         if run is None:
@@ -216,8 +213,6 @@ def _time_out_wait(run_id: int, case_id: int) -> None:
 
 def step_callback(*, case_id: int, step_key: str, data: dict, actor, delivery: str = "") -> StepRun:
     """The other system called back: write what it sent into the case and finish the wait."""
-    from apps.cases.services import case_locked, step_done
-
     with case_locked(case_id, actor) as case:
         run = (
             StepRun.objects.select_for_update()

@@ -10,18 +10,16 @@ from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.cases.models import CaseState, Outcome
 from apps.cases.policy import REPAIR, assignee_problem
+from apps.cases.services import case_close, case_locked, step_done, step_waiting_again
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.fields import clean_data
 from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
+from apps.integrations.calls import RequestProblem, request_build
 from apps.notify.services import notification_send
 
-from ..calls import (
-    RequestProblem,
-    request_build,
-)
-from ..models import StepKind, StepRun, StepStatus
-from ..policy import user_can_repair_steps
 from .base import PENDING_GRACE, call_spec, queue_after_commit, spec_of, step_key_for
+from .models import StepKind, StepRun, StepStatus
+from .policy import user_can_repair_steps
 
 User = get_user_model()
 
@@ -72,8 +70,6 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
     use) the key stays, and a receiver that saw the request before answers as before, so a call
     that timed out but was booked is not booked twice.
     """
-    from apps.cases.services import case_locked, step_waiting_again
-
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
         changes = {}
@@ -156,8 +152,6 @@ def _request_for(case, run: StepRun) -> dict | None:
 
 def step_skip(*, run_id: int, actor, reason: str) -> StepRun:
     """Go on without the step (the operator did it by hand, or it is not needed); never re-run."""
-    from apps.cases.services import case_locked, step_done
-
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
         reason = _reason(reason)
@@ -182,8 +176,6 @@ def step_skip(*, run_id: int, actor, reason: str) -> StepRun:
 
 def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun:
     """Route the exception to a named person: they are told, and may repair it themselves."""
-    from apps.cases.services import case_locked
-
     person = User.objects.filter(username=(username or "").strip()).first()
     if person is None or not person.is_active:
         message = MSG_ASSIGNEE_UNKNOWN.format(username=username)
@@ -219,8 +211,6 @@ def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun
 
 def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
     """Give up on the case: it closes as cancelled and the steps already done are undone."""
-    from apps.cases.services import case_close, case_locked
-
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
         reason = _reason(reason)

@@ -1,0 +1,18 @@
+"""django-q2 entry points for automated steps: load by id, call the service.
+
+Messages queued and schedules saved before the steps left apps.integrations name
+"apps.integrations.tasks.step_attempt" and "...steps_due": AutomationConfig.ready() registers
+these functions there too (integrations.tasks.task_moved), so they still run.
+"""
+
+from .services import step_attempt as _step_attempt
+from .services import step_retry_due
+
+
+def step_attempt(ids: list[int]) -> None:
+    for run_id in ids:
+        _step_attempt(run_id=run_id)
+
+
+def steps_due() -> int:
+    return step_retry_due()
