@@ -18,6 +18,7 @@ from viewflow.workflow.status import STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.definitions.accessors import spec_of
 
 from . import events, routing
 from .acting import current_actor
@@ -153,7 +154,8 @@ class CaseFlow(flow.Flow):
 
     def step_created(self, activation):
         case = activation.process
-        stage = next(s for s in case.version.spec["stages"] if s["key"] == case.stage)
+        # NOTE: the step's spec as stored, until the step machinery reads the typed Stage.
+        stage = spec_of(case.version).stage(case.stage).raw
         events.emit(events.step_reached, case=case, task=activation.task, stage=stage)
 
     def stage_approvers(self, activation):

@@ -10,6 +10,7 @@ from apps.org.selectors import user_role_names, user_sees_all_cases
 
 from .models import Case
 from .nodes import ROLE_PREFIX, task_role
+from .taskinfo import APPROVAL, REPAIR, REWORK, task_info  # noqa: F401 - REPAIR: a kind callers of assignee_problem name
 
 OPEN_TASK_STATUSES = [STATUS.NEW, STATUS.ASSIGNED]
 
@@ -62,11 +63,10 @@ INACTIVE, REQUESTER, TWICE = "inactive", "requester", "twice"
 # What the person acting is told (first person), and what whoever moves a task is told.
 SELF_REFUSALS = {INACTIVE: MSG_ACTOR_INACTIVE, REQUESTER: MSG_OWN_REQUEST, TWICE: MSG_TWICE_IN_STAGE}
 REFUSALS = {INACTIVE: MSG_ASSIGNEE_INACTIVE, REQUESTER: MSG_ASSIGNEE_REQUESTER, TWICE: MSG_ASSIGNEE_TWICE}
-APPROVAL, REWORK, REPAIR = "approval", "rework", "repair"
 
 
 def task_kind(task) -> str:
-    return task.data.get("kind", APPROVAL) if task is not None else APPROVAL
+    return task_info(task).kind if task is not None else APPROVAL
 
 
 def round_holders(task) -> set[int]:

@@ -16,6 +16,7 @@ from viewflow.workflow.status import STATUS
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.core.errors import NotAllowed, ServiceError
+from apps.definitions.accessors import spec_of
 from apps.org import roles
 from apps.org.selectors import role_members, user_manager_chain
 
@@ -25,6 +26,7 @@ from .models import Case
 from .nodes import task_role
 from .policy import APPROVAL, REFUSALS, assignee_problem, round_holders, task_kind
 from .services import task_reassign, task_release, task_requeue
+from .taskinfo import task_info
 
 User = get_user_model()
 
@@ -34,12 +36,11 @@ MSG_NO_SUCCESSOR = "{owner} cannot act on it and nobody else may take it ({refus
 
 def _candidates(task, case):
     """Who might take over `task`, best first (lazily: each source costs a query)."""
-    for stage in case.version.spec.get("stages", []):
-        if stage.get("key") != task.data.get("stage"):
-            continue
-        for approver in stage.get("approvers", []):
-            if approver.get("key") == task.data.get("approver") and approver.get("backup"):
-                yield from User.objects.filter(username=approver["backup"])
+    info = task_info(task)
+    stage = spec_of(case.version).stage(info.stage)
+    approver = stage.approver(info.approver) if stage is not None else None
+    if approver is not None and approver.backup:
+        yield from User.objects.filter(username=approver.backup)
     if task.owner_id:
         backup = getattr(getattr(task.owner, "profile", None), "backup", None)
         if backup is not None:

@@ -7,14 +7,14 @@ state it sets. Every decision is explained (rule, inputs, outcome) in `case.rout
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from apps.definitions.accessors import Approver, Stage, spec_of
 from apps.definitions.conditions import evaluate
-from apps.definitions.fields import missing_fields
-from apps.definitions.spec import STEP_TYPES
 from apps.org import roles
 from apps.org.selectors import user_delegate, user_manager_chain
 
 from .models import Case, CaseState, Outcome
 from .policy import APPROVAL, REFUSALS, assignee_problem
+from .taskinfo import task_info
 
 User = get_user_model()
 
@@ -22,12 +22,11 @@ User = get_user_model()
 APPROVE, REJECT, RETURN, SUBMIT = "approve", "reject", "return", "submit"
 
 
-def _required(stage: dict, count: int) -> int:
-    policy = stage.get("policy", "all")
-    if policy == "any":
+def _required(stage: Stage, count: int) -> int:
+    if stage.policy == "any":
         return 1
-    if policy == "n_of_m":
-        return min(int(stage["n"]), count)
+    if stage.policy == "n_of_m":
+        return min(int(stage.n), count)
     return count
 
 
@@ -44,7 +43,7 @@ def stage_outcome(*, need: int, count: int, decisions: list[str]) -> str | None:
     return None
 
 
-def _people(user, approver: dict, requester, note: str):
+def _people(user, approver: Approver, requester, note: str):
     """Who may approve for one approver entry resolved to `user`, best first, with the note
     that explains each. Lazy: the backups cost a query each and are looked up only if needed."""
     away = None
@@ -55,8 +54,8 @@ def _people(user, approver: dict, requester, note: str):
             yield delegate, user.username, away
     if away is None:
         yield user, "", note
-    if approver.get("backup"):
-        for backup in User.objects.filter(username=approver["backup"]):
+    if approver.backup:
+        for backup in User.objects.filter(username=approver.backup):
             yield backup, "", f"{note}; the approver's backup {backup.username} acts instead"
     if user.pk != requester.pk:
         backup = getattr(getattr(user, "profile", None), "backup", None)
@@ -66,7 +65,7 @@ def _people(user, approver: dict, requester, note: str):
         yield user, "", note
 
 
-def _assign_user(user, approver: dict, case: Case, taken: set, note: str) -> tuple[dict, str]:
+def _assign_user(user, approver: Approver, case: Case, taken: set, note: str) -> tuple[dict, str]:
     """Assign to the first person the segregation-of-duties rule allows: the user, or their
     delegate while they are away (recorded "on behalf of"), or a backup. With nobody allowed,
     the operators' queue takes it and the note says why. `taken`: who already approves in
@@ -90,10 +89,10 @@ def _assign_user(user, approver: dict, case: Case, taken: set, note: str) -> tup
     return {"role": roles.OPERATORS}, f"{note}; {reasons} The operators queue assigns it."
 
 
-def _resolve_approver(approver: dict, case: Case, taken: set) -> tuple[dict, str]:
+def _resolve_approver(approver: Approver, case: Case, taken: set) -> tuple[dict, str]:
     """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note)."""
     requester = case.requester
-    kind = approver["type"]
+    kind = approver.type
     if kind in {"manager", "managers_manager"}:
         wanted = 0 if kind == "manager" else 1
         chain = user_manager_chain(user=requester, limit=wanted + 1)
@@ -106,10 +105,10 @@ def _resolve_approver(approver: dict, case: Case, taken: set) -> tuple[dict, str
             return _assign_user(chain[-1], approver, case, taken, note)
         return {"role": roles.OPERATORS}, f"{requester.username} has no manager: the operators queue assigns it"
     if kind == "role":
-        return {"role": approver["role"]}, f"any member of {approver['role']}"
-    user = User.objects.filter(username=approver["user"]).first()
+        return {"role": approver.role}, f"any member of {approver.role}"
+    user = User.objects.filter(username=approver.user).first()
     if user is None:
-        return {"role": roles.OPERATORS}, f"{approver['user']} cannot approve this case: the operators queue assigns it"
+        return {"role": roles.OPERATORS}, f"{approver.user} cannot approve this case: the operators queue assigns it"
     return _assign_user(user, approver, case, taken, f"named approver {user.username}")
 
 
@@ -126,77 +125,74 @@ def _explain_rule(subject: str, condition, data: dict) -> dict:
 
 def case_route(case: Case, *, start_at: int = 0) -> None:
     """Set the case's next state from stage `start_at` on, and record why. Does not save."""
-    spec = case.version.spec
+    spec = spec_of(case.version)
     data = case.data or {}
     rules: list[dict] = []
-    stages = spec["stages"]
     explanation = {"version": case.version_number, "at": timezone.now().isoformat(), "rules": rules}
-    for stage in stages[start_at:]:
-        rule = _explain_rule(f"{stage['name']} stage", stage.get("when"), data)
-        if stage.get("when"):
+    for stage in spec.stages[start_at:]:
+        rule = _explain_rule(f"{stage.name} stage", stage.when, data)
+        if stage.when:
             rules.append(rule)
         if not rule["result"]:
             continue
-        is_step = stage.get("type") in STEP_TYPES
-        if is_step and stage["key"] in (case.steps_done or []):
-            rules.append({"rule": f"{stage['name']} step", "text": "already done for this case", "result": False})
+        if stage.is_step and stage.key in (case.steps_done or []):
+            rules.append({"rule": f"{stage.name} step", "text": "already done for this case", "result": False})
             continue
-        missing = missing_fields(spec["fields"], data, stage=stage["key"])
+        missing = spec.missing(data, stage=stage.key)
         if missing:
-            labels = [f.get("label", f["name"]) for f in missing]
             explanation.update(
                 outcome=CaseState.REWORK,
-                stage=stage["key"],
-                missing=[f["name"] for f in missing],
-                summary=f"Returned to requester: {', '.join(labels)} required before {stage['name']}.",
+                stage=stage.key,
+                missing=[f.name for f in missing],
+                summary=f"Returned to requester: {', '.join(f.label for f in missing)} required before {stage.name}.",
             )
-            case.state, case.stage, case.route = CaseState.REWORK, stage["key"], explanation
+            case.state, case.stage, case.route = CaseState.REWORK, stage.key, explanation
             return
-        if is_step:
+        if stage.is_step:
             explanation.update(
                 outcome=CaseState.WAITING,
-                stage=stage["key"],
-                step=stage["type"],
-                system=stage["system"],
-                summary=f"Waiting on {stage['system']}: {stage['name']}.",
+                stage=stage.key,
+                step=stage.type,
+                system=stage.system,
+                summary=f"Waiting on {stage.system}: {stage.name}.",
             )
-            case.state, case.stage, case.route = CaseState.WAITING, stage["key"], explanation
+            case.state, case.stage, case.route = CaseState.WAITING, stage.key, explanation
             return
         approvers, taken = [], set()
-        for approver in stage["approvers"]:
-            a_rule = _explain_rule(approver.get("label", approver["key"]), approver.get("when"), data)
-            if approver.get("when"):
+        for approver in stage.approvers:
+            a_rule = _explain_rule(approver.label, approver.when, data)
+            if approver.when:
                 rules.append(a_rule)
             if not a_rule["result"]:
                 continue
             assignment, note = _resolve_approver(approver, case, taken)
             approvers.append(
                 {
-                    "approver": approver["key"],
-                    "label": approver.get("label", approver["key"]),
-                    "why": a_rule["text"] if approver.get("when") else "always",
+                    "approver": approver.key,
+                    "label": approver.label,
+                    "why": a_rule["text"] if approver.when else "always",
                     "assignee_note": note,
                     **assignment,
                 }
             )
         if not approvers:
-            rules.append({"rule": f"{stage['name']} stage", "text": "no approver applies", "result": False})
+            rules.append({"rule": f"{stage.name} stage", "text": "no approver applies", "result": False})
             continue
         case.round += 1
         for item in approvers:
-            item.update(stage=stage["key"], round=case.round)
+            item.update(stage=stage.key, round=case.round)
         need = _required(stage, len(approvers))
         explanation.update(
             outcome=CaseState.APPROVAL,
-            stage=stage["key"],
-            policy=stage.get("policy", "all"),
+            stage=stage.key,
+            policy=stage.policy,
             need=need,
             approvers=approvers,
-            summary=f"{stage['name']}: "
+            summary=f"{stage.name}: "
             + "; ".join(f"{a['label']} ({a['why']})" for a in approvers)
             + f". {need} of {len(approvers)} must approve.",
         )
-        case.state, case.stage, case.route = CaseState.APPROVAL, stage["key"], explanation
+        case.state, case.stage, case.route = CaseState.APPROVAL, stage.key, explanation
         return
     explanation.update(outcome=CaseState.APPROVED, summary="Every applicable approval stage approved.")
     case.state, case.stage, case.route = CaseState.APPROVED, "", explanation
@@ -205,45 +201,48 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
 
 def case_route_after_step(case: Case) -> None:
     """Route a case whose automated step has just finished (done or skipped). Does not save."""
-    stages = case.version.spec["stages"]
-    index = next(i for i, s in enumerate(stages) if s["key"] == case.stage)
-    case_route(case, start_at=index + 1)
+    case_route(case, start_at=_stage_index(case) + 1)
+
+
+def _stage_index(case: Case) -> int:
+    return next(i for i, s in enumerate(spec_of(case.version).stages) if s.key == case.stage)
 
 
 def case_route_after_stage(case: Case, decided_tasks: list) -> None:
     """Route a case whose approval stage has just settled. Does not save."""
-    decisions = [t.data.get("decision") for t in decided_tasks]
+    infos = {t.pk: task_info(t) for t in decided_tasks}
+    decisions = [infos[t.pk].decision or None for t in decided_tasks]
     outcome = stage_outcome(
         need=case.route.get("need", 1), count=len(case.route.get("approvers", [])), decisions=decisions
     )
-    stages = case.version.spec["stages"]
-    index = next(i for i, s in enumerate(stages) if s["key"] == case.stage)
     if outcome == "approved":
-        case_route(case, start_at=index + 1)
+        case_route(case, start_at=_stage_index(case) + 1)
         return
     deciding = sorted(
-        (t for t in decided_tasks if t.data.get("decision") in {REJECT, RETURN}), key=lambda t: (t.finished, t.pk)
+        (t for t in decided_tasks if infos[t.pk].decision in {REJECT, RETURN}), key=lambda t: (t.finished, t.pk)
     )
-    by = deciding[0] if deciding else None
-    reason = "; ".join(dict.fromkeys(t.data.get("reason", "") for t in deciding if t.data.get("reason")))
+    by = infos[deciding[0].pk] if deciding else None
+    reason = "; ".join(dict.fromkeys(infos[t.pk].reason for t in deciding if infos[t.pk].reason))
     explanation = {
         "version": case.version_number,
         "at": timezone.now().isoformat(),
         "stage": case.stage,
         "rules": [],
-        "decisions": [{"approver": t.data.get("label"), "decision": t.data.get("decision")} for t in decided_tasks],
+        "decisions": [
+            {"approver": infos[t.pk].label or None, "decision": infos[t.pk].decision or None} for t in decided_tasks
+        ],
     }
     if outcome == "returned":
         explanation.update(
             outcome=CaseState.REWORK,
             missing=[],
             message=reason,
-            summary=f"Returned to requester by {by.data.get('label')}: {reason}",
+            summary=f"Returned to requester by {by.label or None}: {reason}",
         )
         case.state, case.route = CaseState.REWORK, explanation
         return
     explanation.update(
-        outcome=CaseState.REJECTED, summary=f"Rejected by {by.data.get('label') if by else 'policy'}: {reason}"
+        outcome=CaseState.REJECTED, summary=f"Rejected by {(by.label or None) if by else 'policy'}: {reason}"
     )
     case.state, case.route = CaseState.REJECTED, explanation
     case.outcome, case.closed_reason = Outcome.REJECTED, reason

@@ -21,7 +21,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from apps.audit.models import Action
 from apps.audit.services import audit_batch, audit_record
 from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
-from apps.definitions.fields import clean_data
+from apps.definitions.accessors import spec_of
 from apps.definitions.selectors import version_live
 
 from . import events, routing
@@ -70,7 +70,7 @@ def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None
         if existing is not None:
             return existing, False
     version = version_live(key=workflow)
-    cleaned = clean_data(version.spec["fields"], data)
+    cleaned = spec_of(version).clean(data)
     try:
         with transaction.atomic(), audit_batch(), acting(actor):
             case = CaseFlow.start.run(
@@ -90,7 +90,7 @@ def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None
 
 def case_start_test(*, version, data, actor) -> Case:
     """Try a version (a draft, usually) through the real engine; the case is marked as a test."""
-    cleaned = clean_data(version.spec["fields"], data)
+    cleaned = spec_of(version).clean(data)
     with transaction.atomic(), audit_batch(), acting(actor):
         return CaseFlow.start.run(version=version, data=cleaned, requester=actor, is_test=True)
 
@@ -170,7 +170,7 @@ def _reason_from_code(case, reason_code: str | None, reason: str) -> str:
     """A reason code from the definition's list stands for its label when no text is given."""
     if not reason_code:
         return reason
-    codes = {c["code"]: c["label"] for c in case.version.spec.get("reason_codes", [])}
+    codes = {c.code: c.label for c in spec_of(case.version).reason_codes}
     if reason_code not in codes:
         message = MSG_REASON_CODE_UNKNOWN.format(code=reason_code, allowed=", ".join(codes) or "none defined")
         raise ValidationFailed(message, field_errors={"reason_code": [message]})
@@ -216,7 +216,7 @@ def task_complete(
             _claim(activation, task, case, actor)
         if kind == "rework":
             # Saved by the route node that runs next, with the new routing, in one write.
-            case.data = clean_data(case.version.spec["fields"], data or {}, base=case.data, intake=False)
+            case.data = spec_of(case.version).clean(data or {}, base=case.data, intake=False)
         activation.start(None)
         task.data.update(
             reason_code=reason_code or "",

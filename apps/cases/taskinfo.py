@@ -1,0 +1,68 @@
+"""What a person's task is about, read from `task.data` in one place.
+
+The engine keeps a task's facts in viewflow's `task.data` JSON (its kind, label, stage, round,
+why it was assigned, the decision taken on it). Nothing outside this app reads those keys: the
+feature apps and pages ask `task_info(task)` and get named attributes.
+"""
+
+from dataclasses import dataclass
+
+APPROVAL, REWORK, REPAIR = "approval", "rework", "repair"
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    kind: str  # APPROVAL or REWORK
+    label: str
+    stage: str
+    round: int | None
+    role: str  # the role whose queue it was routed to ("" when assigned to a person)
+    approver: str  # the spec's approver key
+    why: str  # why this task, why this person (routing's explanation)
+    assignee_note: str
+    on_behalf_of: str  # the absent person a delegate acts for
+    previous_owners: tuple[str, ...]
+    # a rework task: what the requester must complete
+    missing: tuple
+    message: str
+    # once decided
+    decision: str
+    reason: str
+    reason_code: str
+    comment: str
+    decided_by: str
+
+    @property
+    def is_rework(self) -> bool:
+        return self.kind == REWORK
+
+    @property
+    def is_decided(self) -> bool:
+        return bool(self.decision)
+
+
+def task_info(task) -> TaskInfo:
+    data = getattr(task, "data", None) or {}
+    return TaskInfo(
+        kind=data.get("kind", APPROVAL),
+        label=data.get("label") or "",
+        stage=data.get("stage") or "",
+        round=data.get("round"),
+        role=data.get("role") or "",
+        approver=data.get("approver") or "",
+        why=data.get("why") or "",
+        assignee_note=data.get("assignee_note") or "",
+        on_behalf_of=data.get("on_behalf_of") or "",
+        previous_owners=tuple(data.get("previous_owners") or ()),
+        missing=tuple(data.get("missing") or ()),
+        message=data.get("message") or "",
+        decision=data.get("decision") or "",
+        reason=data.get("reason") or "",
+        reason_code=data.get("reason_code") or "",
+        comment=data.get("comment") or "",
+        decided_by=data.get("decided_by") or "",
+    )
+
+
+def task_label(task, default: str = "Task") -> str:
+    return task_info(task).label or default

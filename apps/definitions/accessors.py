@@ -1,0 +1,260 @@
+"""Typed reads of a version's spec: fields, stages, approvers, SLA policies, reason codes.
+
+The spec is stored as JSON (see spec.py for its shape and validator). Nothing outside this app
+reads that JSON: the engine, the feature apps and the pages ask `spec_of(version)` and get
+frozen objects with named attributes, so a key renamed or a default changed is one edit here
+instead of six scattered `next(s for s in spec["stages"] if s["key"] == ...)`.
+
+A published version never changes, so its typed view is built once per version instance and
+kept on it (`version.typed`); a draft's view is rebuilt whenever its spec object is replaced.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .fields import clean_data, missing_fields
+from .spec import STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
+
+APPROVAL, HTTP, WAIT = "approval", "http", "wait"
+
+
+def _text(value, default: str = "") -> str:
+    return value if isinstance(value, str) else default
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    label: str
+    help: str
+    required: bool
+    required_before: str | None
+    choices: tuple
+    default: Any
+    max_length: int | None
+    raw: Mapping
+
+    @property
+    def form_label(self) -> str:
+        """The label on a form: the spec's, else the name written as words."""
+        return _text(self.raw.get("label")) or self.name.replace("_", " ").capitalize()
+
+    @classmethod
+    def of(cls, raw: Mapping) -> "Field":
+        name = _text(raw.get("name"))
+        return cls(
+            name=name,
+            type=_text(raw.get("type"), "text"),
+            label=_text(raw.get("label")) or name,
+            help=_text(raw.get("help")),
+            required=bool(raw.get("required")),
+            required_before=raw.get("required_before") or None,
+            choices=tuple(raw.get("choices") or ()),
+            default=raw.get("default"),
+            max_length=raw.get("max_length"),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class Approver:
+    key: str
+    label: str
+    type: str
+    role: str
+    user: str
+    backup: str
+    when: Any
+    raw: Mapping
+
+    @classmethod
+    def of(cls, raw: Mapping) -> "Approver":
+        key = _text(raw.get("key"))
+        return cls(
+            key=key,
+            label=_text(raw.get("label")) or key,
+            type=_text(raw.get("type")),
+            role=_text(raw.get("role")),
+            user=_text(raw.get("user")),
+            backup=_text(raw.get("backup")),
+            when=raw.get("when"),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class SlaLevel:
+    action: str
+    after_hours: Decimal
+    notify: Mapping | None
+    raw: Mapping
+
+    @classmethod
+    def of(cls, raw: Mapping) -> "SlaLevel":
+        return cls(
+            action=_text(raw.get("action")),
+            after_hours=Decimal(str(raw.get("after_hours", 0))),
+            notify=raw.get("notify"),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    target_hours: Decimal
+    business: bool
+    levels: tuple[SlaLevel, ...]
+    raw: Mapping
+
+    @classmethod
+    def of(cls, raw: Mapping | None) -> "SlaPolicy | None":
+        if not isinstance(raw, Mapping) or raw.get("target_hours") is None:
+            return None
+        return cls(
+            target_hours=Decimal(str(raw["target_hours"])),
+            business=raw.get("business", True) is not False,
+            levels=tuple(SlaLevel.of(level) for level in raw.get("levels") or () if isinstance(level, Mapping)),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class Stage:
+    """An approval stage, or an automated step ("http": a call; "wait": a callback)."""
+
+    key: str
+    name: str
+    type: str
+    when: Any
+    policy: str
+    n: int | None
+    approvers: tuple[Approver, ...]
+    sla: SlaPolicy | None
+    system: str
+    on_failure: str
+    timeout_hours: float
+    raw: Mapping
+
+    @classmethod
+    def of(cls, raw: Mapping) -> "Stage":
+        key = _text(raw.get("key"))
+        return cls(
+            key=key,
+            name=_text(raw.get("name")) or key,
+            type=_text(raw.get("type"), APPROVAL),
+            when=raw.get("when"),
+            policy=_text(raw.get("policy"), "all"),
+            n=raw.get("n"),
+            approvers=tuple(Approver.of(a) for a in raw.get("approvers") or () if isinstance(a, Mapping)),
+            sla=SlaPolicy.of(raw.get("sla")),
+            system=_text(raw.get("system")),
+            on_failure=_text(raw.get("on_failure"), "exception_queue"),
+            timeout_hours=float(raw.get("timeout_hours", STEP_DEFAULT_WAIT_HOURS)),
+            raw=raw,
+        )
+
+    @property
+    def is_step(self) -> bool:
+        return self.type in STEP_TYPES
+
+    @property
+    def is_wait(self) -> bool:
+        return self.type == WAIT
+
+    @property
+    def has_undo(self) -> bool:
+        return isinstance(self.raw.get("undo"), Mapping)
+
+    def approver(self, key: str) -> Approver | None:
+        return next((a for a in self.approvers if a.key == key), None)
+
+
+@dataclass(frozen=True)
+class ReasonCode:
+    code: str
+    label: str
+
+
+class Spec:
+    """The typed view of one spec (build it with `spec_of`)."""
+
+    def __init__(self, raw: Mapping | None):
+        raw = raw if isinstance(raw, Mapping) else {}
+        self.raw = raw
+        self.fields = tuple(Field.of(f) for f in raw.get("fields") or () if isinstance(f, Mapping))
+        self.stages = tuple(Stage.of(s) for s in raw.get("stages") or () if isinstance(s, Mapping))
+        self.reason_codes = tuple(
+            ReasonCode(code=_text(c.get("code")), label=_text(c.get("label")) or _text(c.get("code")))
+            for c in raw.get("reason_codes") or ()
+            if isinstance(c, Mapping)
+        )
+        sla = raw.get("sla") if isinstance(raw.get("sla"), Mapping) else {}
+        self._sla = {kind: SlaPolicy.of(policy) for kind, policy in sla.items()}
+        self.calendar = _text(raw.get("calendar")).strip() or None
+        self.on_missing_required = _text(raw.get("on_missing_required"), "return_to_requester")
+
+    # --- fields ---------------------------------------------------------------------------
+
+    @property
+    def field_dicts(self) -> list:
+        """The fields as the spec stores them (for code inside this app that takes them)."""
+        return list(self.raw.get("fields") or [])
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def field_labels(self) -> dict[str, str]:
+        return {f.name: f.label for f in self.fields}
+
+    def clean(self, data, *, base=None, intake: bool = True) -> dict:
+        """Validate and normalise field values (ValidationFailed names each bad field)."""
+        return clean_data(self.field_dicts, data, base=base, intake=intake)
+
+    def missing(self, data, *, stage: str) -> tuple[Field, ...]:
+        """Required fields still empty before `stage`."""
+        names = {f["name"] for f in missing_fields(self.field_dicts, data, stage=stage)}
+        return tuple(f for f in self.fields if f.name in names)
+
+    # --- stages -----------------------------------------------------------------------------
+
+    def stage(self, key: str) -> Stage | None:
+        return next((s for s in self.stages if s.key == key), None)
+
+    @property
+    def steps(self) -> tuple[Stage, ...]:
+        return tuple(s for s in self.stages if s.is_step)
+
+    @property
+    def has_steps(self) -> bool:
+        return any(s.is_step for s in self.stages)
+
+    # --- reason codes and SLA ---------------------------------------------------------------
+
+    def reason_label(self, code: str) -> str | None:
+        return next((c.label for c in self.reason_codes if c.code == code), None)
+
+    def sla(self, kind: str, *, stage_key: str = "") -> SlaPolicy | None:
+        """The SLA policy of a clock: a stage's own policy for its approvals, else the spec's
+        policy for that kind ("approval", "rework" or "case")."""
+        if kind == APPROVAL and stage_key:
+            stage = self.stage(stage_key)
+            if stage is not None and stage.sla is not None:
+                return stage.sla
+        return self._sla.get(kind)
+
+
+def spec_of(version) -> Spec:
+    """The typed spec of a DefinitionVersion (or of anything with a `spec` JSON attribute)."""
+    raw = getattr(version, "spec", None)
+    cached = getattr(version, "_typed_spec", None)
+    if cached is not None and cached.raw is raw:
+        return cached
+    typed = Spec(raw)
+    try:
+        version._typed_spec = typed
+    except AttributeError:  # a read-only stand-in: nothing to keep it on
+        pass
+    return typed
