@@ -90,7 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps.core.context_processors.portal",
+                "apps.portal.context_processors.portal",
                 "apps.notify.context_processors.notifications",
             ],
         },
