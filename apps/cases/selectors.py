@@ -88,18 +88,20 @@ def user_role_permissions(*, user) -> list[str]:
 class TaskPages:
     """A list of tasks as a paginator reads it (`count()` and slices), served branch by branch.
 
-    `queryset` is the whole list; `base` and `branches` split it into parts that each walk one
-    index in the list's order (assigned to the user; one role's queue each). A slice [a:b] takes
-    each branch's first b tasks and the page from those few rows: one statement whose cost follows
-    the page, however many tasks the table holds (with one OR over the branches, the planner
-    walks `created` across the whole table or sorts every match). Databases that cannot limit
-    the parts of a UNION (SQLite) get the page from `queryset`. Iterating yields every task.
+    `rows` are the tasks with their joins and order, `where` picks the list's rows and `branches`
+    split `where` into parts that each walk one index in the list's order (assigned to the user;
+    one role's queue each). A slice [a:b] takes each branch's first b task ids and reads the
+    page's rows by id: one statement whose cost follows the page, however many tasks the table
+    holds (with one OR over the branches, the planner walks `created` across the whole table or
+    sorts every match). Databases that cannot limit the parts of a UNION (SQLite) read the page
+    from `queryset`, the plain filter. Iterating yields every task.
     """
 
     ordered = True  # the paginator checks this
 
-    def __init__(self, *, queryset, base, branches: list[Q]):
-        self.queryset, self.base, self.branches = queryset, base, branches
+    def __init__(self, *, rows, where: Q, branches: list[Q]):
+        self.rows, self.branches = rows, branches
+        self.queryset = rows.filter(where)
 
     def count(self) -> int:
         return self.queryset.count()
@@ -113,13 +115,12 @@ class TaskPages:
     def __getitem__(self, index):
         if not (self._by_branch() and isinstance(index, slice) and index.stop is not None and not index.step):
             return self.queryset[index]
-        order = self.queryset.query.order_by
-        heads = [self.base.filter(branch).order_by(*order).values("pk")[: index.stop] for branch in self.branches]
+        heads = [self.rows.filter(branch).values("pk")[: index.stop] for branch in self.branches]
         firsts = heads[0].union(*heads[1:], all=True) if len(heads) > 1 else heads[0]
-        return self.queryset.filter(pk__in=firsts)[index]
+        return self.rows.filter(pk__in=firsts)[index]
 
     def _by_branch(self) -> bool:
-        return bool(self.branches) and connections[self.queryset.db].features.supports_slicing_ordering_in_compound
+        return bool(self.branches) and connections[self.rows.db].features.supports_slicing_ordering_in_compound
 
 
 def human_tasks():
@@ -128,7 +129,7 @@ def human_tasks():
 
 def task_list_for_user(*, user) -> TaskPages:
     """Open tasks the user can act on: assigned to them, or claimable through a role."""
-    queryset = human_tasks().filter(task_queue_filter(user)).select_related("owner", "sla_clock")
+    rows = human_tasks().select_related("owner", "sla_clock").order_by("created", "id")
     roles = user_role_permissions(user=user)
     branches = [task_assigned_filter(user)] + [task_claimable_filter(user, roles=[role]) for role in roles]
-    return TaskPages(queryset=queryset.order_by("created", "id"), base=human_tasks(), branches=branches)
+    return TaskPages(rows=rows, where=task_queue_filter(user), branches=branches)

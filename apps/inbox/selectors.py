@@ -38,17 +38,16 @@ def inbox_tasks(*, user, tab: str, workflow: str = "", sort: str = "oldest"):
 
     Each tab is one branch of the queue filter, so it walks one index in the page's order; the
     queue tab walks one per role (see `TaskPages`)."""
-    base = Task.objects.filter(flow_task__in=HUMAN_TASKS)
+    tasks = _tasks()
     if workflow:
-        base = base.filter(process__case__workflow_key=workflow)
-    tasks = base.select_related("owner", "process__case__requester", "sla_clock")
+        tasks = tasks.filter(process__case__workflow_key=workflow)
     if tab == "done":
         return tasks.filter(owner_id=user.pk, status=STATUS.DONE).order_by("-finished", "-id")
-    order = SORTS.get(sort, SORTS["oldest"])
+    tasks = tasks.order_by(*SORTS.get(sort, SORTS["oldest"]))
     if tab == "assigned":
-        return tasks.filter(task_assigned_filter(user)).order_by(*order)
+        return tasks.filter(task_assigned_filter(user))
     branches = [task_claimable_filter(user, roles=[role]) for role in user_role_permissions(user=user)]
-    return TaskPages(queryset=tasks.filter(task_claimable_filter(user)).order_by(*order), base=base, branches=branches)
+    return TaskPages(rows=tasks, where=task_claimable_filter(user), branches=branches)
 
 
 def inbox_counts(*, user) -> dict:
