@@ -57,6 +57,9 @@ def unit_of_work():
         yield
         return
     _local.unit = []
+    # NOTE: a unit opened outside any transaction (atomic blocks inside it) ends after their
+    # commit: its message cannot be written with the change, so nothing may count on that.
+    _local.unit_in_transaction = connection.in_atomic_block
     try:
         yield
         items, _local.unit = _local.unit, None
@@ -72,7 +75,8 @@ def outbox_in_transaction() -> bool:
     """True when the current unit's message will be written in the transaction of the change
     (ORM broker, not sync): then a message item is as durable as a row, and callers may put work
     in it that would otherwise need outbox rows (see apps.integrations.services.event_publish)."""
-    return getattr(_local, "unit", None) is not None and _enqueues_in_transaction()
+    unit_open = getattr(_local, "unit", None) is not None
+    return unit_open and _local.unit_in_transaction and _enqueues_in_transaction()
 
 
 def outbox_add(

@@ -123,3 +123,13 @@ def test_with_redis_the_message_leaves_on_commit(people, monkeypatch, django_cap
         assert sent == [], "the unit ended, the transaction has not committed yet"
     (message,) = sent
     assert len(message["notify.deliver"][2]) == 2
+
+
+@pytest.mark.django_db(transaction=True)  # no test-wide transaction around the unit
+def test_a_unit_opened_outside_a_transaction_does_not_claim_to_write_in_it(people, orm_broker):
+    from apps.core.outbox import outbox_in_transaction
+
+    with audit_batch(), transaction.atomic():
+        assert not outbox_in_transaction(), "the unit ends after the commit: its message is not in it"
+    with transaction.atomic(), audit_batch():
+        assert outbox_in_transaction()
