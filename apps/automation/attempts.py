@@ -28,8 +28,8 @@ from apps.audit.services import audit_record
 # NOTE: the engine's services are looked up when called (engine.step_done): tests stand in for them.
 from apps.cases import services as engine
 from apps.core.errors import Busy
+from apps.definitions.accessors import Retry, Stage, spec_of
 from apps.integrations.calls import (
-    DEFAULT_RETRY,
     DEFAULT_TIMEOUT_SECONDS,
     CallResult,
     RequestProblem,
@@ -42,7 +42,7 @@ from apps.integrations.calls import (
     retry_delay,
 )
 
-from .base import LEASE_GRACE, MSG_NO_SPEC, call_spec, spec_of
+from .base import LEASE_GRACE, MSG_NO_SPEC, call_of, step_spec
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .outcomes import fail_for_good, undo_queue
 
@@ -62,7 +62,7 @@ class _Lease:
     number: int
     started: datetime
     timeout: float
-    stage: dict
+    stage: Stage | None
     request: dict = field(default_factory=dict)
     used_secrets: list = field(default_factory=list)
     problem: RequestProblem | None = None
@@ -106,8 +106,8 @@ def _lease(run_id: int) -> _Lease | None:
                 request=run.last_request,
             )
         case = run.case
-        stage = spec_of(case, run.step_key)
-        timeout = float(stage.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS))
+        stage = step_spec(case, run.step_key)
+        timeout = stage.timeout_seconds if stage is not None else float(DEFAULT_TIMEOUT_SECONDS)
         run.attempts += 1
         run.status = StepStatus.RUNNING
         run.lease_until = run.next_attempt_at = now + timedelta(seconds=timeout) + LEASE_GRACE
@@ -122,14 +122,15 @@ def _lease(run_id: int) -> _Lease | None:
             lease_until=run.lease_until,
         )
         try:
-            if not stage:
+            if stage is None:
                 raise RequestProblem(MSG_NO_SPEC.format(key=run.step_key), ExceptionCategory.CONFIGURATION)
             data = case.data or {}
             if run.kind == StepKind.UNDO and run.undo_of_id:
                 # What the step's own answer said (the ERP's reference), not what the case says now.
                 data = {**data, **run.undo_of.output}
             lease.request, lease.used_secrets = request_build(
-                spec=call_spec(run, stage),
+                call=call_of(run, stage),
+                step_key=run.step_key,
                 data=data,
                 case_id=case.pk,
                 workflow=case.workflow_key,
@@ -188,21 +189,25 @@ def _park(lease: _Lease, error: Exception) -> StepRun | None:
         return run
 
 
-def _verdict(lease: _Lease, run: StepRun, result: CallResult | None, fields: list[dict]) -> Verdict:
+def _verdict(lease: _Lease, run: StepRun, result: CallResult | None, fields: tuple) -> Verdict:
     if lease.problem is not None:
         return Verdict("failed", lease.problem.category, str(lease.problem))
     if lease.dry_run:
         return Verdict("succeeded", message=MSG_DRY_RUN)
-    spec = call_spec(run, lease.stage)
-    if run.kind == StepKind.UNDO:
-        spec.pop("response", None)  # an undo maps nothing back
-    return call_judge(result, spec=spec, system=run.system, fields=fields, timeout=lease.timeout)
+    return call_judge(
+        result,
+        retry_on=lease.stage.retry.retry_on,
+        response_map={} if run.kind == StepKind.UNDO else lease.stage.response_map,  # an undo maps nothing back
+        system=run.system,
+        fields=fields,
+        timeout=lease.timeout,
+    )
 
 
 def _undo_late_success(case, run: StepRun, lease: _Lease, verdict: Verdict) -> None:
     """The case was closed while this call was under way, and the call took effect after all:
     undo it, as the close would have if it had known."""
-    if "undo" not in lease.stage or run.undos.exists() or case.is_open:
+    if lease.stage is None or not lease.stage.has_undo or run.undos.exists() or case.is_open:
         return
     run.output = verdict.mapped
     run.save(update_fields=["output"])
@@ -220,11 +225,12 @@ def _undo_late_success(case, run: StepRun, lease: _Lease, verdict: Verdict) -> N
 def _record(lease: _Lease, result: CallResult | None) -> StepRun:
     with engine.case_locked(lease.case_id) as case:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)
-        verdict = _verdict(lease, run, result, case.version.spec["fields"])
+        verdict = _verdict(lease, run, result, spec_of(case.version).fields)
         # Nothing the other system sends back is stored, audited or shown with a secret in it.
         verdict.message = redact(verdict.message, lease.used_secrets)
         late = run.status != StepStatus.RUNNING or run.attempts != lease.number or run.lease_until != lease.lease_until
-        max_attempts = int((lease.stage.get("retry") or {}).get("attempts", DEFAULT_RETRY["attempts"]))
+        retry = lease.stage.retry if lease.stage is not None else Retry.of(None)
+        max_attempts = retry.attempts
         if verdict.outcome == "retry" and run.attempts >= max_attempts:
             verdict.outcome = "failed"
             verdict.message = f"{verdict.message} Gave up after {run.attempts} attempts."
@@ -278,9 +284,7 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
                     audit={"action": Action.STEP_SUCCEEDED, "reason": reason, "context": context},
                 )
         elif verdict.outcome == "retry":
-            wait = retry_delay(
-                attempts=run.attempts, retry=lease.stage.get("retry") or {}, retry_after=result.retry_after
-            )
+            wait = retry_delay(attempts=run.attempts, retry=retry, retry_after=result.retry_after)
             run.status, run.category, run.next_attempt_at = StepStatus.RETRYING, verdict.category, now + wait
             run.save()
             logger.info("step %s of case %s: attempt %s, retry in %s", run.step_key, case.pk, run.attempts, wait)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from django_q.tasks import async_task
 
 from apps.core.outbox import enqueue_after_commit
+from apps.definitions.accessors import Call, Stage, spec_of
 from apps.integrations.calls import RequestProblem
 
 from .models import ExceptionCategory, StepKind, StepRun
@@ -25,8 +26,9 @@ def step_key_for(*, case_id: int, step_key: str, revision: int, undo: bool = Fal
     return f"wms-{case_id}-{step_key}-{'undo-' if undo else ''}r{revision}"
 
 
-def spec_of(case, step_key: str) -> dict:
-    return next((s for s in case.version.spec["stages"] if s.get("key") == step_key), {})
+def step_spec(case, step_key: str) -> Stage | None:
+    """The step as the case's pinned version defines it; None when that version has no such step."""
+    return spec_of(case.version).stage(step_key)
 
 
 def enqueue(ids: list[int]) -> None:
@@ -41,16 +43,10 @@ def queue_after_commit(ids: list[int]) -> None:
     enqueue_after_commit(enqueue, ids)
 
 
-def call_spec(run: StepRun, stage: dict) -> dict:
-    """The request template of the run (the step's call, or its undo) with the step's retry policy."""
+def call_of(run: StepRun, stage: Stage) -> Call:
+    """The request template of the run: the step's call, or its undo."""
     if run.kind == StepKind.UNDO:
-        undo = stage.get("undo")
-        if undo is None:
+        if stage.undo is None:
             raise RequestProblem(MSG_NO_UNDO.format(key=run.step_key), ExceptionCategory.CONFIGURATION)
-        return {"retry": stage.get("retry", {}), **undo, "key": run.step_key}
-    return {
-        **(stage.get("request") or {}),
-        "retry": stage.get("retry", {}),
-        "response": stage.get("response", {}),
-        "key": run.step_key,
-    }
+        return stage.undo
+    return stage.request

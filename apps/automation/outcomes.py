@@ -10,16 +10,17 @@ from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.cases.models import CaseState, Outcome
 from apps.cases.services import case_close, case_locked, step_done, step_exception
+from apps.cases.taskinfo import task_note
 from apps.core.errors import Busy, Conflict
 from apps.core.outbox import outbox_lease_due
-from apps.definitions.fields import clean_data
+from apps.definitions.accessors import Stage, spec_of
 from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
 from apps.notify.services import notification_send
 from apps.org import roles
 from apps.org.selectors import role_members
 
 from . import base
-from .base import PENDING_GRACE, queue_after_commit, spec_of, step_key_for
+from .base import PENDING_GRACE, queue_after_commit, step_key_for, step_spec
 from .models import STEP_OPEN, ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ MSG_WAIT_TIMEOUT = "No callback from {system} within {hours:g} hours."
 MSG_NOT_WAITING = "Case {case} is not waiting for step '{step}'."
 
 
-def step_started(*, case, task, stage: dict) -> StepRun:
+def step_started(*, case, task, stage: Stage) -> StepRun:
     """The flow reached an automated step: record it and queue the call (after commit).
 
     Called by the flow inside the transaction that created the engine task.
@@ -37,24 +38,22 @@ def step_started(*, case, task, stage: dict) -> StepRun:
     # NOTE: a step runs once per case: routing skips it once it succeeded or was skipped, and until
     # then the case stays on it (or closes). So a new run is always revision 1.
     revision = 1
-    is_wait = stage["type"] == "wait"
+    is_wait = stage.is_wait
     run = StepRun(
         case=case,
         task_id=task.pk,
-        step_key=stage["key"],
-        step_name=stage.get("name", stage["key"]),
-        system=stage["system"],
+        step_key=stage.key,
+        step_name=stage.name,
+        system=stage.system,
         kind=StepKind.WAIT if is_wait else StepKind.CALL,
         status=StepStatus.WAITING if is_wait else StepStatus.PENDING,
         revision=revision,
-        idempotency_key=step_key_for(case_id=case.pk, step_key=stage["key"], revision=revision),
-        next_attempt_at=now
-        + (timedelta(hours=float(stage.get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))) if is_wait else PENDING_GRACE),
+        idempotency_key=step_key_for(case_id=case.pk, step_key=stage.key, revision=revision),
+        next_attempt_at=now + (timedelta(hours=stage.timeout_hours) if is_wait else PENDING_GRACE),
         created=now,
     )
     run.save()
-    task.data = {"kind": "step", "label": run.step_name, "system": run.system, "step_run": run.pk}
-    task.save(update_fields=["data"])
+    task_note(task, kind="step", label=run.step_name, system=run.system, step_run=run.pk)
     audit_record(
         action=Action.STEP_STARTED,
         case=case,
@@ -78,9 +77,8 @@ def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
         None,
         message,
     )
-    fails_case = (
-        run.kind != StepKind.UNDO and case.is_open and spec_of(case, run.step_key).get("on_failure") == "fail_case"
-    )
+    stage = step_spec(case, run.step_key)
+    fails_case = run.kind != StepKind.UNDO and case.is_open and stage is not None and stage.on_failure == "fail_case"
     if fails_case:
         run.status, run.finished, run.resolution = StepStatus.CANCELLED, now, "The case failed with this step."
         run.save()
@@ -132,16 +130,20 @@ def steps_close(*, case) -> list[str]:
 def _compensate(case) -> list[str]:
     """Queue the undo call of every succeeded step that has one, latest first; returns their names."""
     now = timezone.now()
-    spec = {s.get("key"): s for s in case.version.spec["stages"]}
+    spec = spec_of(case.version)
     done = StepRun.objects.filter(case=case, kind=StepKind.CALL, status=StepStatus.SUCCEEDED).order_by(
         "-finished", "-pk"
     )
     undos = [
         undo_queue(case=case, run=run, at=now)
         for run in done
-        if "undo" in spec.get(run.step_key, {}) and not run.undos.exists()
+        if _has_undo(spec.stage(run.step_key)) and not run.undos.exists()
     ]
     return [u.step_name for u in undos]
+
+
+def _has_undo(stage: Stage | None) -> bool:
+    return stage is not None and stage.has_undo
 
 
 def undo_queue(*, case, run: StepRun, at=None) -> StepRun:
@@ -162,6 +164,12 @@ def undo_queue(*, case, run: StepRun, at=None) -> StepRun:
     undo.save()
     queue_after_commit([undo.pk])
     return undo
+
+
+def wait_hours(case, step_key: str) -> float:
+    """How long a wait step waits for its callback (the default when the step has gone from the spec)."""
+    stage = step_spec(case, step_key)
+    return stage.timeout_hours if stage is not None else float(STEP_DEFAULT_WAIT_HOURS)
 
 
 def step_retry_due(*, at: datetime | None = None) -> int:
@@ -198,7 +206,7 @@ def _time_out_wait(run_id: int, case_id: int) -> None:
         run = StepRun.objects.select_for_update().filter(pk=run_id, status=StepStatus.WAITING).first()
         if run is None:
             return
-        hours = float(spec_of(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
+        hours = wait_hours(case, run.step_key)
         message = MSG_WAIT_TIMEOUT.format(system=run.system, hours=hours)
         StepAttempt.objects.create(
             run=run,
@@ -223,7 +231,7 @@ def step_callback(*, case_id: int, step_key: str, data: dict, actor, delivery: s
         )
         if run is None or not case.is_open:
             raise Conflict(MSG_NOT_WAITING.format(case=case_id, step=step_key))
-        cleaned = clean_data(case.version.spec["fields"], data or {}, base=case.data, intake=False)
+        cleaned = spec_of(case.version).clean(data or {}, base=case.data, intake=False)
         changed = {k: v for k, v in cleaned.items() if (case.data or {}).get(k) != v}
         run.status, run.finished, run.next_attempt_at, run.category = StepStatus.SUCCEEDED, timezone.now(), None, ""
         run.last_response = {"callback": delivery, "fields": sorted(changed)}

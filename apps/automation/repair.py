@@ -12,13 +12,13 @@ from apps.cases.models import CaseState, Outcome
 from apps.cases.policy import REPAIR, assignee_problem
 from apps.cases.services import case_close, case_locked, step_done, step_waiting_again
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from apps.definitions.fields import clean_data
-from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
+from apps.definitions.accessors import spec_of
 from apps.integrations.calls import RequestProblem, request_build
 from apps.notify.services import notification_send
 
-from .base import PENDING_GRACE, call_spec, queue_after_commit, spec_of, step_key_for
+from .base import PENDING_GRACE, call_of, queue_after_commit, step_key_for, step_spec
 from .models import StepKind, StepRun, StepStatus
+from .outcomes import wait_hours
 from .policy import user_can_repair_steps
 
 User = get_user_model()
@@ -77,7 +77,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
         if data:
             if not case.is_open:
                 raise Conflict(MSG_CASE_CLOSED_EDIT)
-            cleaned = clean_data(case.version.spec["fields"], data, base=case.data, intake=False)
+            cleaned = spec_of(case.version).clean(data, base=case.data, intake=False)
             changes = {
                 k: {"from": (case.data or {}).get(k), "to": v}
                 for k, v in cleaned.items()
@@ -102,7 +102,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
         previous = {"status": run.status, "category": run.category, "attempts": run.attempts}
         now = timezone.now()
         if run.kind == StepKind.WAIT:
-            hours = float(spec_of(case, run.step_key).get("timeout_hours", STEP_DEFAULT_WAIT_HOURS))
+            hours = wait_hours(case, run.step_key)
             run.status, run.next_attempt_at = StepStatus.WAITING, now + timedelta(hours=hours)
         else:
             run.status, run.next_attempt_at = StepStatus.PENDING, now + PENDING_GRACE
@@ -133,11 +133,13 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
 
 def _request_for(case, run: StepRun) -> dict | None:
     """The request the step would send with the case's data as it is now (None: cannot be built)."""
-    if run.kind == StepKind.WAIT:
+    stage = step_spec(case, run.step_key)
+    if run.kind == StepKind.WAIT or stage is None:
         return None
     try:
         request, _ = request_build(
-            spec=call_spec(run, spec_of(case, run.step_key)),
+            call=call_of(run, stage),
+            step_key=run.step_key,
             data=case.data or {},
             case_id=case.pk,
             workflow=case.workflow_key,

@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.errors import NotAllowed, NotFound
-from apps.definitions.spec import STEP_TYPES
+from apps.definitions.accessors import spec_of
 
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .policy import user_can_repair_steps
@@ -121,9 +121,10 @@ def step_run_attempts(*, run: StepRun) -> QuerySet[StepAttempt]:
 
 def step_runs_undone_on_cancel(*, run: StepRun) -> list[StepRun]:
     """Steps of the case that succeeded and have an undo call: cancelling the case undoes them."""
-    stages = {s.get("key"): s for s in run.case.version.spec["stages"]}
+    spec = spec_of(run.case.version)
+    undoable = {stage.key for stage in spec.stages if stage.has_undo}
     done = StepRun.objects.filter(case_id=run.case_id, kind=StepKind.CALL, status=StepStatus.SUCCEEDED)
-    return [r for r in done.order_by("-finished", "-pk") if "undo" in stages.get(r.step_key, {})]
+    return [r for r in done.order_by("-finished", "-pk") if r.step_key in undoable]
 
 
 def assignable_users(*, run: StepRun):
@@ -133,7 +134,7 @@ def assignable_users(*, run: StepRun):
 
 def step_runs_for_case(*, case) -> list[StepRun]:
     """The automated steps of a case, in order; no query for workflows without any."""
-    if not any(stage.get("type") in STEP_TYPES for stage in case.version.spec.get("stages", [])):
+    if not spec_of(case.version).has_steps:
         return []
     runs = list(StepRun.objects.filter(case_id=case.pk).select_related("assigned_to").order_by("created", "pk"))
     for run in runs:

@@ -154,8 +154,7 @@ class CaseFlow(flow.Flow):
 
     def step_created(self, activation):
         case = activation.process
-        # NOTE: the step's spec as stored, until the step machinery reads the typed Stage.
-        stage = spec_of(case.version).stage(case.stage).raw
+        stage = spec_of(case.version).stage(case.stage)
         events.emit(events.step_reached, case=case, task=activation.task, stage=stage)
 
     def stage_approvers(self, activation):

@@ -66,3 +66,13 @@ def task_info(task) -> TaskInfo:
 
 def task_label(task, default: str = "Task") -> str:
     return task_info(task).label or default
+
+
+def task_note(task, **facts) -> None:
+    """Record facts on a task (e.g. the automated step a step task stands for), and save them.
+
+    The one writer of `task.data` outside the engine's own services: feature apps tell the engine
+    what a task is about through this instead of writing the JSON themselves.
+    """
+    task.data = {**(task.data or {}), **facts}
+    task.save(update_fields=["data"])

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .fields import clean_data, missing_fields
-from .spec import STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
+from .fields import clean_data, clean_value, missing_fields
+from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
 
 APPROVAL, HTTP, WAIT = "approval", "http", "wait"
 
@@ -41,6 +41,20 @@ class Field:
     def form_label(self) -> str:
         """The label on a form: the spec's, else the name written as words."""
         return _text(self.raw.get("label")) or self.name.replace("_", " ").capitalize()
+
+    @property
+    def min(self):
+        """The smallest number allowed (as the spec wrote it), or None."""
+        return self.raw.get("min")
+
+    @property
+    def max(self):
+        """The largest number allowed (as the spec wrote it), or None."""
+        return self.raw.get("max")
+
+    def clean_value(self, value):
+        """The stored form of one value of this field; ValueError with the user-facing message."""
+        return clean_value(self.raw, value)
 
     @classmethod
     def of(cls, raw: Mapping) -> "Field":
@@ -122,6 +136,48 @@ class SlaPolicy:
 
 
 @dataclass(frozen=True)
+class Call:
+    """The request template of an http step (or of its undo): placeholders not yet filled in."""
+
+    method: str
+    url: Any
+    headers: Mapping
+    body: Any
+    raw: Mapping
+
+    @classmethod
+    def of(cls, raw: Mapping | None) -> "Call":
+        raw = raw if isinstance(raw, Mapping) else {}
+        return cls(
+            method=str(raw.get("method", "POST")).upper(),
+            url=raw.get("url", ""),
+            headers=raw.get("headers") or {},
+            body=raw.get("body"),
+            raw=raw,
+        )
+
+
+@dataclass(frozen=True)
+class Retry:
+    """When an http step tries again: how often, how long it backs off, on which status codes."""
+
+    attempts: int
+    backoff_seconds: float
+    max_backoff_seconds: float
+    retry_on: frozenset
+
+    @classmethod
+    def of(cls, raw: Mapping | None) -> "Retry":
+        raw = raw if isinstance(raw, Mapping) else {}
+        return cls(
+            attempts=int(raw.get("attempts", STEP_DEFAULT_RETRY["attempts"])),
+            backoff_seconds=float(raw.get("backoff_seconds", STEP_DEFAULT_RETRY["backoff_seconds"])),
+            max_backoff_seconds=float(raw.get("max_backoff_seconds", STEP_DEFAULT_RETRY["max_backoff_seconds"])),
+            retry_on=frozenset(raw.get("retry_on", STEP_DEFAULT_RETRY["retry_on"])),
+        )
+
+
+@dataclass(frozen=True)
 class Stage:
     """An approval stage, or an automated step ("http": a call; "wait": a callback)."""
 
@@ -167,6 +223,32 @@ class Stage:
     @property
     def has_undo(self) -> bool:
         return isinstance(self.raw.get("undo"), Mapping)
+
+    # An http step's call. Read when asked (not when the spec is read): a draft being edited may
+    # hold values that do not convert yet, and only the step runner needs them.
+
+    @property
+    def request(self) -> Call:
+        return Call.of(self.raw.get("request"))
+
+    @property
+    def undo(self) -> Call | None:
+        """The call that takes the step's effect back, or None when it has none."""
+        return Call.of(self.raw["undo"]) if self.has_undo else None
+
+    @property
+    def retry(self) -> Retry:
+        return Retry.of(self.raw.get("retry"))
+
+    @property
+    def response_map(self) -> Mapping:
+        """{field name: dotted path in the answer}: what a successful answer writes into the case."""
+        response = self.raw.get("response")
+        return (response.get("map") if isinstance(response, Mapping) else None) or {}
+
+    @property
+    def timeout_seconds(self) -> float:
+        return float(self.raw.get("timeout_seconds", STEP_DEFAULT_TIMEOUT_SECONDS))
 
     def approver(self, key: str) -> Approver | None:
         return next((a for a in self.approvers if a.key == key), None)

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from apps.core.jsonsafe import json_loads_limited
 from apps.core.netguard import AddressRefused, guarded_opener
-from apps.definitions.fields import clean_value
+from apps.definitions.accessors import Call, Field, Retry
 from apps.definitions.spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS
 
 from .models import ExceptionCategory
@@ -159,7 +159,15 @@ def _render(value, *, data: dict, context: dict, system: str, used_secrets: list
 
 
 def request_build(
-    *, spec: dict, data: dict, case_id: int, workflow: str, version: int, idempotency_key: str, system: str
+    *,
+    call: Call,
+    step_key: str,
+    data: dict,
+    case_id: int,
+    workflow: str,
+    version: int,
+    idempotency_key: str,
+    system: str,
 ):
     """(request, secrets used) for one attempt; raises RequestProblem when it cannot be built.
 
@@ -167,13 +175,13 @@ def request_build(
     """
     context = {
         "case": {"id": case_id, "workflow": workflow, "version": version},
-        "step": {"key": spec.get("key", ""), "idempotency_key": idempotency_key},
+        "step": {"key": step_key, "idempotency_key": idempotency_key},
     }
     used: list[str] = []
-    method = spec.get("method", "POST").upper()
-    url = _render(spec.get("url", ""), data=data, context=context, system=system, used_secrets=used, in_url=True)
-    headers = _render(spec.get("headers") or {}, data=data, context=context, system=system, used_secrets=used)
-    body = spec.get("body")
+    method = call.method
+    url = _render(call.url, data=data, context=context, system=system, used_secrets=used, in_url=True)
+    headers = _render(dict(call.headers), data=data, context=context, system=system, used_secrets=used)
+    body = call.body
     if body is not None:
         body = json.loads(
             json.dumps(
@@ -319,9 +327,17 @@ def path_value(document, path: str):
     return current
 
 
-def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict], timeout: float) -> Verdict:
-    """What the answer means: succeeded (with the mapped fields), retry, or failed, and why."""
-    retry_on = set((spec.get("retry") or {}).get("retry_on", DEFAULT_RETRY["retry_on"]))
+def call_judge(
+    result: CallResult,
+    *,
+    retry_on: frozenset,
+    response_map: dict,
+    system: str,
+    fields: tuple[Field, ...],
+    timeout: float,
+) -> Verdict:
+    """What the answer means: succeeded (with the fields `response_map` maps), retry, or failed,
+    and why. `retry_on`: the status codes worth another attempt (the step's Retry.retry_on)."""
     code = result.status_code
     if code is None:
         if result.refused:
@@ -340,7 +356,7 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
             "retry", ExceptionCategory.UNAVAILABLE, MSG_UNREACHABLE.format(system=system, reason=result.error)
         )
     if 200 <= code < 300:
-        mapping = (spec.get("response") or {}).get("map") or {}
+        mapping = response_map or {}
         if not mapping:
             return Verdict("succeeded")
         try:
@@ -349,7 +365,7 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
             return Verdict(
                 "failed", ExceptionCategory.BAD_DATA, MSG_NOT_JSON.format(system=system, code=code, problem=problem)
             )
-        by_name = {f["name"]: f for f in fields}
+        by_name = {f.name: f for f in fields}
         mapped = {}
         for name, path in mapping.items():
             try:
@@ -359,7 +375,7 @@ def call_judge(result: CallResult, *, spec: dict, system: str, fields: list[dict
                     "failed", ExceptionCategory.BAD_DATA, MSG_MAP_MISSING.format(system=system, path=path, name=name)
                 )
             try:
-                mapped[name] = clean_value(by_name[name], value) if value is not None else None
+                mapped[name] = by_name[name].clean_value(value) if value is not None else None
             except (ValueError, TypeError) as problem:
                 message = MSG_MAP_INVALID.format(system=system, path=path, value=value, name=name, problem=problem)
                 return Verdict("failed", ExceptionCategory.BAD_DATA, message)
@@ -393,10 +409,9 @@ def _detail(body: str) -> str:
     return (body.strip().splitlines() or [""])[0][:200]
 
 
-def retry_delay(*, attempts: int, retry: dict, retry_after: timedelta | None = None) -> timedelta:
+def retry_delay(*, attempts: int, retry: Retry, retry_after: timedelta | None = None) -> timedelta:
     """Exponential backoff with jitter after `attempts` failed tries; a Retry-After wins if longer."""
-    base = float(retry.get("backoff_seconds", DEFAULT_RETRY["backoff_seconds"]))
-    cap = float(retry.get("max_backoff_seconds", DEFAULT_RETRY["max_backoff_seconds"]))
+    base, cap = retry.backoff_seconds, retry.max_backoff_seconds
     delay = min(cap, base * 2 ** (attempts - 1))
     delay = random.uniform(delay / 2, delay)  # "equal jitter": never hammer, never wait less than half
     wait = timedelta(seconds=delay)
