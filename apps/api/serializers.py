@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from apps.audit.models import AuditEvent
 from apps.cases.nodes import task_role
+from apps.definitions.accessors import spec_of
 from apps.sla.selectors_due import task_due_info
 
 from . import task_data
@@ -52,11 +53,11 @@ class WorkflowOutput(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def spec_fields(self, version) -> list:
-        return version.spec.get("fields", [])
+        return [f.as_dict() for f in spec_of(version).fields]
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_reason_codes(self, version) -> list:
-        return version.spec.get("reason_codes", [])
+        return [c.as_dict() for c in spec_of(version).reason_codes]
 
 
 class EscalationOutput(serializers.Serializer):

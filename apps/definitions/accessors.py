@@ -56,6 +56,10 @@ class Field:
         """The stored form of one value of this field; ValueError with the user-facing message."""
         return clean_value(self.raw, value)
 
+    def as_dict(self) -> dict:
+        """The field as the spec stores it: what the API publishes of a workflow's fields."""
+        return dict(self.raw)
+
     @classmethod
     def of(cls, raw: Mapping) -> "Field":
         name = _text(raw.get("name"))
@@ -258,6 +262,9 @@ class Stage:
 class ReasonCode:
     code: str
     label: str
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "label": self.label}
 
 
 class Spec:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.core.errors import ValidationFailed
 from apps.core.jsonsafe import json_loads_limited
+from apps.definitions.accessors import Spec
 from apps.definitions.library import INVOICE_PROCESSING
 from apps.portal.errors import portal_errors
 
@@ -19,8 +20,8 @@ from . import selectors, services
 from .models import ErpMode
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_STEP = next(s for s in INVOICE_PROCESSING["spec"]["stages"] if s.get("type") == "http")
-_TRIES, _TIMEOUT = _STEP["retry"]["attempts"], _STEP["timeout_seconds"]
+_STEP = next(s for s in Spec(INVOICE_PROCESSING["spec"]).steps if not s.is_wait)
+_TRIES, _TIMEOUT = _STEP.retry.attempts, f"{_STEP.timeout_seconds:g}"
 _WAIT = services.RETRY_AFTER_SECONDS
 MODE_EFFECTS = {
     ErpMode.OK: "The ERP books the invoice and answers its reference: the case moves on to finance approval with the ERP reference filled in.",

@@ -40,6 +40,7 @@ from apps.cases.models import Case
 from apps.cases.services import case_start
 from apps.core.errors import NotFound, ServiceError, ValidationFailed
 from apps.core.jsonsafe import MAX_DEPTH, MSG_TOO_DEEP, JSONTooDeep, json_loads_limited
+from apps.definitions.accessors import spec_of
 from apps.definitions.selectors import version_live
 
 from .calls import path_value
@@ -135,7 +136,7 @@ def endpoint_create(
     if action not in InboundAction.values:
         errors["action"] = [MSG_ACTION_UNKNOWN]
     elif action == InboundAction.COMPLETE_STEP:
-        waits = {s["key"] for s in live.spec["stages"] if s.get("type") == "wait"} if live else set()
+        waits = {s.key for s in spec_of(live).stages if s.is_wait} if live else set()
         if live is not None and step not in waits:
             errors["step"] = [MSG_STEP_UNKNOWN]
         if not case_path or len(case_path) > 200:

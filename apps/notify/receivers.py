@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from apps.audit.models import Action
 from apps.cases import events
 from apps.cases.policy import REWORK, task_kind
+from apps.cases.taskinfo import task_info, task_label
 from apps.org import roles
 from apps.org.selectors import role_members
 
@@ -22,7 +23,7 @@ DECIDED = {Action.CASE_CLOSED, Action.CASE_CANCELLED, Action.CASE_FAILED}
 
 
 def _label(task) -> str:
-    return task.data.get("label", "A task")
+    return task_label(task, "A task")
 
 
 def _same(user, other) -> bool:
@@ -36,7 +37,7 @@ def _task_created(sender, *, case, task, **details):
             users=[case.requester],
             kind=Kind.RETURNED,
             subject=f"Request #{case.pk} was returned to you",
-            body=task.data.get("message", ""),
+            body=task_info(task).message,
             url=f"/tasks/{task.pk}/",
             case=case,
             task=task,
@@ -45,7 +46,7 @@ def _task_created(sender, *, case, task, **details):
         return
     if not task.owner_id:
         return  # a queue task: its role members see it in their inbox
-    behalf = task.data.get("on_behalf_of")
+    behalf = task_info(task).on_behalf_of
     notification_send(
         users=[task.owner],
         kind=Kind.TASK_ASSIGNED,
@@ -62,9 +63,10 @@ def _task_created(sender, *, case, task, **details):
 def _task_assigned(sender, *, case, task, actor, previous, reason, cause, **details):
     """The task changed hands: the new holder and the one who lost it hear about it."""
     owner = task.owner if task.owner_id else None
-    moves = len(task.data.get("previous_owners", []))
+    info = task_info(task)
+    moves = len(info.previous_owners)
     if owner is not None and not _same(owner, actor):
-        behalf = task.data.get("on_behalf_of")
+        behalf = info.on_behalf_of
         body = reason or case.route.get("summary", "")
         if behalf and cause == events.HANDOVER:
             body = f"Acting for {behalf} while they are away. {body}".strip()

@@ -9,6 +9,7 @@ from apps.cases import events
 from apps.cases.nodes import task_role
 from apps.cases.reassignment import backup_for, first_eligible
 from apps.cases.services import case_auto_close, task_reassign
+from apps.cases.taskinfo import task_info, task_label
 from apps.core.errors import ServiceError
 from apps.notify.services import notification_send
 from apps.org import roles
@@ -56,7 +57,7 @@ def _notify(users, *, kind, clock, level, subject, body, task=None):
 
 
 def _label(task) -> str:
-    return task.data.get("label", "Task") if task is not None else "Case"
+    return task_label(task, "Task") if task is not None else "Case"
 
 
 def fire_breach(clock, level, task):
@@ -214,7 +215,8 @@ def fire_reroute(clock, level, task):
 
 
 def fire_auto_close(clock, level, task):
-    waited = task.data.get("missing", []) if task is not None else []
+    info = task_info(task) if task is not None else None
+    waited = list(info.missing) if info is not None else []
     reason = (
         f"Auto-closed: the requester did not respond within {level['after_hours']:g} "
         f"{'business ' if clock.business_hours else ''}hours."
@@ -223,7 +225,7 @@ def fire_auto_close(clock, level, task):
         **_level_context(clock, level),
         "waited_for": waited,
         "waiting_since": clock.started.isoformat(),
-        "message": task.data.get("message", "") if task else "",
+        "message": info.message if info is not None else "",
     }
     case_auto_close(case_id=clock.case_id, reason=reason, evidence=evidence)  # the requester is told (apps.notify)
     return "auto-closed"

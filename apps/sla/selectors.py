@@ -4,6 +4,7 @@ from datetime import time
 
 from django.db.models import Q
 
+from apps.definitions.accessors import Spec, spec_of
 from apps.org import roles
 from apps.org.selectors import user_has_role
 
@@ -31,12 +32,13 @@ def calendar_default() -> BusinessCalendar:
     return BusinessCalendar.objects.filter(is_default=True).first() or calendar_fallback()
 
 
-def _spec_of(definition) -> dict:
-    """A version's spec; for a definition, the spec of its newest published version (else its draft)."""
+def _calendar_name(definition) -> str | None:
+    """The calendar a version's spec names; for a definition, the one its newest published
+    version (else its draft) names."""
     if definition is None:
-        return {}
+        return None
     if hasattr(definition, "spec"):
-        return definition.spec or {}
+        return spec_of(definition).calendar
     from apps.definitions.models import VersionStatus
 
     versions = definition.versions
@@ -44,7 +46,7 @@ def _spec_of(definition) -> dict:
         versions.filter(status=VersionStatus.PUBLISHED).order_by("-number").first()
         or versions.filter(status=VersionStatus.DRAFT).first()
     )
-    return version.spec if version is not None else {}
+    return spec_of(version).calendar if version is not None else None
 
 
 def calendar_for(*, definition=None, spec: dict | None = None) -> BusinessCalendar:
@@ -54,12 +56,10 @@ def calendar_for(*, definition=None, spec: dict | None = None) -> BusinessCalend
     `definition` may be a DefinitionVersion (a case's pinned version: preferred) or a
     WorkflowDefinition (its live version is used); `spec` wins when both are given.
     """
-    if spec is None:
-        spec = _spec_of(definition)
-    name = spec.get("calendar") if isinstance(spec, dict) else None
-    if isinstance(name, str) and name.strip():
-        found = list(BusinessCalendar.objects.filter(Q(name=name.strip()) | Q(is_default=True)))
-        named = [c for c in found if c.name == name.strip()]
+    name = _calendar_name(definition) if spec is None else Spec(spec).calendar
+    if name:
+        found = list(BusinessCalendar.objects.filter(Q(name=name) | Q(is_default=True)))
+        named = [c for c in found if c.name == name]
         return (named or found or [calendar_fallback()])[0]
     return calendar_default()
 
