@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from apps.cases.nodes import task_role
+from apps.cases.taskinfo import task_info
 
 TASK_STATE = {"NEW": "Waiting", "ASSIGNED": "In progress", "DONE": "Done", "CANCELED": "Cancelled"}
 DECISION = {"approve": "Approved", "reject": "Rejected", "return": "Returned", "submit": "Resubmitted"}
@@ -42,7 +43,7 @@ def route_lines(route: dict) -> list[dict]:
 
 def task_state(task) -> str:
     if task.status == "DONE":
-        return DECISION.get(task.data.get("decision"), "Done")
+        return DECISION.get(task_info(task).decision, "Done")
     return TASK_STATE.get(str(task.status), str(task.status).title())
 
 

@@ -19,7 +19,9 @@ from apps.cases.models import Attachment, Case
 from apps.cases.policy import case_can_view, case_can_write, ensure_can_act, task_is_open
 from apps.cases.reassignment import absence_handover
 from apps.cases.selectors import case_get_for_user
+from apps.cases.taskinfo import task_info, task_label
 from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
+from apps.definitions.accessors import spec_of
 from apps.definitions.selectors import definitions_published, version_live
 from apps.org.models import Absence
 from apps.org.selectors import user_absence, user_sees_all_cases
@@ -64,7 +66,7 @@ def request_list(request):
 @portal_errors
 def request_start(request, key):
     version = version_live(key=key)
-    fields = version.spec["fields"]
+    fields = spec_of(version).fields
     # NOTE: bound on every POST, even an empty one, so the service's field errors can be shown.
     form = CaseDataForm(request.POST if request.method == "POST" else None, fields=fields)
     files_form = AttachmentsForm()
@@ -137,17 +139,16 @@ def _task_context(request, task, case, form=None, decision_form=None):
         ensure_can_act(user=request.user, task=task, case=case)
     except (NotAllowed, Conflict):
         can_act = False
+    info = task_info(task)
     siblings = [
-        t
-        for t in selectors.case_tasks(case=case)
-        if t.flow_task.name == "approve" and t.data.get("round") == task.data.get("round")
+        t for t in selectors.case_tasks(case=case) if t.flow_task.name == "approve" and task_info(t).round == info.round
     ]
-    kind = task.data.get("kind", "approval")
-    spec = case.version.spec
+    kind = info.kind
+    spec = spec_of(case.version)
     if kind == "rework" and form is None:
-        form = CaseDataForm(initial=case.data, fields=spec["fields"], missing=task.data.get("missing", []))
+        form = CaseDataForm(initial=case.data, fields=spec.fields, missing=info.missing)
     if kind == "approval" and decision_form is None:
-        decision_form = DecisionForm(reason_codes=spec.get("reason_codes", []))
+        decision_form = DecisionForm(reason_codes=_reason_codes(spec))
     return {
         "task": task,
         "case": case,
@@ -166,9 +167,13 @@ def _task_context(request, task, case, form=None, decision_form=None):
 
 def _field_rows(case) -> list[dict]:
     return [
-        {"label": f.get("label") or f["name"], "value": case.data.get(f["name"], ""), "name": f["name"]}
-        for f in case.version.spec["fields"]
+        {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name} for f in spec_of(case.version).fields
     ]
+
+
+def _reason_codes(spec) -> list[dict]:
+    """The reason codes a decision may cite, as DecisionForm takes them ({code, label})."""
+    return [c.as_dict() for c in spec.reason_codes]
 
 
 def _case_for_task(request, task) -> Case:
@@ -190,13 +195,13 @@ def task_detail(request, task_id):
 def task_decide(request, task_id):
     task = _task_or_404(task_id)
     case = _case_for_task(request, task)
-    kind = task.data.get("kind", "approval")
+    info, spec = task_info(task), spec_of(case.version)
     form = decision_form = None
-    if kind == "rework":
-        form = CaseDataForm(request.POST, fields=case.version.spec["fields"], missing=task.data.get("missing", []))
+    if info.kind == "rework":
+        form = CaseDataForm(request.POST, fields=spec.fields, missing=info.missing)
         arguments = {"decision": "submit", "data": form.values(), "comment": request.POST.get("comment", "")}
     else:
-        decision_form = DecisionForm(request.POST, reason_codes=case.version.spec.get("reason_codes", []))
+        decision_form = DecisionForm(request.POST, reason_codes=_reason_codes(spec))
         decision = request.POST.get("decision", "")
         if decision not in {"approve", "reject", "return"}:
             return HttpResponseBadRequest("Choose approve, reject or return.")
@@ -224,7 +229,7 @@ def task_decide(request, task_id):
         "return": "returned to the requester",
         "submit": "resubmitted",
     }[arguments["decision"]]
-    messages.success(request, f"{task.data.get('label', 'Task')} on request #{case.pk} {done}.")
+    messages.success(request, f"{task_label(task, 'Task')} on request #{case.pk} {done}.")
     following = selectors.next_task_for(user=request.user)
     if following is not None:
         return redirect("inbox:task", task_id=following.pk)
@@ -247,7 +252,7 @@ def task_claim(request, task_id):
         return _redirect(request, request.POST.get("next") or "/inbox/?tab=queue")
     if request.htmx:
         return _task_row(request, task, tab="queue")
-    messages.success(request, f"You took {task.data.get('label')}.")
+    messages.success(request, f"You took {task_info(task).label}.")
     return redirect("inbox:task", task_id=task.pk)
 
 
@@ -261,7 +266,7 @@ def task_release(request, task_id):
         return _redirect(request, "/inbox/")
     if request.htmx:
         return _task_row(request, task, tab="assigned")
-    messages.success(request, f"{task.data.get('label')} is back in its queue.")
+    messages.success(request, f"{task_info(task).label} is back in its queue.")
     return redirect("/inbox/")
 
 

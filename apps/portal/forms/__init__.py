@@ -1,12 +1,18 @@
 """Forms every portal page may share. They only collect and display values: the checking is
 done by the same service the API calls, whose field errors are put back here (ServiceErrorsForm).
-CaseDataForm is built from a version's field specs; the inbox (intake, rework) and the exception
-queue (correcting a failed step's data) both show it."""
+CaseDataForm is built from a version's typed fields (`spec_of(version).fields`); the inbox
+(intake, rework) and the exception queue (correcting a failed step's data) both show it."""
 
 from django import forms
 
+from apps.definitions.accessors import Field
+
+TEXT_MAX_LENGTH = 2000  # the widget's limit when the field sets none
+
 WIDGETS = {
-    "text": lambda spec: forms.TextInput(attrs={"maxlength": spec.get("max_length", 2000)}),
+    "text": lambda spec: forms.TextInput(
+        attrs={"maxlength": TEXT_MAX_LENGTH if spec.max_length is None else spec.max_length}
+    ),
     "textarea": lambda spec: forms.Textarea(attrs={"rows": 3}),
     "decimal": lambda spec: forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     "integer": lambda spec: forms.NumberInput(attrs={"step": "1"}),
@@ -15,17 +21,16 @@ WIDGETS = {
 }
 
 
-def _field(spec: dict) -> forms.Field:
-    label = spec.get("label") or spec["name"].replace("_", " ").capitalize()
-    common = {"label": label, "help_text": spec.get("help", ""), "required": False}
-    if spec["type"] == "choice":
-        choices = [(c, str(c).replace("_", " ").capitalize()) for c in spec.get("choices", [])]
-        if spec.get("default") in (None, ""):
+def _field(spec: Field) -> forms.Field:
+    common = {"label": spec.form_label, "help_text": spec.help, "required": False}
+    if spec.type == "choice":
+        choices = [(c, str(c).replace("_", " ").capitalize()) for c in spec.choices]
+        if spec.default in (None, ""):
             choices = [("", "—")] + choices
-        return forms.ChoiceField(choices=choices, initial=spec.get("default"), **common)
-    if spec["type"] == "boolean":
-        return forms.BooleanField(initial=spec.get("default", False), **common)
-    return forms.CharField(widget=WIDGETS[spec["type"]](spec), initial=spec.get("default"), strip=False, **common)
+        return forms.ChoiceField(choices=choices, initial=spec.default, **common)
+    if spec.type == "boolean":
+        return forms.BooleanField(initial=False if spec.default is None else spec.default, **common)
+    return forms.CharField(widget=WIDGETS[spec.type](spec), initial=spec.default, strip=False, **common)
 
 
 class ServiceErrorsForm(forms.Form):
@@ -41,22 +46,22 @@ class ServiceErrorsForm(forms.Form):
 class CaseDataForm(ServiceErrorsForm):
     """The fields of a workflow version, for intake or for a returned request."""
 
-    def __init__(self, *args, fields: list[dict], missing=(), **kwargs):
+    def __init__(self, *args, fields: tuple[Field, ...], missing=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.specs = {spec["name"]: spec for spec in fields}
+        self.specs = {spec.name: spec for spec in fields}
         self.missing = set(missing)
         for spec in fields:
             field = _field(spec)
-            field.required_marker = bool(spec.get("required"))
-            field.required_before = spec.get("required_before")
-            self.fields[spec["name"]] = field
+            field.required_marker = spec.required
+            field.required_before = spec.required_before
+            self.fields[spec.name] = field
 
     def values(self) -> dict:
         """What was submitted, as raw values for the service to check."""
         data = {}
         for name, spec in self.specs.items():
             raw = self.data.get(self.add_prefix(name))
-            if spec["type"] == "boolean":
+            if spec.type == "boolean":
                 data[name] = raw in {"on", "true", "1"}
             elif raw is not None:
                 data[name] = raw

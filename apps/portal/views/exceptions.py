@@ -19,6 +19,7 @@ from apps.automation import services as steps
 from apps.automation.models import ExceptionCategory
 from apps.core.errors import Busy, Conflict, ValidationFailed
 from apps.core.jsonsafe import json_loads_limited
+from apps.definitions.accessors import spec_of
 
 from ..errors import portal_errors
 from ..forms import CaseDataForm
@@ -122,15 +123,12 @@ def _pretty(value) -> str:
 def _detail(request, run, *, form=None, errors=None, values=None, status=200):
     """The detail page; after a refused action, with the errors next to the fields and what was typed."""
     case = run.case
-    fields = case.version.spec["fields"]
+    fields = spec_of(case.version).fields
     can_act = selectors.user_may_repair(user=request.user, run=run)
     context = {
         "run": run,
         "case": case,
-        "fields": [
-            {"label": f.get("label") or f["name"], "value": (case.data or {}).get(f["name"], ""), "name": f["name"]}
-            for f in fields
-        ],
+        "fields": [{"label": f.label, "value": (case.data or {}).get(f.name, ""), "name": f.name} for f in fields],
         "attempts": list(selectors.step_run_attempts(run=run)),
         "request_json": _pretty(run.last_request),
         "response_json": _pretty(run.last_response),
@@ -179,7 +177,7 @@ def retry(request, run_id):
     note = request.POST.get("note", "")
     form, data = None, None
     if request.POST.get("edit"):
-        form = CaseDataForm(request.POST, fields=run.case.version.spec["fields"])
+        form = CaseDataForm(request.POST, fields=spec_of(run.case.version).fields)
         data = _changed(form.values(), run.case.data)
     try:
         run = steps.step_retry(run_id=run.pk, actor=request.user, data=data or None, note=note)
@@ -192,7 +190,7 @@ def retry(request, run_id):
     except (Conflict, Busy) as conflict:
         messages.warning(request, conflict.message)
         return _back(request, run)
-    labels = {f["name"]: f.get("label") or f["name"] for f in run.case.version.spec["fields"]}
+    labels = spec_of(run.case.version).field_labels()
     if data:
         fields = ", ".join(labels.get(name, name) for name in data)
         messages.success(request, MSG_RETRIED_EDITED.format(fields=fields, step=run.step_name, case=run.case_id))
