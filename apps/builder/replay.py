@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from apps.cases.models import Case
 from apps.cases.routing import case_route, case_route_after_step
-from apps.definitions.fields import clean_value
+from apps.definitions.accessors import Field, spec_of
 from apps.definitions.spec import STEP_TYPES
 
 MSG_LIMIT = "Replay between 1 and {max} cases."
@@ -39,13 +39,11 @@ def route_preview(*, version, data: dict, requester) -> dict:
     )
     case_route(stand_in, start_at=0)
     rules, steps = list(stand_in.route.get("rules", [])), []
-    stages = {s.get("key"): s for s in version.spec.get("stages", [])}
-    while stand_in.route.get("step") in STEP_TYPES and len(steps) < len(stages):
-        stage = stages[stand_in.stage]
-        steps.append(
-            {"key": stage["key"], "name": stage.get("name", stage["key"]), "summary": stand_in.route["summary"]}
-        )
-        stand_in.steps_done.append(stage["key"])
+    spec = spec_of(version)
+    while stand_in.route.get("step") in STEP_TYPES and len(steps) < len(spec.stages):
+        stage = spec.stage(stand_in.stage)
+        steps.append({"key": stage.key, "name": stage.name, "summary": stand_in.route["summary"]})
+        stand_in.steps_done.append(stage.key)
         case_route_after_step(stand_in)
         rules += stand_in.route.get("rules", [])
     route = stand_in.route
@@ -64,19 +62,19 @@ def route_preview(*, version, data: dict, requester) -> dict:
     }
 
 
-def sample_data(*, fields: list[dict], values: dict) -> tuple[dict, dict]:
+def sample_data(*, fields: tuple[Field, ...], values: dict) -> tuple[dict, dict]:
     """Clean the tester's sample values (empty ones are left out; defaults fill in). Returns (data, errors)."""
     data, errors = {}, {}
     for field in fields:
-        raw = values.get(field["name"])
-        if raw in (None, "") and field.get("default") not in (None, ""):
-            raw = field["default"]
+        raw = values.get(field.name)
+        if raw in (None, "") and field.default not in (None, ""):
+            raw = field.default
         if raw in (None, ""):
             continue
         try:
-            data[field["name"]] = clean_value(field, raw)
+            data[field.name] = field.clean_value(raw)
         except ValueError as problem:
-            errors[field["name"]] = str(problem)
+            errors[field.name] = str(problem)
     return data, errors
 
 

@@ -20,10 +20,12 @@ from django_htmx.http import HttpResponseClientRedirect, retarget
 from apps.cases.services import case_start_test
 from apps.core.errors import Conflict, NotFound, ValidationFailed
 from apps.definitions import selectors, services
+from apps.definitions.accessors import spec_of
 from apps.definitions.bpmn import render_bpmn
 from apps.definitions.diagram import render_svg
 from apps.definitions.diff import diff_count, spec_diff
 from apps.definitions.editing import SECTIONS, row_values
+from apps.definitions.editor_rows import dom_id, editor_blocks, form_inputs
 from apps.definitions.importexport import definition_export, definition_import, export_parse
 from apps.definitions.library import LIBRARY
 from apps.definitions.policy import ensure_builder, ensure_can_edit_definition, user_can_edit_definition
@@ -31,7 +33,6 @@ from apps.definitions.sop import sop_build, sop_markdown
 from apps.portal.errors import portal_errors
 
 from .replay import MAX_REPLAY, impact_preview, route_preview, sample_data
-from .rows import dom_id, editor_blocks, form_inputs
 
 MSG_CREATED = "Workflow '{name}' created with an empty draft. Add fields and stages, then publish."
 MSG_PUBLISHED = "Version {number} of {name} is live: new requests start on it; running cases keep their version."
@@ -431,11 +432,11 @@ def tester(request, key):
     if subject is None:
         raise Http404(MSG_NO_DRAFT)
     source = request.POST if request.method == "POST" else request.GET
-    values = {f["name"]: source.get(f["name"], "") for f in subject.spec.get("fields", [])}
+    values = {f.name: source.get(f.name, "") for f in spec_of(subject).fields}
     requester = _requester(request)
     results, errors = [], {}
     if request.method == "POST" and draft is not None:
-        data, errors = sample_data(fields=draft.spec.get("fields", []), values=values)
+        data, errors = sample_data(fields=spec_of(draft).fields, values=values)
         if not errors:
             try:
                 case = case_start_test(
@@ -452,7 +453,7 @@ def tester(request, key):
             if version is None:
                 results.append({"label": label, "missing": True})
                 continue
-            data, problems = sample_data(fields=version.spec.get("fields", []), values=values)
+            data, problems = sample_data(fields=spec_of(version).fields, values=values)
             errors.update(problems)
             if not problems:
                 results.append(
@@ -471,8 +472,8 @@ def tester(request, key):
         "draft": draft,
         "live": live,
         "fields": [
-            {"spec": f, "value": values.get(f["name"], ""), "error": errors.get(f["name"], "")}
-            for f in subject.spec.get("fields", [])
+            {"spec": f, "value": values.get(f.name, ""), "error": errors.get(f.name, "")}
+            for f in spec_of(subject).fields
         ],
         "requester": requester,
         "people": get_user_model()

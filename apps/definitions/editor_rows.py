@@ -1,18 +1,20 @@
 """What the draft editor shows: the rows of each section and the form of one row.
 
-Plain data for the templates; the checking of submitted values is done by the services
-(apps.definitions.editing), whose field errors are shown next to these inputs.
+Plain data for the builder's templates; the checking of submitted values is done by the
+services (editing.py), whose field errors are shown next to these inputs. It lives here, beside
+editing.py, because it reads the spec's JSON as stored (a row shows what the owner typed, not
+the defaults the typed accessors fill in), and only this app reads that JSON.
 """
 
 import re
 
 from django.contrib.auth.models import Group
 
-from apps.definitions import editing
-from apps.definitions.conditions import OPERATORS, UNARY_OPERATORS
-from apps.definitions.diagram import STEP_KINDS, approver_detail, is_step, request_text, retry_text, step_detail
-from apps.definitions.fields import FIELD_TYPES
-from apps.definitions.spec import APPROVER_TYPES, METHODS, ON_FAILURE, POLICIES
+from . import editing
+from .conditions import OPERATORS, UNARY_OPERATORS
+from .diagram import STEP_KINDS, approver_detail, is_step, request_text, retry_text, step_detail
+from .fields import FIELD_TYPES
+from .spec import APPROVER_TYPES, METHODS, ON_FAILURE, POLICIES
 
 TITLES = {
     "fields": "Fields",
