@@ -151,12 +151,15 @@ def _task_context(request, task, case, form=None, decision_form=None):
         decision_form = DecisionForm(reason_codes=_reason_codes(spec))
     return {
         "task": task,
+        "info": info,
         "case": case,
         "kind": kind,
         "can_act": can_act and task_is_open(task),
         "state": task_state(task),
         "owner": task_owner(task),
-        "siblings": [{"task": t, "state": task_state(t), "owner": task_owner(t)} for t in siblings],
+        "siblings": [
+            {"task": t, "label": task_info(t).label, "state": task_state(t), "owner": task_owner(t)} for t in siblings
+        ],
         "route_lines": route_lines(case.route),
         "fields": _field_rows(case),
         "form": form,
@@ -289,7 +292,7 @@ def case_detail(request, case_id):
             "fields": _field_rows(case),
             "route_lines": route_lines(case.route),
             "events": audit_events_for_case(case_id=case.pk),
-            "owners": [{"task": t, "owner": task_owner(t)} for t in open_tasks],
+            "owners": [{"task": t, "label": task_info(t).label, "owner": task_owner(t)} for t in open_tasks],
             "comments": case.comments.select_related("author"),
             "attachments": case.attachments.all(),
             "comment_form": CommentForm(),
