@@ -57,3 +57,46 @@ def test_the_typed_view_is_built_once_per_version_and_again_when_a_draft_spec_is
 def test_a_malformed_spec_reads_as_empty_instead_of_failing():
     spec = Spec({"fields": "oops", "stages": [1, {"key": "s", "approvers": "x"}]})
     assert spec.fields == () and [s.key for s in spec.stages] == ["s"] and spec.stages[0].approvers == ()
+
+
+def test_an_http_step_reads_its_call_undo_retry_answer_map_and_timeout_with_the_runner_defaults():
+    spec = Spec(
+        {
+            "fields": [{"name": "erp_id", "type": "text"}],
+            "stages": [
+                {
+                    "key": "erp",
+                    "type": "http",
+                    "system": "ERP",
+                    "request": {"method": "put", "url": "{{endpoint.ERP}}/x", "body": {"a": "{{field.erp_id}}"}},
+                    "undo": {"method": "DELETE", "url": "{{endpoint.ERP}}/x/{{field.erp_id}}"},
+                    "retry": {"attempts": 2, "retry_on": [503]},
+                    "response": {"map": {"erp_id": "data.id"}},
+                    "timeout_seconds": 5,
+                },
+                {"key": "plain", "type": "http", "system": "ERP", "request": {"url": "https://erp.example/y"}},
+            ],
+        }
+    )
+    erp, plain = spec.stage("erp"), spec.stage("plain")
+    assert (erp.request.method, erp.request.body, erp.request.headers) == ("PUT", {"a": "{{field.erp_id}}"}, {})
+    assert erp.has_undo and erp.undo.method == "DELETE" and plain.undo is None and not plain.has_undo
+    assert (erp.retry.attempts, erp.retry.retry_on, erp.retry.backoff_seconds) == (2, frozenset({503}), 10.0)
+    assert erp.response_map == {"erp_id": "data.id"} and plain.response_map == {}
+    assert (erp.timeout_seconds, plain.timeout_seconds) == (5.0, 10.0)
+    assert plain.request.method == "POST" and plain.retry.attempts == 4 and 429 in plain.retry.retry_on
+
+
+def test_a_field_knows_its_limits_cleans_a_value_and_shows_itself_as_stored():
+    spec = Spec(
+        {
+            "fields": [{"name": "amount", "type": "decimal", "min": 1, "max": 100}],
+            "stages": [],
+            "reason_codes": [{"code": "dup", "label": "Duplicate"}],
+        }
+    )
+    amount = spec.field("amount")
+    assert (amount.min, amount.max) == (1, 100)
+    assert amount.clean_value("12.5") == "12.50"
+    assert amount.as_dict() == {"name": "amount", "type": "decimal", "min": 1, "max": 100}
+    assert [c.as_dict() for c in spec.reason_codes] == [{"code": "dup", "label": "Duplicate"}]
