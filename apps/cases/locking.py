@@ -75,28 +75,47 @@ class CaseLock:
             with transaction.atomic(savepoint=False):
                 yield
             return
+        with self._locking(flow_class, pk=process_pk) as case:
+            if case is not None:
+                _fresh()[process_pk] = case
+            held[process_pk] = True
+            try:
+                yield
+            finally:
+                held.pop(process_pk, None)
+                _fresh().pop(process_pk, None)
+
+    @contextmanager
+    def _locking(self, flow_class, **filters):
+        """SELECT ... FOR UPDATE the case matching `filters` (with its version and requester)
+        and stay in that transaction while the block runs; retried like viewflow's lock."""
         for attempt in range(self.attempts):
             with transaction.atomic():
                 try:
-                    case = self._select(flow_class, process_pk)
+                    case = self._select(flow_class, **filters)
                 except DatabaseError:
                     if attempt == self.attempts - 1:
                         raise FlowLockFailed(f"Lock failed for {flow_class}") from None
                     time.sleep((((attempt + 1) * random.random()) + 2**attempt) / 2.5)
                     continue
-                held[process_pk] = True
-                if case is not None:
-                    _fresh()[process_pk] = case
-                try:
-                    yield
-                finally:
-                    held.pop(process_pk, None)
-                    _fresh().pop(process_pk, None)
+                yield case
                 return
 
-    def _select(self, flow_class, process_pk):
+    def _select(self, flow_class, **filters):
         model = flow_class.process_class
-        queryset = model._default_manager.select_related("version").filter(pk=process_pk)
+        queryset = model._default_manager.select_related("version", "requester").filter(**filters)
         # NOTE: "self" is the case's table, "process_ptr" viewflow's process table under it
-        # (multi-table inheritance); the version row stays unlocked.
+        # (multi-table inheritance); the version and requester rows stay unlocked.
         return queryset.select_for_update(nowait=self.nowait, of=("self", "process_ptr")).first()
+
+    @contextmanager
+    def by_task(self, flow_class, task_id: int, nodes):
+        """Lock the case one of whose `nodes` tasks is `task_id`, found and locked by one
+        SELECT (a service acting on a task need not look its case up first). Yields the case,
+        or None when there is no such task; inside, `flow_class.lock(case.pk)` costs nothing."""
+        with self._locking(flow_class, task__pk=task_id, task__flow_task__in=list(nodes)) as case:
+            if case is None:
+                yield None
+                return
+            with holding(case.pk), flow_class.lock(case.pk):
+                yield case

@@ -103,14 +103,22 @@ def _case_for_key(actor, key: str, request_hash: str) -> Case | None:
 
 
 @contextmanager
-def case_locked(case_id: int, actor=None):
+def case_locked(case_id: int | None = None, actor=None, *, task_id: int | None = None):
     """The one lock helper: take the case's flow lock, read the case under it, batch the audit
     rows, act as `actor` (None: the system). Yields the case; NotFound if there is none, Busy
-    when the lock cannot be had, Conflict when viewflow refuses the transition."""
+    when the lock cannot be had, Conflict when viewflow refuses the transition.
+
+    With `task_id` instead of `case_id`, the case of that person's task is found and locked in
+    the same statement."""
     try:
-        with CaseFlow.lock(case_id), audit_batch(), acting(actor):
-            case = locked_case_take(case_id) or Case.objects.select_related("version").filter(pk=case_id).first()
+        if task_id is not None:
+            lock = CaseFlow.lock_impl.by_task(CaseFlow, task_id, [CaseFlow.approve, CaseFlow.rework])
+        else:
+            lock = _case_lock(case_id)
+        with lock as case, audit_batch(), acting(actor):
             if case is None:
+                if task_id is not None:  # engine-internal tasks (gateways, joins) are not anyone's work
+                    raise NotFound(MSG_TASK_NOT_FOUND.format(id=task_id))
                 raise NotFound(MSG_CASE_NOT_FOUND.format(id=case_id))
             case._history_user = actor
             yield case
@@ -121,23 +129,22 @@ def case_locked(case_id: int, actor=None):
 
 
 @contextmanager
+def _case_lock(case_id: int):
+    with CaseFlow.lock(case_id):
+        yield locked_case_take(case_id) or Case.objects.select_related("version").filter(pk=case_id).first()
+
+
+@contextmanager
 def _locked_task(task_id: int, actor):
     """`case_locked` for a person's task: the task is re-read under the lock too."""
-    process_id = (
-        Task.objects.filter(pk=task_id, flow_task__in=[CaseFlow.approve, CaseFlow.rework])
-        .values_list("process_id", flat=True)
-        .first()
-    )
-    if process_id is None:  # engine-internal tasks (gateways, joins) are not anyone's work
-        raise NotFound(MSG_TASK_NOT_FOUND.format(id=task_id))
-    with case_locked(process_id, actor) as case:
+    with case_locked(actor=actor, task_id=task_id) as case:
         task = Task.objects.select_related("owner").get(pk=task_id)
         task.process = case  # the activation reads the case from here; saves a query
         yield task, case
 
 
-def _claim(activation, task, case, actor) -> None:
-    activation.assign(actor)
+def _claim(activation, task, case, actor, *, save: bool = True) -> None:
+    activation.assign(actor, save=save)
     audit_record(action=Action.TASK_CLAIMED, actor=actor, case=case, task=task, step=task.data.get("label", ""))
     events.emit(events.task_assigned, case=case, task=task, actor=actor, previous=None, reason="", cause=events.CLAIM)
 
@@ -213,7 +220,7 @@ def task_complete(
         _check_decision(kind, decision, reason, data)
         activation = task.flow_task.activation_class(task)
         if task.owner_id is None:
-            _claim(activation, task, case, actor)
+            _claim(activation, task, case, actor, save=False)  # written once, as it completes
         if kind == "rework":
             # Saved by the route node that runs next, with the new routing, in one write.
             case.data = spec_of(case.version).clean(data or {}, base=case.data, intake=False)
