@@ -43,12 +43,12 @@ def stage_outcome(*, need: int, count: int, decisions: list[str]) -> str | None:
     return None
 
 
-def _people(user, approver: Approver, requester, note: str):
+def _people(user, approver: Approver, requester, note: str, at):
     """Who may approve for one approver entry resolved to `user`, best first, with the note
     that explains each. Lazy: the backups cost a query each and are looked up only if needed."""
     away = None
     if user.pk != requester.pk:  # nobody acts "on behalf of" the requester on their own case
-        delegate = user_delegate(user=user, at=timezone.now())
+        delegate = user_delegate(user=user, at=at)
         if delegate is not None:
             away = f"{note}; {user.username} is away, so their delegate {delegate.username} acts for them"
             yield delegate, user.username, away
@@ -65,13 +65,13 @@ def _people(user, approver: Approver, requester, note: str):
         yield user, "", note
 
 
-def _assign_user(user, approver: Approver, case: Case, taken: set, note: str) -> tuple[dict, str]:
+def _assign_user(user, approver: Approver, case: Case, taken: set, note: str, at) -> tuple[dict, str]:
     """Assign to the first person the segregation-of-duties rule allows: the user, or their
     delegate while they are away (recorded "on behalf of"), or a backup. With nobody allowed,
     the operators' queue takes it and the note says why. `taken`: who already approves in
     this stage round (updated)."""
     refused = []
-    for person, behalf, why in _people(user, approver, case.requester, note):
+    for person, behalf, why in _people(user, approver, case.requester, note, at):
         if person.pk in {p for p, _ in refused}:
             continue
         problem = assignee_problem(user=person, case=case, kind=APPROVAL, holders=taken)
@@ -89,27 +89,28 @@ def _assign_user(user, approver: Approver, case: Case, taken: set, note: str) ->
     return {"role": roles.OPERATORS}, f"{note}; {reasons} The operators queue assigns it."
 
 
-def _resolve_approver(approver: Approver, case: Case, taken: set) -> tuple[dict, str]:
-    """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note)."""
+def _resolve_approver(approver: Approver, case: Case, taken: set, at) -> tuple[dict, str]:
+    """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note).
+    `at`: the moment of the routing (who is away then)."""
     requester = case.requester
     kind = approver.type
     if kind in {"manager", "managers_manager"}:
         wanted = 0 if kind == "manager" else 1
-        chain = user_manager_chain(user=requester, limit=wanted + 1)
+        chain = user_manager_chain(user=requester, limit=wanted + 1, away_at=at)
         if len(chain) > wanted:
             relation = "manager" if wanted == 0 else "manager's manager"
             note = f"{chain[wanted].username} is the requester's {relation}"
-            return _assign_user(chain[wanted], approver, case, taken, note)
+            return _assign_user(chain[wanted], approver, case, taken, note, at)
         if chain:
             note = f"no {kind.replace('_', ' ')}; top of chain {chain[-1].username}"
-            return _assign_user(chain[-1], approver, case, taken, note)
+            return _assign_user(chain[-1], approver, case, taken, note, at)
         return {"role": roles.OPERATORS}, f"{requester.username} has no manager: the operators queue assigns it"
     if kind == "role":
         return {"role": approver.role}, f"any member of {approver.role}"
     user = User.objects.filter(username=approver.user).first()
     if user is None:
         return {"role": roles.OPERATORS}, f"{approver.user} cannot approve this case: the operators queue assigns it"
-    return _assign_user(user, approver, case, taken, f"named approver {user.username}")
+    return _assign_user(user, approver, case, taken, f"named approver {user.username}", at)
 
 
 def _explain_rule(subject: str, condition, data: dict) -> dict:
@@ -128,7 +129,8 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
     spec = spec_of(case.version)
     data = case.data or {}
     rules: list[dict] = []
-    explanation = {"version": case.version_number, "at": timezone.now().isoformat(), "rules": rules}
+    now = timezone.now()
+    explanation = {"version": case.version_number, "at": now.isoformat(), "rules": rules}
     for stage in spec.stages[start_at:]:
         rule = _explain_rule(f"{stage.name} stage", stage.when, data)
         if stage.when:
@@ -165,7 +167,7 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
                 rules.append(a_rule)
             if not a_rule["result"]:
                 continue
-            assignment, note = _resolve_approver(approver, case, taken)
+            assignment, note = _resolve_approver(approver, case, taken, now)
             approvers.append(
                 {
                     "approver": approver.key,

@@ -2,27 +2,45 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import OuterRef, Subquery
 
 from . import roles
 
 User = get_user_model()
 
 
-def user_manager(*, user) -> "User | None":
-    """The user's direct manager, or None at the top of the chain (one query)."""
-    from .models import Profile
+def user_manager(*, user, away_at=None) -> "User | None":
+    """The user's direct manager, or None at the top of the chain (one query).
 
-    profile = Profile.objects.select_related("manager").filter(user_id=user.pk).first()
+    With `away_at`, the same query also finds who acts for the manager at that moment (see
+    `user_delegate`), so routing to a manager costs one statement, not two.
+    """
+    from .models import Absence, Profile
+
+    profiles = Profile.objects.select_related("manager").filter(user_id=user.pk)
+    if away_at is not None:
+        covering = Absence.objects.filter(
+            user_id=OuterRef("manager_id"), starts__lte=away_at, ends__gt=away_at
+        ).order_by("-starts")
+        profiles = profiles.annotate(
+            delegate_id=Subquery(covering.values("delegate_id")[:1]),
+            delegate_active=Subquery(covering.values("delegate__is_active")[:1]),
+        )
+    profile = profiles.first()
     if profile is None or profile.manager_id is None:
         return None
-    return profile.manager
+    manager = profile.manager
+    if away_at is not None:
+        manager._wms_delegate = (away_at, profile.delegate_id if profile.delegate_active else None)
+    return manager
 
 
-def user_manager_chain(*, user, limit: int = 20) -> list:
-    """Managers from the direct one up, at most `limit` of them; stops on a cycle."""
+def user_manager_chain(*, user, limit: int = 20, away_at=None) -> list:
+    """Managers from the direct one up, at most `limit` of them; stops on a cycle. With
+    `away_at`, each manager also knows who acts for them then (`user_delegate` asks nothing)."""
     chain, seen, current = [], {user.pk}, user
     while len(chain) < limit:
-        manager = user_manager(user=current)
+        manager = user_manager(user=current, away_at=away_at)
         if manager is None or manager.pk in seen:
             break
         chain.append(manager)
@@ -67,6 +85,9 @@ def user_absence(*, user, at):
 
 def user_delegate(*, user, at):
     """Who acts for the user at `at`: their delegate while they are away, else None."""
+    known = getattr(user, "_wms_delegate", None)
+    if known is not None and known[0] == at:  # read with the manager chain (user_manager)
+        return User.objects.filter(pk=known[1]).first() if known[1] else None
     absence = user_absence(user=user, at=at)
     if absence is None or not absence.delegate.is_active:
         return None

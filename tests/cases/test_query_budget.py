@@ -15,8 +15,9 @@ from tests.conftest import reload, task_for
 # task (-6), the lock read the case it locks (-2) and the start stopped locking its own new
 # row (-1, and its savepoint -2); then the outbox work (one queue message per unit, no
 # notification re-read: 69 -> 67), the lock finding a task's case in its own SELECT (-2), the
-# requester read with the case (-1) and a claim written once with its decision (-1).
-PURCHASE_CASE_QUERY_BUDGET = 63
+# requester read with the case (-1), a claim written once with its decision (-1) and the
+# manager's absence read with the manager chain (-1).
+PURCHASE_CASE_QUERY_BUDGET = 62
 
 
 def test_one_purchase_case_stays_within_its_query_budget(start_purchase, users):
