@@ -17,13 +17,16 @@ Every event is sent with `sender=Case` and these keyword arguments:
                      receivers may return a dict; it is merged into the audit row's context
                      (automated steps report the undo calls they queued as "compensation")
     task_created     case, task                a person's task (approval or rework) exists
+    stage_started    case, tasks               every approval task of a stage round exists (sent
+                                               after their task_created events)
     task_assigned    case, task, actor, previous, reason, cause
                      the task changed hands: `task.owner` is the new holder (None: back to a
                      queue), `previous` the user who lost it (None: it was queued); `cause` is
                      one of CAUSES
     task_completed   case, task, actor, decision
     task_cancelled   case, task, actor, reason  nobody needs the task any more
-    step_reached     case, task, stage          an automated step's task exists; `stage` its spec
+    step_reached     case, task, stage          an automated step's task exists; `stage` its
+                                               typed spec (definitions.accessors.Stage)
     attention_needed case, task, subject, reason, key
                      nobody eligible could take a task: the operators must look at it (`key`
                      tells one occurrence from another, so a retried job does not tell twice)
@@ -38,6 +41,7 @@ case_returned = Signal()
 case_exception = Signal()
 case_closed = Signal()
 task_created = Signal()
+stage_started = Signal()
 task_assigned = Signal()
 task_completed = Signal()
 task_cancelled = Signal()

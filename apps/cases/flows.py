@@ -74,7 +74,9 @@ class CaseFlow(flow.Flow):
         .Case(this.approved, _state_is(CaseState.APPROVED))
         .Default(this.rejected)
     )
-    approval_split = ApprovalSplit().Next(this.approve, data_source=this.stage_approvers)
+    approval_split = ApprovalSplit(on_created=this.approvals_created).Next(
+        this.approve, data_source=this.stage_approvers
+    )
     approve = (
         HumanTask()
         .Annotation(title="Approval")
@@ -156,6 +158,9 @@ class CaseFlow(flow.Flow):
         case = activation.process
         stage = spec_of(case.version).stage(case.stage)
         events.emit(events.step_reached, case=case, task=activation.task, stage=stage)
+
+    def approvals_created(self, activation, tasks):
+        events.emit(events.stage_started, case=activation.process, tasks=tasks)
 
     def stage_approvers(self, activation):
         return activation.process.route.get("approvers", [])

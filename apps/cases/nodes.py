@@ -25,6 +25,7 @@ from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import flow_started, task_started
 from viewflow.workflow.status import STATUS
+from viewflow.workflow.token import Token
 
 from apps.org.selectors import user_has_role
 
@@ -123,11 +124,33 @@ class ApprovalSplitActivation(SplitActivation):
         if not self.next_tasks:
             raise FlowRuntimeError(f"No approver for {self.flow_task.name}")
 
+    @Activation.status.super()
+    def create_next(self):
+        """viewflow's Split.create_next (this split has no Join among its branches), then the
+        node's `on_created(activation, tasks)` once every branch task exists."""
+        token_source = Token.split_token_source(self.task.token, self.task.pk)
+        created = []
+        for next_task, data in self.next_tasks:
+            activation = next_task._create(prev_activation=self, token=next(token_source), data=data)
+            created.append(activation.task)
+            yield activation
+        if self.flow_task._on_created is not None:
+            self.flow_task._on_created(self, created)
+
 
 class ApprovalSplit(flow.Split):
-    """One branch task per item returned by `data_source(activation)`, with `task.data` = item."""
+    """One branch task per item returned by `data_source(activation)`, with `task.data` = item;
+    `on_created(activation, tasks)` is called once all of them exist."""
 
     activation_class = ApprovalSplitActivation
+
+    def __init__(self, on_created=None, **kwargs):
+        super().__init__(**kwargs)
+        self._on_created = on_created
+
+    def _resolve(self, instance):
+        super()._resolve(instance)
+        self._on_created = this.resolve(instance, self._on_created)
 
     def Next(self, node, case=None, data_source=None):
         self._activate_next.append((node, case, data_source))

@@ -119,6 +119,10 @@ class SlaLevel:
             raw=raw,
         )
 
+    def as_dict(self) -> dict:
+        """The level as the spec states it (an SLA clock keeps a copy of its levels)."""
+        return dict(self.raw)
+
 
 @dataclass(frozen=True)
 class SlaPolicy:
@@ -126,6 +130,7 @@ class SlaPolicy:
     business: bool
     levels: tuple[SlaLevel, ...]
     raw: Mapping
+    pause_on_rework: bool = False
 
     @classmethod
     def of(cls, raw: Mapping | None) -> "SlaPolicy | None":
@@ -136,6 +141,7 @@ class SlaPolicy:
             business=raw.get("business", True) is not False,
             levels=tuple(SlaLevel.of(level) for level in raw.get("levels") or () if isinstance(level, Mapping)),
             raw=raw,
+            pause_on_rework=bool(raw.get("pause_on_rework")),
         )
 
 

@@ -56,6 +56,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from apps.audit.services import audit_record
+from apps.cases.taskinfo import task_info
 from apps.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.core.netguard import AddressRefused, guarded_opener, url_problem
 from apps.core.outbox import enqueue_after_commit, outbox_add, outbox_in_transaction, outbox_lease_due
@@ -242,12 +243,12 @@ def _case_repr(case) -> dict:
 
 
 def _task_repr(task) -> dict:
-    data = task.data or {}
+    info = task_info(task)
     return {
         "id": task.pk,
-        "name": data.get("label"),
-        "kind": data.get("kind", "approval"),
-        "decision": data.get("decision"),
+        "name": info.label or None,
+        "kind": info.kind,
+        "decision": info.decision or None,
     }
 
 

@@ -21,6 +21,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from apps.cases.taskinfo import task_info
+from apps.definitions.accessors import SlaPolicy, spec_of
+
 from .calendar import add_business_hours, add_calendar_hours, business_hours_between
 from .models import ClockKind, SlaClock
 from .selectors import calendar_for
@@ -44,27 +47,21 @@ def when(level: dict) -> datetime:
     return datetime.fromisoformat(level["at"])
 
 
-def _policy(spec: dict, kind: str, stage_key: str = "") -> dict | None:
-    sla = spec.get("sla") or {}
-    if kind == ClockKind.APPROVAL and stage_key:
-        for stage in spec.get("stages", []):
-            if stage.get("key") == stage_key and stage.get("sla"):
-                return stage["sla"]
-    return sla.get(kind)
+def _policy(case, kind: str, stage_key: str = "") -> SlaPolicy | None:
+    return spec_of(case.version).sla(kind, stage_key=stage_key)
 
 
-def _schedule(*, calendar, policy: dict, start: datetime, hours_done: Decimal = Decimal(0)) -> tuple:
+def _schedule(*, calendar, policy: SlaPolicy, start: datetime, hours_done: Decimal = Decimal(0)) -> tuple:
     """(due, levels): each level with the ISO moment it fires; the breach is a level of its own."""
-    business = policy.get("business", True)
-    target = Decimal(str(policy["target_hours"]))
+    business, target = policy.business, policy.target_hours
     due = _moment(calendar=calendar, business=business, start=start, hours=target - hours_done)
     levels = [{"action": BREACH, "after_hours": float(target), "at": _iso(due)}]
-    for level in policy.get("levels", []):
-        after = Decimal(str(level["after_hours"]))
+    for level in policy.levels:
+        after = level.after_hours
         if after < hours_done:
             continue  # fired before the pause
         at = _moment(calendar=calendar, business=business, start=start, hours=after - hours_done)
-        levels.append({**level, "after_hours": float(after), "at": _iso(at)})
+        levels.append({**level.as_dict(), "after_hours": float(after), "at": _iso(at)})
     # Stable order: by moment, and at the same moment the breach first, then the policy's order.
     levels.sort(key=lambda level: level["at"])
     return due, levels
@@ -74,39 +71,47 @@ def _calendar(case):
     # NOTE: one case starts several clocks in one transaction; look its calendar up once.
     cached = getattr(case, "_sla_calendar", None)
     if cached is None:
-        cached = case._sla_calendar = calendar_for(spec=case.version.spec)
+        cached = case._sla_calendar = calendar_for(definition=case.version)
     return cached
 
 
-def clock_start(*, case, kind: str, task=None, at: datetime | None = None) -> SlaClock | None:
-    """Start the clock of a new task (or of the whole case) if its version has an SLA for it."""
-    spec = case.version.spec
-    stage_key = task.data.get("stage", "") if task is not None else ""
-    policy = _policy(spec, kind, stage_key)
-    if not policy:
+def clock_build(*, case, kind: str, task=None, at: datetime | None = None) -> SlaClock | None:
+    """The clock of a new task (or of the whole case), not yet saved, if its version has an SLA
+    for it (see `clock_start`; the SLA receivers save several in one INSERT)."""
+    stage_key = task_info(task).stage if task is not None else ""
+    policy = _policy(case, kind, stage_key)
+    if policy is None:
         return None
     start = at or timezone.now()
     calendar = _calendar(case)
     due, levels = _schedule(calendar=calendar, policy=policy, start=start)
-    return SlaClock.objects.create(
+    return SlaClock(
         case=case,
         task=task,
         kind=kind,
         started=start,
         due=due,
-        business_hours=policy.get("business", True),
+        business_hours=policy.business,
         calendar_name=calendar.name,
-        target_hours=Decimal(str(policy["target_hours"])),
+        target_hours=policy.target_hours,
         levels=levels,
         next_level=0,
         next_fire_at=when(levels[0]) if levels else None,
     )
 
 
+def clock_start(*, case, kind: str, task=None, at: datetime | None = None) -> SlaClock | None:
+    """Start the clock of a new task (or of the whole case) if its version has an SLA for it."""
+    clock = clock_build(case=case, kind=kind, task=task, at=at)
+    if clock is not None:
+        clock.save()
+    return clock
+
+
 def clock_pause_case(*, case, at: datetime | None = None) -> bool:
     """Stop the whole-case clock while the case waits on its requester (if the policy says so)."""
-    policy = _policy(case.version.spec, ClockKind.CASE)
-    if not policy or not policy.get("pause_on_rework"):
+    policy = _policy(case, ClockKind.CASE)
+    if policy is None or not policy.pause_on_rework:
         return False
     clock = SlaClock.objects.filter(
         case=case, kind=ClockKind.CASE, paused_at__isnull=True, stopped_at__isnull=True
@@ -133,7 +138,7 @@ def clock_resume_case(*, case, at: datetime | None = None) -> bool:
     if clock is None:
         return False
     now = at or timezone.now()
-    policy = _policy(case.version.spec, ClockKind.CASE)
+    policy = _policy(case, ClockKind.CASE)
     calendar = _calendar(case)
     due, levels = _schedule(calendar=calendar, policy=policy, start=now, hours_done=clock.elapsed_hours)
     fired = [level for level in clock.levels[: clock.next_level]]

@@ -7,30 +7,66 @@ from django.dispatch import receiver
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.cases import events
+from apps.cases.models import CaseState
 from apps.cases.policy import REWORK, task_kind
 
 from . import clocks
-from .models import ClockKind
+from .models import ClockKind, SlaClock
+
+# NOTE: the clocks of one stage round are written in one INSERT. An approval's clock waits on
+# the case object until the engine says every approval task of the round exists
+# (`stage_started`), and a case that starts in an approval stage keeps its own clock with them.
+# Nothing reads clocks in between: the engine goes straight from routing through the approval
+# split. Every other receiver writes what waits first.
+PENDING = "_sla_pending_clocks"
+
+
+def _wait(case, clock) -> None:
+    if clock is not None:
+        setattr(case, PENDING, [*getattr(case, PENDING, ()), clock])
+
+
+def _flush(case, *more) -> None:
+    pending = [*getattr(case, PENDING, ()), *(c for c in more if c is not None)]
+    if hasattr(case, PENDING):
+        delattr(case, PENDING)
+    if len(pending) == 1:
+        pending[0].save()
+    elif pending:
+        SlaClock.objects.bulk_create(pending)
 
 
 @receiver(events.case_started, dispatch_uid="sla-case-started")
 def _case_started(sender, *, case, **details):
-    clocks.clock_start(case=case, kind=ClockKind.CASE)
+    clock = clocks.clock_build(case=case, kind=ClockKind.CASE)
+    if case.state == CaseState.APPROVAL:
+        _wait(case, clock)
+    else:
+        _flush(case, clock)
 
 
 @receiver(events.task_created, dispatch_uid="sla-task-created")
 def _task_created(sender, *, case, task, **details):
-    kind = ClockKind.REWORK if task_kind(task) == REWORK else ClockKind.APPROVAL
-    clocks.clock_start(case=case, task=task, kind=kind)
+    if task_kind(task) == REWORK:
+        _flush(case, clocks.clock_build(case=case, task=task, kind=ClockKind.REWORK))
+    else:
+        _wait(case, clocks.clock_build(case=case, task=task, kind=ClockKind.APPROVAL))
+
+
+@receiver(events.stage_started, dispatch_uid="sla-stage-started")
+def _stage_started(sender, *, case, **details):
+    _flush(case)
 
 
 @receiver(events.case_returned, dispatch_uid="sla-case-returned")
 def _case_returned(sender, *, case, **details):
+    _flush(case)
     if clocks.clock_pause_case(case=case):
         audit_record(action=Action.SLA_PAUSED, case=case, reason="Waiting on the requester.")
 
 
 @receiver(events.task_completed, dispatch_uid="sla-task-completed")
 def _task_completed(sender, *, case, task, **details):
+    _flush(case)
     if task_kind(task) == REWORK:  # the requester sent the case back: its clock runs again
         clocks.clock_resume_case(case=case)
