@@ -136,7 +136,12 @@ def _case_lock(case_id: int):
 
 @contextmanager
 def _locked_task(task_id: int, actor):
-    """`case_locked` for a person's task: the task is re-read under the lock too."""
+    """`case_locked` for a person's task: the task is re-read under the lock too.
+
+    NOTE: re-read by its own statement, after the lock is held: a task read by the locking
+    SELECT itself comes from that statement's snapshot (PostgreSQL re-checks only the locked
+    rows after waiting), so two people completing it at once would both see it open
+    (tests/cases/test_concurrency.py)."""
     with case_locked(actor=actor, task_id=task_id) as case:
         task = Task.objects.select_related("owner").get(pk=task_id)
         task.process = case  # the activation reads the case from here; saves a query
