@@ -199,22 +199,36 @@ def retry(request, run_id):
     return _back(request, run)
 
 
+def _repair(request, run, *, form: str, values: dict, action):
+    """Run one repair `action()`: returns (the updated run, None), or (None, the page to show):
+    the form again with its errors (400) when the input is refused, or the step's page with a
+    warning when the step moved on meanwhile or the case is busy."""
+    try:
+        return action(), None
+    except ValidationFailed as invalid:
+        page = _detail(request, run, errors={form: invalid.field_errors}, values={form: values}, status=400)
+        return None, page
+    except (Conflict, Busy) as conflict:
+        messages.warning(request, conflict.message)
+        return None, _back(request, run)
+
+
 @portal_errors
 @require_POST
 def skip(request, run_id):
     run = selectors.step_run_get(user=request.user, run_id=run_id)
     reason = request.POST.get("reason", "")
-    try:
-        run = steps.step_skip(run_id=run.pk, actor=request.user, reason=reason)
-    except ValidationFailed as invalid:
-        return _detail(
-            request, run, errors={"skip": invalid.field_errors}, values={"skip": {"reason": reason}}, status=400
-        )
-    except (Conflict, Busy) as conflict:
-        messages.warning(request, conflict.message)
-        return _back(request, run)
-    messages.success(request, MSG_SKIPPED.format(step=run.step_name, case=run.case_id))
-    return _back(request, run)
+    done, page = _repair(
+        request,
+        run,
+        form="skip",
+        values={"reason": reason},
+        action=lambda: steps.step_skip(run_id=run.pk, actor=request.user, reason=reason),
+    )
+    if page is not None:
+        return page
+    messages.success(request, MSG_SKIPPED.format(step=done.step_name, case=done.case_id))
+    return _back(request, done)
 
 
 @portal_errors
@@ -222,16 +236,17 @@ def skip(request, run_id):
 def assign(request, run_id):
     run = selectors.step_run_get(user=request.user, run_id=run_id)
     username, note = request.POST.get("username", ""), request.POST.get("note", "")
-    try:
-        run = steps.step_assign(run_id=run.pk, actor=request.user, username=username, note=note)
-    except ValidationFailed as invalid:
-        values = {"assign": {"username": username, "note": note}}
-        return _detail(request, run, errors={"assign": invalid.field_errors}, values=values, status=400)
-    except (Conflict, Busy) as conflict:
-        messages.warning(request, conflict.message)
-        return _back(request, run)
-    messages.success(request, MSG_ASSIGNED.format(step=run.step_name, case=run.case_id, username=username))
-    return _back(request, run)
+    done, page = _repair(
+        request,
+        run,
+        form="assign",
+        values={"username": username, "note": note},
+        action=lambda: steps.step_assign(run_id=run.pk, actor=request.user, username=username, note=note),
+    )
+    if page is not None:
+        return page
+    messages.success(request, MSG_ASSIGNED.format(step=done.step_name, case=done.case_id, username=username))
+    return _back(request, done)
 
 
 @portal_errors
@@ -240,15 +255,16 @@ def cancel(request, run_id):
     run = selectors.step_run_get(user=request.user, run_id=run_id)
     reason = request.POST.get("reason", "")
     undone = [r.step_name for r in selectors.step_runs_undone_on_cancel(run=run)]
-    try:
-        run = steps.step_cancel_case(run_id=run.pk, actor=request.user, reason=reason)
-    except ValidationFailed as invalid:
-        return _detail(
-            request, run, errors={"cancel": invalid.field_errors}, values={"cancel": {"reason": reason}}, status=400
-        )
-    except (Conflict, Busy) as conflict:
-        messages.warning(request, conflict.message)
-        return _back(request, run)
+    done, page = _repair(
+        request,
+        run,
+        form="cancel",
+        values={"reason": reason},
+        action=lambda: steps.step_cancel_case(run_id=run.pk, actor=request.user, reason=reason),
+    )
+    if page is not None:
+        return page
+    run = done
     if undone:
         messages.success(request, MSG_CANCELLED_UNDO.format(case=run.case_id, steps=", ".join(undone)))
     else:
