@@ -129,3 +129,13 @@ def case_tasks(*, case):
 def open_approvals_count(*, user) -> int:
     """Approvals assigned to the user and still open (what a handover would move)."""
     return Task.objects.filter(owner_id=user.pk, status=STATUS.ASSIGNED, flow_task=CaseFlow.approve).count()
+
+
+def human_task_get(*, task_id: int):
+    """A person's task (approval or rework) by id, with its owner; None for engine-internal tasks."""
+    return Task.objects.select_related("owner").filter(pk=task_id, flow_task__in=HUMAN_TASKS).first()
+
+
+def task_row_get(*, task_id: int):
+    """One task as an inbox row shows it (owner, case and requester, SLA clock)."""
+    return Task.objects.select_related("owner", "process__case__requester", "sla_clock").get(pk=task_id)

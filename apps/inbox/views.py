@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from viewflow.workflow.models import Task
 
 from apps.audit.selectors import audit_events_for_case
 from apps.automation.models import StepKind
@@ -127,8 +126,8 @@ def inbox(request):
 
 
 def _task_or_404(task_id):
-    task = Task.objects.select_related("owner").filter(pk=task_id).first()
-    if task is None or task.flow_task is None or task.flow_task.name not in {"approve", "rework"}:
+    task = selectors.human_task_get(task_id=task_id)
+    if task is None:
         raise Http404("No such task.")
     return task
 
@@ -240,7 +239,7 @@ def task_decide(request, task_id):
 
 
 def _task_row(request, task, *, tab):
-    task = Task.objects.select_related("owner", "process__case__requester", "sla_clock").get(pk=task.pk)
+    task = selectors.task_row_get(task_id=task.pk)
     business_waiting([task])
     return render(request, "inbox/_task_row.html", {"task": task, "tab": tab})
 
