@@ -29,6 +29,7 @@ urlpatterns = [
     path("v1/tasks/", views.TaskListView.as_view(), name="api-tasks"),
     path("v1/tasks/<id:task_id>/claim/", views.TaskClaimView.as_view(), name="api-task-claim"),
     path("v1/tasks/<id:task_id>/release/", views.TaskReleaseView.as_view(), name="api-task-release"),
+    path("v1/tasks/<id:task_id>/reassign/", views.TaskReassignView.as_view(), name="api-task-reassign"),
     path("v1/tasks/<id:task_id>/complete/", views.TaskCompleteView.as_view(), name="api-task-complete"),
     path("v1/definitions/import/", builder_views.DefinitionImportView.as_view(), name="api-definition-import"),
     path(

@@ -175,6 +175,27 @@ class TaskReleaseView(APIView):
         return Response(TaskOutput(case_services.task_release(task_id=task_id, actor=request.user)).data)
 
 
+class TaskReassignView(APIView):
+    """Move an open task by hand: to a person, or back to a role's queue ("role:<key>").
+
+    Allowed to the holder's manager, operators, administrators and the workflow's owners; the
+    segregation-of-duties rule decides who may take it (403 naming why); the new holder and the
+    one who lost it are notified; the move is audited with its reason."""
+
+    class InputSerializer(serializers.Serializer):
+        to = serializers.CharField(
+            max_length=160, help_text='A username, or "role:<key>" for a role\'s queue (e.g. role:finance).'
+        )
+        reason = serializers.CharField(max_length=2000, help_text="Why the task moves (shown to the new holder).")
+
+    @extend_schema(request=InputSerializer, responses=TaskOutput)
+    def post(self, request, task_id: int):
+        payload = self.InputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task = case_services.task_reassign_by(task_id=task_id, actor=request.user, **payload.validated_data)
+        return Response(TaskOutput(task).data)
+
+
 class TaskCompleteView(APIView):
     class InputSerializer(serializers.Serializer):
         decision = serializers.ChoiceField(["approve", "reject", "return", "submit"])

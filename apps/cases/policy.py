@@ -6,7 +6,9 @@ from django.db.models import Q
 from viewflow.workflow.status import STATUS
 
 from apps.core.errors import Conflict, NotAllowed
-from apps.org.selectors import user_role_names, user_sees_all_cases
+from apps.definitions.policy import user_can_edit_definition
+from apps.org.roles import OPERATORS
+from apps.org.selectors import user_manager, user_role_names, user_sees_all_cases
 
 from .models import Case
 from .nodes import ROLE_PREFIX, task_role
@@ -44,6 +46,9 @@ MSG_CANNOT_WRITE = (
     "can add comments or documents to it."
 )
 MSG_ACTOR_INACTIVE = "Your account is not active."
+MSG_CANNOT_REASSIGN = (
+    "Only the holder's manager, operators, administrators and the workflow's owners can reassign this task."
+)
 MSG_ASSIGNEE_INACTIVE = "{username} is not active."
 MSG_ASSIGNEE_REQUESTER = "{username} requested this case, so they cannot approve it (segregation of duties)."
 MSG_ASSIGNEE_TWICE = "{username} already acts on another approval of this stage; one person approves once per stage."
@@ -207,3 +212,23 @@ def case_can_write(*, user, case) -> bool:
 def ensure_can_write(*, user, case) -> None:
     if not case_can_write(user=user, case=case):
         raise NotAllowed(MSG_CANNOT_WRITE)
+
+
+def task_can_reassign(*, user, task, case) -> bool:
+    """May `user` move `task` to someone else by hand? Its holder's manager, operators,
+    administrators, and the owners of the case's workflow (who may edit its definition).
+    Whoever it moves to is still decided by the segregation-of-duties rule."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser or OPERATORS in user_role_names(user=user):
+        return True
+    if task.owner_id and task.owner_id != user.pk:
+        manager = user_manager(user=task.owner)
+        if manager is not None and manager.pk == user.pk:
+            return True
+    return user_can_edit_definition(user=user, definition=case.definition)
+
+
+def ensure_can_reassign(*, user, task, case) -> None:
+    if not task_can_reassign(user=user, task=task, case=case):
+        raise NotAllowed(MSG_CANNOT_REASSIGN)

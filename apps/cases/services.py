@@ -11,6 +11,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from viewflow.fsm import TransitionNotAllowed
@@ -23,6 +24,7 @@ from apps.audit.services import audit_batch, audit_record
 from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.accessors import spec_of
 from apps.definitions.selectors import version_live
+from apps.org.selectors import role_exists
 
 from . import events, routing
 from .acting import acting
@@ -30,7 +32,16 @@ from .flows import CaseFlow, case_closed, task_cancelled
 from .locking import locked_case_take
 from .models import Case, CaseState, Comment, Outcome
 from .nodes import ROLE_PREFIX, task_role
-from .policy import MSG_NOT_CLAIMED_BY_YOU, ensure_can_act, ensure_can_take, ensure_can_write, ensure_task_open
+from .policy import (
+    MSG_NOT_CLAIMED_BY_YOU,
+    ensure_can_act,
+    ensure_can_reassign,
+    ensure_can_take,
+    ensure_can_write,
+    ensure_task_open,
+)
+
+User = get_user_model()
 
 MSG_TASK_NOT_FOUND = "Task {id} does not exist."
 MSG_DECISION_UNKNOWN = "Unknown decision '{decision}'; use one of: {allowed}."
@@ -361,30 +372,45 @@ def task_reassign(
     """
     with _locked_task(task_id, actor) as (task, case):
         ensure_task_open(task)
-        ensure_can_take(user=to_user, case=case, task=task)
-        previous_owner = task.owner if task.owner_id else None
-        previous = _note_previous_holder(task)
-        activation = task.flow_task.activation_class(task)
-        if task.owner_id is None:
-            activation.assign(to_user)
-        else:
-            activation.reassign(user=to_user)
-        if on_behalf_of:
-            task.data["on_behalf_of"] = on_behalf_of
-        task.save(update_fields=["data"])
-        events.emit(
-            events.task_assigned, case=case, task=task, actor=actor, previous=previous_owner, reason=reason, cause=cause
-        )
-        audit_record(
-            action=Action.TASK_REASSIGNED,
+        return _give(
+            task,
+            case,
+            to_user=to_user,
             actor=actor,
-            case=case,
-            task=task,
-            step=task.data.get("label", ""),
             reason=reason,
-            context={"from": previous, "to": to_user.username, **(context or {})},
+            context=context,
+            on_behalf_of=on_behalf_of,
+            cause=cause,
         )
-        return task
+
+
+def _give(task, case, *, to_user, actor, reason: str, context=None, on_behalf_of: str = "", cause: str) -> Task:
+    """Give the open `task` to `to_user` (under the case's lock): the one rule decides, the
+    receivers tell who gained and who lost it, the audit row says why."""
+    ensure_can_take(user=to_user, case=case, task=task)
+    previous_owner = task.owner if task.owner_id else None
+    previous = _note_previous_holder(task)
+    activation = task.flow_task.activation_class(task)
+    if task.owner_id is None:
+        activation.assign(to_user)
+    else:
+        activation.reassign(user=to_user)
+    if on_behalf_of:
+        task.data["on_behalf_of"] = on_behalf_of
+    task.save(update_fields=["data"])
+    events.emit(
+        events.task_assigned, case=case, task=task, actor=actor, previous=previous_owner, reason=reason, cause=cause
+    )
+    audit_record(
+        action=Action.TASK_REASSIGNED,
+        actor=actor,
+        case=case,
+        task=task,
+        step=task.data.get("label", ""),
+        reason=reason,
+        context={"from": previous, "to": to_user.username, **(context or {})},
+    )
+    return task
 
 
 def task_requeue(*, task_id: int, role: str, reason: str, actor=None) -> Task:
@@ -393,31 +419,74 @@ def task_requeue(*, task_id: int, role: str, reason: str, actor=None) -> Task:
     Whoever claims it from the queue passes the segregation-of-duties rule then."""
     with _locked_task(task_id, actor) as (task, case):
         ensure_task_open(task)
-        holder = task.owner if task.owner_id else None
-        previous = _note_previous_holder(task)
-        if task.owner_id:
-            task.flow_task.activation_class(task).unassign()
-        task.owner_permission = f"{ROLE_PREFIX}{role}"
-        task.save(update_fields=["owner_permission", "data"])
-        events.emit(
-            events.task_assigned,
-            case=case,
-            task=task,
-            actor=actor,
-            previous=holder,
-            reason=reason,
-            cause=events.REQUEUE,
-        )
-        audit_record(
-            action=Action.TASK_RELEASED,
-            actor=actor,
-            case=case,
-            task=task,
-            step=task.data.get("label", ""),
-            reason=reason,
-            context={"from": previous, "to": f"{role} queue"},
-        )
-        return task
+        return _requeue(task, case, role=role, actor=actor, reason=reason)
+
+
+def _requeue(task, case, *, role: str, actor, reason: str, context=None) -> Task:
+    """Put the open `task` in `role`'s queue (under the case's lock); its holder is told."""
+    holder = task.owner if task.owner_id else None
+    previous = _note_previous_holder(task)
+    if task.owner_id:
+        task.flow_task.activation_class(task).unassign()
+    task.owner_permission = f"{ROLE_PREFIX}{role}"
+    task.save(update_fields=["owner_permission", "data"])
+    events.emit(
+        events.task_assigned, case=case, task=task, actor=actor, previous=holder, reason=reason, cause=events.REQUEUE
+    )
+    audit_record(
+        action=Action.TASK_RELEASED,
+        actor=actor,
+        case=case,
+        task=task,
+        step=task.data.get("label", ""),
+        reason=reason,
+        context={"from": previous, "to": f"{role} queue", **(context or {})},
+    )
+    return task
+
+
+MSG_REASSIGN_REASON = "Say why the task moves: the new holder and the audit trail read it."
+MSG_REASSIGN_TO_EMPTY = "Name a person (their username) or a role's queue (role:<key>)."
+MSG_REASSIGN_NO_USER = "There is no active user '{username}'."
+MSG_REASSIGN_NO_ROLE = "There is no role '{role}'."
+MSG_REASSIGN_SAME = "{target} already holds this task."
+
+
+def task_reassign_by(*, task_id: int, actor, to: str, reason: str) -> Task:
+    """A person moves an open task by hand: to a named person, or to a role's queue
+    (`to` = "role:<key>"). Allowed to the holder's manager, operators, administrators and the
+    workflow's owners (`policy.task_can_reassign`); the segregation-of-duties rule decides who
+    may take it; the new holder and the one who lost it are told; audited with the reason."""
+    reason, to = (reason or "").strip(), (to or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = [MSG_REASSIGN_REASON]
+    role, to_user = None, None
+    if not to:
+        errors["to"] = [MSG_REASSIGN_TO_EMPTY]
+    elif to.startswith(ROLE_PREFIX):
+        role = to[len(ROLE_PREFIX) :].strip()
+        if not role_exists(name=role):
+            errors["to"] = [MSG_REASSIGN_NO_ROLE.format(role=role)]
+    else:
+        to_user = User.objects.filter(username=to, is_active=True).first()
+        if to_user is None:
+            errors["to"] = [MSG_REASSIGN_NO_USER.format(username=to)]
+    if errors:
+        raise ValidationFailed(" ".join(m for messages in errors.values() for m in messages), field_errors=errors)
+    with _locked_task(task_id, actor) as (task, case):
+        ensure_task_open(task)
+        ensure_can_reassign(user=actor, task=task, case=case)
+        context = {"by_hand": True}
+        if role is not None:
+            if task.owner_id is None and task_role(task) == role:
+                message = MSG_REASSIGN_SAME.format(target=f"The {role} queue")
+                raise ValidationFailed(message, field_errors={"to": [message]})
+            return _requeue(task, case, role=role, actor=actor, reason=reason, context=context)
+        if task.owner_id == to_user.pk:
+            message = MSG_REASSIGN_SAME.format(target=to_user.username)
+            raise ValidationFailed(message, field_errors={"to": [message]})
+        return _give(task, case, to_user=to_user, actor=actor, reason=reason, context=context, cause=events.REASSIGN)
 
 
 def case_auto_close(*, case_id: int, reason: str, evidence: dict) -> Case:

@@ -175,8 +175,10 @@ CASES_AND_TASKS = {
     ("/api/v1/tasks/", "get"),
     ("/api/v1/tasks/{task_id}/claim/", "post"),
     ("/api/v1/tasks/{task_id}/release/", "post"),
+    ("/api/v1/tasks/{task_id}/reassign/", "post"),
     ("/api/v1/tasks/{task_id}/complete/", "post"),
 }
+REASSIGN = "/api/v1/tasks/{task_id}/reassign/"
 CASE = "/api/v1/cases/{case_id}/"
 DECIDE = "/api/v1/tasks/{task_id}/complete/"
 
@@ -199,6 +201,14 @@ def test_cases_and_tasks_through_approval_rework_and_rejection(api, conforms):
     assert conforms(fiona.post(claim), "post", "/api/v1/tasks/{task_id}/claim/", 200)["assignee"] == "fiona"
     assert conforms(fiona.post(release), "post", "/api/v1/tasks/{task_id}/release/", 200)["assignee"] is None
     conforms(alice.post(claim), "post", "/api/v1/tasks/{task_id}/claim/", 403)
+
+    # Moved by hand by an operator: to a person, refused without a reason, refused to the requester.
+    reassign, oscar = f"/api/v1/tasks/{finance['id']}/reassign/", api("oscar")
+    moved = conforms(oscar.post(reassign, {"to": "frank", "reason": "Fiona is at a course"}), "post", REASSIGN, 200)
+    assert moved["assignee"] == "frank"
+    conforms(oscar.post(reassign, {"to": "fiona"}), "post", REASSIGN, 400)
+    conforms(alice.post(reassign, {"to": "fiona", "reason": "mine"}), "post", REASSIGN, 403)
+    assert conforms(oscar.post(reassign, {"to": "role:finance", "reason": "Back"}), "post", REASSIGN, 200)["role"]
 
     # Sent back to the requester: a rework task (missing, message), resubmitted.
     manager = task_named(case, "Manager approval")["id"]

@@ -27,6 +27,7 @@ V1_OPERATIONS = {
     ("/api/v1/tasks/", "get"),
     ("/api/v1/tasks/{task_id}/claim/", "post"),
     ("/api/v1/tasks/{task_id}/release/", "post"),
+    ("/api/v1/tasks/{task_id}/reassign/", "post"),
     ("/api/v1/tasks/{task_id}/complete/", "post"),
     ("/api/v1/webhooks/", "get"),
     ("/api/v1/webhooks/", "post"),

@@ -107,6 +107,8 @@ ROWS = [
     Row("api-tasks",                 "GET",   "L    O     O     O     O      O      O"),
     Row("api-task-claim",            "POST",  "L    F     O/F   F     F      F      F", obj="task"),
     Row("api-task-release",          "POST",  "L    F     O/F   F     F      F      F", obj="task"),
+    Row("api-task-reassign",         "POST",  "L    F     F     O     F      O      O", obj="task",
+        data={"to": "role:finance", "reason": "Matrix: back to the queue"}),
     Row("api-task-complete",         "POST",  "L    F     O/F   F     F      F      F", obj="task",
         data={"decision": "approve"}),
     Row("api-definition-import",     "POST",  "L    F     F     F     F      O      O", data="import"),
