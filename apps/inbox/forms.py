@@ -31,6 +31,16 @@ class DecisionForm(ServiceErrorsForm):
         self.fields["reason_code"].choices = [("", "—")] + [(c["code"], c["label"]) for c in reason_codes]
 
 
+class ReassignForm(ServiceErrorsForm):
+    prefix = "reassign"  # the task page's decision form has a "reason" too
+    to = forms.CharField(
+        max_length=160,
+        label="Give it to",
+        help_text="A username, or role:<key> to put it back in a role's queue (e.g. role:finance).",
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Why")
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Add a comment"}), label="")
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tasks/<id:task_id>/decide/", views.task_decide, name="task-decide"),
     path("tasks/<id:task_id>/claim/", views.task_claim, name="task-claim"),
     path("tasks/<id:task_id>/release/", views.task_release, name="task-release"),
+    path("tasks/<id:task_id>/reassign/", views.task_reassign, name="task-reassign"),
     path("cases/<id:case_id>/", views.case_detail, name="case"),
     path("cases/<id:case_id>/withdraw/", views.case_withdraw, name="case-withdraw"),
     path("cases/<id:case_id>/comments/", views.case_comment, name="case-comment"),

@@ -15,7 +15,15 @@ from apps.automation.selectors import step_runs_for_case, user_may_repair
 from apps.cases import services as case_services
 from apps.cases.attachments import attachment_check, case_attachment_add
 from apps.cases.models import Attachment, Case
-from apps.cases.policy import case_can_view, case_can_write, ensure_can_act, task_is_open
+from apps.cases.nodes import task_role
+from apps.cases.policy import (
+    MSG_CANNOT_REASSIGN,
+    case_can_view,
+    case_can_write,
+    ensure_can_act,
+    task_can_reassign,
+    task_is_open,
+)
 from apps.cases.reassignment import absence_handover
 from apps.cases.selectors import case_get_for_user
 from apps.cases.taskinfo import task_info, task_label
@@ -30,7 +38,7 @@ from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
 
 from . import selectors
-from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm
+from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
 
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
@@ -132,7 +140,7 @@ def _task_or_404(task_id):
     return task
 
 
-def _task_context(request, task, case, form=None, decision_form=None):
+def _task_context(request, task, case, form=None, decision_form=None, reassign_form=None):
     can_act = True
     try:
         ensure_can_act(user=request.user, task=task, case=case)
@@ -164,6 +172,8 @@ def _task_context(request, task, case, form=None, decision_form=None):
         "form": form,
         "decision_form": decision_form,
         "attachments": list(case.attachments.all()),
+        "can_reassign": task_is_open(task) and task_can_reassign(user=request.user, task=task, case=case),
+        "reassign_form": reassign_form or ReassignForm(),
     }
 
 
@@ -179,8 +189,9 @@ def _reason_codes(spec) -> list[dict]:
 
 
 def _case_for_task(request, task) -> Case:
-    case = Case.objects.select_related("version", "requester").get(pk=task.process_id)
-    if not case_can_view(user=request.user, case=case):
+    """The task's case, for whoever may see it or may move the task (they must read it to act)."""
+    case = Case.objects.select_related("version", "requester", "definition").get(pk=task.process_id)
+    if not (case_can_view(user=request.user, case=case) or task_can_reassign(user=request.user, task=task, case=case)):
         raise PermissionDenied("You cannot see this case.")
     return case
 
@@ -236,6 +247,35 @@ def task_decide(request, task_id):
     if following is not None:
         return redirect("inbox:task", task_id=following.pk)
     return redirect("inbox:inbox")
+
+
+@portal_errors
+@require_POST
+def task_reassign(request, task_id):
+    """The holder's manager, an operator, an administrator or the workflow's owner moves the task."""
+    task = _task_or_404(task_id)
+    case = _case_for_task(request, task)
+    if not task_can_reassign(user=request.user, task=task, case=case):
+        raise PermissionDenied(MSG_CANNOT_REASSIGN)
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        try:
+            task = case_services.task_reassign_by(task_id=task.pk, actor=request.user, **form.cleaned_data)
+        except ValidationFailed as invalid:
+            form.put_errors(
+                {k: v for k, v in invalid.field_errors.items() if k in form.fields} or {None: [invalid.message]}
+            )
+        except NotAllowed as refused:  # e.g. the segregation-of-duties rule refuses that person
+            form.put_errors({"to": [refused.message]})
+        except Conflict as conflict:
+            messages.warning(request, f"{MSG_TASK_GONE} ({conflict.message})")
+            return redirect("inbox:case", case_id=case.pk)
+        else:
+            target = task.owner.get_username() if task.owner_id else f"the {task_role(task)} queue"
+            messages.success(request, f"{task_label(task, 'Task')} on request #{case.pk} moved to {target}.")
+            return redirect("inbox:task", task_id=task.pk)
+    context = _task_context(request, task, case, reassign_form=form)
+    return render(request, "inbox/task.html", context, status=400)
 
 
 def _task_row(request, task, *, tab):

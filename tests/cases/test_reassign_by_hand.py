@@ -83,3 +83,28 @@ def test_bad_input_names_every_field_and_changes_nothing(start_purchase, users):
     with pytest.raises(ValidationFailed, match="no role 'ghosts'"):
         task_reassign_by(task_id=task.pk, actor=users["oscar"], to="role:ghosts", reason="Why not.")
     assert holder(task) == "bob" and reload(case).state == "approval"
+
+
+def test_whoever_is_asked_to_act_can_open_the_case(start_purchase, users):
+    """An operator asked to route a task by hand (a handover nobody may take) opens its case;
+    a person merely told of a task they lost does not gain access that way."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.cases.policy import case_can_view
+    from apps.cases.reassignment import absence_handover
+    from apps.org.services import absence_set
+
+    bob, fiona, oscar = users["bob"], users["fiona"], users["oscar"]
+    case = start_purchase(amount="5000")
+    task_claim(task_id=task_for(case, "Finance approval").pk, actor=fiona)
+    assert not case_can_view(user=oscar, case=case)
+
+    now = timezone.now()
+    absence_set(user=bob, starts=now - timedelta(hours=1), ends=now + timedelta(days=1), delegate=fiona, actor=bob)
+    absence_handover(user=bob, delegate=fiona, actor=bob)  # fiona may not take it: operators are asked
+
+    assert Notification.objects.filter(user=oscar, case_id=case.pk, kind="reroute").exists()
+    assert case_can_view(user=oscar, case=case)
+    assert not case_can_view(user=users["leo"], case=case)

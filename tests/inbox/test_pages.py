@@ -102,7 +102,32 @@ def test_task_page_explains_the_route_in_plain_words(signed_in, start_purchase):
 
 def test_task_page_of_someone_elses_case_is_403(signed_in, start_purchase):
     case = start_purchase(amount="5000")
-    assert signed_in("oscar").get(f"/tasks/{task_for(case, 'Manager approval').pk}/").status_code == 403
+    assert signed_in("leo").get(f"/tasks/{task_for(case, 'Manager approval').pk}/").status_code == 403
+
+
+def test_an_operator_opens_a_task_to_reassign_it_but_cannot_decide_it(signed_in, start_purchase, users):
+    case = start_purchase(amount="5000")
+    task = task_for(case, "Manager approval")
+    oscar = signed_in("oscar")
+    page = oscar.get(f"/tasks/{task.pk}/").content.decode()
+    assert 'id="reassign"' in page and ">Approve<" not in page
+
+    refused = oscar.post(f"/tasks/{task.pk}/reassign/", {"reassign-to": "alice", "reassign-reason": "She knows."})
+    assert refused.status_code == 400 and "requested this case" in refused.content.decode()
+    moved = oscar.post(f"/tasks/{task.pk}/reassign/", {"reassign-to": "carol", "reassign-reason": "Bob is away."})
+    assert moved.status_code == 302
+    task.refresh_from_db()
+    assert task.owner == users["carol"]
+    followed = oscar.get(moved["Location"]).content.decode()
+    assert "moved to carol" in followed
+
+
+def test_bob_cannot_reassign_his_own_task_away(signed_in, start_purchase):
+    task = task_for(start_purchase(amount="5000"), "Manager approval")
+    bob = signed_in("bob")
+    assert 'id="reassign"' not in bob.get(f"/tasks/{task.pk}/").content.decode()
+    response = bob.post(f"/tasks/{task.pk}/reassign/", {"reassign-to": "carol", "reassign-reason": "Busy."})
+    assert response.status_code == 403
 
 
 def test_task_page_is_read_only_for_a_viewer_who_cannot_act(signed_in, start_purchase):

@@ -243,11 +243,14 @@ ROWS = [
     Row("inbox:request-start",       "POST",  "L    B     B     B     B      B      B", obj="definition", data={}),
     Row("inbox:inbox",               "GET",   "L    O     O     O     O      O      O"),
     # The requester reads the tasks of her case; she never decides them.
-    Row("inbox:task",                "GET",   "L    O/F   O/F   F     O      F      O", obj="task"),
+    # Operators and the workflow's owners open a task to move it (issue 12: they are asked to act).
+    Row("inbox:task",                "GET",   "L    O/F   O/F   O     O      O      O", obj="task"),
     Row("inbox:task-decide",         "POST",  "L    F     O/F   F     F      F      F", obj="task",
         data={"decision": "approve"}),
     Row("inbox:task-claim",          "POST",  "L    F     O/F   F     F      F      F", obj="task"),
     Row("inbox:task-release",        "POST",  "L    F     O/F   F     F      F      F", obj="task"),
+    Row("inbox:task-reassign",       "POST",  "L    F     F     O     F      O      O", obj="task",
+        data={"reassign-to": "role:finance", "reassign-reason": "Matrix: back to the queue"}),
     Row("inbox:case",                "GET",   "L    O/F   O/F   F     O      F      O", obj="case"),
     Row("inbox:case",                "GET",   "L    O/F   O/F   O     O      F      O", obj="invoice-case"),
     Row("inbox:case-withdraw",       "POST",  "L    O/F   F     F     F      F      F", obj="case",
