@@ -152,6 +152,11 @@ def _editor_context(request, definition, draft, *, open_row=None, problems=None,
 @builder_page
 def draft_edit(request, key):
     definition = _definition(key)
+    ensure_can_edit_definition(user=request.user, definition=definition)
+    if selectors.version_draft(definition=definition) is None:
+        # After a publish there is no draft: offer to start one from the live version (was a 404).
+        live = selectors.version_live_of(definition=definition)
+        return render(request, "builder/no_draft.html", {"definition": definition, "live": live, "can_edit": True})
     draft = _draft(request, definition)
     open_row = None
     section = request.GET.get("edit")
