@@ -95,6 +95,16 @@ class CancelInput(StrictInput):
     reason = StrictCharField(
         required=False, allow_blank=True, default="", max_length=2000, help_text="Required: why the case is given up."
     )
+    uncertain = serializers.ChoiceField(
+        choices=["undo", "none"],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Required when a call of the case timed out (it may have taken effect): "
+            '"undo" sends its undo call, "none" confirms it did not take effect.'
+        ),
+    )
 
     class Meta:
         ref_name = "StepCancelCase"

@@ -17,8 +17,8 @@ from apps.integrations.calls import RequestProblem, request_build
 from apps.notify.services import notification_send
 
 from .base import PENDING_GRACE, call_of, queue_after_commit, step_key_for, step_spec
-from .models import StepKind, StepRun, StepStatus
-from .outcomes import wait_hours
+from .models import ExceptionCategory, StepKind, StepRun, StepStatus
+from .outcomes import undo_queue, wait_hours
 from .policy import user_can_repair_steps
 
 User = get_user_model()
@@ -31,6 +31,15 @@ MSG_ASSIGNEE_UNKNOWN = "No active user '{username}'."
 MSG_ASSIGNEE_REQUESTER = "The requester cannot repair their own case; choose someone else."
 MSG_NOT_FOUND = "No such step."
 MSG_CASE_CLOSED_EDIT = "The case is closed: its data can no longer be changed."
+MSG_UNCERTAIN = (
+    "{steps} timed out: the other system may have done it anyway. Before the case closes, choose: "
+    "send the undo call, or confirm it did not take effect."
+)
+MSG_UNCERTAIN_NO_UNDO = (
+    "{steps} timed out: the other system may have done it anyway, and the step has no undo call. "
+    "Check it there, then confirm it did not take effect (or undo it by hand)."
+)
+UNCERTAIN_UNDO, UNCERTAIN_NONE = "undo", "none"
 
 REPAIRABLE = [StepStatus.EXCEPTION, StepStatus.RETRYING]
 
@@ -211,16 +220,55 @@ def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun
         return run
 
 
-def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
-    """Give up on the case: it closes as cancelled and the steps already done are undone."""
+def uncertain_calls(*, case) -> list[StepRun]:
+    """Calls of the case whose last attempt timed out: the other system may have done the work
+    (it booked the invoice, then our wait ran out). Closing the case must not leave that behind."""
+    return list(
+        StepRun.objects.filter(
+            case=case, kind=StepKind.CALL, status=StepStatus.EXCEPTION, category=ExceptionCategory.TIMEOUT
+        ).order_by("pk")
+    )
+
+
+def step_cancel_case(*, run_id: int, actor, reason: str, uncertain: str = "") -> StepRun:
+    """Give up on the case: it closes as cancelled and the steps already done are undone.
+
+    A call that timed out may have taken effect: the operator resolves it first (`uncertain`:
+    "undo" sends its undo call as if it had succeeded, "none" confirms it did not take effect),
+    and the choice is audited with the cancellation."""
     with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
-        reason = _reason(reason)
+        errors = {}
+        try:
+            reason = _reason(reason)
+        except ValidationFailed as invalid:
+            errors.update(invalid.field_errors)
         if run.kind == StepKind.UNDO:
             raise Conflict(MSG_NOT_REPAIRABLE.format(status="a compensation of a closed case"))
-        run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, timezone.now(), None
+        uncertain_runs = uncertain_calls(case=case)
+        undoable = [r for r in uncertain_runs if _has_undo(case, r)]
+        if uncertain_runs and uncertain not in (UNCERTAIN_UNDO, UNCERTAIN_NONE):
+            names = ", ".join(f"{r.step_name} ({r.system})" for r in uncertain_runs)
+            message = (MSG_UNCERTAIN if undoable else MSG_UNCERTAIN_NO_UNDO).format(steps=names)
+            errors["uncertain"] = [message]
+        if errors:
+            raise ValidationFailed(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+        now = timezone.now()
+        undone = []
+        if uncertain == UNCERTAIN_UNDO:
+            for uncertain_run in undoable:
+                undo_queue(case=case, run=uncertain_run, at=now)
+                undone.append(f"Undo {uncertain_run.step_name}")
+        run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, now, None
         run.resolution = f"Case cancelled by {actor.get_username()}: {reason}"
         run.save(update_fields=["status", "finished", "next_attempt_at", "resolution"])
+        context = {"step_run": run.pk, "category": run.category}
+        if uncertain_runs:
+            context["uncertain"] = {
+                "steps": [r.step_name for r in uncertain_runs],
+                "choice": uncertain,
+                "undo_sent": undone,
+            }
         case_close(
             case=case,
             actor=actor,
@@ -228,6 +276,11 @@ def step_cancel_case(*, run_id: int, actor, reason: str) -> StepRun:
             outcome=Outcome.CANCELLED,
             reason=reason,
             action=Action.CASE_CANCELLED,
-            context={"step_run": run.pk, "category": run.category},
+            context=context,
         )
         return run
+
+
+def _has_undo(case, run) -> bool:
+    stage = spec_of(case.version).stage(run.step_key)
+    return stage is not None and stage.has_undo

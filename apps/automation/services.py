@@ -21,10 +21,13 @@ from .repair import (
     MSG_OWN_CASE,
     MSG_REASON_REQUIRED,
     REPAIRABLE,
+    UNCERTAIN_NONE,
+    UNCERTAIN_UNDO,
     step_assign,
     step_cancel_case,
     step_retry,
     step_skip,
+    uncertain_calls,
 )
 
 __all__ = [
@@ -38,6 +41,8 @@ __all__ = [
     "MSG_REASON_REQUIRED",
     "REPAIRABLE",
     "STEP_TASK",
+    "UNCERTAIN_NONE",
+    "UNCERTAIN_UNDO",
     "step_assign",
     "step_attempt",
     "step_callback",
@@ -48,4 +53,5 @@ __all__ = [
     "step_skip",
     "step_started",
     "steps_close",
+    "uncertain_calls",
 ]

@@ -383,7 +383,7 @@ def test_the_schema_documents_the_queue(demo):
         ("retry", {"data", "note"}),
         ("skip", {"reason"}),
         ("assign", {"username", "note"}),
-        ("cancel", {"reason"}),
+        ("cancel", {"reason", "uncertain"}),
     ]:
         operation = paths[f"/api/v1/exceptions/{{run_id}}/{action}/"]["post"]
         request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]

@@ -140,6 +140,7 @@ def _detail(request, run, *, form=None, errors=None, values=None, status=200):
         "values": values or {},
         "users": selectors.assignable_users(run=run) if can_act else [],
         "undone": selectors.step_runs_undone_on_cancel(run=run) if can_act else [],
+        "uncertain": steps.uncertain_calls(case=case) if can_act and case.is_open else [],
     }
     return render(request, "integrations/exceptions/detail.html", context, status=status)
 
@@ -253,14 +254,16 @@ def assign(request, run_id):
 @require_POST
 def cancel(request, run_id):
     run = selectors.step_run_get(user=request.user, run_id=run_id)
-    reason = request.POST.get("reason", "")
+    reason, uncertain = request.POST.get("reason", ""), request.POST.get("uncertain", "")
     undone = [r.step_name for r in selectors.step_runs_undone_on_cancel(run=run)]
+    if uncertain == steps.UNCERTAIN_UNDO:
+        undone += [r.step_name for r in steps.uncertain_calls(case=run.case)]
     done, page = _repair(
         request,
         run,
         form="cancel",
-        values={"reason": reason},
-        action=lambda: steps.step_cancel_case(run_id=run.pk, actor=request.user, reason=reason),
+        values={"reason": reason, "uncertain": uncertain},
+        action=lambda: steps.step_cancel_case(run_id=run.pk, actor=request.user, reason=reason, uncertain=uncertain),
     )
     if page is not None:
         return page
