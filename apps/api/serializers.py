@@ -171,10 +171,22 @@ class HistoryEntryOutput(serializers.Serializer):
     action = serializers.CharField()
     step = serializers.CharField()
     reason = serializers.CharField()
+    reason_code = serializers.SerializerMethodField(
+        help_text="The definition's reason code a decision cited, or empty."
+    )
+    on_behalf_of = serializers.SerializerMethodField(
+        help_text="For a delegate's decision: the absent approver they acted for; else empty."
+    )
     comment = serializers.CharField()
 
     class Meta:
         ref_name = "HistoryEntry"
+
+    def get_reason_code(self, event) -> str:
+        return (event.context or {}).get("reason_code") or ""
+
+    def get_on_behalf_of(self, event) -> str:
+        return (event.context or {}).get("on_behalf_of") or ""
 
 
 def history_attach(cases):

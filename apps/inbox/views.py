@@ -177,6 +177,19 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
     }
 
 
+def _timeline(case) -> list:
+    """The case's audit events, each decision with its reason code's label (`reason_label`) and,
+    for a delegate's decision, whom they acted for (`on_behalf_of`)."""
+    labels = {c.code: c.label for c in spec_of(case.version).reason_codes}
+    events = list(audit_events_for_case(case_id=case.pk))
+    for event in events:
+        context = event.context or {}
+        code = context.get("reason_code") or ""
+        event.reason_label = labels.get(code, code)
+        event.on_behalf_of = context.get("on_behalf_of") or ""
+    return events
+
+
 def _field_rows(case) -> list[dict]:
     return [
         {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name} for f in spec_of(case.version).fields
@@ -330,7 +343,7 @@ def case_detail(request, case_id):
             "can_repair_step": blocking is not None and user_may_repair(user=request.user, run=blocking),
             "fields": _field_rows(case),
             "route_lines": route_lines(case.route),
-            "events": audit_events_for_case(case_id=case.pk),
+            "events": _timeline(case),
             "owners": [{"task": t, "label": task_info(t).label, "owner": task_owner(t)} for t in open_tasks],
             "comments": case.comments.select_related("author"),
             "attachments": case.attachments.all(),

@@ -1,0 +1,48 @@
+"""A decision's reason code and "on behalf of" stay visible after it is taken (issue 12): on the
+case timeline, the task page and in the API's history."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from apps.cases.services import task_complete
+from apps.org.services import absence_set
+from tests.conftest import task_for
+
+
+def test_a_rejections_reason_code_shows_on_the_timeline_and_in_the_api(start_purchase, users, signed_in):
+    case = start_purchase(amount="5000")
+    task_complete(
+        task_id=task_for(case, "Manager approval").pk,
+        actor=users["bob"],
+        decision="reject",
+        reason_code="over_budget",
+        reason="Q3 budget is spent.",
+    )
+    page = signed_in("alice").get(f"/cases/{case.pk}/").content.decode()
+    assert "Over budget</span> Q3 budget is spent." in page
+
+    history = signed_in("alice").get(f"/api/v1/cases/{case.pk}/").json()["history"]
+    decided = next(e for e in history if e["action"] == "task.decided")
+    assert (decided["reason_code"], decided["reason"], decided["on_behalf_of"]) == (
+        "over_budget",
+        "Q3 budget is spent.",
+        "",
+    )
+
+
+def test_a_delegates_decision_says_whom_they_acted_for(start_purchase, users, signed_in):
+    bob, frank = users["bob"], users["frank"]
+    now = timezone.now()
+    absence_set(user=bob, starts=now - timedelta(hours=1), ends=now + timedelta(days=2), delegate=frank, actor=bob)
+    case = start_purchase(amount="500")
+    task = task_for(case, "Manager approval")
+    assert task.owner == frank
+
+    task_complete(task_id=task.pk, actor=frank, decision="approve")
+
+    timeline = signed_in("alice").get(f"/cases/{case.pk}/").content.decode()
+    assert 'frank <span class="muted">on behalf of bob</span>' in timeline
+    assert "on behalf of bob" in signed_in("frank").get(f"/tasks/{task.pk}/").content.decode()
+    history = signed_in("alice").get(f"/api/v1/cases/{case.pk}/").json()["history"]
+    assert next(e for e in history if e["action"] == "task.decided")["on_behalf_of"] == "bob"
