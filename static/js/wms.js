@@ -11,3 +11,19 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+/* A form with data-confirm asks before it is sent (withdraw a request, cancel a case, skip a
+   step, publish, deactivate a webhook): the destructive actions get a second thought. In the
+   capture phase on the document, so it runs before htmx sees the submit on the form. */
+document.addEventListener(
+  "submit",
+  function (event) {
+    var form = event.target;
+    var question = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true
+);

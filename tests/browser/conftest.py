@@ -148,6 +148,9 @@ def new_page(browser, live_server):
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
+        # Destructive actions ask first (data-confirm); a test that clicks one means it, unless it
+        # says otherwise for the next question (answer_next_dialog).
+        page.on("dialog", lambda dialog, page=page: _answer(page, dialog))
         pages.append(page)
         _current["problems"][id(page)] = _watch(page, live_server.url)
         if username:
@@ -161,6 +164,21 @@ def new_page(browser, live_server):
     finally:
         for context in contexts:
             context.close()
+
+
+_next_answers: dict = {}
+
+
+def answer_next_dialog(page, answer: str) -> None:
+    """The next confirm() on `page` is answered "accept" or "dismiss" (the default is accept)."""
+    _next_answers[id(page)] = answer
+
+
+def _answer(page, dialog) -> None:
+    if _next_answers.pop(id(page), "accept") == "dismiss":
+        dialog.dismiss()
+    else:
+        dialog.accept()
 
 
 @pytest.fixture
