@@ -38,7 +38,11 @@ def test_creating_in_the_portal_shows_the_secret_once(client, users, receiver):
     client.force_login(users["ivan"])
     response = client.post("/integrations/new/", {"name": "ERP", "url": receiver, "events": ["case.closed"]})
     subscription = WebhookSubscription.objects.get()
-    assert subscription.secret in response.content.decode()
+    assert response.status_code == 302 and response["Location"] == f"/integrations/{subscription.pk}/created/"
+    assert subscription.secret in client.get(response["Location"]).content.decode()
+    reloaded = client.get(response["Location"]).content.decode()  # a reload creates nothing, shows nothing
+    assert subscription.secret not in reloaded and "shown once" in reloaded
+    assert WebhookSubscription.objects.count() == 1
     assert subscription.secret not in client.get(f"/integrations/{subscription.pk}/").content.decode()
     assert subscription.secret not in client.get(f"/integrations/{subscription.pk}/edit/").content.decode()
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("inbound/", views.inbound, name="inbound"),
     path("deliveries/<id:delivery_id>/redeliver/", views.delivery_redeliver, name="redeliver"),
     path("<id:subscription_id>/", views.subscription_detail, name="detail"),
+    path("<id:subscription_id>/created/", views.subscription_created, name="created"),
     path("<id:subscription_id>/edit/", views.subscription_edit, name="edit"),
     path("<id:subscription_id>/deactivate/", views.subscription_deactivate, name="deactivate"),
 ]

@@ -39,6 +39,20 @@ def _form_values(request) -> dict:
     }
 
 
+def _secret_key(subscription_id: int) -> str:
+    return f"webhook-secret:{subscription_id}"
+
+
+@portal_errors
+def subscription_created(request, subscription_id):
+    """The new subscription's signing secret, shown once (see subscription_create)."""
+    if not user_can_manage_webhooks(user=request.user):
+        raise NotAllowed(services.MSG_MANAGE_NOT_ALLOWED)
+    subscription = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
+    secret = request.session.pop(_secret_key(subscription.pk), None)
+    return render(request, "integrations/created.html", {"subscription": subscription, "secret": secret})
+
+
 @portal_errors
 def subscription_create(request):
     if not user_can_manage_webhooks(user=request.user):
@@ -53,8 +67,10 @@ def subscription_create(request):
         except ValidationFailed as invalid:
             errors = invalid.field_errors
         else:
-            # NOTE: rendered, not redirected: the secret is shown this once and stored nowhere else.
-            return render(request, "integrations/created.html", {"subscription": subscription})
+            # NOTE: the secret rides in the session to the page the browser is sent to, which shows
+            # it once: a reload of that page shows it no more and cannot create a second one.
+            request.session[_secret_key(subscription.pk)] = subscription.secret
+            return redirect("integrations:created", subscription.pk)
     return render(request, "integrations/form.html", {"values": values, "errors": errors, "events": EVENTS})
 
 

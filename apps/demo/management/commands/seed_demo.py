@@ -8,6 +8,7 @@ from django.db import transaction
 from apps.definitions.library import INVOICE_PROCESSING, PURCHASE_APPROVAL
 from apps.definitions.models import DefinitionVersion, WorkflowDefinition
 from apps.definitions.services import definition_create, draft_create_from, draft_update, spec_hash, version_publish
+from apps.integrations.policy import INTEGRATORS
 from apps.org import roles
 from apps.org.models import Department
 from apps.org.services import person_upsert
@@ -26,13 +27,14 @@ PEOPLE = [
     ("audrey", "Audrey", "Auditor", "Internal Audit", None, "Auditor", [roles.AUDITORS], False),
     ("olivia", "Olivia", "Owens", "Operations", None, "Workflow owner", [roles.WORKFLOW_OWNERS], False),
     ("oscar", "Oscar", "Ortiz", "Operations", None, "Operator", [roles.OPERATORS], False),
+    ("ivan", "Ivan", "Ivanov", "IT", None, "Integrator", [INTEGRATORS], False),
     ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
 ]
 
 
 def seed_demo_data(*, stdout=None) -> None:
     with transaction.atomic():
-        for name in roles.ALL_ROLES:
+        for name in [*roles.ALL_ROLES, INTEGRATORS]:
             Group.objects.get_or_create(name=name)
         users = {}
         for username, first, last, dept, manager, title, role_names, superuser in PEOPLE:
