@@ -141,11 +141,11 @@ def _task_or_404(task_id):
 
 
 def _task_context(request, task, case, form=None, decision_form=None, reassign_form=None):
-    can_act = True
+    can_act, refusal = True, ""
     try:
         ensure_can_act(user=request.user, task=task, case=case)
-    except (NotAllowed, Conflict):
-        can_act = False
+    except (NotAllowed, Conflict) as refused:
+        can_act, refusal = False, refused.message  # the page says why (e.g. segregation of duties)
     info = task_info(task)
     siblings = [
         t for t in selectors.case_tasks(case=case) if t.flow_task.name == "approve" and task_info(t).round == info.round
@@ -162,6 +162,8 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "case": case,
         "kind": kind,
         "can_act": can_act and task_is_open(task),
+        "can_claim": can_act and task_is_open(task) and task.owner_id is None,
+        "refusal": refusal,
         "state": task_state(task),
         "owner": task_owner(task),
         "siblings": [
