@@ -75,6 +75,11 @@ class Case(Process):
         return self.status == PROCESS.NEW
 
     @property
+    def version_label(self) -> str:
+        """How people read the pinned version: "v3", or "draft (test)" for a test case on a draft."""
+        return f"v{self.version_number}" if self.version_number else "draft (test)"
+
+    @property
     def status_label(self) -> str:
         """`open` or `closed`, as the API reports it."""
         return "open" if self.is_open else "closed"
