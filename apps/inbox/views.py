@@ -79,14 +79,18 @@ def request_start(request, key):
     files_form = AttachmentsForm()
     if request.method == "POST":
         uploads = request.FILES.getlist("attachments")
+        errors = _attachment_errors(uploads)
         try:
-            for upload in uploads:
-                attachment_check(upload)
-            case, _ = case_services.case_start(workflow=key, data=form.values(), actor=request.user)
+            if errors:  # the data is still checked, so every problem shows at once
+                spec_of(version).clean(form.values())
+            else:
+                case, _ = case_services.case_start(workflow=key, data=form.values(), actor=request.user)
         except ValidationFailed as invalid:
-            form.put_errors({k: v for k, v in invalid.field_errors.items() if k != "attachments"})
-            if "attachments" in invalid.field_errors:
-                files_form.errors["attachments"] = invalid.field_errors["attachments"]
+            errors = {**invalid.field_errors, **errors}
+        if errors:
+            form.put_errors({k: v for k, v in errors.items() if k != "attachments"})
+            if "attachments" in errors:
+                files_form.errors["attachments"] = errors["attachments"]
             return render(
                 request,
                 "inbox/request_form.html",
@@ -98,6 +102,17 @@ def request_start(request, key):
         messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
         return redirect("inbox:case", case_id=case.pk)
     return render(request, "inbox/request_form.html", {"version": version, "form": form, "files_form": files_form})
+
+
+def _attachment_errors(uploads) -> dict:
+    """Every refused upload's problem, as {"attachments": [...]} (empty when all pass)."""
+    problems = []
+    for upload in uploads:
+        try:
+            attachment_check(upload)
+        except ValidationFailed as invalid:
+            problems.extend(invalid.field_errors.get("attachments") or [invalid.message])
+    return {"attachments": problems} if problems else {}
 
 
 @portal_errors

@@ -49,6 +49,16 @@ def test_request_with_a_forbidden_file_type_is_refused_and_nothing_starts(signed
     assert not Case.objects.exists()
 
 
+def test_a_refused_attachment_does_not_hide_the_other_field_errors(signed_in):
+    """Issue 12: the attachment's error used to be the only one shown; every problem shows at once."""
+    upload = SimpleUploadedFile("run.exe", b"MZ...", content_type="application/pdf")
+    bad = {**PURCHASE, "amount": "-5", "vendor": "", "attachments": upload}
+    page = signed_in("alice").post("/requests/new/purchase-approval/", bad).content.decode()
+    assert "only csv, docx" in page
+    assert "Must be greater than 0." in page and "This field is required." in page
+    assert not Case.objects.exists()
+
+
 def test_too_large_attachment_is_refused(signed_in, start_purchase, settings):
     settings.ATTACHMENT_MAX_BYTES = 10
     case = start_purchase()
