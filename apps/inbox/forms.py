@@ -4,6 +4,7 @@ apps.portal.forms."""
 
 from django import forms
 
+from apps.cases.models import Outcome
 from apps.portal.forms import ServiceErrorsForm
 
 
@@ -48,16 +49,8 @@ class CommentForm(forms.Form):
 class CaseSearchForm(forms.Form):
     workflow = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "Any"), ("open", "Open"), ("closed", "Closed")])
-    outcome = forms.ChoiceField(
-        required=False,
-        choices=[
-            ("", "Any"),
-            ("approved", "Approved"),
-            ("rejected", "Rejected"),
-            ("withdrawn", "Withdrawn"),
-            ("auto_closed", "Auto-closed"),
-        ],
-    )
+    # Every outcome a case can end with (issue 12: cancelled and failed were missing).
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *Outcome.choices])
     requester = forms.CharField(required=False, max_length=150)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")

@@ -226,3 +226,26 @@ def test_inbox_shows_waiting_time_in_business_hours(signed_in, start_purchase):
     with time_machine.travel(datetime(2027, 1, 11, 10, 0, tzinfo=berlin), tick=False):  # Monday 10:00
         page = signed_in("bob").get("/inbox/").content.decode()
     assert "2.0 business h" in page, "Friday 16-17 and Monday 9-10; the weekend does not count"
+
+
+def test_auditor_search_filters_by_every_outcome(signed_in, start_purchase, users):
+    """Issue 12: cancelled and failed cases could not be found by their outcome."""
+    from apps.audit.models import Action
+    from apps.cases.models import CaseState, Outcome
+    from apps.cases.services import case_close, case_locked
+
+    cancelled = start_purchase(amount="100")
+    with case_locked(cancelled.pk, users["oscar"]) as case:
+        case_close(
+            case=case,
+            actor=users["oscar"],
+            state=CaseState.CANCELLED,
+            outcome=Outcome.CANCELLED,
+            reason="Vendor gone",
+            action=Action.CASE_CANCELLED,
+        )
+    audrey = signed_in("audrey")
+    page = audrey.get("/audit/cases/").content.decode()
+    for value in ["cancelled", "failed", "auto_closed", "withdrawn"]:
+        assert f'value="{value}"' in page
+    assert f"/cases/{cancelled.pk}/" in audrey.get("/audit/cases/?outcome=cancelled").content.decode()
