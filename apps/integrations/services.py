@@ -91,6 +91,9 @@ AUDIT_SUBSCRIBED = "webhook.subscribed"
 AUDIT_CHANGED = "webhook.changed"
 AUDIT_DEACTIVATED = "webhook.deactivated"
 AUDIT_REDELIVERED = "webhook.redelivered"
+AUDIT_TESTED = "webhook.tested"
+TEST_EVENT = "ping"
+MSG_TEST_INACTIVE = "This subscription is inactive: activate it to send it a test event."
 
 MSG_OUTSIDE_TRANSACTION = "event_publish runs inside the transaction of the change it reports"
 MSG_UNKNOWN_EVENT = "Unknown webhook event {name!r}."
@@ -395,6 +398,39 @@ def webhook_retry_due(*, at: datetime | None = None) -> int:
         at=at or timezone.now(),
         enqueue=_enqueue_delivery,
     )
+
+
+def subscription_test_send(*, subscription_id: int, actor) -> WebhookDelivery:
+    """Send a subscription a "ping" event, signed and retried like any delivery, so its owner can
+    check the receiver (URL, signature check) without waiting for a real case. Audited."""
+    if not user_can_manage_webhooks(user=actor):
+        raise NotAllowed(MSG_MANAGE_NOT_ALLOWED)
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.filter(pk=subscription_id).first()
+        if subscription is None:
+            raise NotFound(MSG_NOT_FOUND)
+        if not subscription.is_active:
+            raise Conflict(MSG_TEST_INACTIVE)
+        now = timezone.now()
+        delivery = WebhookDelivery(subscription=subscription, event=TEST_EVENT, created=now, next_attempt_at=now)
+        delivery.payload = {
+            "event": TEST_EVENT,
+            "delivery_id": str(delivery.delivery_id),
+            "occurred_at": now.isoformat(),
+            "subscription": {"id": subscription.pk, "name": subscription.name},
+            "case": None,
+            "task": None,
+            "data": {"message": f"A test event from the WMS, sent by {actor.get_username()}."},
+        }
+        delivery.save()
+        audit_record(
+            action=AUDIT_TESTED,
+            actor=actor,
+            data={"delivery": str(delivery.delivery_id)},
+            context={"subscription": subscription.pk},
+        )
+        enqueue_after_commit(_enqueue_delivery, [delivery.pk])
+    return delivery
 
 
 def webhook_redeliver(*, delivery_id: int, actor) -> WebhookDelivery:

@@ -205,6 +205,7 @@ ROWS = [
     Row("integrations:redeliver",    "POST",  "L    F     F     O     F      F      O", obj="delivery"),
     Row("integrations:detail",       "GET",   "L    F     F     O     F      F      O", obj="subscription"),
     Row("integrations:created",      "GET",   "L    F     F     F     F      F      O", obj="subscription"),
+    Row("integrations:test",         "POST",  "L    F     F     F     F      F      O", obj="subscription"),
     Row("integrations:edit",         "GET",   "L    F     F     F     F      F      O", obj="subscription"),
     Row("integrations:edit",         "POST",  "L    F     F     F     F      F      O", obj="subscription", data=HOOK),
     Row("integrations:deactivate",   "POST",  "L    F     F     F     F      F      O", obj="subscription"),

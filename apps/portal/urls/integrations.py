@@ -12,6 +12,7 @@ urlpatterns = [
     path("deliveries/<id:delivery_id>/redeliver/", views.delivery_redeliver, name="redeliver"),
     path("<id:subscription_id>/", views.subscription_detail, name="detail"),
     path("<id:subscription_id>/created/", views.subscription_created, name="created"),
+    path("<id:subscription_id>/test/", views.subscription_test, name="test"),
     path("<id:subscription_id>/edit/", views.subscription_edit, name="edit"),
     path("<id:subscription_id>/deactivate/", views.subscription_deactivate, name="deactivate"),
 ]

@@ -54,6 +54,19 @@ def subscription_created(request, subscription_id):
 
 
 @portal_errors
+@require_POST
+def subscription_test(request, subscription_id):
+    """Send the subscription a signed "ping" now; it shows in the deliveries below."""
+    try:
+        services.subscription_test_send(subscription_id=subscription_id, actor=request.user)
+    except Conflict as conflict:
+        messages.warning(request, conflict.message)
+    else:
+        messages.success(request, "Test event sent: its delivery shows below (refresh to see the answer).")
+    return redirect("integrations:detail", subscription_id)
+
+
+@portal_errors
 def subscription_create(request):
     if not user_can_manage_webhooks(user=request.user):
         raise NotAllowed(services.MSG_MANAGE_NOT_ALLOWED)
