@@ -30,6 +30,7 @@ def route_preview(*, version, data: dict, requester) -> dict:
         version_number=version.number or 0,
         requester=requester,
         requester_id=requester.pk,  # the segregation-of-duties rule compares ids
+        is_sandboxed=False,  # routes as the real requester would be routed
         round=0,
         state="",
         stage="",

@@ -98,7 +98,16 @@ class CaseFlow(flow.Flow):
     # --- callbacks -------------------------------------------------------------------------
 
     def on_start(
-        self, activation, *, version, data, requester, idempotency_key=None, idempotency_hash="", is_test=False
+        self,
+        activation,
+        *,
+        version,
+        data,
+        requester,
+        idempotency_key=None,
+        idempotency_hash="",
+        is_test=False,
+        started_by=None,
     ):
         case = activation.process
         case.definition_id = version.definition_id
@@ -106,6 +115,7 @@ class CaseFlow(flow.Flow):
         case.workflow_key = version.definition.key
         case.version_number = version.number or 0  # a draft has no number yet
         case.is_test = is_test
+        case.started_by = started_by
         case.requester = requester
         case.data = data
         case.idempotency_key = idempotency_key
@@ -166,11 +176,15 @@ class CaseFlow(flow.Flow):
         return activation.process.route.get("approvers", [])
 
     def assigned_user(self, activation):
+        case = activation.process
+        if case.is_sandboxed:  # a test case: its starter holds the task, as the person it routed to
+            return User(pk=case.started_by_id)
         user_id = activation.task.data.get("user_id")
         return User(pk=user_id, username=activation.task.data.get("username", "")) if user_id else None
 
     def requester_of(self, activation):
-        return User(pk=activation.process.requester_id)
+        case = activation.process
+        return User(pk=case.started_by_id if case.is_sandboxed else case.requester_id)
 
     def stage_settled(self, activation, active_tasks):
         case = activation.process

@@ -52,6 +52,14 @@ class Case(Process):
     is_test = models.BooleanField(
         default=False, db_index=True, help_text="Started from a draft to try it out; left out of dashboards."
     )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A test case: the workflow owner who started it (and holds every task of it).",
+    )
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULLs do not collide in the unique constraint
     idempotency_hash = models.CharField(max_length=64, blank=True)
 
@@ -73,6 +81,11 @@ class Case(Process):
     @property
     def is_open(self) -> bool:
         return self.status == PROCESS.NEW
+
+    @property
+    def is_sandboxed(self) -> bool:
+        """A test case: its tasks are held by whoever started it, nobody else is told or asked."""
+        return self.is_test and self.started_by_id is not None
 
     @property
     def version_label(self) -> str:

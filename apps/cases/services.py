@@ -99,11 +99,18 @@ def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None
     return case, True
 
 
-def case_start_test(*, version, data, actor) -> Case:
-    """Try a version (a draft, usually) through the real engine; the case is marked as a test."""
+def case_start_test(*, version, data, actor, requester=None) -> Case:
+    """Try a version (a draft, usually) through the real engine; the case is marked as a test.
+
+    It routes as if `requester` (default: the actor) had asked, but stays in a sandbox: every
+    task of it is held by `actor`, who decides it as the person it would have gone to; nobody
+    else gets a task, a notification, an SLA escalation or a webhook (flows.assigned_user,
+    policy.assignee_problem, and the receivers of the feature apps skip sandboxed cases)."""
     cleaned = spec_of(version).clean(data)
     with transaction.atomic(), audit_batch(), acting(actor):
-        return CaseFlow.start.run(version=version, data=cleaned, requester=actor, is_test=True)
+        return CaseFlow.start.run(
+            version=version, data=cleaned, requester=requester or actor, is_test=True, started_by=actor
+        )
 
 
 def _case_for_key(actor, key: str, request_hash: str) -> Case | None:

@@ -18,6 +18,7 @@ class TaskInfo:
     round: int | None
     role: str  # the role whose queue it was routed to ("" when assigned to a person)
     approver: str  # the spec's approver key
+    routed_to: str  # the username routing chose ("" for a role's queue); a test case's task stands for them
     why: str  # why this task, why this person (routing's explanation)
     assignee_note: str
     on_behalf_of: str  # the absent person a delegate acts for
@@ -50,6 +51,7 @@ def task_info(task) -> TaskInfo:
         round=data.get("round"),
         role=data.get("role") or "",
         approver=data.get("approver") or "",
+        routed_to=data.get("username") or "",
         why=data.get("why") or "",
         assignee_note=data.get("assignee_note") or "",
         on_behalf_of=data.get("on_behalf_of") or "",

@@ -74,11 +74,17 @@ def next_task_for(*, user):
 
 
 def my_open_requests(*, user):
-    return Case.objects.filter(requester_id=user.pk, status="NEW").order_by("-created")
+    return Case.objects.filter(_mine(user), status="NEW").order_by("-created")
 
 
 def my_requests(*, user):
-    return Case.objects.filter(requester_id=user.pk).order_by("-created", "-pk")
+    return Case.objects.filter(_mine(user)).order_by("-created", "-pk")
+
+
+def _mine(user) -> Q:
+    """A person's requests: what they asked for, and the test cases they started (a test case
+    that routes as someone else is not that person's request)."""
+    return Q(requester_id=user.pk, started_by__isnull=True) | Q(started_by_id=user.pk)
 
 
 # The distinct workflow keys of all cases, found by hopping the workflow_key index from one key

@@ -178,6 +178,9 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "kind": kind,
         "can_act": can_act and task_is_open(task),
         "can_claim": can_act and task_is_open(task) and task.owner_id is None,
+        # A test case's task is held by its starter: whom it stands for (routing's choice).
+        "sandbox_as": info.routed_to
+        or (f"a member of {info.role or task_role(task)}" if (info.role or task_role(task)) else "the requester"),
         "refusal": refusal,
         "state": task_state(task),
         "owner": task_owner(task),

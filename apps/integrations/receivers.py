@@ -15,21 +15,29 @@ from .services import event_publish
 
 @receiver(events.case_started, dispatch_uid="webhooks-case-started")
 def _case_started(sender, *, case, **details):
+    if case.is_sandboxed:
+        return  # a test case is not news for the systems that listen
     event_publish(name="case.started", case=case, data=case.data)
 
 
 @receiver(events.task_created, dispatch_uid="webhooks-task-created")
 def _task_created(sender, *, case, task, **details):
+    if case.is_sandboxed:
+        return  # a test case is not news for the systems that listen
     event_publish(name="task.created", case=case, task=task)
 
 
 @receiver(events.task_completed, dispatch_uid="webhooks-task-completed")
 def _task_completed(sender, *, case, task, decision, **details):
+    if case.is_sandboxed:
+        return  # a test case is not news for the systems that listen
     event_publish(name="task.completed", case=case, task=task, data={"decision": decision})
 
 
 @receiver(events.case_exception, dispatch_uid="webhooks-case-exception")
 def _case_exception(sender, *, case, step, system, category, message, **details):
+    if case.is_sandboxed:
+        return  # a test case is not news for the systems that listen
     event_publish(
         name="case.exception",
         case=case,
@@ -42,4 +50,6 @@ def _case_exception(sender, *, case, step, system, category, message, **details)
 # before the engine was split into rooms.
 @receiver(events.case_closed, dispatch_uid="webhooks-case-closed")
 def _case_closed(sender, *, case, **details):
+    if case.is_sandboxed:
+        return  # a test case is not news for the systems that listen
     event_publish(name="case.closed", case=case, data=case.data)

@@ -53,6 +53,7 @@ def test_who_may_write(start_purchase, users):
         "audrey": False,  # reads every case, writes to none
         "olivia": False,
         "oscar": False,  # an operator, but the case has no automated step
+        "ivan": False,  # an integrator: webhooks, not cases
         "admin": True,
     }
 
