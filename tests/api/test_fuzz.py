@@ -39,6 +39,7 @@ from apps.integrations.models import EVENTS, WebhookDelivery
 from apps.integrations.services import subscription_create
 
 from .conftest import start_case, token_for
+from .specs import ERP_STEP, INVOICE_FIELDS
 
 MAX_EXAMPLES = 25
 ROLES = ["alice", "fiona", "oscar"]  # a requester, a finance approver, an operator
@@ -107,18 +108,6 @@ def flatmap_body(context, body):
     if not variants:
         return st.just(body)
     return st.one_of(st.just(body), st.sampled_from(variants))
-
-
-ERP_STEP = {
-    "key": "erp_check",
-    "name": "Validate in ERP",
-    "type": "http",
-    "system": "ERP",
-    "request": {"method": "POST", "url": "{{endpoint.ERP}}/invoices", "body": {"vendor": "{{field.vendor}}"}},
-    "timeout_seconds": 1,
-    "retry": {"attempts": 1},
-}
-INVOICE_FIELDS = [{"name": "vendor", "type": "text", "label": "Vendor", "required": True}]
 
 
 @pytest.fixture

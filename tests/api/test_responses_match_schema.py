@@ -27,6 +27,7 @@ from apps.cases.services import case_start
 from apps.integrations import inbound
 
 from .conftest import complete, started, task_named
+from .specs import ERP_STEP, INVOICE_FIELDS
 
 # Keywords whose value is one schema, or a list of schemas; "properties" maps names to schemas.
 ONE_SCHEMA = {"items", "additionalProperties", "not"}
@@ -251,16 +252,6 @@ EXCEPTIONS = {
     ("/api/v1/exceptions/{run_id}/assign/", "post"),
     ("/api/v1/exceptions/{run_id}/cancel/", "post"),
 }
-ERP_STEP = {
-    "key": "erp_check",
-    "name": "Validate in ERP",
-    "type": "http",
-    "system": "ERP",
-    "request": {"method": "POST", "url": "{{endpoint.ERP}}/invoices", "body": {"vendor": "{{field.vendor}}"}},
-    "timeout_seconds": 1,
-    "retry": {"attempts": 1},
-}
-INVOICE_FIELDS = [{"name": "vendor", "type": "text", "label": "Vendor", "required": True}]
 APPROVAL = {"key": "approval", "name": "Approval", "approvers": [{"key": "manager", "type": "manager"}]}
 
 
