@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.audit.selectors import audit_events_for_case
+from apps.audit.selectors import audit_events_for_case, last_resubmission
 from apps.automation.models import StepKind
 from apps.automation.selectors import step_runs_for_case, user_may_repair
 from apps.cases import services as case_services
@@ -193,7 +193,32 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "decision_form": decision_form,
         "attachments": list(case.attachments.all()),
         "can_reassign": task_is_open(task) and task_can_reassign(user=request.user, task=task, case=case),
+        "resubmission": _resubmission(case, spec) if kind == "approval" and case.round > 1 else None,
         "reassign_form": reassign_form or ReassignForm(),
+    }
+
+
+def _resubmission(case, spec) -> dict | None:
+    """What the approver should know about a case sent back and resubmitted: the requester's
+    comment and the fields that changed since it was returned (labels, old -> new)."""
+    found = last_resubmission(case_id=case.pk)
+    if found is None:
+        return None
+    resubmitted, returned = found
+    before = (returned.data if returned is not None else {}) or {}
+    after = resubmitted.data or {}
+    changes = [
+        {"label": f.label, "old": before.get(f.name, ""), "new": after.get(f.name, "")}
+        for f in spec.fields
+        if before.get(f.name, "") != after.get(f.name, "")
+    ]
+    return {
+        "by": resubmitted.actor_name,
+        "at": resubmitted.at,
+        "comment": resubmitted.comment,
+        "returned_by": returned.actor_name if returned is not None else "",
+        "returned_reason": returned.reason if returned is not None else "",
+        "changes": changes,
     }
 
 
