@@ -32,6 +32,8 @@ Every event is sent with `sender=Case` and these keyword arguments:
                      tells one occurrence from another, so a retried job does not tell twice)
 """
 
+import functools
+
 from django.dispatch import Signal
 
 from .models import Case
@@ -59,6 +61,20 @@ CLAIM, RELEASE, REASSIGN, ESCALATION, REROUTE, HANDOVER, REQUEUE = (
     "requeue",
 )
 CAUSES = (CLAIM, RELEASE, REASSIGN, ESCALATION, REROUTE, HANDOVER, REQUEUE)
+
+
+def real_cases_only(receiver_function):
+    """For a receiver that acts on the world outside the engine (people, clocks, other systems):
+    it does nothing for a sandboxed test case (`Case.is_sandboxed`), whose starter alone is
+    involved. Put it under @receiver."""
+
+    @functools.wraps(receiver_function)
+    def receive(sender, *, case, **details):
+        if case.is_sandboxed:
+            return None
+        return receiver_function(sender, case=case, **details)
+
+    return receive
 
 
 def emit(signal: Signal, *, case, **details) -> list:

@@ -14,30 +14,26 @@ from .services import event_publish
 
 
 @receiver(events.case_started, dispatch_uid="webhooks-case-started")
+@events.real_cases_only
 def _case_started(sender, *, case, **details):
-    if case.is_sandboxed:
-        return  # a test case is not news for the systems that listen
     event_publish(name="case.started", case=case, data=case.data)
 
 
 @receiver(events.task_created, dispatch_uid="webhooks-task-created")
+@events.real_cases_only
 def _task_created(sender, *, case, task, **details):
-    if case.is_sandboxed:
-        return  # a test case is not news for the systems that listen
     event_publish(name="task.created", case=case, task=task)
 
 
 @receiver(events.task_completed, dispatch_uid="webhooks-task-completed")
+@events.real_cases_only
 def _task_completed(sender, *, case, task, decision, **details):
-    if case.is_sandboxed:
-        return  # a test case is not news for the systems that listen
     event_publish(name="task.completed", case=case, task=task, data={"decision": decision})
 
 
 @receiver(events.case_exception, dispatch_uid="webhooks-case-exception")
+@events.real_cases_only
 def _case_exception(sender, *, case, step, system, category, message, **details):
-    if case.is_sandboxed:
-        return  # a test case is not news for the systems that listen
     event_publish(
         name="case.exception",
         case=case,
@@ -49,7 +45,6 @@ def _case_exception(sender, *, case, step, system, category, message, **details)
 # connected first and "case.closed" is published once the undo calls are queued, as it was
 # before the engine was split into rooms.
 @receiver(events.case_closed, dispatch_uid="webhooks-case-closed")
+@events.real_cases_only
 def _case_closed(sender, *, case, **details):
-    if case.is_sandboxed:
-        return  # a test case is not news for the systems that listen
     event_publish(name="case.closed", case=case, data=case.data)

@@ -31,9 +31,8 @@ def _same(user, other) -> bool:
 
 
 @receiver(events.task_created, dispatch_uid="notify-task-created")
+@events.real_cases_only
 def _task_created(sender, *, case, task, **details):
-    if case.is_sandboxed:
-        return  # a test case: nobody but its starter is involved
     if task_kind(task) == REWORK:
         notification_send(
             users=[case.requester],
@@ -62,10 +61,9 @@ def _task_created(sender, *, case, task, **details):
 
 
 @receiver(events.task_assigned, dispatch_uid="notify-task-assigned")
+@events.real_cases_only
 def _task_assigned(sender, *, case, task, actor, previous, reason, cause, **details):
     """The task changed hands: the new holder and the one who lost it hear about it."""
-    if case.is_sandboxed:
-        return  # a test case: nobody but its starter is involved
     owner = task.owner if task.owner_id else None
     info = task_info(task)
     moves = len(info.previous_owners)
@@ -98,10 +96,9 @@ def _task_assigned(sender, *, case, task, actor, previous, reason, cause, **deta
 
 
 @receiver(events.task_cancelled, dispatch_uid="notify-task-cancelled")
+@events.real_cases_only
 def _task_cancelled(sender, *, case, task, actor, reason, **details):
     """An approver whose task is no longer needed (the stage settled, the case closed) is told."""
-    if case.is_sandboxed:
-        return  # a test case: nobody but its starter is involved
     holder = task.owner if task.owner_id else None
     if holder is None or _same(holder, actor) or holder.pk == case.requester_id:
         return  # a queue task just leaves the queue; the requester hears how the case ended
@@ -118,9 +115,8 @@ def _task_cancelled(sender, *, case, task, actor, reason, **details):
 
 
 @receiver(events.case_closed, dispatch_uid="notify-case-closed")
+@events.real_cases_only
 def _case_closed(sender, *, case, action, reason, **details):
-    if case.is_sandboxed:
-        return  # a test case: nobody but its starter is involved
     if action == Action.CASE_AUTO_CLOSED:
         kind, subject = Kind.AUTO_CLOSED, f"Request #{case.pk} was closed"
     elif action in DECIDED:
@@ -139,9 +135,8 @@ def _case_closed(sender, *, case, action, reason, **details):
 
 
 @receiver(events.attention_needed, dispatch_uid="notify-attention-needed")
+@events.real_cases_only
 def _attention_needed(sender, *, case, task, subject, reason, key, **details):
-    if case.is_sandboxed:
-        return  # a test case: nobody but its starter is involved
     notification_send(
         users=role_members(role=roles.OPERATORS),
         kind=Kind.REROUTE,

@@ -37,9 +37,8 @@ def _flush(case, *more) -> None:
 
 
 @receiver(events.case_started, dispatch_uid="sla-case-started")
+@events.real_cases_only
 def _case_started(sender, *, case, **details):
-    if case.is_sandboxed:
-        return  # a test case: no clock escalates to real people
     clock = clocks.clock_build(case=case, kind=ClockKind.CASE)
     if case.state == CaseState.APPROVAL:
         _wait(case, clock)
@@ -48,9 +47,8 @@ def _case_started(sender, *, case, **details):
 
 
 @receiver(events.task_created, dispatch_uid="sla-task-created")
+@events.real_cases_only
 def _task_created(sender, *, case, task, **details):
-    if case.is_sandboxed:
-        return  # a test case: no clock escalates to real people
     if task_kind(task) == REWORK:
         _flush(case, clocks.clock_build(case=case, task=task, kind=ClockKind.REWORK))
     else:
@@ -58,11 +56,13 @@ def _task_created(sender, *, case, task, **details):
 
 
 @receiver(events.stage_started, dispatch_uid="sla-stage-started")
+@events.real_cases_only
 def _stage_started(sender, *, case, **details):
     _flush(case)
 
 
 @receiver(events.case_returned, dispatch_uid="sla-case-returned")
+@events.real_cases_only
 def _case_returned(sender, *, case, **details):
     _flush(case)
     if clocks.clock_pause_case(case=case):
@@ -70,6 +70,7 @@ def _case_returned(sender, *, case, **details):
 
 
 @receiver(events.task_completed, dispatch_uid="sla-task-completed")
+@events.real_cases_only
 def _task_completed(sender, *, case, task, **details):
     _flush(case)
     if task_kind(task) == REWORK:  # the requester sent the case back: its clock runs again
