@@ -192,7 +192,7 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "form": form,
         "decision_form": decision_form,
         "attachments": list(case.attachments.all()),
-        "can_reassign": task_is_open(task) and task_can_reassign(user=request.user, task=task, case=case),
+        "can_reassign": task_is_open(task) and _may_reassign(request, task, case),
         "resubmission": _resubmission(case, spec) if kind == "approval" and case.round > 1 else None,
         "reassign_form": reassign_form or ReassignForm(),
     }
@@ -246,10 +246,18 @@ def _reason_codes(spec) -> list[dict]:
     return [c.as_dict() for c in spec.reason_codes]
 
 
+def _may_reassign(request, task, case) -> bool:
+    """policy.task_can_reassign, asked once per request (it reads the holder's manager and the
+    workflow's object permissions)."""
+    if not hasattr(task, "_may_reassign"):
+        task._may_reassign = task_can_reassign(user=request.user, task=task, case=case)
+    return task._may_reassign
+
+
 def _case_for_task(request, task) -> Case:
     """The task's case, for whoever may see it or may move the task (they must read it to act)."""
     case = Case.objects.select_related("version", "requester", "definition").get(pk=task.process_id)
-    if not (case_can_view(user=request.user, case=case) or task_can_reassign(user=request.user, task=task, case=case)):
+    if not (case_can_view(user=request.user, case=case) or _may_reassign(request, task, case)):
         raise PermissionDenied("You cannot see this case.")
     return case
 
@@ -313,7 +321,7 @@ def task_reassign(request, task_id):
     """The holder's manager, an operator, an administrator or the workflow's owner moves the task."""
     task = _task_or_404(task_id)
     case = _case_for_task(request, task)
-    if not task_can_reassign(user=request.user, task=task, case=case):
+    if not _may_reassign(request, task, case):
         raise PermissionDenied(MSG_CANNOT_REASSIGN)
     form = ReassignForm(request.POST)
     if form.is_valid():
