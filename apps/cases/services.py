@@ -49,6 +49,8 @@ MSG_REASON_REQUIRED = "A reason is required to {decision}."
 MSG_WRONG_STATE = "This task cannot do that in its current state."
 MSG_BUSY = "Someone else is acting on this case right now; try again in a moment."
 MSG_IDEMPOTENCY_MISMATCH = "This Idempotency-Key was already used with a different request."
+MSG_REQUIRED_BEFORE = "Required before {stage}."
+MSG_INCOMPLETE = "{fields} required before {stage}."
 MSG_DATA_NOT_ALLOWED = "Data can only be changed when submitting a returned request."
 MSG_REASON_CODE_UNKNOWN = "Unknown reason code '{code}'; use one of: {allowed}."
 MSG_CASE_CLOSED = "This case is already closed."
@@ -69,11 +71,17 @@ def _request_hash(workflow: str, data) -> str:
     return hashlib.sha256(json.dumps([workflow, data], sort_keys=True, default=str).encode()).hexdigest()
 
 
-def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None) -> tuple[Case, bool]:
+def case_start(
+    *, workflow: str, data, actor, idempotency_key: str | None = None, require_complete: bool = False
+) -> tuple[Case, bool]:
     """Start a case on the live version of `workflow`. Returns (case, created).
 
     With an idempotency key, repeating the same request returns the first case instead of
     starting a second one, also when both requests race.
+
+    With `require_complete`, data the first stage needs (fields "required before" it) must be
+    there: ValidationFailed names each missing field and nothing starts. Without it (systems
+    that cannot be asked at a form) the case starts and goes back to the requester to complete.
     """
     request_hash = _request_hash(workflow, data)
     if idempotency_key:
@@ -81,7 +89,7 @@ def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None
         if existing is not None:
             return existing, False
     version = version_live(key=workflow)
-    cleaned = spec_of(version).clean(data)
+    cleaned = case_data_check(version=version, data=data, require_complete=require_complete)
     try:
         with transaction.atomic(), audit_batch(), acting(actor):
             case = CaseFlow.start.run(
@@ -97,6 +105,29 @@ def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None
             raise
         return existing, False
     return case, True
+
+
+class Incomplete(ValidationFailed):
+    """The data is valid but lacks fields the case's next stage requires."""
+
+
+def case_data_check(*, version, data, require_complete: bool = False) -> dict:
+    """The cleaned intake data of a case on `version` (ValidationFailed names each bad field;
+    Incomplete, with `require_complete`, each field the first stage needs and the data lacks)."""
+    cleaned = spec_of(version).clean(data)
+    if require_complete:
+        _check_complete(spec_of(version), cleaned)
+    return cleaned
+
+
+def _check_complete(spec, data: dict, *, done=()) -> None:
+    """Incomplete naming each field the case's next stage requires and `data` lacks."""
+    stage, missing = spec.missing_next(data, done=done)
+    if missing:
+        raise Incomplete(
+            MSG_INCOMPLETE.format(fields=", ".join(f.label for f in missing), stage=stage.name),
+            field_errors={f.name: [MSG_REQUIRED_BEFORE.format(stage=stage.name)] for f in missing},
+        )
 
 
 def case_start_test(*, version, data, actor, requester=None) -> Case:
@@ -247,6 +278,8 @@ def task_complete(
         if kind == "rework":
             # Saved by the route node that runs next, with the new routing, in one write.
             case.data = spec_of(case.version).clean(data or {}, base=case.data, intake=False)
+            # Resubmitting without what was asked for would only send it back again (issue 12).
+            _check_complete(spec_of(case.version), case.data, done=case.steps_done or ())
         activation.start(None)
         task.data.update(
             reason_code=reason_code or "",

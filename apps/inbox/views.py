@@ -14,7 +14,7 @@ from apps.automation.models import StepKind
 from apps.automation.selectors import step_runs_for_case, user_may_repair
 from apps.cases import services as case_services
 from apps.cases.attachments import attachment_check, case_attachment_add
-from apps.cases.models import Attachment, Case
+from apps.cases.models import Attachment, Case, CaseState
 from apps.cases.nodes import task_role
 from apps.cases.policy import (
     MSG_CANNOT_REASSIGN,
@@ -80,26 +80,35 @@ def request_start(request, key):
     if request.method == "POST":
         uploads = request.FILES.getlist("attachments")
         errors = _attachment_errors(uploads)
+        # What the first stage needs is asked for here, at the form, unless the person chose to
+        # submit without it (the case then comes back to them to complete).
+        complete = not request.POST.get("incomplete")
+        incomplete = None
         try:
             if errors:  # the data is still checked, so every problem shows at once
-                spec_of(version).clean(form.values())
+                case_services.case_data_check(version=version, data=form.values(), require_complete=complete)
             else:
-                case, _ = case_services.case_start(workflow=key, data=form.values(), actor=request.user)
+                case, _ = case_services.case_start(
+                    workflow=key, data=form.values(), actor=request.user, require_complete=complete
+                )
+        except case_services.Incomplete as missing:
+            errors, incomplete = {**missing.field_errors, **errors}, missing.message
         except ValidationFailed as invalid:
             errors = {**invalid.field_errors, **errors}
         if errors:
             form.put_errors({k: v for k, v in errors.items() if k != "attachments"})
             if "attachments" in errors:
                 files_form.errors["attachments"] = errors["attachments"]
-            return render(
-                request,
-                "inbox/request_form.html",
-                {"version": version, "form": form, "files_form": files_form},
-                status=400,
-            )
+            context = {"version": version, "form": form, "files_form": files_form, "incomplete": incomplete}
+            return render(request, "inbox/request_form.html", context, status=400)
         for upload in uploads:
             case_attachment_add(case=case, actor=request.user, upload=upload, with_request=True)
-        messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
+        if case.state == CaseState.REWORK:
+            messages.warning(
+                request, f"Request #{case.pk} submitted and back with you to complete: {case.route.get('summary', '')}"
+            )
+        else:
+            messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
         return redirect("inbox:case", case_id=case.pk)
     return render(request, "inbox/request_form.html", {"version": version, "form": form, "files_form": files_form})
 
