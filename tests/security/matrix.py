@@ -270,6 +270,8 @@ ROWS = [
     Row("inbox:case-history",        "GET",   "L    F     F     F     O      F      O", obj="case"),
     Row("inbox:attachment",          "GET",   "L    O/F   O/F   F     O      F      O", obj="attachment"),
     Row("inbox:audit-search",        "GET",   "L    F     F     F     O      F      O"),
+    Row("inbox:audit-export-csv",    "GET",   "L    F     F     F     O      F      O"),
+    Row("inbox:audit-export-xlsx",   "GET",   "L    F     F     F     O      F      O"),
     Row("inbox:away",                "GET",   "L    O     O     O     O      O      O"),
     Row("inbox:away-handover",       "POST",  "L    O     O     O     O      O      O"),
 ]
