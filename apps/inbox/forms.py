@@ -51,7 +51,7 @@ class CaseSearchForm(forms.Form):
         required=False,
         max_length=200,
         label="Text",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "#42, vendor, description, requester"}),
+        widget=forms.TextInput(attrs={"placeholder": "#42, vendor, description, requester"}),
     )
     workflow = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "Any"), ("open", "Open"), ("closed", "Closed")])

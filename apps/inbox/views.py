@@ -3,7 +3,7 @@ fragment for htmx requests; every write goes through the same services as the AP
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -495,8 +495,10 @@ def audit_case_search(request):
     _auditor_only(request)
     form = _case_search_form(request)
     page = paginate(request, selectors.case_search(**_search_filters(form)))
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = QueryDict(mutable=True)  # the filters in use, for the pager and the export links
+    for name, values in request.GET.lists():
+        if name != "page" and any(values):
+            query.setlist(name, [v for v in values if v])
     template = "inbox/_case_results.html" if request.htmx else "inbox/audit_search.html"
     return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
 
