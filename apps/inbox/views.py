@@ -354,9 +354,12 @@ def task_reassign(request, task_id):
 
 
 def _task_row(request, task, *, tab):
+    """The claimed or released row for htmx, with the new tab counts swapped out of band."""
     task = selectors.task_row_get(task_id=task.pk)
     business_waiting([task])
-    return render(request, "inbox/_task_row.html", {"task": task, "tab": tab})
+    tab = request.POST.get("tab") if request.POST.get("tab") in selectors.TABS else tab
+    context = {"task": task, "tab": tab, "counts": selectors.inbox_counts(user=request.user)}
+    return render(request, "inbox/_task_row_swap.html", context)
 
 
 @portal_errors
