@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.audit.selectors import audit_events_for_case, last_resubmission
+from apps.audit.services import cases_export_record
 from apps.automation.models import StepKind
 from apps.automation.selectors import step_runs_for_case, user_may_repair
 from apps.cases import services as case_services
@@ -523,6 +524,7 @@ def audit_case_export(request, fmt):
     if not fields:
         cases = cases.select_related("version")  # the "Data" column labels each value
     body = exports.cases_dataset(cases.iterator(chunk_size=1000), fields=fields).export(fmt)
+    cases_export_record(actor=request.user, fmt=fmt, filters=filters, rows=count)
     response = HttpResponse(body, content_type=exports.FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y-%m-%d}.{fmt}"'
     response["X-Content-Type-Options"] = "nosniff"

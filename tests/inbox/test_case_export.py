@@ -122,3 +122,16 @@ def test_a_bad_filter_is_a_400_naming_it(audrey):
     response = audrey.get("/audit/cases/export.csv?status=sideways")
     assert response.status_code == 400
     assert "Status: Select a valid choice." in response.content.decode()
+
+
+def test_each_export_is_audited_with_its_filters_and_size(audrey, start_purchase, users):
+    from apps.audit.models import Action, AuditEvent
+
+    start_purchase()
+    start_purchase(actor=users["frank"])
+    audrey.get("/audit/cases/export.xlsx?requester=frank&q=acme")
+    event = AuditEvent.objects.get(action=Action.CASES_EXPORTED)
+    assert (event.actor, event.case_id) == (users["audrey"], None)
+    assert event.context == {"format": "xlsx", "filters": {"q": "acme", "requester": "frank"}, "rows": 1}
+    refused = audrey.get("/audit/cases/export.csv?status=sideways")
+    assert refused.status_code == 400 and AuditEvent.objects.filter(action=Action.CASES_EXPORTED).count() == 1
