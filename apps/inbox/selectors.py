@@ -82,8 +82,12 @@ def my_open_requests(*, user):
     return Case.objects.filter(_mine(user), status="NEW").order_by("-created")
 
 
-def my_requests(*, user):
-    return Case.objects.filter(_mine(user)).order_by("-created", "-pk")
+def my_requests(*, user, q: str = ""):
+    """A person's requests, newest first; with `q`, those matching it as the case search does."""
+    cases = Case.objects.filter(_mine(user)).order_by("-created", "-pk")
+    if q:
+        cases = cases.filter(case_text_match(q, field_names=text_field_names()))
+    return cases
 
 
 def _mine(user) -> Q:

@@ -127,9 +127,12 @@ def _attachment_errors(uploads) -> dict:
 
 @portal_errors
 def my_request_list(request):
-    return render(
-        request, "inbox/my_requests.html", {"page": paginate(request, selectors.my_requests(user=request.user))}
-    )
+    q = request.GET.get("q", "").strip()[:200]
+    page = paginate(request, selectors.my_requests(user=request.user, q=q))
+    query = QueryDict(mutable=True)
+    if q:
+        query["q"] = q
+    return render(request, "inbox/my_requests.html", {"page": page, "q": q, "query": query.urlencode()})
 
 
 @portal_errors

@@ -77,3 +77,13 @@ def test_the_search_page_has_a_text_box_and_finds_by_it(signed_in, cases):
 def test_a_too_long_text_is_refused_naming_the_box(signed_in, cases):
     page = signed_in("audrey").get("/audit/cases/?q=" + "x" * 201).content.decode()
     assert "Ensure this value has at most 200 characters" in page
+
+
+def test_my_requests_search_by_text_among_my_own_only(signed_in, cases, start_purchase):
+    alice = signed_in("alice")
+    page = alice.get("/requests/?q=laptops").content.decode()
+    assert f"/cases/{cases['acme'].pk}/" in page and f"/cases/{cases['umlaut'].pk}/" not in page
+    assert 'name="q" value="laptops"' in page
+    assert "None of your requests matches “initech”" in alice.get("/requests/?q=initech").content.decode(), (
+        "frank's request is not alice's"
+    )
