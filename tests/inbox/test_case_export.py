@@ -135,3 +135,23 @@ def test_each_export_is_audited_with_its_filters_and_size(audrey, start_purchase
     assert event.context == {"format": "xlsx", "filters": {"q": "acme", "requester": "frank"}, "rows": 1}
     refused = audrey.get("/audit/cases/export.csv?status=sideways")
     assert refused.status_code == 400 and AuditEvent.objects.filter(action=Action.CASES_EXPORTED).count() == 1
+
+
+def test_a_field_only_an_older_version_has_keeps_its_column_and_is_still_searched(audrey, start_purchase, users):
+    """Cases pin their version: a field dropped in v2 still holds v1 cases' values."""
+    import copy
+
+    from apps.definitions.services import draft_update, version_publish
+
+    old = start_purchase(description="Standing desk")
+    draft = draft_create_from(version=version_live(key="purchase-approval"), actor=users["olivia"])
+    spec = copy.deepcopy(draft.spec)
+    spec["fields"] = [f for f in spec["fields"] if f["name"] != "description"]
+    spec["fields"].append({"name": "project", "type": "text", "label": "Project"})
+    version_publish(version=draft_update(version=draft, spec=spec, actor=users["olivia"]), actor=users["olivia"])
+    new = start_purchase(project="Apollo")
+    rows = csv_rows(audrey.get("/audit/cases/export.csv?workflow=purchase-approval"))
+    by_case = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert rows[0].index("Project") < rows[0].index("Description"), "the live version's fields first"
+    assert (by_case[str(old.pk)]["Description"], by_case[str(new.pk)]["Project"]) == ("Standing desk", "Apollo")
+    assert [r[0] for r in csv_rows(audrey.get("/audit/cases/export.csv?q=standing"))[1:]] == [str(old.pk)]
