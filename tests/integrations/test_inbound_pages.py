@@ -56,8 +56,10 @@ def test_ivan_creates_an_endpoint_and_sees_its_url_and_secret_once(signed_in):
         "order.supplier",
         "ivan",
     )
-    page = client.get(response["Location"]).content.decode()
+    shown = client.get(response["Location"])
+    page = shown.content.decode()
     assert endpoint.secret in page and "http://testserver/api/v1/hooks/erp-orders/" in page
+    assert "no-store" in shown["Cache-Control"]
 
     reloaded = client.get(response["Location"]).content.decode()  # a reload creates nothing, shows nothing
     assert endpoint.secret not in reloaded and "shown once" in reloaded

@@ -5,6 +5,7 @@ the services `manage.py inbound_endpoint` uses too)."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import NotAllowed, ValidationFailed
@@ -89,6 +90,7 @@ def _create(request, values: dict):
     return endpoint
 
 
+@never_cache  # the one page with the secret: no copy in a cache, nor on "back"
 @portal_errors
 def endpoint_secret(request, endpoint_id, rotated=False):
     """The endpoint's URL and its new secret, shown once (after creating or rotating)."""
