@@ -127,7 +127,9 @@ def test_the_form_names_every_bad_field_with_a_400(signed_in, demo):
         "&#x27;amount&#x27; is not field=dotted.path.",
     ):
         assert message in page
-    assert 'value="ERP Orders!"' in page  # what was typed comes back
+    assert 'value="ERP Orders!"' in page  # what was typed comes back, but never a secret
+    typed = "whsec_" + "t" * 40
+    assert typed not in client.post("/integrations/inbound/new/", {**FORM, "secret": typed}).content.decode()
     assert InboundEndpoint.objects.count() == 1
 
 
