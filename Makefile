@@ -1,13 +1,14 @@
 # Two commands on a fresh machine with Python 3.11:
 #   make run    set up, migrate the embedded SQLite database, seed the demo, serve web + worker
 #   make test   set up and run the whole suite (DATABASE_URL=postgres://... for PostgreSQL)
+# Production on one machine: make prod (migrate, collectstatic, gunicorn + worker; README "Running in production")
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint migrate seed bench clean
+.PHONY: install run prod test lint migrate seed bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version'
@@ -26,6 +27,9 @@ seed: migrate
 
 run: seed
 	PORT=$(PORT) bash scripts/run.sh
+
+prod: install
+	bash scripts/prod.sh
 
 test: install
 	$(BIN)/python -m pytest

@@ -304,3 +304,17 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # --- end of Content-Security-Policy ----------------------------------------------------------------
+
+# --- Production server: static files and the django-q2 queue name (README "Running in production") --
+# WhiteNoise serves the collected static files from the web process itself (no separate file
+# server): right after SecurityMiddleware, so a static file skips the rest of the stack. Production
+# stores them under content-hashed names, compressed (wms/settings/production.py: STORAGES);
+# development and tests keep Django's plain storage and need no collectstatic.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)
+# The django-q2 queue (and its Redis keys) is named after the cluster: installations (or a test
+# cluster) sharing one Redis server keep apart with different names. Every web and worker process
+# of one installation must use the same name.
+Q_CLUSTER["name"] = os.environ.get("Q2_NAME", "wms")
+# --- end of production server ----------------------------------------------------------------------

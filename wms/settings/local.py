@@ -17,3 +17,7 @@ WMS_SECRETS.setdefault("ERP_TOKEN", "demo-erp-token")
 # Development webhooks may reach receivers on this machine (production leaves the allow-list empty:
 # subscriptions and literal step URLs reach public addresses only).
 WMS_OUTBOUND_ALLOWED_HOSTS = WMS_OUTBOUND_ALLOWED_HOSTS or ["127.0.0.0/8", "::1/128"]
+
+# WhiteNoise serves static files straight from the apps and static/ (no collectstatic in development),
+# with DEBUG on or off.
+WHITENOISE_USE_FINDERS = True

@@ -48,3 +48,10 @@ REST_FRAMEWORK = {
 # Outbound address rule (apps.core.netguard): pytest-httpserver listens on localhost, so tests let
 # loopback through explicitly; tests of the rule itself override this with [].
 WMS_OUTBOUND_ALLOWED_HOSTS = ["127.0.0.0/8", "::1/128"]
+
+# --- Production server in tests --------------------------------------------------------------------
+# Django's plain static storage (no manifest: tests never run collectstatic) and no STATIC_ROOT, so
+# WhiteNoise does not warn about a missing directory; tests/test_static_files.py runs the production
+# storage against a collected tree of its own.
+STATIC_ROOT = None
+# --- end of production server in tests -------------------------------------------------------------
