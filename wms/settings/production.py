@@ -34,10 +34,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wms@localhost")
 
 # --- Production server: static files (README "Running in production") ------------------------------
-# `manage.py collectstatic` (part of the production start, scripts/prod.sh) writes every static file
-# under a content-hashed name, gzip- and brotli-compressed where that helps, into STATIC_ROOT;
-# WhiteNoise (base.py) serves them with far-future cache headers. A template naming a file that was
-# not collected fails loudly here instead of linking to a 404.
+# `manage.py collectstatic` (the Procfile's release, scripts/prod.sh) writes every static file into
+# STATIC_ROOT under a content-hashed name, gzip-compressed where that helps (brotli too with the
+# Brotli package); WhiteNoise (base.py) serves them with far-future cache headers. A template naming
+# a file that was not collected fails loudly here instead of linking to a 404.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # uploads, in MEDIA_ROOT
     "staticfiles": {"BACKEND": "wms.staticfiles.StaticFilesStorage"},  # WhiteNoise's (wms/staticfiles.py)
