@@ -29,9 +29,15 @@ class StaticFilesStorage(CompressedManifestStaticFilesStorage):
             # content is given and still fails is a real error.
             if content is not None or self.exists(name):
                 raise
-            if name not in self._missing:  # once, not once per post-processing pass
-                self._missing.add(name)
-                logger.warning(
-                    "collectstatic: a stylesheet or script names %s, which is not there; kept as it is", name
-                )
+            self._missing.add(name)
             return name
+
+    def post_process(self, *args, **kwargs):
+        yield from super().post_process(*args, **kwargs)
+        if self._missing:  # one line, not one per file and pass
+            folders = sorted({name.rsplit("/", 1)[0] for name in self._missing})
+            logger.warning(
+                "collectstatic: %d files named by stylesheets are not there, references kept as they are (in %s)",
+                len(self._missing),
+                ", ".join(folders),
+            )
