@@ -41,6 +41,7 @@ from apps.portal.pages import paginate
 from . import exports, selectors
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
+from .timeline import timeline_entries
 
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
 
@@ -236,16 +237,11 @@ def _resubmission(case, spec) -> dict | None:
 
 
 def _timeline(case) -> list:
-    """The case's audit events, each decision with its reason code's label (`reason_label`) and,
-    for a delegate's decision, whom they acted for (`on_behalf_of`)."""
+    """The case's audit events as timeline entries: each routing one entry with its rows behind
+    it; each decision with its reason code's label and, for a delegate's decision, whom they
+    acted for."""
     labels = {c.code: c.label for c in spec_of(case.version).reason_codes}
-    events = list(audit_events_for_case(case_id=case.pk))
-    for event in events:
-        context = event.context or {}
-        code = context.get("reason_code") or ""
-        event.reason_label = labels.get(code, code)
-        event.on_behalf_of = context.get("on_behalf_of") or ""
-    return events
+    return timeline_entries(audit_events_for_case(case_id=case.pk), reason_labels=labels)
 
 
 def _field_rows(case) -> list[dict]:
