@@ -39,6 +39,7 @@ from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
 
 from . import exports, selectors
+from .field_history import field_history
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
 from .timeline import timeline_entries
@@ -534,20 +535,8 @@ def audit_case_export(request, fmt):
 def case_field_history(request, case_id):
     _auditor_only(request)
     case = case_get_for_user(user=request.user, case_id=case_id)
-    records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
-    changes, previous = [], None
-    for record in records:
-        rows = []
-        before = previous.data if previous is not None else {}
-        for name in sorted(set(before) | set(record.data or {})):
-            if before.get(name) != (record.data or {}).get(name):
-                rows.append({"field": name, "old": before.get(name, ""), "new": (record.data or {}).get(name, "")})
-        for attribute in ("state", "outcome", "status"):
-            old = getattr(previous, attribute, "") if previous is not None else ""
-            if old != getattr(record, attribute):
-                rows.append({"field": attribute, "old": old or "", "new": getattr(record, attribute) or ""})
-        changes.append({"record": record, "rows": rows})
-        previous = record
+    records = case.history.select_related("history_user").order_by("history_date", "history_id")
+    changes = field_history(case, records, audit_events_for_case(case_id=case.pk))
     return render(request, "inbox/case_history.html", {"case": case, "changes": changes})
 
 
