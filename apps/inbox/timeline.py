@@ -125,13 +125,14 @@ def _approval_why(route: dict) -> str:
 
 def _routing(anchor, group: list, labels: dict[str, str]) -> Entry:
     route = anchor.context or {}
-    outcome = route.get("outcome", "")
+    outcome, code = route.get("outcome", ""), route.get("reason_code") or ""
     entry = Entry(
         at=anchor.at,
         actor_name=anchor.actor_name,
         what=anchor.get_action_display(),
         step=anchor.step,
         reason=anchor.reason,
+        reason_label=labels.get(code, code),  # a return or rejection: the decision's reason code
         details=[_entry(e, labels) for e in group] if len(group) > 1 else [],
         no_longer_needed=[e.step for e in group if e.action == Action.TASK_CANCELLED],
     )

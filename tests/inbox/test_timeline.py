@@ -67,16 +67,22 @@ def test_a_routing_and_the_rows_it_wrote_become_one_entry():
 
 
 def test_the_approvals_a_settled_stage_cancels_go_with_the_routing_that_follows():
+    rejected = {"decision": "reject", "reason_code": "over_budget"}
     trail = [
-        event(Action.TASK_DECIDED, actor="bob", step="Manager approval", reason="No", context={"decision": "reject"}),
+        event(Action.TASK_DECIDED, actor="bob", step="Manager approval", reason="No", context=rejected),
         event(Action.TASK_CANCELLED, step="Finance approval", reason="The stage was settled."),
-        event(Action.CASE_ROUTED, reason="Rejected by Manager approval: No", context={"outcome": "rejected"}),
-        event(Action.CASE_CLOSED, step="rejected", context={"outcome": "rejected"}),
+        event(
+            Action.CASE_ROUTED,
+            reason="Rejected by Manager approval: No",
+            context={"outcome": "rejected", "reason_code": "over_budget"},
+        ),
+        event(Action.CASE_CLOSED, step="rejected", context={"outcome": "rejected", "reason_code": "over_budget"}),
     ]
 
-    decided, closed = timeline_entries(trail)
+    decided, closed = timeline_entries(trail, reason_labels={"over_budget": "Over budget"})
 
-    assert (decided.decision, decided.reason) == ("reject", "No")
+    assert (decided.decision, decided.reason, decided.reason_label) == ("reject", "No", "Over budget")
+    assert closed.reason_label == "Over budget", "the code stays on the entry that closed the case"
     assert (closed.what, closed.decision, closed.reason) == (
         "Case closed",
         "rejected",
