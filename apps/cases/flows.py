@@ -160,7 +160,8 @@ class CaseFlow(flow.Flow):
                 action=Action.CASE_CLOSED,
                 reason=case.closed_reason,
                 step=case.state,
-                context={"outcome": case.outcome, "reason_code": case.route.get("reason_code", "")},
+                context={"outcome": case.outcome}
+                | ({"reason_code": code} if (code := case.route.get("reason_code")) else {}),
             )
         elif not routed_at_start:
             case._history_user = current_actor()
