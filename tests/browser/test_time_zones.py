@@ -17,7 +17,11 @@ def test_choosing_a_time_zone_moves_every_time_on_the_page(new_page):
     seed_demo_data()
     people = {u.username: u for u in get_user_model().objects.filter(username__in=["bob", "carol"])}
     absence_set(
-        user=people["bob"], starts=STARTS, ends=STARTS + timedelta(days=2), delegate=people["carol"], actor=people["bob"]
+        user=people["bob"],
+        starts=STARTS,
+        ends=STARTS + timedelta(days=2),
+        delegate=people["carol"],
+        actor=people["bob"],
     )
     page = new_page("bob")
     page.goto("/away/")
