@@ -86,3 +86,15 @@ def test_the_api_keeps_its_moments_whoever_calls(bob_away, signed_in):
         request.path = path
         TimeZoneMiddleware(lambda r: seen.append(timezone.get_current_timezone_name()))(request)
     assert seen == ["Europe/Berlin", "UTC"]
+
+
+def test_a_date_in_the_case_data_reads_as_a_day_not_iso(publish, start, signed_in):
+    key = publish(
+        "dated",
+        [{"key": "ok", "name": "OK", "approvers": [{"key": "manager", "label": "Manager", "type": "manager"}]}],
+        fields=[{"name": "needed_by", "type": "date", "label": "Needed by", "required": True}],
+    )
+    case = start(key, needed_by="2026-12-24")
+    page = signed_in("alice").get(f"/cases/{case.pk}/").content.decode()
+    assert "<dt>Needed by</dt><dd>24 Dec 2026</dd>" in page
+    assert "2026-12-24" not in page
