@@ -98,3 +98,12 @@ def test_a_date_in_the_case_data_reads_as_a_day_not_iso(publish, start, signed_i
     page = signed_in("alice").get(f"/cases/{case.pk}/").content.decode()
     assert "<dt>Needed by</dt><dd>24 Dec 2026</dd>" in page
     assert "2026-12-24" not in page
+
+
+def test_times_typed_on_the_away_form_are_in_the_persons_zone(users, signed_in):
+    client = signed_in("bob")
+    page = client.get("/away/").content.decode()
+    assert "From (Europe/Berlin)" in page and "Until (Europe/Berlin)" in page
+    client.post("/away/", {"starts": "2026-12-03T13:05", "ends": "2026-12-05T13:05", "delegate": users["carol"].pk})
+    absence = users["bob"].absences.get()
+    assert absence.starts == STARTS, "13:05 in Berlin is 12:05 UTC"
