@@ -158,7 +158,7 @@ class CaseFlow(flow.Flow):
                 action=Action.CASE_CLOSED,
                 reason=case.closed_reason,
                 step=case.state,
-                context={"outcome": case.outcome},
+                context={"outcome": case.outcome, "reason_code": case.route.get("reason_code", "")},
             )
         elif not routed_at_start:
             case._history_user = current_actor()

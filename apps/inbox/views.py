@@ -3,13 +3,14 @@ fragment for htmx requests; every write goes through the same services as the AP
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.audit.selectors import audit_events_for_case, last_resubmission
+from apps.audit.services import cases_export_record
 from apps.automation.models import StepKind
 from apps.automation.selectors import step_runs_for_case, user_may_repair
 from apps.cases import services as case_services
@@ -29,7 +30,7 @@ from apps.cases.selectors import case_get_for_user
 from apps.cases.taskinfo import task_info, task_label
 from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
 from apps.definitions.accessors import spec_of
-from apps.definitions.selectors import definitions_published, version_live
+from apps.definitions.selectors import definitions_published, version_live, workflow_fields
 from apps.org.models import Absence
 from apps.org.selectors import user_absence, user_sees_all_cases
 from apps.org.services import absence_set
@@ -37,7 +38,7 @@ from apps.portal.errors import portal_errors, safe_next
 from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
 
-from . import selectors
+from . import exports, selectors
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
 
@@ -126,9 +127,12 @@ def _attachment_errors(uploads) -> dict:
 
 @portal_errors
 def my_request_list(request):
-    return render(
-        request, "inbox/my_requests.html", {"page": paginate(request, selectors.my_requests(user=request.user))}
-    )
+    q = request.GET.get("q", "").strip()[:200]
+    page = paginate(request, selectors.my_requests(user=request.user, q=q))
+    query = QueryDict(mutable=True)
+    if q:
+        query["q"] = q
+    return render(request, "inbox/my_requests.html", {"page": page, "q": q, "query": query.urlencode()})
 
 
 @portal_errors
@@ -355,9 +359,12 @@ def task_reassign(request, task_id):
 
 
 def _task_row(request, task, *, tab):
+    """The claimed or released row for htmx, with the new tab counts swapped out of band."""
     task = selectors.task_row_get(task_id=task.pk)
     business_waiting([task])
-    return render(request, "inbox/_task_row.html", {"task": task, "tab": tab})
+    tab = request.POST.get("tab") if request.POST.get("tab") in selectors.TABS else tab
+    context = {"task": task, "tab": tab, "counts": selectors.inbox_counts(user=request.user)}
+    return render(request, "inbox/_task_row_swap.html", context)
 
 
 @portal_errors
@@ -482,16 +489,50 @@ def _auditor_only(request):
         raise PermissionDenied("Only auditors and administrators can search all cases.")
 
 
+def _case_search_form(request) -> CaseSearchForm:
+    return CaseSearchForm(request.GET or None, workflows=selectors.workflow_keys())
+
+
+def _search_filters(form) -> dict:
+    filters = form.cleaned_data if form.is_valid() else {}
+    return {k: v for k, v in filters.items() if v}
+
+
 @portal_errors
 def audit_case_search(request):
     _auditor_only(request)
-    form = CaseSearchForm(request.GET or None, workflows=selectors.workflow_keys())
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = paginate(request, selectors.case_search(**{k: v for k, v in filters.items() if v}))
-    query = request.GET.copy()
-    query.pop("page", None)
+    form = _case_search_form(request)
+    page = paginate(request, selectors.case_search(**_search_filters(form)))
+    query = QueryDict(mutable=True)  # the filters in use, for the pager and the export links
+    for name, values in request.GET.lists():
+        if name != "page" and any(values):
+            query.setlist(name, [v for v in values if v])
     template = "inbox/_case_results.html" if request.htmx else "inbox/audit_search.html"
     return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+@portal_errors
+def audit_case_export(request, fmt):
+    """The search's list (same filters, every page) as a CSV or XLSX file."""
+    _auditor_only(request)
+    form = _case_search_form(request)
+    if form.is_bound and not form.is_valid():
+        problems = [f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        raise ValidationFailed(" ".join(problems), field_errors=dict(form.errors))
+    filters = _search_filters(form)
+    cases = selectors.case_search(**filters)
+    count = cases.count()
+    if count > exports.MAX_ROWS:
+        raise ValidationFailed(exports.MSG_TOO_MANY.format(count=count, limit=exports.MAX_ROWS))
+    fields = workflow_fields(key=filters["workflow"]) if filters.get("workflow") else None
+    if not fields:
+        cases = cases.select_related("version")  # the "Data" column labels each value
+    body = exports.cases_dataset(cases.iterator(chunk_size=1000), fields=fields).export(fmt)
+    cases_export_record(actor=request.user, fmt=fmt, filters=filters, rows=count)
+    response = HttpResponse(body, content_type=exports.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y-%m-%d}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @portal_errors
