@@ -247,7 +247,8 @@ def _timeline(case) -> list:
 
 def _field_rows(case) -> list[dict]:
     return [
-        {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name} for f in spec_of(case.version).fields
+        {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name, "type": f.type}
+        for f in spec_of(case.version).fields
     ]
 
 
