@@ -153,6 +153,7 @@ def _texts_form(draft, values=None, errors=None) -> list[dict]:
             "label": TEXT_LABELS[key],
             "value": values.get(key, ""),
             "limit": TEXT_LIMITS[key],
+            "limit_text": f"{TEXT_LIMITS[key]:,}",
             "hint": TEXT_HINTS[key],
             "errors": (errors or {}).get(key, []),
         }
