@@ -6,6 +6,7 @@ import pytest
 
 from apps.core.errors import Conflict, ValidationFailed
 from apps.definitions.diff import spec_diff
+from apps.definitions.importexport import definition_export, definition_import
 from apps.definitions.library import PURCHASE_APPROVAL
 from apps.definitions.models import DefinitionVersion
 from apps.definitions.selectors import version_live
@@ -124,6 +125,20 @@ def test_a_version_from_before_versioned_texts_reads_the_definitions_description
     v1.definition.save()
     assert DefinitionVersion.objects.get(pk=v1.pk).texts.description == "What it was for."
     assert draft_create_from(version=v1, actor=olivia).texts.description == "What it was for."
+
+
+def test_the_texts_travel_with_an_exported_version(demo):
+    olivia = demo["olivia"]
+    payload = definition_export(definition=version_live(key="purchase-approval").definition, actor=olivia)
+    payload = {**payload, "key": "purchase-copy"}
+    draft = definition_import(payload=payload, actor=olivia)
+    assert draft.texts.form_intro == PURCHASE_APPROVAL["spec"]["form_intro"]
+
+    entry = {**payload["versions"][0], "content_hash": ""}
+    entry["spec"] = {**entry["spec"], "form_intro": 5}
+    with pytest.raises(ValidationFailed) as refused:
+        definition_import(payload={**payload, "key": "bad-copy", "versions": [entry]}, actor=olivia)
+    assert refused.value.field_errors["spec"] == ["Text above the start form: must be text."]
 
 
 # The SOP and the diff.
