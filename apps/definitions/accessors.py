@@ -1,4 +1,4 @@
-"""Typed reads of a version's spec: fields, stages, approvers, SLA policies, reason codes.
+"""Typed reads of a version's spec: fields, stages, approvers, SLA policies, reason codes, texts.
 
 The spec is stored as JSON (see spec.py for its shape and validator). Nothing outside this app
 reads that JSON: the engine, the feature apps and the pages ask `spec_of(version)` and get
@@ -17,6 +17,7 @@ from typing import Any
 from .conditions import evaluate
 from .fields import clean_data, clean_value, missing_fields
 from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
+from .texts import Texts
 
 APPROVAL, HTTP, WAIT = "approval", "http", "wait"
 
@@ -291,6 +292,7 @@ class Spec:
         self._sla = {kind: SlaPolicy.of(policy) for kind, policy in sla.items()}
         self.calendar = _text(raw.get("calendar")).strip() or None
         self.on_missing_required = _text(raw.get("on_missing_required"), "return_to_requester")
+        self.texts = Texts.of(raw)  # the spec's own texts; `texts_of(version)` adds the fallback
 
     # --- fields ---------------------------------------------------------------------------
 
@@ -368,3 +370,10 @@ def spec_of(version) -> Spec:
     except AttributeError:  # a read-only stand-in: nothing to keep it on
         pass
     return typed
+
+
+def texts_of(version) -> Texts:
+    """A version's description and start-form text. A version published before the texts were
+    versioned has none of its own and reads its definition's description (see texts.py)."""
+    definition = getattr(version, "definition", None)
+    return Texts.of(spec_of(version).raw, fallback=getattr(definition, "description", "") or "")

@@ -8,6 +8,7 @@ undo. Header values and bodies are left out: they are for the machines.
 
 import re
 
+from .accessors import texts_of
 from .diagram import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_BACKOFF,
@@ -102,6 +103,7 @@ def step_text(stage: dict, fields: dict | None = None) -> str:
 
 def sop_build(*, version) -> dict:
     spec, definition = version.spec, version.definition
+    texts = texts_of(version)
     fields = []
     for field in spec.get("fields", []):
         rules = []
@@ -172,7 +174,9 @@ def sop_build(*, version) -> dict:
         "version": version,
         "title": f"{definition.name} — standard operating procedure",
         "label": f"version {version.number}" if version.number else "draft (not published)",
-        "purpose": definition.description or f"How {definition.name.lower()} requests are decided.",
+        # This version's own words: the SOP of version 1 keeps saying what version 1 did.
+        "purpose": texts.description or f"How {definition.name.lower()} requests are decided.",
+        "form_intro": texts.form_intro,
         "fields": fields,
         "stages": stages,
         "reason_codes": spec.get("reason_codes", []),
@@ -195,6 +199,16 @@ def md(text) -> str:
     return str(text).translate(MD_ESCAPES)
 
 
+BLOCK_START = re.compile(r"^([#>+*-]|\d+(?=[.)]))")
+
+
+def md_paragraph(line) -> str:
+    """A line of a text as a paragraph: inline escapes, and a leading `#`, `>`, `-` or `1.` that
+    would start a heading, quote or list is escaped too."""
+    line = md(line).strip()
+    return BLOCK_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), line)
+
+
 def md_code(text) -> str:
     """A code in a code span; one with markup characters as escaped text (a code span cannot escape)."""
     text = str(text)
@@ -206,8 +220,11 @@ def sop_markdown(*, version) -> str:
     lines = [f"# {md(sop['title'])}", "", f"*{md(sop['definition'].key)}, {sop['label']}*"]
     if version.content_hash:
         lines.append(f"*content hash `{version.content_hash}`*")
-    purpose = [md(line) for line in str(sop["purpose"]).splitlines() if line.strip()]
+    purpose = [md_paragraph(line) for line in str(sop["purpose"]).splitlines() if line.strip()]
     lines += ["", "## Purpose", "", "\n\n".join(purpose), "", "## What the requester provides", ""]
+    intro = [md_paragraph(line) for line in str(sop["form_intro"]).splitlines() if line.strip()]
+    if intro:
+        lines += ["The start form says:", "", "\n>\n".join(f"> {line}" for line in intro), ""]
     lines += ["| Field | Type | Rules | Help |", "|---|---|---|---|"]
     lines += [f"| {md(f['label'])} | {md(f['type'])} | {md(f['rules'])} | {md(f['help'])} |" for f in sop["fields"]]
     lines += ["", "## Who approves what, when", ""]

@@ -195,6 +195,8 @@ ROWS = [
     Row("builder:rule",              "POST",  "L    F     F     F     F      O/F    O", obj="definition", data={}),
     Row("builder:settings",          "POST",  "L    F     F     F     F      O/F    O", obj="definition",
         data={"on_missing_required": "return_to_requester"}),
+    Row("builder:texts",             "POST",  "L    F     F     F     F      O/F    O", obj="definition",
+        data={"description": "From the matrix.", "form_intro": ""}),
     Row("builder:publish",           "POST",  "L    F     F     F     F      O/F    O", obj="definition",
         data={"note": "From the matrix."}),
     Row("builder:tester",            "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
