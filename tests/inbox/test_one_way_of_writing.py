@@ -30,7 +30,12 @@ def test_a_field_shows_numbers_formatted_and_text_as_typed():
     amount = Field.of({"name": "amount", "type": "decimal", "label": "Amount"})
     count = Field.of({"name": "items", "type": "integer"})
     po = Field.of({"name": "po", "type": "text"})
-    assert (amount.shown("5000.00"), count.shown(12000), po.shown("1000"), amount.shown("")) == ("5,000", "12,000", "1000", "")
+    assert (amount.shown("5000.00"), count.shown(12000), po.shown("1000"), amount.shown("")) == (
+        "5,000",
+        "12,000",
+        "1000",
+        "",
+    )
 
 
 def test_case_and_task_pages_write_amounts_one_way(signed_in, start_purchase):
