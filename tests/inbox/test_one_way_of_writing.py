@@ -49,6 +49,15 @@ def test_case_and_task_pages_write_amounts_one_way(signed_in, start_purchase):
         assert "5000.00" not in page and "5,000.00" not in page
 
 
+def test_a_notification_explains_the_route_in_the_same_words(start_purchase, users, django_capture_on_commit_callbacks):
+    from apps.notify.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        start_purchase(amount="5000")
+    (assigned,) = Notification.objects.filter(user=users["bob"])
+    assert "Finance approval (Amount 5,000 >= 1,000)" in assigned.body
+
+
 def test_the_explanation_names_fields_by_label_also_for_cases_routed_before(signed_in, start_purchase):
     """A case routed before labels were used (its stored text has keys) reads like a new one."""
     case = start_purchase(amount="5000", vendor_risk="high")
