@@ -47,6 +47,7 @@ class Action(models.TextChoices):
     CASE_FAILED = "case.failed", "Case failed"
     AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
     AUTH_LOCKED_OUT = "auth.locked_out", "Sign-ins locked out"
+    CASES_EXPORTED = "cases.exported", "Case list exported"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -5,12 +5,12 @@ call's unit of work for the outbox (one queue message for its after-commit effec
 import threading
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.core.actors import actor_label
 from apps.core.outbox import unit_of_work
 
-from .models import AuditEvent
+from .models import Action, AuditEvent
 
 _local = threading.local()
 
@@ -82,3 +82,14 @@ def _resolve_pending(event: AuditEvent) -> None:
     pending = getattr(event, "_pending_case", None)
     if pending is not None and event.case_id is None:
         event.case_id = pending.pk
+
+
+def cases_export_record(*, actor, fmt: str, filters: dict, rows: int) -> AuditEvent:
+    """Record that someone took a list of cases out of the system: who, in which format, with
+    which filters (as text) and how many cases."""
+    with transaction.atomic(), audit_batch():
+        return audit_record(
+            action=Action.CASES_EXPORTED,
+            actor=actor,
+            context={"format": fmt, "filters": {k: str(v) for k, v in filters.items()}, "rows": rows},
+        )

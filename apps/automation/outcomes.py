@@ -25,6 +25,14 @@ from .models import STEP_OPEN, ExceptionCategory, StepAttempt, StepKind, StepRun
 
 logger = logging.getLogger(__name__)
 
+MSG_CLOSED_UNDO_SENT = (
+    "The case closed while this call to {system} may have taken effect (it timed out): its undo call was sent."
+)
+MSG_CLOSED_CHECK = (
+    "The case closed while this call to {system} may have taken effect (it timed out) and the step has no "
+    "undo: check {system} for idempotency key {key} and reverse it there if it was booked."
+)
+MSG_CHECK_SUBJECT = "Check {system}: request #{case} closed after a call that may have taken effect"
 MSG_WAIT_TIMEOUT = "No callback from {system} within {hours:g} hours."
 MSG_NOT_WAITING = "Case {case} is not waiting for step '{step}'."
 
@@ -117,14 +125,63 @@ def _notify_operators(case, run: StepRun, message: str) -> None:
     )
 
 
-def steps_close(*, case) -> list[str]:
+def uncertain_calls(*, case) -> list[StepRun]:
+    """Calls of the case whose last attempt timed out: the other system may have done the work
+    (it booked the invoice, then our wait ran out). Closing the case must not leave that behind."""
+    return list(
+        StepRun.objects.filter(
+            case=case, kind=StepKind.CALL, status=StepStatus.EXCEPTION, category=ExceptionCategory.TIMEOUT
+        ).order_by("pk")
+    )
+
+
+def steps_close(*, case) -> dict:
     """The case is closing without finishing (withdrawn, auto-closed, cancelled, failed): stop its
-    open steps and undo the ones already done. Returns the names of the undo calls queued."""
+    open steps and undo the ones already done. Returns what the closing audit row should say:
+    {"compensation": [undo calls queued], "uncertain": {...}} (empty parts left out).
+
+    A call that timed out may have taken effect, and nobody at hand can say (the requester who
+    withdraws, the SLA sweep that auto-closes): its undo call is sent when the step has one (an
+    undo by the same idempotency key is harmless if nothing was booked); when it has none, the
+    operators are told to check the other system. An operator who cancels the case resolves such
+    calls first (repair.step_cancel_case), so none are left here then."""
     now = timezone.now()
+    spec = spec_of(case.version)
+    uncertain = [r for r in uncertain_calls(case=case) if not r.undos.exists()]
+    undone, to_check = [], []
+    for run in uncertain:
+        if _has_undo(spec.stage(run.step_key)):
+            undone.append(undo_queue(case=case, run=run, at=now).step_name)
+            run.resolution = MSG_CLOSED_UNDO_SENT.format(system=run.system)
+        else:
+            to_check.append(run)
+            run.resolution = MSG_CLOSED_CHECK.format(system=run.system, key=run.idempotency_key)
+        run.save(update_fields=["resolution"])
     StepRun.objects.filter(case=case, status__in=STEP_OPEN).exclude(kind=StepKind.UNDO).update(
         status=StepStatus.CANCELLED, finished=now, next_attempt_at=None
     )
-    return _compensate(case)
+    for run in [] if case.is_sandboxed else to_check:  # a test case involves its starter alone
+        notification_send(
+            users=role_members(role=roles.OPERATORS),
+            kind="exception",
+            subject=MSG_CHECK_SUBJECT.format(system=run.system, case=case.pk),
+            body=run.resolution,
+            url=f"/exceptions/{run.pk}/",
+            case=case,
+            dedupe_key=f"uncertain-closed:{run.pk}",
+        )
+    result = {}
+    compensation = _compensate(case)
+    if compensation:
+        result["compensation"] = compensation
+    if uncertain:
+        result["uncertain"] = {
+            "steps": [r.step_name for r in uncertain],
+            "choice": "undo" if not to_check else "operators told",
+            "undo_sent": undone,
+            "to_check": [r.step_name for r in to_check],
+        }
+    return result
 
 
 def _compensate(case) -> list[str]:

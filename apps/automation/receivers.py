@@ -25,5 +25,4 @@ def _compensate(sender, *, case, action, **details):
     """What automated steps did for a case that ends without being approved is undone."""
     if action == Action.CASE_CLOSED and (case.state != CaseState.REJECTED or not case.steps_done):
         return None  # approved, or turned down before any step had done anything
-    undone = steps_close(case=case)
-    return {"compensation": undone} if undone else None
+    return steps_close(case=case) or None

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.cases.change_reasons import change_note, event_words
 from apps.cases.models import CaseState, Outcome
 from apps.cases.policy import REPAIR, assignee_problem
 from apps.cases.services import case_close, case_locked, step_done, step_waiting_again
@@ -17,8 +18,8 @@ from apps.integrations.calls import RequestProblem, request_build
 from apps.notify.services import notification_send
 
 from .base import PENDING_GRACE, call_of, queue_after_commit, step_key_for, step_spec
-from .models import ExceptionCategory, StepKind, StepRun, StepStatus
-from .outcomes import undo_queue, wait_hours
+from .models import StepKind, StepRun, StepStatus
+from .outcomes import uncertain_calls, undo_queue, wait_hours
 from .policy import user_can_repair_steps
 
 User = get_user_model()
@@ -40,6 +41,7 @@ MSG_UNCERTAIN_NO_UNDO = (
     "Check it there, then confirm it did not take effect (or undo it by hand)."
 )
 UNCERTAIN_UNDO, UNCERTAIN_NONE = "undo", "none"
+MSG_RESOLVED = "Case cancelled by {actor}, who resolved this timed-out call: {choice}."
 
 REPAIRABLE = [StepStatus.EXCEPTION, StepStatus.RETRYING]
 
@@ -94,7 +96,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
             }
             case.data = cleaned
         if changes:
-            audit_record(
+            edited = audit_record(
                 action=Action.CASE_DATA_EDITED,
                 actor=actor,
                 case=case,
@@ -103,6 +105,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
                 data={k: v["to"] for k, v in changes.items()},
                 context={"changes": changes, "step_run": run.pk},
             )
+            change_note(case, event_words(edited))  # why the case row's data changed
         if changes and _request_for(case, run) != sent_before:
             run.revision += 1
             run.idempotency_key = step_key_for(
@@ -220,16 +223,6 @@ def step_assign(*, run_id: int, actor, username: str, note: str = "") -> StepRun
         return run
 
 
-def uncertain_calls(*, case) -> list[StepRun]:
-    """Calls of the case whose last attempt timed out: the other system may have done the work
-    (it booked the invoice, then our wait ran out). Closing the case must not leave that behind."""
-    return list(
-        StepRun.objects.filter(
-            case=case, kind=StepKind.CALL, status=StepStatus.EXCEPTION, category=ExceptionCategory.TIMEOUT
-        ).order_by("pk")
-    )
-
-
 def step_cancel_case(*, run_id: int, actor, reason: str, uncertain: str = "") -> StepRun:
     """Give up on the case: it closes as cancelled and the steps already done are undone.
 
@@ -259,6 +252,11 @@ def step_cancel_case(*, run_id: int, actor, reason: str, uncertain: str = "") ->
             for uncertain_run in undoable:
                 undo_queue(case=case, run=uncertain_run, at=now)
                 undone.append(f"Undo {uncertain_run.step_name}")
+        for resolved in uncertain_runs:  # settled here: the close does not ask again
+            if resolved.pk != run.pk:
+                resolved.status, resolved.finished, resolved.next_attempt_at = StepStatus.CANCELLED, now, None
+                resolved.resolution = MSG_RESOLVED.format(actor=actor.get_username(), choice=uncertain)
+                resolved.save(update_fields=["status", "finished", "next_attempt_at", "resolution"])
         run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, now, None
         run.resolution = f"Case cancelled by {actor.get_username()}: {reason}"
         run.save(update_fields=["status", "finished", "next_attempt_at", "resolution"])

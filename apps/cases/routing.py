@@ -227,11 +227,15 @@ def case_route_after_stage(case: Case, decided_tasks: list) -> None:
         (t for t in decided_tasks if infos[t.pk].decision in {REJECT, RETURN}), key=lambda t: (t.finished, t.pk)
     )
     by = infos[deciding[0].pk] if deciding else None
-    reason = "; ".join(dict.fromkeys(infos[t.pk].reason for t in deciding if infos[t.pk].reason))
+    labels = {c.code: c.label for c in spec_of(case.version).reason_codes}
+    worded = [_with_code(infos[t.pk].reason, labels.get(infos[t.pk].reason_code, "")) for t in deciding]
+    reason = "; ".join(dict.fromkeys(w for w in worded if w))
+    codes = [infos[t.pk].reason_code for t in deciding if infos[t.pk].reason_code]
     explanation = {
         "version": case.version_number,
         "at": timezone.now().isoformat(),
         "stage": case.stage,
+        "reason_code": codes[0] if codes else "",
         "rules": [],
         "decisions": [
             {"approver": infos[t.pk].label or None, "decision": infos[t.pk].decision or None} for t in decided_tasks
@@ -251,3 +255,11 @@ def case_route_after_stage(case: Case, decided_tasks: list) -> None:
     )
     case.state, case.route = CaseState.REJECTED, explanation
     case.outcome, case.closed_reason = Outcome.REJECTED, reason
+
+
+def _with_code(reason: str, label: str) -> str:
+    """A decision's reason with its reason code's label in front ("Over budget: too pricey"), so
+    the code survives into the case's closing reason, its notifications and its history."""
+    if not label or reason.strip().lower() == label.lower():
+        return reason or label
+    return f"{label}: {reason}" if reason else label

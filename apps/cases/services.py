@@ -21,6 +21,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import audit_batch, audit_record
+from apps.core.actors import actor_label
 from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.accessors import spec_of
 from apps.definitions.selectors import version_live
@@ -28,6 +29,7 @@ from apps.org.selectors import role_exists
 
 from . import events, routing
 from .acting import acting
+from .change_reasons import change_note, change_words, event_words
 from .flows import CaseFlow, case_closed, task_cancelled
 from .locking import locked_case_take
 from .models import Case, CaseState, Comment, Outcome
@@ -49,6 +51,8 @@ MSG_REASON_REQUIRED = "A reason is required to {decision}."
 MSG_WRONG_STATE = "This task cannot do that in its current state."
 MSG_BUSY = "Someone else is acting on this case right now; try again in a moment."
 MSG_IDEMPOTENCY_MISMATCH = "This Idempotency-Key was already used with a different request."
+MSG_REQUIRED_BEFORE = "Required before {stage}."
+MSG_INCOMPLETE = "{fields} required before {stage}."
 MSG_DATA_NOT_ALLOWED = "Data can only be changed when submitting a returned request."
 MSG_REASON_CODE_UNKNOWN = "Unknown reason code '{code}'; use one of: {allowed}."
 MSG_CASE_CLOSED = "This case is already closed."
@@ -69,11 +73,17 @@ def _request_hash(workflow: str, data) -> str:
     return hashlib.sha256(json.dumps([workflow, data], sort_keys=True, default=str).encode()).hexdigest()
 
 
-def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None) -> tuple[Case, bool]:
+def case_start(
+    *, workflow: str, data, actor, idempotency_key: str | None = None, require_complete: bool = False
+) -> tuple[Case, bool]:
     """Start a case on the live version of `workflow`. Returns (case, created).
 
     With an idempotency key, repeating the same request returns the first case instead of
     starting a second one, also when both requests race.
+
+    With `require_complete`, data the first stage needs (fields "required before" it) must be
+    there: ValidationFailed names each missing field and nothing starts. Without it (systems
+    that cannot be asked at a form) the case starts and goes back to the requester to complete.
     """
     request_hash = _request_hash(workflow, data)
     if idempotency_key:
@@ -81,7 +91,7 @@ def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None
         if existing is not None:
             return existing, False
     version = version_live(key=workflow)
-    cleaned = spec_of(version).clean(data)
+    cleaned = case_data_check(version=version, data=data, require_complete=require_complete)
     try:
         with transaction.atomic(), audit_batch(), acting(actor):
             case = CaseFlow.start.run(
@@ -97,6 +107,29 @@ def case_start(*, workflow: str, data, actor, idempotency_key: str | None = None
             raise
         return existing, False
     return case, True
+
+
+class Incomplete(ValidationFailed):
+    """The data is valid but lacks fields the case's next stage requires."""
+
+
+def case_data_check(*, version, data, require_complete: bool = False) -> dict:
+    """The cleaned intake data of a case on `version` (ValidationFailed names each bad field;
+    Incomplete, with `require_complete`, each field the first stage needs and the data lacks)."""
+    cleaned = spec_of(version).clean(data)
+    if require_complete:
+        _check_complete(spec_of(version), cleaned)
+    return cleaned
+
+
+def _check_complete(spec, data: dict, *, done=()) -> None:
+    """Incomplete naming each field the case's next stage requires and `data` lacks."""
+    stage, missing = spec.missing_next(data, done=done)
+    if missing:
+        raise Incomplete(
+            MSG_INCOMPLETE.format(fields=", ".join(f.label for f in missing), stage=stage.name),
+            field_errors={f.name: [MSG_REQUIRED_BEFORE.format(stage=stage.name)] for f in missing},
+        )
 
 
 def case_start_test(*, version, data, actor, requester=None) -> Case:
@@ -247,6 +280,8 @@ def task_complete(
         if kind == "rework":
             # Saved by the route node that runs next, with the new routing, in one write.
             case.data = spec_of(case.version).clean(data or {}, base=case.data, intake=False)
+            # Resubmitting without what was asked for would only send it back again (issue 12).
+            _check_complete(spec_of(case.version), case.data, done=case.steps_done or ())
         activation.start(None)
         task.data.update(
             reason_code=reason_code or "",
@@ -255,7 +290,7 @@ def task_complete(
             comment=(comment or "").strip(),
             decided_by=actor.get_username(),
         )
-        audit_record(
+        decided = audit_record(
             action=Action.CASE_RESUBMITTED if kind == "rework" else Action.TASK_DECIDED,
             actor=actor,
             case=case,
@@ -272,6 +307,7 @@ def task_complete(
                 "reason_code": reason_code or "",
             },
         )
+        change_note(case, event_words(decided))
         # Emitted before the engine moves on, so receivers see it before the case closes.
         events.emit(events.task_completed, case=case, task=task, actor=actor, decision=decision)
         activation.execute()
@@ -315,6 +351,7 @@ def case_close(
     if route:
         case.route = {**case.route, "outcome": state, "summary": reason}
     case._history_user = actor
+    change_note(case, change_words(action=action, actor_name=actor_label(actor), reason=reason))
     case.save()
     case_closed(case=case, actor=actor, action=action, reason=reason, context=context)
     return case
@@ -531,7 +568,9 @@ def step_done(*, case: Case, run, data: dict, actor=None, audit: dict) -> None:
     if data:
         case.data = {**(case.data or {}), **data}
     case.steps_done = [*(case.steps_done or []), run.step_key]
-    audit_record(actor=actor, case=case, task=task, step=run.step_name, data=data, **audit)
+    change_note(
+        case, event_words(audit_record(actor=actor, case=case, task=task, step=run.step_name, data=data, **audit))
+    )
     activation = task.flow_task.activation_class(task)
     activation.run(None)
     task.data.update(outcome=run.status)
@@ -548,6 +587,7 @@ def step_exception(*, case: Case, run, message: str) -> None:
         "outcome": CaseState.EXCEPTION,
         "summary": f"Exception at {run.step_name} ({run.get_category_display().lower()}): {message}",
     }
+    change_note(case, case.route["summary"])
     case.save()
     events.emit(
         events.case_exception, case=case, step=run.step_key, system=run.system, category=run.category, message=message
@@ -562,4 +602,5 @@ def step_waiting_again(*, case: Case, run) -> None:
         "outcome": CaseState.WAITING,
         "summary": f"Waiting on {run.system}: {run.step_name} (retried by an operator).",
     }
+    change_note(case, case.route["summary"], keep=True)  # an operator's correction says more
     case.save()

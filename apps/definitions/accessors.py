@@ -16,7 +16,7 @@ from typing import Any
 
 from apps.core.numbers import number
 
-from .conditions import Words
+from .conditions import Words, evaluate
 from .fields import clean_data, clean_value, missing_fields
 from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
 
@@ -335,6 +335,20 @@ class Spec:
         """Required fields still empty before `stage`."""
         names = {f["name"] for f in missing_fields(self.field_dicts, data, stage=stage)}
         return tuple(f for f in self.fields if f.name in names)
+
+    def missing_next(self, data, *, done=()) -> tuple["Stage | None", tuple[Field, ...]]:
+        """The stage a case with `data` goes to next from the start (its condition holds and, for
+        an automated step, it is not in `done`) and the fields still empty that it requires.
+
+        The same test the router applies before it enters a stage, so a form can name what is
+        missing before the case is sent back for it."""
+        for stage in self.stages:
+            if not evaluate(stage.when, data).result:
+                continue
+            if stage.is_step and stage.key in done:
+                continue
+            return stage, self.missing(data, stage=stage.key)
+        return None, ()
 
     # --- stages -----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from apps.core.errors import NotFound
 
+from .accessors import Field, spec_of
 from .models import DefinitionVersion, VersionStatus, WorkflowDefinition
 
 MSG_UNKNOWN_WORKFLOW = "Unknown workflow '{key}': no published definition has this key."
@@ -108,3 +109,33 @@ def definition_history(*, definition, limit: int = 50) -> list:
         .select_related("history_user")
         .order_by("-history_date", "-history_id")[:limit]
     )
+
+
+# The field types whose values people search by text (a vendor, a description, an invoice number).
+TEXT_FIELD_TYPES = frozenset({"text", "textarea", "choice", "email"})
+
+
+def _newest_first(version) -> tuple:
+    """Published versions newest first, drafts after them: the live version's words win."""
+    return (version.number is None, -(version.number or 0))
+
+
+def workflow_fields(*, key: str) -> list[Field]:
+    """Every field some version of a workflow has (its cases may hold any of them): the live
+    version's fields in its order, then those only older versions or the draft have; each with
+    the label of the newest version that has it."""
+    versions = sorted(DefinitionVersion.objects.filter(definition__key=key).only("number", "spec"), key=_newest_first)
+    fields: dict[str, Field] = {}
+    for version in versions:
+        for field in spec_of(version).fields:
+            fields.setdefault(field.name, field)
+    return list(fields.values())
+
+
+def text_field_names(*, key: str = "") -> list[str]:
+    """The names of the text fields of every version of a workflow (of every workflow without
+    `key`): the case data a text search looks in. Numbers, dates and yes/no are left out."""
+    versions = DefinitionVersion.objects.only("spec")
+    if key:
+        versions = versions.filter(definition__key=key)
+    return sorted({f.name for v in versions for f in spec_of(v).fields if f.type in TEXT_FIELD_TYPES})

@@ -3,6 +3,7 @@ other pages share, and the case data form generated from a version's field specs
 apps.portal.forms."""
 
 from django import forms
+from django.utils import timezone
 
 from apps.cases.models import Outcome
 from apps.portal.forms import ServiceErrorsForm
@@ -47,6 +48,12 @@ class CommentForm(forms.Form):
 
 
 class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Text",
+        widget=forms.TextInput(attrs={"placeholder": "#42, vendor, description, requester"}),
+    )
     workflow = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "Any"), ("open", "Open"), ("closed", "Closed")])
     # Every outcome a case can end with (issue 12: cancelled and failed were missing).
@@ -54,6 +61,10 @@ class CaseSearchForm(forms.Form):
     requester = forms.CharField(required=False, max_length=150)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    # Test cases (tried from the builder) are not real work: left out unless asked for.
+    tests = forms.ChoiceField(
+        required=False, label="Test cases", choices=[("", "Leave out"), ("include", "Include"), ("only", "Only")]
+    )
 
     def __init__(self, *args, workflows: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,3 +84,7 @@ class AbsenceForm(ServiceErrorsForm):
         self.fields["delegate"].queryset = (
             get_user_model().objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
         )
+        # NOTE: the times typed here are wall-clock times in the person's zone (the active one).
+        zone = timezone.get_current_timezone_name()
+        for name in ("starts", "ends"):
+            self.fields[name].label = f"{self.fields[name].label} ({zone})"

@@ -2,19 +2,18 @@
 
 from apps.cases.nodes import task_role
 from apps.cases.taskinfo import task_info
-from apps.definitions.accessors import spec_of
-from apps.definitions.conditions import evaluate
+from apps.definitions.conditions import AS_STORED, Words, evaluate
 
 TASK_STATE = {"NEW": "Waiting", "ASSIGNED": "In progress", "DONE": "Done", "CANCELED": "Cancelled"}
 DECISION = {"approve": "Approved", "reject": "Rejected", "return": "Returned", "submit": "Resubmitted"}
 
 
-def route_lines(route: dict, *, version) -> list[dict]:
+def route_lines(route: dict, *, words: Words = AS_STORED) -> list[dict]:
     """One line per rule: 'Finance approval: Amount 5,000 >= 1,000' with whether it applied.
 
-    The words are written again from the recorded condition and inputs, with the field labels of
-    the case's version: cases routed before labels were used read the same as new ones."""
-    words = spec_of(version).words
+    The words are written again from the recorded condition and inputs, with `words` (the case
+    version's `spec.words`: field labels, numbers formatted): cases routed before labels were
+    used read the same as new ones."""
     lines = []
     for rule in route.get("rules", []):
         condition = rule.get("condition")

@@ -1,8 +1,12 @@
 """Reads for the staff portal: inbox tabs, home counts, case search. Built on the cases
 task filters, so the portal shows exactly what the API would."""
 
+import re
+
 from django.db import connection
 from django.db.models import Count, F, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.lookups import IContains
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -16,6 +20,7 @@ from apps.cases.selectors import (
     task_queue_filter,
     user_role_permissions,
 )
+from apps.definitions.selectors import text_field_names
 from apps.org.selectors import user_role_names
 
 HUMAN_TASKS = [CaseFlow.approve, CaseFlow.rework]
@@ -77,8 +82,12 @@ def my_open_requests(*, user):
     return Case.objects.filter(_mine(user), status="NEW").order_by("-created")
 
 
-def my_requests(*, user):
-    return Case.objects.filter(_mine(user)).order_by("-created", "-pk")
+def my_requests(*, user, q: str = ""):
+    """A person's requests, newest first; with `q`, those matching it as the case search does."""
+    cases = Case.objects.filter(_mine(user)).order_by("-created", "-pk")
+    if q:
+        cases = cases.filter(case_text_match(q, field_names=text_field_names()))
+    return cases
 
 
 def _mine(user) -> Q:
@@ -107,9 +116,13 @@ def workflow_keys() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def case_search(*, workflow="", status="", outcome="", requester="", date_from=None, date_to=None):
-    """Every case matching the auditor's filters (callers check that the user may see all)."""
+def case_search(*, q="", workflow="", status="", outcome="", requester="", date_from=None, date_to=None, tests=""):
+    """Every case matching the auditor's filters (callers check that the user may see all).
+
+    Test cases are left out unless `tests` is "include" (with the real ones) or "only"."""
     queryset = Case.objects.select_related("requester").order_by("-created", "-pk")
+    if q:
+        queryset = queryset.filter(case_text_match(q, field_names=text_field_names(key=workflow)))
     if workflow:
         queryset = queryset.filter(workflow_key=workflow)
     if status == "open":
@@ -124,7 +137,35 @@ def case_search(*, workflow="", status="", outcome="", requester="", date_from=N
         queryset = queryset.filter(created__date__gte=date_from)
     if date_to:
         queryset = queryset.filter(created__date__lte=date_to)
+    if tests == "only":
+        queryset = queryset.filter(is_test=True)
+    elif tests != "include":
+        queryset = queryset.filter(is_test=False)
     return queryset
+
+
+REQUEST_NUMBER = re.compile(r"^#?(\d{1,18})$")  # 18 digits: still a bigint
+
+
+def case_text_match(q: str, *, field_names) -> Q:
+    """Cases whose every word of `q` is in the request number ("42" or "#42"), the requester's
+    username or the value of one of the named case data fields (never in a field's name).
+
+    Each value is read as text by the database (`->>` on PostgreSQL, JSON_EXTRACT on SQLite), so
+    one query works on both. "#42" means that request only; "42" also finds "PO-4200"."""
+    match = Q()
+    for word in q.split():
+        number = REQUEST_NUMBER.match(word)
+        if number and word.startswith("#"):
+            match &= Q(pk=int(number[1]))
+            continue
+        found = Q(requester__username__icontains=word)
+        for name in field_names:
+            found |= Q(IContains(KeyTextTransform(name, "data"), word))
+        if number:
+            found |= Q(pk=int(number[1]))
+        match &= found
+    return match
 
 
 def case_tasks(*, case):

@@ -25,6 +25,8 @@ urlpatterns = [
     path("cases/<id:case_id>/history/", views.case_field_history, name="case-history"),
     path("attachments/<id:attachment_id>/", views.attachment_download, name="attachment"),
     path("audit/cases/", views.audit_case_search, name="audit-search"),
+    path("audit/cases/export.csv", views.audit_case_export, {"fmt": "csv"}, name="audit-export-csv"),
+    path("audit/cases/export.xlsx", views.audit_case_export, {"fmt": "xlsx"}, name="audit-export-xlsx"),
     path("away/", views.away, name="away"),
     path("away/handover/", views.away_handover, name="away-handover"),
 ]

@@ -3,18 +3,19 @@ fragment for htmx requests; every write goes through the same services as the AP
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.audit.selectors import audit_events_for_case, last_resubmission
+from apps.audit.services import cases_export_record
 from apps.automation.models import StepKind
 from apps.automation.selectors import step_runs_for_case, user_may_repair
 from apps.cases import services as case_services
 from apps.cases.attachments import attachment_check, case_attachment_add
-from apps.cases.models import Attachment, Case
+from apps.cases.models import Attachment, Case, CaseState
 from apps.cases.nodes import task_role
 from apps.cases.policy import (
     MSG_CANNOT_REASSIGN,
@@ -29,7 +30,7 @@ from apps.cases.selectors import case_get_for_user
 from apps.cases.taskinfo import task_info, task_label
 from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
 from apps.definitions.accessors import spec_of
-from apps.definitions.selectors import definitions_published, version_live
+from apps.definitions.selectors import definitions_published, version_live, workflow_fields
 from apps.org.models import Absence
 from apps.org.selectors import user_absence, user_sees_all_cases
 from apps.org.services import absence_set
@@ -37,9 +38,11 @@ from apps.portal.errors import portal_errors, safe_next
 from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
 
-from . import selectors
+from . import exports, selectors
+from .field_history import field_history
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
+from .timeline import timeline_entries
 
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
 
@@ -80,26 +83,35 @@ def request_start(request, key):
     if request.method == "POST":
         uploads = request.FILES.getlist("attachments")
         errors = _attachment_errors(uploads)
+        # What the first stage needs is asked for here, at the form, unless the person chose to
+        # submit without it (the case then comes back to them to complete).
+        complete = not request.POST.get("incomplete")
+        incomplete = None
         try:
             if errors:  # the data is still checked, so every problem shows at once
-                spec_of(version).clean(form.values())
+                case_services.case_data_check(version=version, data=form.values(), require_complete=complete)
             else:
-                case, _ = case_services.case_start(workflow=key, data=form.values(), actor=request.user)
+                case, _ = case_services.case_start(
+                    workflow=key, data=form.values(), actor=request.user, require_complete=complete
+                )
+        except case_services.Incomplete as missing:
+            errors, incomplete = {**missing.field_errors, **errors}, missing.message
         except ValidationFailed as invalid:
             errors = {**invalid.field_errors, **errors}
         if errors:
             form.put_errors({k: v for k, v in errors.items() if k != "attachments"})
             if "attachments" in errors:
                 files_form.errors["attachments"] = errors["attachments"]
-            return render(
-                request,
-                "inbox/request_form.html",
-                {"version": version, "form": form, "files_form": files_form},
-                status=400,
-            )
+            context = {"version": version, "form": form, "files_form": files_form, "incomplete": incomplete}
+            return render(request, "inbox/request_form.html", context, status=400)
         for upload in uploads:
             case_attachment_add(case=case, actor=request.user, upload=upload, with_request=True)
-        messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
+        if case.state == CaseState.REWORK:
+            messages.warning(
+                request, f"Request #{case.pk} submitted and back with you to complete: {case.route.get('summary', '')}"
+            )
+        else:
+            messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
         return redirect("inbox:case", case_id=case.pk)
     return render(request, "inbox/request_form.html", {"version": version, "form": form, "files_form": files_form})
 
@@ -117,9 +129,12 @@ def _attachment_errors(uploads) -> dict:
 
 @portal_errors
 def my_request_list(request):
-    return render(
-        request, "inbox/my_requests.html", {"page": paginate(request, selectors.my_requests(user=request.user))}
-    )
+    q = request.GET.get("q", "").strip()[:200]
+    page = paginate(request, selectors.my_requests(user=request.user, q=q))
+    query = QueryDict(mutable=True)
+    if q:
+        query["q"] = q
+    return render(request, "inbox/my_requests.html", {"page": page, "q": q, "query": query.urlencode()})
 
 
 @portal_errors
@@ -187,7 +202,7 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "siblings": [
             {"task": t, "label": task_info(t).label, "state": task_state(t), "owner": task_owner(t)} for t in siblings
         ],
-        "route_lines": route_lines(case.route, version=case.version),
+        "route_lines": route_lines(case.route, words=spec_of(case.version).words),
         "fields": _field_rows(case),
         "form": form,
         "decision_form": decision_form,
@@ -223,8 +238,9 @@ def _resubmission(case, spec) -> dict | None:
 
 
 def _timeline(case) -> list:
-    """The case's audit events, each decision with its reason code's label (`reason_label`) and,
-    for a delegate's decision, whom they acted for (`on_behalf_of`)."""
+    """The case's audit events as timeline entries: each routing one entry with its rows behind
+    it; each decision with its reason code's label and, for a delegate's decision, whom they
+    acted for."""
     spec = spec_of(case.version)
     labels = {c.code: c.label for c in spec.reason_codes}
     steps = {s.key: s.name for s in spec.stages}
@@ -232,16 +248,12 @@ def _timeline(case) -> list:
     for event in events:
         # A stage or step by the name its owner wrote ("ERP check"), not its key made into words.
         event.step = steps.get(event.step, event.step)
-        context = event.context or {}
-        code = context.get("reason_code") or ""
-        event.reason_label = labels.get(code, code)
-        event.on_behalf_of = context.get("on_behalf_of") or ""
-    return events
+    return timeline_entries(events, reason_labels=labels, words=spec.words)
 
 
 def _field_rows(case) -> list[dict]:
     return [
-        {"label": f.label, "value": f.shown(case.data.get(f.name, "")), "name": f.name}
+        {"label": f.label, "value": f.shown(case.data.get(f.name, "")), "name": f.name, "type": f.type}
         for f in spec_of(case.version).fields
     ]
 
@@ -350,9 +362,12 @@ def task_reassign(request, task_id):
 
 
 def _task_row(request, task, *, tab):
+    """The claimed or released row for htmx, with the new tab counts swapped out of band."""
     task = selectors.task_row_get(task_id=task.pk)
     business_waiting([task])
-    return render(request, "inbox/_task_row.html", {"task": task, "tab": tab})
+    tab = request.POST.get("tab") if request.POST.get("tab") in selectors.TABS else tab
+    context = {"task": task, "tab": tab, "counts": selectors.inbox_counts(user=request.user)}
+    return render(request, "inbox/_task_row_swap.html", context)
 
 
 @portal_errors
@@ -400,7 +415,7 @@ def case_detail(request, case_id):
             "blocking_step": blocking,
             "can_repair_step": blocking is not None and user_may_repair(user=request.user, run=blocking),
             "fields": _field_rows(case),
-            "route_lines": route_lines(case.route, version=case.version),
+            "route_lines": route_lines(case.route, words=spec_of(case.version).words),
             "events": _timeline(case),
             "owners": [{"task": t, "label": task_info(t).label, "owner": task_owner(t)} for t in open_tasks],
             "comments": case.comments.select_related("author"),
@@ -477,36 +492,58 @@ def _auditor_only(request):
         raise PermissionDenied("Only auditors and administrators can search all cases.")
 
 
+def _case_search_form(request) -> CaseSearchForm:
+    return CaseSearchForm(request.GET or None, workflows=selectors.workflow_keys())
+
+
+def _search_filters(form) -> dict:
+    filters = form.cleaned_data if form.is_valid() else {}
+    return {k: v for k, v in filters.items() if v}
+
+
 @portal_errors
 def audit_case_search(request):
     _auditor_only(request)
-    form = CaseSearchForm(request.GET or None, workflows=selectors.workflow_keys())
-    filters = form.cleaned_data if form.is_valid() else {}
-    page = paginate(request, selectors.case_search(**{k: v for k, v in filters.items() if v}))
-    query = request.GET.copy()
-    query.pop("page", None)
+    form = _case_search_form(request)
+    page = paginate(request, selectors.case_search(**_search_filters(form)))
+    query = QueryDict(mutable=True)  # the filters in use, for the pager and the export links
+    for name, values in request.GET.lists():
+        if name != "page" and any(values):
+            query.setlist(name, [v for v in values if v])
     template = "inbox/_case_results.html" if request.htmx else "inbox/audit_search.html"
     return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+
+
+@portal_errors
+def audit_case_export(request, fmt):
+    """The search's list (same filters, every page) as a CSV or XLSX file."""
+    _auditor_only(request)
+    form = _case_search_form(request)
+    if form.is_bound and not form.is_valid():
+        problems = [f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
+        raise ValidationFailed(" ".join(problems), field_errors=dict(form.errors))
+    filters = _search_filters(form)
+    cases = selectors.case_search(**filters)
+    count = cases.count()
+    if count > exports.MAX_ROWS:
+        raise ValidationFailed(exports.MSG_TOO_MANY.format(count=count, limit=exports.MAX_ROWS))
+    fields = workflow_fields(key=filters["workflow"]) if filters.get("workflow") else None
+    if not fields:
+        cases = cases.select_related("version")  # the "Data" column labels each value
+    body = exports.cases_dataset(cases.iterator(chunk_size=1000), fields=fields).export(fmt)
+    cases_export_record(actor=request.user, fmt=fmt, filters=filters, rows=count)
+    response = HttpResponse(body, content_type=exports.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y-%m-%d}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @portal_errors
 def case_field_history(request, case_id):
     _auditor_only(request)
     case = case_get_for_user(user=request.user, case_id=case_id)
-    records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
-    changes, previous = [], None
-    for record in records:
-        rows = []
-        before = previous.data if previous is not None else {}
-        for name in sorted(set(before) | set(record.data or {})):
-            if before.get(name) != (record.data or {}).get(name):
-                rows.append({"field": name, "old": before.get(name, ""), "new": (record.data or {}).get(name, "")})
-        for attribute in ("state", "outcome", "status"):
-            old = getattr(previous, attribute, "") if previous is not None else ""
-            if old != getattr(record, attribute):
-                rows.append({"field": attribute, "old": old or "", "new": getattr(record, attribute) or ""})
-        changes.append({"record": record, "rows": rows})
-        previous = record
+    records = case.history.select_related("history_user").order_by("history_date", "history_id")
+    changes = field_history(case, records, audit_events_for_case(case_id=case.pk))
     return render(request, "inbox/case_history.html", {"case": case, "changes": changes})
 
 

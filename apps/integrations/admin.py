@@ -35,7 +35,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(InboundEndpoint)
 class InboundEndpointAdmin(admin.ModelAdmin):
-    """Read-only: endpoints are created through `endpoint_create` (validated, audited)."""
+    """Read-only: endpoints are managed through apps.integrations.endpoints (validated, audited),
+    from the portal or `manage.py inbound_endpoint`."""
 
     list_display = ["slug", "name", "workflow", "run_as", "is_active", "created", "created_by"]
     list_filter = ["is_active"]

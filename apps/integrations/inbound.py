@@ -20,40 +20,34 @@ constraints, so racing copies still start one case. A callback names its case at
 and changes nothing. A body nested deeper than apps.core.jsonsafe allows is refused (400).
 Every call, accepted or refused, leaves an InboundDelivery row; refusals are written after (and
 outside) the work that failed, so a rollback does not take the log row with it.
+
+Endpoints are created, rotated and switched off in apps.integrations.endpoints.
 """
 
 import hashlib
 import hmac
 import logging
 import re
-import secrets
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from apps.audit.services import audit_record
 from apps.cases.models import Case
 from apps.cases.services import case_start
-from apps.core.errors import NotFound, ServiceError, ValidationFailed
+from apps.core.errors import ServiceError
 from apps.core.jsonsafe import MAX_DEPTH, MSG_TOO_DEEP, JSONTooDeep, json_loads_limited
-from apps.definitions.accessors import spec_of
-from apps.definitions.selectors import version_live
 
 from .calls import path_value
 from .models import InboundAction, InboundDelivery, InboundEndpoint
-from .services import SECRET_BYTES, SECRET_MIN_LENGTH, _may_manage, webhook_sign
+from .services import webhook_sign
 
 logger = logging.getLogger(__name__)
 
 TIMESTAMP_TOLERANCE = 300  # seconds, both ways: stale and future timestamps are refused
 DELIVERY_ID_MAX = 100
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-
-AUDIT_INBOUND_CREATED = "webhook.inbound_created"
 
 MSG_UNKNOWN_ENDPOINT = "No such inbound endpoint."
 MSG_INACTIVE_ENDPOINT = "The inbound endpoint is deactivated."
@@ -78,115 +72,6 @@ MSG_ACCEPTED = "Case {case} started."
 MSG_RESUMED = "Case {case}: step {step} completed."
 MSG_CASE_MISSING = "The body names no case at '{path}'."
 MSG_CASE_UNKNOWN = "No case {case} of this endpoint's workflow."
-MSG_ACTION_UNKNOWN = "Choose start_case or complete_step."
-MSG_STEP_UNKNOWN = "The live version of the workflow has no wait step with this key."
-MSG_CASE_PATH_INVALID = "Give the dotted path where the body names the case, e.g. case_id."
-
-MSG_SLUG_INVALID = "Use 1-100 lowercase letters, digits, '-' or '_'."
-MSG_SLUG_TAKEN = "Another inbound endpoint has this slug."
-MSG_NAME_REQUIRED = "Give the endpoint a name."
-MSG_NAME_TOO_LONG = "A name has at most 100 characters."
-MSG_WORKFLOW_UNKNOWN = "No published workflow has this key."
-MSG_RUN_AS_REQUIRED = "Choose an active user to start the cases as."
-MSG_FIELD_MAP_INVALID = 'Map case fields to dotted paths in the body: {"amount": "order.total"}.'
-MSG_SECRET_SHORT = f"A secret has at least {SECRET_MIN_LENGTH} characters; leave it empty to have one generated."
-MSG_SECRET_LONG = "A secret has at most 200 characters."
-MSG_INVALID = "The inbound endpoint is not valid: {fields}."
-
-
-# --- managing ---------------------------------------------------------------------------------
-
-
-def endpoint_create(
-    *,
-    actor,
-    slug: str,
-    name: str,
-    workflow: str,
-    run_as,
-    field_map: dict,
-    secret: str = "",
-    action: str = InboundAction.START_CASE,
-    step: str = "",
-    case_path: str = "case_id",
-) -> InboundEndpoint:
-    """Create an inbound endpoint (integrators and administrators). The secret, generated when
-    empty, is readable on the returned object: show it once.
-
-    `action` start_case starts a case of `workflow` with the mapped fields; complete_step finishes
-    the wait step `step` of the case whose id is at `case_path` in the body, writing the mapped fields.
-    """
-    _may_manage(actor)
-    step, case_path = (step or "").strip(), (case_path or "").strip()
-    slug, name, workflow, secret = (slug or "").strip(), (name or "").strip(), (workflow or "").strip(), secret or ""
-    errors: dict[str, list[str]] = {}
-    if not SLUG_RE.match(slug):
-        errors["slug"] = [MSG_SLUG_INVALID]
-    elif InboundEndpoint.objects.filter(slug=slug).exists():
-        errors["slug"] = [MSG_SLUG_TAKEN]
-    if not name:
-        errors["name"] = [MSG_NAME_REQUIRED]
-    elif len(name) > 100:
-        errors["name"] = [MSG_NAME_TOO_LONG]
-    try:
-        live = version_live(key=workflow)
-    except NotFound:
-        errors["workflow"] = [MSG_WORKFLOW_UNKNOWN]
-        live = None
-    if action not in InboundAction.values:
-        errors["action"] = [MSG_ACTION_UNKNOWN]
-    elif action == InboundAction.COMPLETE_STEP:
-        waits = {s.key for s in spec_of(live).stages if s.is_wait} if live else set()
-        if live is not None and step not in waits:
-            errors["step"] = [MSG_STEP_UNKNOWN]
-        if not case_path or len(case_path) > 200:
-            errors["case_path"] = [MSG_CASE_PATH_INVALID]
-    if isinstance(run_as, int):
-        run_as = get_user_model().objects.filter(pk=run_as).first()
-    if run_as is None or not run_as.is_active:
-        errors["run_as"] = [MSG_RUN_AS_REQUIRED]
-    if (
-        not isinstance(field_map, dict)
-        or (not field_map and action != InboundAction.COMPLETE_STEP)
-        or not all(isinstance(k, str) and k and isinstance(v, str) and v.strip() for k, v in field_map.items())
-    ):
-        errors["field_map"] = [MSG_FIELD_MAP_INVALID]
-    if secret and len(secret) < SECRET_MIN_LENGTH:
-        errors["secret"] = [MSG_SECRET_SHORT]
-    elif len(secret) > 200:
-        errors["secret"] = [MSG_SECRET_LONG]
-    if errors:
-        raise ValidationFailed(MSG_INVALID.format(fields=", ".join(errors)), field_errors=errors)
-    with transaction.atomic():
-        endpoint = InboundEndpoint.objects.create(
-            slug=slug,
-            name=name,
-            workflow=workflow,
-            run_as=run_as,
-            field_map={k: v.strip() for k, v in field_map.items()},
-            secret=secret or "whsec_" + secrets.token_urlsafe(SECRET_BYTES),
-            action=action,
-            step=step if action == InboundAction.COMPLETE_STEP else "",
-            case_path=case_path if action == InboundAction.COMPLETE_STEP else "",
-            created_by=actor,
-        )
-        audit_record(
-            action=AUDIT_INBOUND_CREATED,
-            actor=actor,
-            # Never the secret: the audit trail is read by auditors.
-            data={
-                "slug": slug,
-                "name": name,
-                "workflow": workflow,
-                "run_as": run_as.username,
-                "action": action,
-                "step": endpoint.step,
-            },
-            context={"inbound_endpoint": endpoint.pk},
-        )
-    return endpoint
-
-
 # --- receiving --------------------------------------------------------------------------------
 
 # Who acts on an accepted call beyond starting a case: complete_step is the automated steps'

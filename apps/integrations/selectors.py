@@ -3,7 +3,10 @@
 from django.db.models import Count, Q, QuerySet
 
 from apps.core.errors import NotAllowed, NotFound
+from apps.definitions.accessors import spec_of
+from apps.definitions.selectors import definitions_published
 
+from .endpoints import MSG_NOT_FOUND as MSG_ENDPOINT_NOT_FOUND
 from .models import DeliveryStatus, InboundDelivery, InboundEndpoint, WebhookDelivery, WebhookSubscription
 from .policy import user_can_manage_webhooks, user_can_watch_deliveries
 from .services import MSG_DELIVERY_NOT_FOUND, MSG_MANAGE_NOT_ALLOWED, MSG_NOT_FOUND, MSG_WATCH_NOT_ALLOWED
@@ -74,3 +77,27 @@ def inbound_calls(*, user, refused_only: bool = False) -> QuerySet[InboundDelive
         raise NotAllowed(MSG_WATCH_NOT_ALLOWED)
     calls = InboundDelivery.objects.select_related("endpoint").order_by("-received", "-pk")
     return calls.filter(accepted=False) if refused_only else calls
+
+
+def inbound_endpoint_get(*, user, endpoint_id: int | None = None, slug: str | None = None) -> InboundEndpoint:
+    """One endpoint, by id or slug, for those who manage endpoints."""
+    if not user_can_manage_webhooks(user=user):
+        raise NotAllowed(MSG_MANAGE_NOT_ALLOWED)
+    found = InboundEndpoint.objects.select_related("run_as")
+    endpoint = (found.filter(pk=endpoint_id) if endpoint_id is not None else found.filter(slug=slug or "")).first()
+    if endpoint is None:
+        raise NotFound(MSG_ENDPOINT_NOT_FOUND)
+    return endpoint
+
+
+def inbound_workflow_choices() -> list[dict]:
+    """What an endpoint may act on: each published workflow (key, name) with the keys and names
+    of the wait steps of its live version, which a callback endpoint completes."""
+    return [
+        {
+            "key": version.definition.key,
+            "name": version.definition.name,
+            "waits": [{"key": s.key, "name": s.name} for s in spec_of(version).stages if s.is_wait],
+        }
+        for version in definitions_published()
+    ]

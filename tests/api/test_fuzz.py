@@ -34,7 +34,7 @@ from viewflow.workflow.models import Task
 
 from apps.automation.models import StepRun
 from apps.cases.services import case_start
-from apps.integrations import inbound
+from apps.integrations import endpoints
 from apps.integrations.models import EVENTS, WebhookDelivery
 from apps.integrations.services import subscription_create
 
@@ -117,7 +117,7 @@ def world(demo, api, publish, httpserver, django_capture_on_commit_callbacks):
     subscription = subscription_create(
         actor=demo["admin"], name="Fuzz receiver", url="https://hooks.example.com/wms", events=list(EVENTS)
     )
-    endpoint = inbound.endpoint_create(
+    endpoint = endpoints.endpoint_create(
         actor=demo["admin"],
         slug="fuzz-hook",
         name="Fuzz hook",

@@ -24,7 +24,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from jsonschema import Draft202012Validator, FormatChecker
 
 from apps.cases.services import case_start
-from apps.integrations import inbound
+from apps.integrations import endpoints
 
 from .conftest import complete, started, task_named
 from .specs import ERP_STEP, INVOICE_FIELDS
@@ -385,7 +385,7 @@ def _signed(client, body: bytes, *, delivery: str, secret: str = SECRET):
 
 
 def test_the_inbound_webhook_starts_a_case(api, demo, conforms):
-    inbound.endpoint_create(
+    endpoints.endpoint_create(
         actor=demo["admin"],
         slug="schema-orders",
         name="Orders",

@@ -1,6 +1,6 @@
 """A purchase of 5,000 through the portal, one person after the other, as they would click through it.
 
-alice forgets the cost center and gets the request back; bob (her manager) and fiona (finance,
+alice has no cost center yet: the form says so, she submits anyway and gets the request back; bob (her manager) and fiona (finance,
 through her role's queue) approve; audrey the auditor finds the closed case and reads its timeline.
 """
 
@@ -32,9 +32,16 @@ def test_purchase_returned_for_cost_center_then_approved_by_manager_and_finance(
     shot(alice, "alice-request-form")
     alice.get_by_role("button", name="Submit request").click()
 
+    # The form says what is missing, at the field; she has no cost center yet and submits anyway.
+    expect(alice.locator(".incomplete")).to_contain_text("Cost center required before Approval.")
+    expect(alice.locator(".field.invalid")).to_contain_text("Required before Approval.")
+    expect(alice.locator('[name="description"]')).to_have_value("Two build servers")
+    shot(alice, "alice-request-incomplete")
+    alice.get_by_role("button", name="Submit without it").click()
+
     expect(alice).to_have_url(CASE_URL)
     case_id = CASE_URL.search(alice.url).group(1)
-    expect(alice.locator(".messages")).to_contain_text(f"Request #{case_id} submitted")
+    expect(alice.locator(".messages")).to_contain_text(f"Request #{case_id} submitted and back with you")
     expect(alice.locator("h1")).to_contain_text("Returned to requester")
     expect(alice.locator("main")).to_contain_text("Cost center required before Approval")
     shot(alice, "alice-case-returned")

@@ -9,19 +9,21 @@ from tests.conftest import events, open_tasks, reload, task_for
 REWORK = "Rework: complete the request"
 
 
-def test_returned_twice_then_resubmitted_with_cost_center_routes_again(start_purchase, users):
+def test_resubmitting_without_the_missing_data_is_refused_then_with_it_routes_again(start_purchase, users):
     alice = users["alice"]
     case = start_purchase(amount="5000", cost_center=None)
-    task_complete(task_id=task_for(case, REWORK).pk, actor=alice, decision="submit", data={"description": "forgot it"})
-    case = reload(case)
-    assert case.state == "rework", "still no cost center: returned again"
-    task_complete(task_id=task_for(case, REWORK).pk, actor=alice, decision="submit", data={"cost_center": "CC-7"})
+    task = task_for(case, REWORK)
+    with pytest.raises(ValidationFailed) as refused:
+        task_complete(task_id=task.pk, actor=alice, decision="submit", data={"description": "forgot it"})
+    assert refused.value.field_errors == {"cost_center": ["Required before Approval."]}
+    assert task_for(reload(case), REWORK).pk == task.pk, "the same task waits; no second return"
+    assert len(events(case, "case.returned")) == 1 and not events(case, "case.resubmitted")
+    task_complete(task_id=task.pk, actor=alice, decision="submit", data={"cost_center": "CC-7", "description": "x"})
     case = reload(case)
     assert case.state == "approval"
-    assert case.data["cost_center"] == "CC-7" and case.data["description"] == "forgot it"
+    assert case.data["cost_center"] == "CC-7" and case.data["description"] == "x"
     assert sorted(t.data["label"] for t in open_tasks(case)) == ["Finance approval", "Manager approval"]
-    assert len(events(case, "case.returned")) == 2
-    assert len(events(case, "case.resubmitted")) == 2
+    assert len(events(case, "case.resubmitted")) == 1
 
 
 def test_resubmission_with_invalid_data_is_refused_and_keeps_the_task(start_purchase, users):

@@ -155,15 +155,45 @@ def test_approving_your_own_request_is_403(signed_in, start_purchase, users):
     assert reload(case).status_label == "open"
 
 
+def test_missing_data_the_first_stage_needs_is_asked_for_at_the_form_and_nothing_starts(signed_in):
+    form = {**PURCHASE, "cost_center": "", "description": "keep me"}
+    response = signed_in("alice").post("/requests/new/purchase-approval/", form)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Cost center required before Approval." in page  # the notice
+    assert "Required before Approval." in page  # inline, at the field
+    assert "keep me" in page and "Submit without it" in page
+    assert not Case.objects.exists()
+
+
+def test_all_field_errors_show_at_once_before_the_missing_data_notice(signed_in):
+    response = signed_in("alice").post("/requests/new/purchase-approval/", {"amount": "-5", "vendor": ""})
+    page = response.content.decode()
+    assert response.status_code == 400 and "Must be greater than 0." in page and "This field is required." in page
+    assert "Submit without it" not in page  # invalid data cannot be submitted incomplete
+
+
+def test_submitting_without_the_missing_data_on_purpose_returns_it_with_a_warning(signed_in):
+    form = {**PURCHASE, "cost_center": "", "incomplete": "1"}
+    response = signed_in("alice").post("/requests/new/purchase-approval/", form, follow=True)
+    case = Case.objects.get()
+    assert case.state == "rework"
+    message = response.context["messages"]
+    assert [m.level_tag for m in message] == ["warning"]
+    assert "back with you to complete: Returned to requester: Cost center" in messages_of(response)[0]
+
+
 def test_resubmitting_a_returned_request(signed_in, start_purchase):
     case = start_purchase(cost_center=None)
     task = task_for(case, "Rework: complete the request")
     form = {"amount": "500", "vendor": "ACME Ltd", "vendor_risk": "low", "cost_center": "", "description": ""}
     alice = signed_in("alice")
-    alice.post(f"/tasks/{task.pk}/decide/", form)
-    assert reload(case).state == "rework", "still missing: returned again"
-    again = task_for(reload(case), "Rework: complete the request")
-    alice.post(f"/tasks/{again.pk}/decide/", {**form, "cost_center": "CC-5"})
+    response = alice.post(f"/tasks/{task.pk}/decide/", form)
+    assert response.status_code == 400, "still missing: said at the form, not sent back again"
+    assert "Required before Approval." in response.content.decode()
+    assert reload(case).state == "rework" and list(open_tasks(reload(case))) == [task]
+    assert reload(case).data.get("amount") != "500", "nothing of the refused resubmission is kept"
+    alice.post(f"/tasks/{task.pk}/decide/", {**form, "cost_center": "CC-5"})
     case = reload(case)
     assert case.state == "approval" and case.data["cost_center"] == "CC-5"
 

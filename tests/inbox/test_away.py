@@ -34,6 +34,14 @@ def test_new_tasks_go_to_the_delegate_and_decisions_are_on_behalf(bob_away, star
     assert decided.actor_name == "carol" and decided.context["on_behalf_of"] == "bob"
 
 
+def test_the_delegate_is_told_whose_work_they_hold_in_the_inbox_and_on_the_task(bob_away, start_purchase, signed_in):
+    task = task_for(start_purchase(), "Manager approval")
+    carol = signed_in("carol")
+    assert "for bob" in carol.get("/inbox/").content.decode()
+    page = carol.get(f"/tasks/{task.pk}/").content.decode()
+    assert "You hold this for <strong>bob</strong> while they are away" in page
+
+
 def test_handover_moves_open_approvals_in_one_action(client, start_purchase, users):
     case = start_purchase()
     now = timezone.now()

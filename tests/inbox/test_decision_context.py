@@ -31,6 +31,38 @@ def test_a_rejections_reason_code_shows_on_the_timeline_and_in_the_api(start_pur
     )
 
 
+def test_the_reason_code_survives_into_how_the_case_ended(start_purchase, users, signed_in):
+    """The closing reason, the requester's notification, the case page and the API's closing
+    entry all carry the code's label, not only the approver's free text."""
+    from apps.notify.models import Notification
+
+    case = start_purchase(amount="5000")
+    task_complete(
+        task_id=task_for(case, "Manager approval").pk,
+        actor=users["bob"],
+        decision="reject",
+        reason_code="over_budget",
+        reason="Q3 budget is spent.",
+    )
+    told = Notification.objects.get(user=users["alice"], subject=f"Request #{case.pk} was rejected")
+    assert told.body == "Over budget: Q3 budget is spent."
+    alice = signed_in("alice")
+    assert "“Over budget: Q3 budget is spent.”" in alice.get(f"/cases/{case.pk}/").content.decode()
+    answer = alice.get(f"/api/v1/cases/{case.pk}/").json()
+    assert answer["closed_reason"] == "Over budget: Q3 budget is spent."
+    closed = next(e for e in answer["history"] if e["action"] == "case.closed")
+    assert closed["reason_code"] == "over_budget"
+
+
+def test_a_code_alone_is_its_label(start_purchase, users):
+    case = start_purchase(amount="500")
+    task_complete(
+        task_id=task_for(case, "Manager approval").pk, actor=users["bob"], decision="reject", reason_code="not_needed"
+    )
+    case.refresh_from_db()
+    assert case.closed_reason == "Not needed"
+
+
 def test_a_delegates_decision_says_whom_they_acted_for(start_purchase, users, signed_in):
     bob, frank = users["bob"], users["frank"]
     now = timezone.now()

@@ -14,6 +14,6 @@ def test_a_test_case_on_a_draft_shows_draft_not_v0(demo, users, signed_in, start
     assert (real.version_label, test.version_label) == ("v1", "draft (test)")
 
     page = signed_in("alice").get("/requests/").content.decode()
-    assert "<td>v1</td>" in page and "<td>draft (test) <span class=\"badge warn\">TEST</span></td>" in page
+    assert "<td>v1</td>" in page and '<td>draft (test) <span class="badge warn">TEST</span></td>' in page
     assert "v0" not in page
     assert "draft (a test case) (pinned)" in signed_in("alice").get(f"/cases/{test.pk}/").content.decode()

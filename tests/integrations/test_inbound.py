@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from apps.cases.models import Case
 from apps.core.errors import NotAllowed, ValidationFailed
-from apps.integrations import inbound
+from apps.integrations import endpoints, inbound
 from apps.integrations.models import InboundDelivery
 
 SECRET = "whsec_" + "k" * 40
@@ -32,7 +32,7 @@ def sign_unbound(secret: str, timestamp: int, body: bytes) -> str:
 @pytest.fixture
 def endpoint(demo):
     service_user = get_user_model().objects.create_user("integration", email="integration@example.com")
-    return inbound.endpoint_create(
+    return endpoints.endpoint_create(
         actor=demo["admin"],
         slug="erp-orders",
         name="ERP orders",
@@ -192,7 +192,7 @@ def test_invalid_mapped_data_is_400_naming_the_field(endpoint, post):
 def test_endpoint_create_names_every_bad_field(demo):
     inactive = get_user_model().objects.create_user("gone", is_active=False)
     with pytest.raises(ValidationFailed) as refusal:
-        inbound.endpoint_create(
+        endpoints.endpoint_create(
             actor=demo["admin"],
             slug="Bad Slug",
             name="",
@@ -206,7 +206,7 @@ def test_endpoint_create_names_every_bad_field(demo):
 
 def test_only_integrators_and_admins_create_endpoints(demo):
     with pytest.raises(NotAllowed):
-        inbound.endpoint_create(
+        endpoints.endpoint_create(
             actor=demo["oscar"],
             slug="x",
             name="x",
@@ -217,7 +217,7 @@ def test_only_integrators_and_admins_create_endpoints(demo):
 
 
 def test_generated_secret(endpoint, demo):
-    created = inbound.endpoint_create(
+    created = endpoints.endpoint_create(
         actor=demo["admin"],
         slug="crm",
         name="CRM",

@@ -35,7 +35,7 @@ from apps.definitions.importexport import definition_export
 from apps.definitions.selectors import version_live
 from apps.definitions.services import definition_create, draft_create_from, version_publish
 from apps.demo.management.commands.seed_demo import seed_demo_data
-from apps.integrations.inbound import endpoint_create
+from apps.integrations.endpoints import endpoint_create
 from apps.integrations.models import WebhookDelivery
 from apps.integrations.services import event_publish, subscription_create, subscription_update
 from apps.notify.services import notification_send
@@ -157,6 +157,7 @@ def build_dataset() -> Dataset:
         field_map={"amount": "order.total", "vendor": "order.vendor"},
     )
     data.objects["endpoint"] = ({"endpoint": endpoint.slug},) * 2
+    data.objects["inbound-endpoint"] = ({"endpoint_id": endpoint.pk},) * 2
 
     calendar = BusinessCalendar.objects.get(is_default=True)
     data.objects["calendar"] = ({"calendar_id": calendar.pk},) * 2

@@ -55,10 +55,18 @@ ANSWERS = {
     "C": "conflict (409)",
 }
 
-SINGLE = {"subscription", "delivery", "calendar", "endpoint", "missing-run"}
+SINGLE = {"subscription", "delivery", "calendar", "endpoint", "inbound-endpoint", "missing-run"}
 
 CASE_START = {"workflow": "purchase-approval", "data": {"amount": "700", "vendor": "Initech", "cost_center": "CC-1"}}
 HOOK = {"name": "Matrix", "url": "https://hooks.example.com/matrix", "events": ["case.closed"]}
+INBOUND = {
+    "name": "Matrix",
+    "slug": "matrix-in",
+    "action": "start_case",
+    "workflow": "purchase-approval",
+    "run_as": "alice",
+    "field_map": "amount=order.total",
+}
 BUILDER = {"section": "fields"}
 VERSION_1 = {"ref": "1", "number": 1}
 
@@ -165,6 +173,10 @@ ROWS = [
     Row("notify:failed",             "GET",   "L    F     F     O     F      F      O"),
     Row("notify:retry",              "POST",  "L    F     F     O     F      F      O", obj="notification"),
 
+    # --- One's own settings (the time zone): everybody signed in, for themselves only --------------
+    Row("me:settings",               "GET",   "L    O     O     O     O      O      O"),
+    Row("me:settings",               "POST",  "L    O     O     O     O      O      O", data={"time_zone": "UTC"}),
+
     # --- The builder (workflow owners read every definition, edit their own) --------------------
     Row("builder:index",             "GET",   "L    F     F     F     F      O      O"),
     Row("builder:new",               "POST",  "L    F     F     F     F      O      O",
@@ -202,6 +214,13 @@ ROWS = [
     Row("integrations:create",       "POST",  "L    F     F     F     F      F      O", data=HOOK),
     Row("integrations:dead-letters", "GET",   "L    F     F     O     F      F      O"),
     Row("integrations:inbound",      "GET",   "L    F     F     O     F      F      O"),
+    Row("integrations:inbound-create", "GET", "L    F     F     F     F      F      O"),
+    Row("integrations:inbound-create", "POST", "L    F     F     F     F      F      O", data=INBOUND),
+    Row("integrations:inbound-created", "GET", "L    F     F     F     F      F      O", obj="inbound-endpoint"),
+    Row("integrations:inbound-rotate", "POST", "L    F     F     F     F      F      O", obj="inbound-endpoint"),
+    Row("integrations:inbound-rotated", "GET", "L    F     F     F     F      F      O", obj="inbound-endpoint"),
+    Row("integrations:inbound-deactivate", "POST", "L    F     F     F     F      F      O", obj="inbound-endpoint"),
+    Row("integrations:inbound-activate", "POST", "L    F     F     F     F      F      O", obj="inbound-endpoint"),
     Row("integrations:redeliver",    "POST",  "L    F     F     O     F      F      O", obj="delivery"),
     Row("integrations:detail",       "GET",   "L    F     F     O     F      F      O", obj="subscription"),
     Row("integrations:created",      "GET",   "L    F     F     F     F      F      O", obj="subscription"),
@@ -271,6 +290,8 @@ ROWS = [
     Row("inbox:case-history",        "GET",   "L    F     F     F     O      F      O", obj="case"),
     Row("inbox:attachment",          "GET",   "L    O/F   O/F   F     O      F      O", obj="attachment"),
     Row("inbox:audit-search",        "GET",   "L    F     F     F     O      F      O"),
+    Row("inbox:audit-export-csv",    "GET",   "L    F     F     F     O      F      O"),
+    Row("inbox:audit-export-xlsx",   "GET",   "L    F     F     F     O      F      O"),
     Row("inbox:away",                "GET",   "L    O     O     O     O      O      O"),
     Row("inbox:away-handover",       "POST",  "L    O     O     O     O      O      O"),
 ]

@@ -22,7 +22,7 @@ from apps.audit.models import AuditEvent
 from apps.automation.models import StepRun
 from apps.cases.models import Attachment, Case, Comment
 from apps.definitions.models import DefinitionVersion, WorkflowDefinition
-from apps.integrations.models import WebhookDelivery, WebhookSubscription
+from apps.integrations.models import InboundEndpoint, WebhookDelivery, WebhookSubscription
 from apps.notify.models import Notification
 from apps.org.models import Absence
 from apps.sla.models import BusinessCalendar
@@ -172,6 +172,7 @@ def database_state() -> tuple:
         list(Notification.objects.order_by("pk").values_list("pk", "read_at", "email_status")),
         list(WebhookSubscription.objects.order_by("pk").values_list("pk", "name", "url", "is_active")),
         list(WebhookDelivery.objects.order_by("pk").values_list("pk", "status", "attempts")),
+        list(InboundEndpoint.objects.order_by("pk").values_list("pk", "slug", "secret", "is_active")),
         list(BusinessCalendar.objects.order_by("pk").values_list("pk", "name", "is_default")),
         WorkflowDefinition.objects.count(),
         list(DefinitionVersion.objects.order_by("pk").values_list("pk", "status", "spec")),

@@ -12,7 +12,9 @@ from apps.audit.models import Action
 from apps.automation.models import ExceptionCategory, StepRun, StepStatus
 from apps.automation.services import step_cancel_case
 from apps.cases.models import CaseState
+from apps.cases.services import case_withdraw
 from apps.core.errors import ValidationFailed
+from apps.notify.models import Notification
 from tests.conftest import events, reload
 
 from .conftest import APPROVAL, erp_step
@@ -21,8 +23,9 @@ UNDO_BY_INVOICE = {"method": "DELETE", "url": "{{endpoint.ERP}}/invoices?invoice
 
 
 @pytest.fixture
-def timed_out(invoice_flow, start_invoice, erp_settings):
+def timed_out(invoice_flow, start_invoice, erp_settings, request):
     """A case whose ERP call timed out once and went to the exception queue (no retries)."""
+    undo = getattr(request, "param", UNDO_BY_INVOICE)
     release = threading.Event()
 
     def slow(request):
@@ -31,7 +34,9 @@ def timed_out(invoice_flow, start_invoice, erp_settings):
 
     erp_settings.expect_request("/erp/invoices", method="POST").respond_with_handler(slow)
     erp_settings.expect_request("/erp/invoices", method="DELETE").respond_with_json({"cancelled": True})
-    step = erp_step(timeout_seconds=0.3, retry={"attempts": 1, "backoff_seconds": 1}, undo=UNDO_BY_INVOICE)
+    step = erp_step(timeout_seconds=0.3, retry={"attempts": 1, "backoff_seconds": 1}, undo=undo)
+    if undo is None:
+        del step["undo"]
     case = start_invoice(invoice_flow(step, APPROVAL))
     run = StepRun.objects.get(case=case)
     assert (run.status, run.category) == (StepStatus.EXCEPTION, ExceptionCategory.TIMEOUT)
@@ -90,3 +95,41 @@ def test_the_cancel_form_says_so_and_asks(timed_out, signed_in):
     assert reload(case).state == CaseState.EXCEPTION
     done = oscar.post(f"/exceptions/{run.pk}/cancel/", {"reason": "Checked the ERP", "uncertain": "none"})
     assert done.status_code == 302 and reload(case).state == CaseState.CANCELLED
+
+
+def test_withdrawing_sends_the_undo_of_a_call_that_may_have_taken_effect(timed_out, demo, run_committed, erp_settings):
+    """The requester cannot be asked about the ERP: the undo goes out by itself (harmless if
+    nothing was booked) and the closing audit row says so."""
+    case, run = timed_out
+    run_committed(case_withdraw, case_id=case.pk, actor=demo["alice"], reason="Bought elsewhere")
+
+    assert reload(case).state == CaseState.WITHDRAWN
+    [undo] = StepRun.objects.filter(case=case, kind="undo")
+    assert undo.undo_of_id == run.pk and undo.status == StepStatus.SUCCEEDED
+    assert [r.args.get("invoice") for r in deletes(erp_settings)] == ["INV-1001"]
+    run.refresh_from_db()
+    assert run.status == StepStatus.CANCELLED and "undo call was sent" in run.resolution
+    uncertain = events(case, Action.CASE_WITHDRAWN)[0].context["uncertain"]
+    assert uncertain["undo_sent"] == ["Undo Validate in ERP"] and uncertain["to_check"] == []
+
+
+@pytest.mark.parametrize("timed_out", [None], indirect=True)
+def test_withdrawing_tells_the_operators_to_check_a_call_without_undo(timed_out, demo, run_committed):
+    case, run = timed_out
+    run_committed(case_withdraw, case_id=case.pk, actor=demo["alice"], reason="Bought elsewhere")
+
+    assert reload(case).state == CaseState.WITHDRAWN
+    assert not StepRun.objects.filter(case=case, kind="undo").exists()
+    run.refresh_from_db()
+    assert run.idempotency_key in run.resolution and "check ERP" in run.resolution
+    told = Notification.objects.filter(url=f"/exceptions/{run.pk}/", subject__contains="may have taken effect")
+    assert {n.user.username for n in told} == {"oscar"}
+    assert told[0].subject == f"Check ERP: request #{case.pk} closed after a call that may have taken effect"
+    assert events(case, Action.CASE_WITHDRAWN)[0].context["uncertain"]["to_check"] == ["Validate in ERP"]
+
+
+def test_an_operator_who_cancels_settles_every_timed_out_call_once(timed_out, demo, run_committed, erp_settings):
+    case, run = timed_out
+    run_committed(step_cancel_case, run_id=run.pk, actor=demo["oscar"], reason="Checked", uncertain="undo")
+    assert StepRun.objects.filter(case=case, kind="undo").count() == 1, "the close does not send a second undo"
+    assert "uncertain" not in (events(case, Action.CASE_CANCELLED)[0].context.get("compensation") or {})

@@ -15,7 +15,7 @@ from apps.automation.services import step_retry
 from apps.cases.models import CaseState
 from apps.core.errors import ValidationFailed
 from apps.definitions.spec import validate_spec
-from apps.integrations import inbound
+from apps.integrations import endpoints
 from apps.integrations.models import InboundDelivery
 from apps.integrations.services import webhook_sign
 from tests.conftest import events, open_tasks, reload
@@ -41,7 +41,7 @@ def waiting_flow(publish):
 @pytest.fixture
 def callback_endpoint(demo, waiting_flow):
     portal = get_user_model().objects.create_user("customer-portal")
-    return inbound.endpoint_create(
+    return endpoints.endpoint_create(
         actor=demo["admin"],
         slug="customer-replies",
         name="Customer replies",
@@ -134,7 +134,7 @@ def test_nobody_calling_back_in_time_is_a_timeout_exception(start_invoice, waiti
 
 def test_a_callback_endpoint_must_name_a_wait_step(demo, waiting_flow):
     with pytest.raises(ValidationFailed) as invalid:
-        inbound.endpoint_create(
+        endpoints.endpoint_create(
             actor=demo["admin"],
             slug="nope",
             name="Nope",

@@ -1,4 +1,5 @@
-"""Portal pages: webhook subscriptions (integrators), their deliveries and the dead letters (operators)."""
+"""Portal pages: webhook subscriptions (integrators), their deliveries and the dead letters (operators).
+Inbound endpoints have their own module (inbound.py)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -155,18 +156,3 @@ def delivery_redeliver(request, delivery_id):
         return render(request, "integrations/_delivery_row.html", {"delivery": delivery, "show_subscription": True})
     messages.success(request, MSG_REDELIVER_QUEUED.format(delivery=delivery.delivery_id))
     return redirect("integrations:dead-letters")
-
-
-@portal_errors
-def inbound(request):
-    """Inbound endpoints and every call they received, with the reason a call was refused."""
-    refused_only = request.GET.get("show") == "refused"
-    return render(
-        request,
-        "integrations/inbound.html",
-        {
-            "endpoints": selectors.inbound_endpoints(user=request.user),
-            "page": paginate(request, selectors.inbound_calls(user=request.user, refused_only=refused_only)),
-            "refused_only": refused_only,
-        },
-    )
