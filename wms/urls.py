@@ -2,10 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.portal.views.favicon import favicon
+
 admin.site.site_header = "WMS administration"
 admin.site.site_title = "WMS"
 
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
     path("calendars/", include("apps.portal.urls.sla")),

@@ -8,7 +8,10 @@ undo. Header values and bodies are left out: they are for the machines.
 
 import re
 
-from .accessors import texts_of
+from apps.core.numbers import number as number_text
+
+from .accessors import NUMBER_TYPES, Spec, texts_of
+from .conditions import AS_STORED, Words
 from .diagram import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_BACKOFF,
@@ -30,8 +33,8 @@ MISSING_ACTIONS = {
 }
 
 
-def _rule(condition) -> str:
-    text = condition_text(condition)
+def _rule(condition, words: Words = AS_STORED) -> str:
+    text = condition_text(condition, words)
     return "always" if text == "always" else f"only when {text}"
 
 
@@ -104,20 +107,26 @@ def step_text(stage: dict, fields: dict | None = None) -> str:
 def sop_build(*, version) -> dict:
     spec, definition = version.spec, version.definition
     texts = texts_of(version)
+    typed = Spec(spec)
+    words = typed.words  # rules read "Amount >= 1,000", as the case page explains them
+    stage_names = {s.key: s.name for s in typed.stages}  # as the owner wrote them
     fields = []
     for field in spec.get("fields", []):
         rules = []
         if field.get("required"):
             rules.append("required")
         if field.get("required_before"):
-            rules.append(f"required before the {field['required_before']} stage")
+            before = field["required_before"]
+            rules.append(f"required before the {stage_names.get(before, before)} stage")
         if field.get("choices"):
             rules.append("one of " + ", ".join(str(c) for c in field["choices"]))
-        for limit, words in (("greater_than", "more than"), ("min", "at least"), ("max", "at most")):
+        for limit, phrase in (("greater_than", "more than"), ("min", "at least"), ("max", "at most")):
             if field.get(limit) is not None:
-                rules.append(f"{words} {field[limit]}")
+                rules.append(f"{phrase} {number_text(field[limit])}")
         if field.get("default") not in (None, ""):
-            rules.append(f"default {field['default']}")
+            rules.append(
+                f"default {number_text(field['default']) if field.get('type') in NUMBER_TYPES else field['default']}"
+            )
         fields.append(
             {
                 "label": field.get("label") or field["name"],
@@ -135,7 +144,7 @@ def sop_build(*, version) -> dict:
                 {
                     "number": number,
                     "name": stage.get("name") or stage["key"],
-                    "when": _rule(stage.get("when")),
+                    "when": _rule(stage.get("when"), words),
                     "kind": STEP_KINDS[stage["type"]],
                     "system": stage.get("system", ""),
                     "automated": step_text(stage, by_name),
@@ -147,11 +156,15 @@ def sop_build(*, version) -> dict:
             {
                 "number": number,
                 "name": stage.get("name") or stage["key"],
-                "when": _rule(stage.get("when")),
+                "when": _rule(stage.get("when"), words),
                 "policy": policy_text(stage),
                 "sla": _sla((spec.get("sla") or {}).get(stage["key"])),
                 "approvers": [
-                    {"label": a.get("label") or a["key"], "who": approver_detail(a), "when": _rule(a.get("when"))}
+                    {
+                        "label": a.get("label") or a["key"],
+                        "who": approver_detail(a),
+                        "when": _rule(a.get("when"), words),
+                    }
                     for a in stage.get("approvers", [])
                 ],
             }

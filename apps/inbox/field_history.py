@@ -9,9 +9,8 @@ kept with the row. Rows written before reasons were kept take theirs from the au
 from apps.audit.models import Action
 from apps.cases.change_reasons import event_words
 from apps.cases.models import CaseState, Outcome
+from apps.core.numbers import number
 from apps.definitions.accessors import spec_of
-
-from .presenters import number
 
 # The process status viewflow keeps beside our state: open, or finished one way or another.
 CASE_STATUS = {"NEW": "Open", "DONE": "Closed", "CANCELED": "Closed early"}

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from apps.audit.models import Action
 from apps.core.actors import SYSTEM
+from apps.definitions.conditions import AS_STORED, Words
 
 from .presenters import route_lines
 
@@ -41,9 +42,9 @@ class Entry:
     details: list["Entry"] = field(default_factory=list)
 
 
-def timeline_entries(events, *, reason_labels: dict[str, str] | None = None) -> list[Entry]:
+def timeline_entries(events, *, reason_labels: dict[str, str] | None = None, words: Words = AS_STORED) -> list[Entry]:
     """The entries of a case's audit events (oldest first); `reason_labels` maps a reason code
-    to the label its definition gives it."""
+    to the label its definition gives it; `words` (the version's `spec.words`) writes the rules."""
     labels = reason_labels or {}
     entries = []
     for group in _groups(list(events)):
@@ -51,7 +52,7 @@ def timeline_entries(events, *, reason_labels: dict[str, str] | None = None) -> 
         if anchor is None:
             entries.extend(_entry(e, labels) for e in group)
         else:
-            entries.append(_routing(anchor, group, labels))
+            entries.append(_routing(anchor, group, labels, words))
     return entries
 
 
@@ -114,16 +115,16 @@ def _words(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _approval_why(route: dict) -> str:
-    """'Manager approval: always; Finance approval: amount 5,000 >= 1,000. 2 of 2 must approve.'"""
-    rule_texts = {line["rule"]: line["text"] for line in route_lines(route)}
+def _approval_why(route: dict, words: Words) -> str:
+    """'Manager approval: always; Finance approval: Amount 5,000 >= 1,000. 2 of 2 must approve.'"""
+    rule_texts = {line["rule"]: line["text"] for line in route_lines(route, words=words)}
     approvers = route.get("approvers") or []
     reasons = "; ".join(f"{a.get('label')}: {rule_texts.get(a.get('label'), a.get('why', ''))}" for a in approvers)
     need = route.get("need")
     return f"{reasons}. {need} of {len(approvers)} must approve." if need else reasons
 
 
-def _routing(anchor, group: list, labels: dict[str, str]) -> Entry:
+def _routing(anchor, group: list, labels: dict[str, str], words: Words) -> Entry:
     route = anchor.context or {}
     outcome, code = route.get("outcome", ""), route.get("reason_code") or ""
     entry = Entry(
@@ -142,7 +143,7 @@ def _routing(anchor, group: list, labels: dict[str, str]) -> Entry:
         if not targets:
             targets = [a.get("label", "") for a in route.get("approvers") or []]
         entry.what = f"Routed to {_words(targets)}" if targets else entry.what
-        entry.reason = _approval_why(route) or anchor.reason
+        entry.reason = _approval_why(route, words) or anchor.reason
     elif outcome == "rework":
         entry.what = Action.CASE_RETURNED.label
     elif outcome in CLOSED and any(e.action == Action.CASE_CLOSED for e in group):

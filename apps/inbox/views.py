@@ -202,7 +202,7 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "siblings": [
             {"task": t, "label": task_info(t).label, "state": task_state(t), "owner": task_owner(t)} for t in siblings
         ],
-        "route_lines": route_lines(case.route),
+        "route_lines": route_lines(case.route, words=spec_of(case.version).words),
         "fields": _field_rows(case),
         "form": form,
         "decision_form": decision_form,
@@ -223,7 +223,7 @@ def _resubmission(case, spec) -> dict | None:
     before = (returned.data if returned is not None else {}) or {}
     after = resubmitted.data or {}
     changes = [
-        {"label": f.label, "old": before.get(f.name, ""), "new": after.get(f.name, "")}
+        {"label": f.label, "old": f.shown(before.get(f.name, "")), "new": f.shown(after.get(f.name, ""))}
         for f in spec.fields
         if before.get(f.name, "") != after.get(f.name, "")
     ]
@@ -241,13 +241,19 @@ def _timeline(case) -> list:
     """The case's audit events as timeline entries: each routing one entry with its rows behind
     it; each decision with its reason code's label and, for a delegate's decision, whom they
     acted for."""
-    labels = {c.code: c.label for c in spec_of(case.version).reason_codes}
-    return timeline_entries(audit_events_for_case(case_id=case.pk), reason_labels=labels)
+    spec = spec_of(case.version)
+    labels = {c.code: c.label for c in spec.reason_codes}
+    steps = {s.key: s.name for s in spec.stages}
+    events = list(audit_events_for_case(case_id=case.pk))
+    for event in events:
+        # A stage or step by the name its owner wrote ("ERP check"), not its key made into words.
+        event.step = steps.get(event.step, event.step)
+    return timeline_entries(events, reason_labels=labels, words=spec.words)
 
 
 def _field_rows(case) -> list[dict]:
     return [
-        {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name, "type": f.type}
+        {"label": f.label, "value": f.shown(case.data.get(f.name, "")), "name": f.name, "type": f.type}
         for f in spec_of(case.version).fields
     ]
 
@@ -409,7 +415,7 @@ def case_detail(request, case_id):
             "blocking_step": blocking,
             "can_repair_step": blocking is not None and user_may_repair(user=request.user, run=blocking),
             "fields": _field_rows(case),
-            "route_lines": route_lines(case.route),
+            "route_lines": route_lines(case.route, words=spec_of(case.version).words),
             "events": _timeline(case),
             "owners": [{"task": t, "label": task_info(t).label, "owner": task_owner(t)} for t in open_tasks],
             "comments": case.comments.select_related("author"),

@@ -35,7 +35,7 @@ def test_an_auditor_reads_the_routing_and_opens_its_rows(new_page):
     routed = timeline_row(audrey, "Routed to Manager approval (bob) and Finance approval (finance queue)")
     expect(routed).to_have_count(2)  # the first round and the one after the resubmission
     first = routed.first
-    expect(first).to_contain_text("Finance approval: amount 5,000 >= 1,000. 2 of 2 must approve.")
+    expect(first).to_contain_text("Finance approval: Amount 5,000 >= 1,000. 2 of 2 must approve.")
     detail = first.locator("details.timeline-detail li", has_text="Task created · Finance approval")
     expect(detail).to_be_hidden()
     first.locator("summary", has_text="3 audit rows").click()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import Action, AuditEvent
 from apps.cases.services import case_withdraw, task_complete
+from apps.definitions.conditions import Words
 from apps.inbox.timeline import timeline_entries
 from tests.conftest import events, task_for
 
@@ -56,10 +57,11 @@ def test_a_routing_and_the_rows_it_wrote_become_one_entry():
         event(Action.TASK_DECIDED, actor="bob", step="Manager approval", context={"decision": "approve"}),
     ]
 
-    started, routed, decided = timeline_entries(trail)
+    words = Words(labels={"amount": "Amount"}, numeric=frozenset({"amount"}))  # the version's (Spec.words)
+    started, routed, decided = timeline_entries(trail, words=words)
 
     assert routed.what == "Routed to Manager approval (bob) and Finance approval (finance queue)"
-    assert routed.reason == "Manager approval: always; Finance approval: amount 5,000 >= 1,000. 2 of 2 must approve."
+    assert routed.reason == "Manager approval: always; Finance approval: Amount 5,000 >= 1,000. 2 of 2 must approve."
     assert [d.what for d in routed.details] == ["Case routed", "Task created", "Task created"]
     assert [d.reason for d in routed.details] == ["Approval: ...", "always", "amount 5000.00 >= 1000"]
     assert (started.what, started.details) == ("Case started", [])
@@ -153,12 +155,12 @@ def test_a_returned_resubmitted_and_approved_case_reads_as_what_happened(start_p
         "Decision recorded: <strong>Approve</strong>",
         "Case closed: <strong>Approved</strong>",
     ]
-    assert "Finance approval: amount 5,000 &gt;= 1,000. 2 of 2 must approve." in rows[1]
+    assert "Finance approval: Amount 5,000 &gt;= 1,000. 2 of 2 must approve." in rows[1]
     assert "Too expensive" in rows[2] and "“Added the cost center.”" in rows[4] and "Fine now." in rows[6]
     assert "No longer needed: Finance approval" in rows[3]
     # The rows behind a routing, as the trail holds them, one click away (no script needed).
     assert '<details class="timeline-detail"><summary>3 audit rows</summary>' in rows[1]
-    assert "Task created · Finance approval — amount 5000.00 &gt;= 1000" in rows[1]
+    assert "Task created · Finance approval — Amount 5,000 &gt;= 1,000" in rows[1]
     assert "Task cancelled · Finance approval — The stage was settled before this approval was needed." in rows[3]
     assert "Every applicable approval stage approved." in rows[9]
 

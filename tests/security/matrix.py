@@ -254,6 +254,7 @@ ROWS = [
     Row("demo/erp/invoices/<str:reference>/", "DELETE", "L L L L L L L", path={"reference": "INV-1"}),
 
     # --- The portal ---------------------------------------------------------------------------
+    Row("favicon",                   "GET",   "O    O     O     O     O      O      O"),  # to the SVG icon
     Row("inbox:home",                "GET",   "L    O     O     O     O      O      O"),
     Row("inbox:login",               "GET",   "O    O     O     O     O      O      O"),
     Row("inbox:login",               "POST",  "O    O     O     O     O      O      O",

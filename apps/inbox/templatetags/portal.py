@@ -3,7 +3,8 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from apps.core.moments import moment_text
-from apps.inbox.presenters import number
+from apps.core.numbers import number
+from apps.inbox.presenters import DECISION
 
 register = template.Library()
 
@@ -27,10 +28,24 @@ def amount(value):
     return number(value) if value not in (None, "") else "—"
 
 
+UNDER_A_MINUTE = "less than a minute"
+
+
 @register.filter
 def age(moment):
-    """'3 hours' since a moment, for inbox rows."""
-    return timesince(moment, timezone.now()).split(",")[0] if moment else "—"
+    """'3 hours' since a moment, for inbox rows; under a minute (or a moment a little ahead of this
+    server's clock) 'less than a minute', never '0 minutes' (pages write "{{ x|age }} ago")."""
+    if not moment:
+        return "—"
+    if (timezone.now() - moment).total_seconds() < 60:
+        return UNDER_A_MINUTE
+    return timesince(moment, timezone.now()).split(",")[0]
+
+
+@register.filter
+def decided(decision):
+    """A decision as a done row reads it: 'approve' -> 'Approved'."""
+    return DECISION.get(str(decision or ""), str(decision or "").replace("_", " ").capitalize())
 
 
 @register.filter
