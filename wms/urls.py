@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", include("apps.api.urls")),
     path("calendars/", include("apps.portal.urls.sla")),
     path("notifications/", include("apps.portal.urls.notify")),
+    path("settings/", include("apps.portal.urls.me")),
     path("builder/", include("apps.builder.urls")),
     path("integrations/", include("apps.portal.urls.integrations")),
     path("exceptions/", include("apps.portal.urls.exceptions")),

@@ -93,7 +93,7 @@ def _locked_draft(version: DefinitionVersion, actor) -> DefinitionVersion:
 def _save_draft(version, spec, actor, *, note: str, context: dict) -> DefinitionVersion:
     version.spec = spec
     version._history_user = actor
-    version._history_change_reason = note[:100]
+    version._change_reason = note[:100]
     version.save()
     _audit(Action.DRAFT_CHANGED, actor, version.definition, change=note, **context)
     return version
@@ -179,7 +179,7 @@ def version_publish(*, version: DefinitionVersion, actor, change_note: str = "")
     version.published_by = actor
     version.change_note = change_note.strip() or version.change_note
     version._history_user = actor
-    version._history_change_reason = f"Published as version {version.number}"
+    version._change_reason = f"Published as version {version.number}"
     version.save()
     _audit(Action.VERSION_PUBLISHED, actor, version.definition, version=version.number, hash=version.content_hash)
     return version
@@ -201,7 +201,7 @@ def draft_create_from(*, version: DefinitionVersion, actor) -> DefinitionVersion
         change_note=f"From version {version.number}",
     )
     draft._history_user = actor
-    draft._history_change_reason = f"New draft from version {version.number}"
+    draft._change_reason = f"New draft from version {version.number}"
     draft.save()
     _audit(Action.DRAFT_STARTED, actor, version.definition, from_version=version.number)
     return draft

@@ -39,8 +39,10 @@ from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
 
 from . import exports, selectors
+from .field_history import field_history
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
+from .timeline import timeline_entries
 
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
 
@@ -236,21 +238,17 @@ def _resubmission(case, spec) -> dict | None:
 
 
 def _timeline(case) -> list:
-    """The case's audit events, each decision with its reason code's label (`reason_label`) and,
-    for a delegate's decision, whom they acted for (`on_behalf_of`)."""
+    """The case's audit events as timeline entries: each routing one entry with its rows behind
+    it; each decision with its reason code's label and, for a delegate's decision, whom they
+    acted for."""
     labels = {c.code: c.label for c in spec_of(case.version).reason_codes}
-    events = list(audit_events_for_case(case_id=case.pk))
-    for event in events:
-        context = event.context or {}
-        code = context.get("reason_code") or ""
-        event.reason_label = labels.get(code, code)
-        event.on_behalf_of = context.get("on_behalf_of") or ""
-    return events
+    return timeline_entries(audit_events_for_case(case_id=case.pk), reason_labels=labels)
 
 
 def _field_rows(case) -> list[dict]:
     return [
-        {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name} for f in spec_of(case.version).fields
+        {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name, "type": f.type}
+        for f in spec_of(case.version).fields
     ]
 
 
@@ -538,20 +536,8 @@ def audit_case_export(request, fmt):
 def case_field_history(request, case_id):
     _auditor_only(request)
     case = case_get_for_user(user=request.user, case_id=case_id)
-    records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
-    changes, previous = [], None
-    for record in records:
-        rows = []
-        before = previous.data if previous is not None else {}
-        for name in sorted(set(before) | set(record.data or {})):
-            if before.get(name) != (record.data or {}).get(name):
-                rows.append({"field": name, "old": before.get(name, ""), "new": (record.data or {}).get(name, "")})
-        for attribute in ("state", "outcome", "status"):
-            old = getattr(previous, attribute, "") if previous is not None else ""
-            if old != getattr(record, attribute):
-                rows.append({"field": attribute, "old": old or "", "new": getattr(record, attribute) or ""})
-        changes.append({"record": record, "rows": rows})
-        previous = record
+    records = case.history.select_related("history_user").order_by("history_date", "history_id")
+    changes = field_history(case, records, audit_events_for_case(case_id=case.pk))
     return render(request, "inbox/case_history.html", {"case": case, "changes": changes})
 
 

@@ -99,3 +99,23 @@ def role_members(*, role: str, exclude_ids=()) -> list:
     return list(
         User.objects.filter(groups__name=role, is_active=True).exclude(pk__in=list(exclude_ids)).order_by("username")
     )
+
+
+def user_time_zone_name(*, user) -> str:
+    """The zone the person chose ("" for the installation's default)."""
+    from .models import Profile
+
+    if user is None or not user.is_authenticated:
+        return ""
+    return Profile.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first() or ""
+
+
+def user_time_zones(*, users) -> dict:
+    """{user pk: zone} for the people a message goes to: their own, else the default (one query)."""
+    from apps.core.moments import zone_or_default
+
+    from .models import Profile
+
+    ids = [user.pk for user in users if user is not None]
+    chosen = dict(Profile.objects.filter(user_id__in=ids).values_list("user_id", "time_zone"))
+    return {pk: zone_or_default(chosen.get(pk)) for pk in ids}

@@ -194,7 +194,7 @@ def test_field_level_history_shows_who_changed_which_field(signed_in, start_purc
         data={"cost_center": "CC-42"},
     )
     page = signed_in("audrey").get(f"/cases/{case.pk}/history/").content.decode()
-    assert "cost_center" in page and "CC-42" in page and "alice" in page
+    assert "<td>Cost center</td>" in page and "CC-42" in page and "Resubmitted by alice" in page
     assert signed_in("alice").get(f"/cases/{case.pk}/history/").status_code == 403
 
 

@@ -173,6 +173,10 @@ ROWS = [
     Row("notify:failed",             "GET",   "L    F     F     O     F      F      O"),
     Row("notify:retry",              "POST",  "L    F     F     O     F      F      O", obj="notification"),
 
+    # --- One's own settings (the time zone): everybody signed in, for themselves only --------------
+    Row("me:settings",               "GET",   "L    O     O     O     O      O      O"),
+    Row("me:settings",               "POST",  "L    O     O     O     O      O      O", data={"time_zone": "UTC"}),
+
     # --- The builder (workflow owners read every definition, edit their own) --------------------
     Row("builder:index",             "GET",   "L    F     F     F     F      O      O"),
     Row("builder:new",               "POST",  "L    F     F     F     F      O      O",

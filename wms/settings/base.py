@@ -77,6 +77,11 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "apps.core.input_guard.RefuseNulMiddleware",
 )
+# Times on pages in the signed-in person's zone (the session remembers it from sign-in).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "apps.portal.middleware.TimeZoneMiddleware",
+)
 
 ROOT_URLCONF = "wms.urls"
 WSGI_APPLICATION = "wms.wsgi.application"
@@ -94,6 +99,8 @@ TEMPLATES = [
                 "apps.portal.context_processors.portal",
                 "apps.notify.context_processors.notifications",
             ],
+            # `moment` and `day` (one way to show a time, with its zone) in every template, unloaded.
+            "builtins": ["apps.portal.templatetags.moments"],
         },
     },
 ]

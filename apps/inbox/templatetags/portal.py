@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from apps.core.moments import moment_text
 from apps.inbox.presenters import number
 
 register = template.Library()
@@ -59,14 +60,11 @@ def overdue(clock) -> bool:
 
 @register.filter
 def next_level(clock):
-    """The next SLA level of a clock, as "escalate on 3 Dec 09:00", or ""."""
-    from datetime import datetime
-
+    """The next SLA level of a clock, as "escalate on 3 Dec 09:00 CET", or ""."""
     from apps.sla.clocks import next_escalation
 
     upcoming = next_escalation(clock) if clock else None
     if not upcoming:
         return ""
-    moment = timezone.localtime(datetime.fromisoformat(upcoming["at"]))
     action = {"breach": "due", "auto_close": "auto-close"}.get(upcoming["action"], upcoming["action"])
-    return f"{action} on {moment:%d %b %H:%M}"
+    return f"{action} on {moment_text(upcoming['at'], style='short')}"

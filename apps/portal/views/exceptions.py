@@ -128,7 +128,10 @@ def _detail(request, run, *, form=None, errors=None, values=None, status=200):
     context = {
         "run": run,
         "case": case,
-        "fields": [{"label": f.label, "value": (case.data or {}).get(f.name, ""), "name": f.name} for f in fields],
+        "fields": [
+            {"label": f.label, "value": (case.data or {}).get(f.name, ""), "name": f.name, "type": f.type}
+            for f in fields
+        ],
         "attempts": list(selectors.step_run_attempts(run=run)),
         "request_json": _pretty(run.last_request),
         "response_json": _pretty(run.last_response),
