@@ -22,6 +22,7 @@ REQUEST_SECONDS = Histogram(
     registry=REQUESTS,
 )
 UNMATCHED = "unmatched"  # a path no URL pattern matches: one series, whatever was asked
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}  # any other: "other"
 
 
 def multiprocess_dir() -> str:
@@ -49,7 +50,8 @@ class RequestMetricsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         route = ("/" + match.route) if match is not None and match.route else UNMATCHED
-        REQUEST_SECONDS.labels(request.method, route, str(response.status_code)).observe(time.perf_counter() - start)
+        method = request.method if request.method in METHODS else "other"
+        REQUEST_SECONDS.labels(method, route, str(response.status_code)).observe(time.perf_counter() - start)
         return response
 
 
