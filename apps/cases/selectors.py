@@ -138,7 +138,7 @@ def task_list_for_user(*, user) -> TaskPages:
 
 
 # --- Operations: counts for /metrics and the operators' health page (apps.ops). Test cases are
-# never counted. Each is one aggregate query.
+# never counted. Aggregate queries only.
 
 
 def case_counts_by_outcome() -> dict[tuple[str, str | None], int]:

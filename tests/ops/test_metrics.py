@@ -87,6 +87,18 @@ def test_the_output_parses_and_has_the_request_histogram(db):
         assert families[name].type == "gauge"
 
 
+def _rework_workflow(demo):
+    spec = {
+        "fields": [
+            {"name": "amount", "type": "decimal", "label": "Amount", "required": True},
+            {"name": "reference", "type": "text", "label": "Reference", "required_before": "review"},
+        ],
+        "stages": [{"key": "review", "name": "Review", "approvers": [{"key": "bob", "type": "user", "user": "bob"}]}],
+    }
+    draft = definition_create(key="ops-rework", name="Ops rework", spec=spec, actor=demo["olivia"])
+    version_publish(version=draft, actor=demo["olivia"])
+
+
 def _sla_workflow(demo):
     spec = {
         "fields": [{"name": "amount", "type": "decimal", "label": "Amount", "required": True}],
@@ -101,7 +113,7 @@ def _sla_workflow(demo):
 def history(demo, start_purchase, start_invoice, erp_settings):
     """Purchases: one rejected, one withdrawn, one open (plus an open test case); one case of a
     workflow whose one-hour SLA breaches (plus a test case of it); one invoice whose
-    ERP step is refused (422: failed for good, "rejected")."""
+    ERP step is refused (422: failed for good, "rejected"); one case returned to its requester."""
     erp_settings.expect_request("/erp/invoices", method="POST").respond_with_json({"message": "no"}, status=422)
     with time_machine.travel(NOON - timedelta(days=2), tick=False):
         rejected, withdrawn, _open = start_purchase(), start_purchase(), start_purchase()
@@ -116,6 +128,8 @@ def history(demo, start_purchase, start_invoice, erp_settings):
         sla_draft = draft_create_from(version=live, actor=demo["olivia"])
         case_start_test(version=sla_draft, data={"amount": "5"}, actor=demo["olivia"])
         start_invoice()
+        _rework_workflow(demo)
+        case_start(workflow="ops-rework", data={"amount": "5"}, actor=demo["alice"])  # no reference: returned
     with time_machine.travel(NOON - timedelta(days=1), tick=False):
         breaches = [f for f in sla_sweep() if f.action == "breach"]
     assert len(breaches) == 1  # a test case runs no SLA clock at all (events.real_cases_only)
@@ -133,12 +147,14 @@ def test_the_business_series_count_the_history_and_never_a_test_case(history):
     wms = {key: value for key, value in got.items() if key[0].startswith("wms_") and "http" not in key[0]}
     assert wms == {
         ("wms_cases_started_total", (("workflow", "invoice-test"),)): 1,
+        ("wms_cases_started_total", (("workflow", "ops-rework"),)): 1,
         ("wms_cases_started_total", (("workflow", "ops-sla"),)): 1,
         ("wms_cases_started_total", (("workflow", "purchase-approval"),)): 3,
         ("wms_cases_closed_total", (("outcome", "rejected"), ("workflow", "purchase-approval"))): 1,
         ("wms_cases_closed_total", (("outcome", "withdrawn"), ("workflow", "purchase-approval"))): 1,
         ("wms_open_tasks", (("stage", "approval"), ("workflow", "purchase-approval"))): 1,
         ("wms_open_tasks", (("stage", "review"), ("workflow", "ops-sla"))): 1,
+        ("wms_open_tasks", (("stage", "rework"), ("workflow", "ops-rework"))): 1,
         ("wms_sla_breaches_total", (("kind", "case"), ("workflow", "ops-sla"))): 1,
         ("wms_step_failures_total", (("category", "rejected"), ("workflow", "invoice-test"))): 1,
         ("wms_queue_depth", ()): 1,
