@@ -17,6 +17,7 @@ urlpatterns = [
     path("builder/", include("apps.builder.urls")),
     path("integrations/", include("apps.portal.urls.integrations")),
     path("exceptions/", include("apps.portal.urls.exceptions")),
+    path("", include("apps.ops.urls")),
     path("", include("apps.inbox.urls")),
 ]
 if settings.WMS_DEMO_ERP:

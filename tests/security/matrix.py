@@ -231,6 +231,14 @@ ROWS = [
     Row("integrations:edit",         "POST",  "L    F     F     F     F      F      O", obj="subscription", data=HOOK),
     Row("integrations:deactivate",   "POST",  "L    F     F     F     F      F      O", obj="subscription"),
 
+    # --- Health and monitoring: /health/ for load balancers (no sign-in), /metrics for Prometheus
+    # (its bearer token or an allowed address, never a session: none is configured in tests), the
+    # operators' page.
+    Row("ops:health",                "GET",   "O    O     O     O     O      O      O"),
+    Row("ops:health",                "POST",  "M    M     M     M     M      M      M", data={}),
+    Row("ops:metrics",               "GET",   "F    F     F     F     F      F      F"),
+    Row("ops:ops-health",            "GET",   "L    F     F     O     F      F      O"),
+
     # --- The exception queue (operators; a step routed to a person is theirs) -------------------
     Row("exceptions:queue",          "GET",   "L    F     F     O     F      F      O"),
     Row("exceptions:detail",         "GET",   "L    F     O/F   O     F      F      O", obj="run"),
