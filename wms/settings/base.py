@@ -77,9 +77,10 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "apps.core.input_guard.RefuseNulMiddleware",
 )
-# Times on pages in the signed-in person's zone (the session remembers it from sign-in).
+# Times on pages in the signed-in person's zone (the session remembers it from sign-in). After the
+# NUL guard: reading the session of a request whose cookie holds a NUL fails on PostgreSQL.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    MIDDLEWARE.index("apps.core.input_guard.RefuseNulMiddleware") + 1,
     "apps.portal.middleware.TimeZoneMiddleware",
 )
 
