@@ -22,3 +22,5 @@ urlpatterns = [
 ]
 if settings.WMS_DEMO_ERP:
     urlpatterns.insert(-1, path("demo/", include("apps.demo.urls")))
+
+handler404 = "apps.portal.errors.page_not_found"
