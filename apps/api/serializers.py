@@ -42,7 +42,12 @@ class WorkflowOutput(serializers.Serializer):
 
     key = serializers.CharField(source="definition.key")
     name = serializers.CharField(source="definition.name")
-    description = serializers.CharField(source="definition.description")
+    description = serializers.CharField(
+        source="texts.description", help_text="What the workflow is for, as its live version says."
+    )
+    form_intro = serializers.CharField(
+        source="texts.form_intro", help_text="The live version's text shown above the start form (may be empty)."
+    )
     version = serializers.IntegerField(source="number")
     # NOTE: not get_fields / fields(): Serializer has a get_fields of its own.
     fields = serializers.SerializerMethodField(method_name="spec_fields")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.cases.change_reasons import change_note, event_words
 from apps.cases.models import CaseState, Outcome
 from apps.cases.policy import REPAIR, assignee_problem
 from apps.cases.services import case_close, case_locked, step_done, step_waiting_again
@@ -95,7 +96,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
             }
             case.data = cleaned
         if changes:
-            audit_record(
+            edited = audit_record(
                 action=Action.CASE_DATA_EDITED,
                 actor=actor,
                 case=case,
@@ -104,6 +105,7 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
                 data={k: v["to"] for k, v in changes.items()},
                 context={"changes": changes, "step_run": run.pk},
             )
+            change_note(case, event_words(edited))  # why the case row's data changed
         if changes and _request_for(case, run) != sent_before:
             run.revision += 1
             run.idempotency_key = step_key_for(

@@ -146,3 +146,24 @@ def user_may_repair(*, user, run: StepRun) -> bool:
     """Whether the actions are worth showing: the service decides again when one is used."""
     allowed = user_can_repair_steps(user=user) or run.assigned_to_id == user.pk
     return allowed and run.case.requester_id != user.pk and run.status in REPAIRABLE
+
+
+# --- Operations (apps.ops): an automated step failed for good when an attempt ended "failed" (it
+# went to the exception queue, or failed its case). Counted from the attempt log, so a repaired
+# failure still counts; test cases never do.
+
+
+def step_failure_counts() -> dict[tuple[str, str], int]:
+    """Step failures ever, by (workflow, category) (one query)."""
+    rows = (
+        StepAttempt.objects.filter(outcome="failed", run__case__is_test=False)
+        .order_by()
+        .values_list("run__case__workflow_key", "category")
+        .annotate(n=Count("id"))
+    )
+    return {(workflow, category): n for workflow, category, n in rows}
+
+
+def step_failures_since(*, since) -> int:
+    """Step failures since then (one query)."""
+    return StepAttempt.objects.filter(outcome="failed", run__case__is_test=False, started__gte=since).count()

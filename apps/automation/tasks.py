@@ -5,6 +5,8 @@ Messages queued and schedules saved before the steps left apps.integrations name
 these functions there too (integrations.tasks.task_moved), so they still run.
 """
 
+from apps.core.heartbeats import STEP_SWEEP, heartbeat_beat
+
 from .services import step_attempt as _step_attempt
 from .services import step_retry_due
 
@@ -15,4 +17,6 @@ def step_attempt(ids: list[int]) -> None:
 
 
 def steps_due() -> int:
-    return step_retry_due()
+    queued = step_retry_due()
+    heartbeat_beat(name=STEP_SWEEP)  # a sweep that raised leaves the beat old: /health/ says so
+    return queued

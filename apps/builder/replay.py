@@ -118,7 +118,7 @@ def impact_preview(*, live, draft, limit: int = 50) -> dict:
     base = Case.objects.filter(version=live, is_test=False).select_related("requester").order_by("-created", "-pk")
     open_cases = list(base.filter(outcome__isnull=True)[:limit])
     closed_cases = list(base.filter(outcome__isnull=False)[:limit])
-    changed = []
+    changed, fields = [], spec_of(live).fields
     for case in open_cases + closed_cases:
         data = case.data or {}
         before = route_preview(version=live, data=data, requester=case.requester)
@@ -131,6 +131,8 @@ def impact_preview(*, live, draft, limit: int = 50) -> dict:
                     "before": before,
                     "after": after,
                     "why": _why(before, after),
+                    # What the case holds, as its page shows it: "Amount 700, Vendor ACME Ltd".
+                    "data": [(f.label, f.shown(data[f.name])) for f in fields if data.get(f.name) not in (None, "")],
                 }
             )
     return {

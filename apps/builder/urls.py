@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:key>/draft/rows/<slug:section>/move/", views.row_move, name="row-move"),
     path("<slug:key>/draft/rule/", views.rule_set, name="rule"),
     path("<slug:key>/draft/settings/", views.settings_set, name="settings"),
+    path("<slug:key>/draft/texts/", views.texts_set, name="texts"),
     path("<slug:key>/draft/publish/", views.publish, name="publish"),
     path("<slug:key>/tester/", views.tester, name="tester"),
     path("<slug:key>/impact/", views.impact, name="impact"),

@@ -30,6 +30,7 @@ from apps.definitions.importexport import definition_export, definition_import, 
 from apps.definitions.library import LIBRARY
 from apps.definitions.policy import ensure_builder, ensure_can_edit_definition, user_can_edit_definition
 from apps.definitions.sop import sop_build, sop_markdown
+from apps.definitions.texts import TEXT_KEYS, TEXT_LABELS, TEXT_LIMITS, stale_numbers
 from apps.portal.errors import portal_errors
 
 from .replay import MAX_REPLAY, impact_preview, route_preview, sample_data
@@ -83,12 +84,15 @@ def index(request):
 def definition_new(request):
     values = {k: request.POST.get(k, "").strip() for k in ("key", "name", "description", "template")}
     template = next((t for t in LIBRARY if t["key"] == values["template"]), None)
+    spec = json.loads(json.dumps(template["spec"])) if template else {}
+    if values["description"]:  # the purpose typed here is the first draft's description too
+        spec = {**spec, "description": values["description"]}
     try:
         draft = services.definition_create(
             key=values["key"],
             name=values["name"],
             description=values["description"] or (template["description"] if template else ""),
-            spec=json.loads(json.dumps(template["spec"])) if template else {},
+            spec=spec,
             actor=request.user,
         )
     except (ValidationFailed, ValidationError) as invalid:
@@ -134,13 +138,38 @@ def draft_from_version(request, key, number):
 # The draft editor.
 
 
-def _editor_context(request, definition, draft, *, open_row=None, problems=None, flash=""):
+TEXT_HINTS = {
+    "description": "What this workflow is for: the request list, the SOP's purpose and the API show it.",
+    "form_intro": "Shown above the start form: what to prepare, who will approve and from which amount.",
+}
+
+
+def _texts_form(draft, values=None, errors=None) -> list[dict]:
+    """The Texts section's inputs: the draft's texts (or what was just typed) and their errors."""
+    values = values if values is not None else draft.texts.as_dict()
+    return [
+        {
+            "name": key,
+            "label": TEXT_LABELS[key],
+            "value": values.get(key, ""),
+            "limit": TEXT_LIMITS[key],
+            "limit_text": f"{TEXT_LIMITS[key]:,}",
+            "hint": TEXT_HINTS[key],
+            "errors": (errors or {}).get(key, []),
+        }
+        for key in TEXT_KEYS
+    ]
+
+
+def _editor_context(request, definition, draft, *, open_row=None, problems=None, flash="", texts_form=None):
     # The diagram comes safe from render_svg: ElementTree serialized it, escaping every name.
     live = selectors.version_live_of(definition=definition)
     return {
         "definition": definition,
         "draft": draft,
         "live": live,
+        "texts_form": texts_form or _texts_form(draft),
+        "text_warnings": stale_numbers(draft.spec, live.spec if live else None, texts=draft.texts),
         "blocks": editor_blocks(draft.spec, open_row=open_row),
         "problems": services.spec_problems(draft.spec) if problems is None else problems,
         "diagram": render_svg(draft.spec, title=f"{definition.name}, draft"),
@@ -324,6 +353,24 @@ def settings_set(request, key):
 
 @builder_page
 @require_POST
+def texts_set(request, key):
+    """The draft's description and start-form text; refused values come back at their field."""
+    definition = _definition(key)
+    draft = _draft(request, definition)
+    values = {k: request.POST.get(k, "") for k in TEXT_KEYS}
+    try:
+        draft = services.draft_texts_update(version=draft, actor=request.user, **values)
+    except ValidationFailed as invalid:
+        texts_form = _texts_form(draft, values=values, errors=invalid.field_errors)
+        context = _editor_context(request, definition, draft, flash=invalid.message, texts_form=texts_form)
+        if request.htmx:
+            return retarget(render(request, "builder/_editor.html", context), "#editor")
+        return render(request, "builder/draft.html", context, status=400)
+    return _after_change(request, definition, draft, "Texts saved.")
+
+
+@builder_page
+@require_POST
 def publish(request, key):
     definition = _definition(key)
     draft = _draft(request, definition)
@@ -403,7 +450,7 @@ def diff(request, key):
     old_ref = request.GET.get("from") or old_default
     old = selectors.version_get(definition=definition, ref=old_ref)
     new = selectors.version_get(definition=definition, ref=new_ref)
-    sections = spec_diff(old.spec, new.spec)
+    sections = spec_diff(old.spec, new.spec, texts=(old.texts, new.texts))
     context = {
         "definition": definition,
         "old": old,

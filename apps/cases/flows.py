@@ -22,6 +22,7 @@ from apps.definitions.accessors import spec_of
 
 from . import events, routing
 from .acting import current_actor
+from .change_reasons import change_note, event_words
 from .locking import CaseLock
 from .models import Case, CaseState
 from .nodes import ROLE_PREFIX, ApprovalJoin, ApprovalSplit, AutomatedStep, HumanTask, Route, StartCase
@@ -124,7 +125,7 @@ class CaseFlow(flow.Flow):
         # Route before the first save, so the case row is written once at start.
         routing.case_route(case)
         case._route_ready = True
-        audit_record(action=Action.CASE_STARTED, actor=requester, case=case, data=data)
+        change_note(case, event_words(audit_record(action=Action.CASE_STARTED, actor=requester, case=case, data=data)))
         return case
 
     def decide(self, activation):
@@ -147,6 +148,7 @@ class CaseFlow(flow.Flow):
             reason=case.route.get("summary", ""),
             context=case.route,
         )
+        change_note(case, case.route.get("summary", ""), keep=True)  # a decision's words come first
         if case.state == CaseState.REWORK:
             audit_record(action=Action.CASE_RETURNED, case=case, step=case.stage, reason=case.route["summary"])
             events.emit(events.case_returned, case=case)
@@ -158,7 +160,8 @@ class CaseFlow(flow.Flow):
                 action=Action.CASE_CLOSED,
                 reason=case.closed_reason,
                 step=case.state,
-                context={"outcome": case.outcome, "reason_code": case.route.get("reason_code", "")},
+                context={"outcome": case.outcome}
+                | ({"reason_code": code} if (code := case.route.get("reason_code")) else {}),
             )
         elif not routed_at_start:
             case._history_user = current_actor()

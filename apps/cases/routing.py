@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from apps.definitions.accessors import Approver, Stage, spec_of
-from apps.definitions.conditions import evaluate
+from apps.definitions.conditions import Words, evaluate
 from apps.org import roles
 from apps.org.selectors import user_delegate, user_manager_chain
 
@@ -113,8 +113,10 @@ def _resolve_approver(approver: Approver, case: Case, taken: set, at) -> tuple[d
     return _assign_user(user, approver, case, taken, f"named approver {user.username}", at)
 
 
-def _explain_rule(subject: str, condition, data: dict) -> dict:
-    trace = evaluate(condition, data)
+def _explain_rule(subject: str, condition, data: dict, words: Words) -> dict:
+    """The rule, its outcome and the inputs it read; its text in the version's words (field
+    labels, numbers as people write them: "Amount 5,000 >= 1,000")."""
+    trace = evaluate(condition, data, words=words)
     return {
         "rule": subject,
         "condition": condition,
@@ -127,12 +129,13 @@ def _explain_rule(subject: str, condition, data: dict) -> dict:
 def case_route(case: Case, *, start_at: int = 0) -> None:
     """Set the case's next state from stage `start_at` on, and record why. Does not save."""
     spec = spec_of(case.version)
+    words = spec.words
     data = case.data or {}
     rules: list[dict] = []
     now = timezone.now()
     explanation = {"version": case.version_number, "at": now.isoformat(), "rules": rules}
     for stage in spec.stages[start_at:]:
-        rule = _explain_rule(f"{stage.name} stage", stage.when, data)
+        rule = _explain_rule(f"{stage.name} stage", stage.when, data, words)
         if stage.when:
             rules.append(rule)
         if not rule["result"]:
@@ -162,7 +165,7 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
             return
         approvers, taken = [], set()
         for approver in stage.approvers:
-            a_rule = _explain_rule(approver.label, approver.when, data)
+            a_rule = _explain_rule(approver.label, approver.when, data, words)
             if approver.when:
                 rules.append(a_rule)
             if not a_rule["result"]:

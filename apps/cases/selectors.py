@@ -1,7 +1,8 @@
 """Reads about cases and tasks, already filtered by what the user may see."""
 
 from django.db import connections
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
+from django.db.models.fields.json import KeyTextTransform
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -13,6 +14,7 @@ from .flows import CaseFlow
 from .models import Case
 from .nodes import ROLE_PREFIX
 from .policy import MSG_CASE_HIDDEN, OPEN_TASK_STATUSES, case_can_view, case_visibility_filter
+from .taskinfo import REWORK
 
 HUMAN_TASKS = [CaseFlow.approve, CaseFlow.rework]
 
@@ -133,3 +135,40 @@ def task_list_for_user(*, user) -> TaskPages:
     roles = user_role_permissions(user=user)
     branches = [task_assigned_filter(user)] + [task_claimable_filter(user, roles=[role]) for role in roles]
     return TaskPages(rows=rows, where=task_queue_filter(user), branches=branches)
+
+
+# --- Operations: counts for /metrics and the operators' health page (apps.ops). Test cases are
+# never counted. Aggregate queries only.
+
+
+def case_counts_by_outcome() -> dict[tuple[str, str | None], int]:
+    """Cases ever started, by (workflow, outcome); outcome None: still open."""
+    rows = Case.objects.filter(is_test=False).order_by().values_list("workflow_key", "outcome").annotate(n=Count("pk"))
+    return {(workflow, outcome): n for workflow, outcome, n in rows}
+
+
+def open_task_counts() -> dict[tuple[str, str], int]:
+    """Open tasks for people, by (workflow, stage); a task returned to the requester counts under
+    the stage "rework"."""
+    rows = (
+        human_tasks()
+        .filter(status__in=OPEN_TASK_STATUSES, process__case__is_test=False)
+        .order_by()
+        .values_list("process__case__workflow_key", KeyTextTransform("kind", "data"), KeyTextTransform("stage", "data"))
+        .annotate(n=Count("pk"))
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for workflow, kind, stage, n in rows:
+        key = (workflow, REWORK if kind == REWORK else (stage or ""))
+        counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def case_throughput(*, since) -> dict[str, int]:
+    """Cases started and closed, and tasks people completed, since then (two queries)."""
+    cases = Case.objects.filter(is_test=False).aggregate(
+        started=Count("pk", filter=Q(created__gte=since)),
+        closed=Count("pk", filter=Q(finished__gte=since, outcome__isnull=False)),
+    )
+    completed = human_tasks().filter(status=STATUS.DONE, finished__gte=since, process__case__is_test=False).count()
+    return {**cases, "tasks_completed": completed}

@@ -21,6 +21,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from apps.audit.models import Action
 from apps.audit.services import audit_batch, audit_record
+from apps.core.actors import actor_label
 from apps.core.errors import Busy, Conflict, NotAllowed, NotFound, ValidationFailed
 from apps.definitions.accessors import spec_of
 from apps.definitions.selectors import version_live
@@ -28,6 +29,7 @@ from apps.org.selectors import role_exists
 
 from . import events, routing
 from .acting import acting
+from .change_reasons import change_note, change_words, event_words
 from .flows import CaseFlow, case_closed, task_cancelled
 from .locking import locked_case_take
 from .models import Case, CaseState, Comment, Outcome
@@ -288,7 +290,7 @@ def task_complete(
             comment=(comment or "").strip(),
             decided_by=actor.get_username(),
         )
-        audit_record(
+        decided = audit_record(
             action=Action.CASE_RESUBMITTED if kind == "rework" else Action.TASK_DECIDED,
             actor=actor,
             case=case,
@@ -305,6 +307,7 @@ def task_complete(
                 "reason_code": reason_code or "",
             },
         )
+        change_note(case, event_words(decided))
         # Emitted before the engine moves on, so receivers see it before the case closes.
         events.emit(events.task_completed, case=case, task=task, actor=actor, decision=decision)
         activation.execute()
@@ -348,6 +351,7 @@ def case_close(
     if route:
         case.route = {**case.route, "outcome": state, "summary": reason}
     case._history_user = actor
+    change_note(case, change_words(action=action, actor_name=actor_label(actor), reason=reason))
     case.save()
     case_closed(case=case, actor=actor, action=action, reason=reason, context=context)
     return case
@@ -564,7 +568,9 @@ def step_done(*, case: Case, run, data: dict, actor=None, audit: dict) -> None:
     if data:
         case.data = {**(case.data or {}), **data}
     case.steps_done = [*(case.steps_done or []), run.step_key]
-    audit_record(actor=actor, case=case, task=task, step=run.step_name, data=data, **audit)
+    change_note(
+        case, event_words(audit_record(actor=actor, case=case, task=task, step=run.step_name, data=data, **audit))
+    )
     activation = task.flow_task.activation_class(task)
     activation.run(None)
     task.data.update(outcome=run.status)
@@ -581,6 +587,7 @@ def step_exception(*, case: Case, run, message: str) -> None:
         "outcome": CaseState.EXCEPTION,
         "summary": f"Exception at {run.step_name} ({run.get_category_display().lower()}): {message}",
     }
+    change_note(case, case.route["summary"])
     case.save()
     events.emit(
         events.case_exception, case=case, step=run.step_key, system=run.system, category=run.category, message=message
@@ -595,4 +602,5 @@ def step_waiting_again(*, case: Case, run) -> None:
         "outcome": CaseState.WAITING,
         "summary": f"Waiting on {run.system}: {run.step_name} (retried by an operator).",
     }
+    change_note(case, case.route["summary"], keep=True)  # an operator's correction says more
     case.save()

@@ -1,4 +1,4 @@
-"""Typed reads of a version's spec: fields, stages, approvers, SLA policies, reason codes.
+"""Typed reads of a version's spec: fields, stages, approvers, SLA policies, reason codes, texts.
 
 The spec is stored as JSON (see spec.py for its shape and validator). Nothing outside this app
 reads that JSON: the engine, the feature apps and the pages ask `spec_of(version)` and get
@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .conditions import evaluate
+from apps.core.numbers import number
+
+from .conditions import Words, evaluate
 from .fields import clean_data, clean_value, missing_fields
 from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
+from .texts import Texts
 
 APPROVAL, HTTP, WAIT = "approval", "http", "wait"
+NUMBER_TYPES = {"decimal", "integer"}
 
 
 def _text(value, default: str = "") -> str:
@@ -52,6 +56,17 @@ class Field:
     def max(self):
         """The largest number allowed (as the spec wrote it), or None."""
         return self.raw.get("max")
+
+    @property
+    def is_number(self) -> bool:
+        return self.type in NUMBER_TYPES
+
+    def shown(self, value) -> str:
+        """A stored value as people read it: numbers as `number` writes them ("5,000"), an empty
+        value as ""; everything else as its text."""
+        if value is None or value == "":
+            return ""
+        return number(value) if self.is_number else str(value)
 
     def clean_value(self, value):
         """The stored form of one value of this field; ValueError with the user-facing message."""
@@ -291,6 +306,7 @@ class Spec:
         self._sla = {kind: SlaPolicy.of(policy) for kind, policy in sla.items()}
         self.calendar = _text(raw.get("calendar")).strip() or None
         self.on_missing_required = _text(raw.get("on_missing_required"), "return_to_requester")
+        self.texts = Texts.of(raw)  # the spec's own texts; `texts_of(version)` adds the fallback
 
     # --- fields ---------------------------------------------------------------------------
 
@@ -304,6 +320,14 @@ class Spec:
 
     def field_labels(self) -> dict[str, str]:
         return {f.name: f.label for f in self.fields}
+
+    @property
+    def words(self) -> Words:
+        """How this version's conditions read to people: field labels, numbers formatted."""
+        return Words(
+            labels={f.name: f.form_label for f in self.fields},
+            numeric=frozenset(f.name for f in self.fields if f.is_number),
+        )
 
     def clean(self, data, *, base=None, intake: bool = True) -> dict:
         """Validate and normalise field values (ValidationFailed names each bad field)."""
@@ -368,3 +392,10 @@ def spec_of(version) -> Spec:
     except AttributeError:  # a read-only stand-in: nothing to keep it on
         pass
     return typed
+
+
+def texts_of(version) -> Texts:
+    """A version's description and start-form text. A version published before the texts were
+    versioned has none of its own and reads its definition's description (see texts.py)."""
+    definition = getattr(version, "definition", None)
+    return Texts.of(spec_of(version).raw, fallback=getattr(definition, "description", "") or "")

@@ -7,7 +7,11 @@ for the exception queue, where operators take the case over."""
 
 import xml.etree.ElementTree as ET
 
-from .diagram import EVENT, is_step, layout, request_text, xml_text
+from .diagram import APPROVED, EVENT, REJECT, RETURN, is_step, layout, request_text, xml_text
+from .reachability import condition_text
+
+# What a stage's outcome gateway tests on each way out (the decisions that settled the stage).
+OUTCOME_EXPRESSIONS = {APPROVED: "stage approved", RETURN: "stage returned", REJECT: "stage rejected"}
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -106,11 +110,12 @@ def render_bpmn(spec: dict, *, key: str, name: str, version_label: str) -> str:
         if edge.label:
             attrs["name"] = edge.label
         flow = ET.SubElement(process, _q(BPMN, "sequenceFlow"), attrs)
-        if edge.condition:
+        expression_text = condition_text(edge.condition) if edge.condition else OUTCOME_EXPRESSIONS.get(edge.outcome)
+        if expression_text:  # the rule as stored (keys, raw values); the flow's name is in words
             expression = ET.SubElement(
                 flow, _q(BPMN, "conditionExpression"), {_q(XSI, "type"): "bpmn:tFormalExpression"}
             )
-            expression.text = edge.label
+            expression.text = expression_text
     diagram = ET.SubElement(root, _q(BPMNDI, "BPMNDiagram"), {"id": "BPMNDiagram_1"})
     plane = ET.SubElement(diagram, _q(BPMNDI, "BPMNPlane"), {"id": "BPMNPlane_1", "bpmnElement": process_id})
     for node in lay.nodes:

@@ -6,8 +6,11 @@ A condition is either a clause ``{"field": "amount", "op": ">=", "value": 1000}`
 plain-words trace of every clause, so a case can always say why it went where it went.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+
+from apps.core.numbers import number
 
 OPERATORS = ["=", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "is empty", "is not empty"]
 UNARY_OPERATORS = {"is empty", "is not empty"}
@@ -24,6 +27,31 @@ class Trace:
         return {"result": self.result, "text": self.text, "clauses": self.clauses}
 
 
+@dataclass(frozen=True)
+class Words:
+    """How a condition reads to people: each field by its label ("Vendor risk", not `vendor_risk`)
+    and the values of number fields as `number` writes them ("5,000"). `Spec.words` builds it from
+    a version's fields; without it a condition reads as stored (keys, raw values), which is what
+    the validator's messages and the BPMN expressions want."""
+
+    labels: Mapping = field(default_factory=dict)
+    numeric: frozenset = frozenset()
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name) or name
+
+    def value(self, name: str, value) -> str:
+        if _is_empty(value):
+            return "empty"
+        one = number if name in self.numeric else str
+        if isinstance(value, list):
+            return "[" + ", ".join(one(v) for v in value) + "]"
+        return one(value)
+
+
+AS_STORED = Words()
+
+
 def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str | list | dict) and len(value) == 0)
 
@@ -38,15 +66,7 @@ def _comparable(left, right):
         return str(left), str(right)
 
 
-def _show(value) -> str:
-    if _is_empty(value):
-        return "empty"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return str(value)
-
-
-def evaluate_clause(clause: dict, data: dict) -> tuple[bool, dict]:
+def evaluate_clause(clause: dict, data: dict, words: Words = AS_STORED) -> tuple[bool, dict]:
     name, op, expected = clause["field"], clause["op"], clause.get("value")
     actual = data.get(name)
     if op == "is empty":
@@ -75,22 +95,25 @@ def evaluate_clause(clause: dict, data: dict) -> tuple[bool, dict]:
             result = str(expected).lower() in str(actual).lower()
     else:  # pragma: no cover - the validator refuses unknown operators
         raise ValueError(f"Unknown operator {op!r}")
-    rendered = f"{name} {_show(actual)} {op}" + ("" if op in UNARY_OPERATORS else f" {_show(expected)}")
+    rendered = f"{words.label(name)} {words.value(name, actual)} {op}" + (
+        "" if op in UNARY_OPERATORS else f" {words.value(name, expected)}"
+    )
     return result, {"field": name, "op": op, "value": expected, "actual": actual, "result": result, "text": rendered}
 
 
-def evaluate(condition: dict | None, data: dict) -> Trace:
-    """Evaluate a condition against case data; an absent condition is always true."""
+def evaluate(condition: dict | None, data: dict, *, words: Words = AS_STORED) -> Trace:
+    """Evaluate a condition against case data; an absent condition is always true. The trace's
+    text reads with `words` (a version's `spec.words`: labels and formatted numbers)."""
     if not condition:
         return Trace(True, "always", [])
     if "field" in condition:
-        result, clause = evaluate_clause(condition, data)
+        result, clause = evaluate_clause(condition, data, words)
         return Trace(result, clause["text"], [clause])
     if "not" in condition:
-        inner = evaluate(condition["not"], data)
+        inner = evaluate(condition["not"], data, words=words)
         return Trace(not inner.result, f"not ({inner.text})", inner.clauses)
     mode = "all" if "all" in condition else "any"
-    parts = [evaluate(sub, data) for sub in condition[mode]]
+    parts = [evaluate(sub, data, words=words) for sub in condition[mode]]
     result = all(p.result for p in parts) if mode == "all" else any(p.result for p in parts)
     joiner = " and " if mode == "all" else " or "
     text = joiner.join(p.text if len(p.clauses) <= 1 else f"({p.text})" for p in parts)

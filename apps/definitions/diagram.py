@@ -3,8 +3,14 @@
 The same layout feeds the BPMN export (bpmn.py), so the picture and the file agree. Left to
 right: start, then per stage an optional check (the stage's rule), a parallel split, one task
 per approver (its rule on its arrow, a check and a merge around it), the join with the stage's
-policy, the merge of the skipped path; then the end. An automated step is one box between its
-check and merge: a service task (an HTTP call) or a receive task (a wait for a callback).
+policy, the stage's outcome, the merge of the skipped path; then the end. An automated step is one
+box between its check and merge: a service task (an HTTP call) or a receive task (a wait for a
+callback).
+
+Below the stages run the other two ways out of an approval stage: "return" (dashed) to the
+requester's rework task, which goes back to the routing after the resubmission, and "reject" to
+the end "Rejected". Conditions read with the version's field labels and numbers ("Amount >=
+1,000"); the BPMN expressions keep the keys.
 
 The words for steps (step_call, retry_text, ...) live here too, so the diagram, the SOP, the
 diff and the builder describe a step alike.
@@ -17,11 +23,16 @@ from urllib.parse import urlsplit
 
 from django.utils.safestring import SafeString
 
+from .accessors import Spec
 from .reachability import condition_text
 from .spec import PLACEHOLDER, STEP_DEFAULT_RETRY, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
 
 TASK_W, TASK_H, GATE, EVENT = 170, 56, 40, 34
 COLUMN_GAP, LABEL_GAP, LANE_H, TOP = 50, 150, 92, 70
+OUTCOME_GAP = 70  # after a stage's outcome gateway: room for the word "approved" on its arrow
+# The ways out of an approval stage besides "approved", and the way back after a return.
+APPROVED, RETURN, REJECT, RESUBMIT = "approved", "return", "reject", "resubmit"
+REWORK_ID, REJECTED_ID, ROUTE_ID = "rework", "rejected", "route"
 SVG_NS = "http://www.w3.org/2000/svg"
 # Characters XML 1.0 cannot carry (C0 controls but tab and newlines, lone surrogates, U+FFFE/F).
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -63,6 +74,7 @@ class Edge:
     condition: dict | None = None
     default: bool = False
     points: list = field(default_factory=list)
+    outcome: str = ""  # approved / return / reject (out of a stage's outcome), resubmit (back to routing)
 
 
 @dataclass
@@ -200,9 +212,12 @@ def _step_node(key: str, name: str, stage: dict) -> Node:
 
 def layout(spec: dict) -> Layout:
     stages = [s for s in spec.get("stages", []) if isinstance(s, dict)]
+    words = Spec(spec).words
     lanes = max([len(s.get("approvers") if isinstance(s.get("approvers"), list) else []) or 1 for s in stages] or [1])
     height = TOP + lanes * LANE_H + 30
     mid = TOP + lanes * LANE_H // 2
+    approving = any(not is_step(s) for s in stages)  # an approval stage can return or reject
+    rework_y, rejected_y = height + 10, height + 66  # the lanes below the stages, when they are drawn
     nodes, edges, x = [], [], 50
 
     def place(node: Node, *, y_center=mid, column_x=None) -> Node:
@@ -217,6 +232,19 @@ def layout(spec: dict) -> Layout:
 
     previous = place(Node("start", "start", "Request submitted"))
     x += EVENT + COLUMN_GAP
+    route = rework = None
+    if approving:  # where a resubmitted request joins the routing again
+        route = place(Node(ROUTE_ID, "exclusive", "Route the request (again after a resubmission)"))
+        connect(previous, route)
+        previous = route
+        x += GATE + COLUMN_GAP
+        rework = place(
+            Node(REWORK_ID, "task", "Requester reworks", detail="returned: fix and resubmit"),
+            y_center=rework_y,
+            column_x=route.cx - TASK_W // 2,
+        )
+        connect(rework, route, label=RESUBMIT, outcome=RESUBMIT)
+    outcomes = []
     for s_index, stage in enumerate(stages):
         key = stage.get("key") or f"stage{s_index + 1}"
         name = stage.get("name") or key
@@ -225,7 +253,7 @@ def layout(spec: dict) -> Layout:
             check = place(Node(f"{key}_check", "exclusive", f"{name}?"))
             connect(previous, check)
             x += GATE + LABEL_GAP
-        rule = {"label": condition_text(stage["when"]), "condition": stage.get("when")} if check else {}
+        rule = {"label": condition_text(stage["when"], words), "condition": stage.get("when")} if check else {}
         if is_step(stage):
             step = place(_step_node(key, name, stage))
             connect(check or previous, step, **rule)
@@ -260,7 +288,7 @@ def layout(spec: dict) -> Layout:
                 a_check = place(Node(f"{a_key}_check", "exclusive", f"{task.name}?"), y_center=y, column_x=check_x)
                 a_merge = place(Node(f"{a_key}_merge", "exclusive", ""), y_center=y, column_x=merge_x)
                 connect(split, a_check)
-                connect(a_check, task, label=condition_text(approver["when"]), condition=approver["when"])
+                connect(a_check, task, label=condition_text(approver["when"], words), condition=approver["when"])
                 connect(a_check, a_merge, label="otherwise", default=True)
                 connect(task, a_merge)
                 connect(a_merge, join)
@@ -270,16 +298,29 @@ def layout(spec: dict) -> Layout:
         x = join_x
         place(join)
         x += GATE + COLUMN_GAP
-        previous = join
+        outcome = place(Node(f"{key}_outcome", "exclusive", f"{name}: approved, returned or rejected?"))
+        connect(join, outcome)
+        connect(outcome, rework, label=RETURN, outcome=RETURN)
+        outcomes.append(outcome)
+        x += GATE + OUTCOME_GAP
+        previous = outcome
         if check:
             merge = place(Node(f"{key}_merge", "exclusive", ""))
-            connect(join, merge)
+            connect(outcome, merge)
             connect(check, merge, label="otherwise: skip", default=True)
             x += GATE + COLUMN_GAP
             previous = merge
     end = place(Node("end", "end", "Approved"))
     connect(previous, end)
+    if approving:
+        rejected = place(Node(REJECTED_ID, "end", "Rejected"), y_center=rejected_y, column_x=end.x)
+        for outcome in outcomes:
+            connect(outcome, rejected, label=REJECT, outcome=REJECT)
+        height = rejected_y + EVENT // 2 + 30
     width = x + EVENT + 20
+    for edge in edges:  # the way on out of a stage's outcome is its approval
+        if edge.source in {o.id for o in outcomes} and not edge.outcome:
+            edge.label, edge.outcome = APPROVED, APPROVED
     by_id = {n.id: n for n in nodes}
     for edge in edges:
         edge.points = _route(by_id[edge.source], by_id[edge.target], edge=edge)
@@ -287,6 +328,12 @@ def layout(spec: dict) -> Layout:
 
 
 def _route(a: Node, b: Node, *, edge: Edge) -> list[tuple[int, int]]:
+    if edge.outcome == RETURN:  # down from the outcome, then left along the rework lane
+        return [(a.cx, a.y + a.h), (a.cx, b.cy), (b.x + b.w, b.cy)]
+    if edge.outcome == REJECT:  # down past the rework lane, then right to "Rejected"
+        return [(a.cx, a.y + a.h), (a.cx, b.cy), (b.x, b.cy)]
+    if edge.outcome == RESUBMIT:  # straight up from the rework task into the routing
+        return [(a.cx, a.y), (b.cx, b.y + b.h)]
     if edge.default and edge.label.startswith("otherwise: skip"):  # the skipped path runs above the approvers
         return [(a.cx, a.y), (a.cx, TOP - 40), (b.cx, TOP - 40), (b.cx, b.y)]
     if edge.default:  # an approver that does not apply: around its task, below it
@@ -338,7 +385,7 @@ def _short(text: str, limit: int) -> str:
 
 
 def _task_svg(parent, node: Node) -> None:
-    group = _add(parent, "g", class_="task", data_key=node.id)
+    group = _add(parent, "g", class_="task rework" if node.id == REWORK_ID else "task", data_key=node.id)
     _add(group, "title", f"{node.name}: {node.detail}")  # the whole name; the label may be cut
     box = {"x": node.x, "y": node.y, "width": node.w, "height": node.h, "rx": 10}
     _add(group, "rect", **box, fill="#eaf0ff", stroke="#2f5bea", stroke_width=1.5)
@@ -385,37 +432,56 @@ def _gateway_svg(parent, node: Node) -> None:
 
 
 def _event_svg(parent, node: Node) -> None:
-    end = node.kind == "end"
-    group = _add(parent, "g", class_=f"event {node.kind}")
+    end, rejected = node.kind == "end", node.id == REJECTED_ID
+    group = _add(parent, "g", class_=f"event {node.kind}" + (" rejected" if rejected else ""))
     _add(
         group,
         "circle",
         cx=node.cx,
         cy=node.cy,
         r=node.w // 2,
-        fill="#e5f5ec" if end else "#fff",
-        stroke="#1f7a46" if end else "#5b6477",
+        fill="#fde8e8" if rejected else "#e5f5ec" if end else "#fff",
+        stroke="#b42c2c" if rejected else "#1f7a46" if end else "#5b6477",
         stroke_width=3 if end else 1.5,
     )
     _text(group, node.cx, node.y + node.h + 16, node.name, size=11, fill="#5b6477")
 
 
+OUTCOME_COLOURS = {RETURN: "#9a5b00", RESUBMIT: "#9a5b00", REJECT: "#b42c2c"}
+
+
 def _edge_svg(parent, edge: Edge) -> None:
     points = " ".join(f"{px},{py}" for px, py in edge.points)
-    dash = "5 4" if edge.default else None
-    line = {"fill": "none", "stroke": "#5b6477", "stroke_width": 1.5, "stroke_dasharray": dash}
-    _add(parent, "polyline", class_="flow", points=points, **line, marker_end="url(#arrow)")
+    dash = "5 4" if edge.default or edge.outcome in {RETURN, RESUBMIT} else None
+    colour = OUTCOME_COLOURS.get(edge.outcome, "#5b6477")
+    line = {"fill": "none", "stroke": colour, "stroke_width": 1.5, "stroke_dasharray": dash}
+    css = f"flow {edge.outcome}" if edge.outcome else "flow"
+    _add(parent, "polyline", class_=css, points=points, **line, marker_end="url(#arrow)")
     if not edge.label:
         return
     (x1, y1), (x2, y2) = edge.points[-2], edge.points[-1]
+    if edge.outcome in {RETURN, REJECT}:  # by the corner, on the side the path turns to
+        (cx, cy), left = edge.points[1], edge.outcome == RETURN
+        _text(
+            parent,
+            cx + (-8 if left else 8),
+            cy - 6,
+            edge.label,
+            size=11,
+            anchor="end" if left else "start",
+            fill=colour,
+            css=f"outcome {edge.outcome}",
+        )
+        return
     if edge.default:
         lx = (edge.points[1][0] + edge.points[2][0]) // 2
         ly = edge.points[1][1] + (-6 if edge.label.startswith("otherwise: skip") else 12)
     else:
         lx, ly = (x1 + x2) // 2 if y1 == y2 else x1 + 6, (y1 + y2) // 2 - 6 if y1 == y2 else (y1 + y2) // 2
     anchor = "middle" if y1 == y2 or edge.default else "start"
-    css = "rule" if edge.condition else "otherwise"
-    label = _text(parent, lx, ly, _short(edge.label, 34), size=11, anchor=anchor, fill="#2145c0", css=css)
+    css = f"outcome {edge.outcome}" if edge.outcome else "rule" if edge.condition else "otherwise"
+    fill = colour if edge.outcome in OUTCOME_COLOURS else "#2145c0"
+    label = _text(parent, lx, ly, _short(edge.label, 34), size=11, anchor=anchor, fill=fill, css=css)
     if len(edge.label) > 34:
         _add(label, "title", edge.label)
 

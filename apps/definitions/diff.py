@@ -7,6 +7,7 @@ import json
 
 from .diagram import DEFAULT_WAIT_HOURS, STEP_KINDS, is_step, request_text, retry_text, seconds_text, url_shown
 from .reachability import condition_text
+from .texts import TEXT_KEYS, TEXT_LABELS, Texts
 
 FIELD_ATTRS = ["type", "label", "help", "required", "required_before", "choices", "default", "min", "max"]
 STAGE_ATTRS = ["name", "type", "policy", "n"]
@@ -109,12 +110,32 @@ def _rules(spec: dict) -> dict:
     return rules
 
 
-def spec_diff(old: dict, new: dict) -> list[dict]:
-    """Sections (fields, stages, approvers, rules, reason codes, settings), each a list of changes."""
+def _compare_texts(old: Texts, new: Texts) -> list[dict]:
+    """Each text that changed, in full on both sides (a text is short enough to read whole)."""
+    old_values, new_values = old.as_dict(), new.as_dict()
+    return [
+        {
+            "kind": "text",
+            "name": TEXT_LABELS[key],
+            "change": "changed",
+            "rows": [{"attr": "text", "old": _show(old_values[key]), "new": _show(new_values[key])}],
+        }
+        for key in TEXT_KEYS
+        if old_values[key] != new_values[key]
+    ]
+
+
+def spec_diff(old: dict, new: dict, *, texts: tuple[Texts, Texts] | None = None) -> list[dict]:
+    """Sections (texts, fields, stages, approvers, rules, reason codes, settings), each a list of
+    changes. `texts`: the two versions' texts as read (`texts_of`, with the fallback of a version
+    older than versioned texts); else the specs' own."""
     sections = []
 
     def section(title, changes):
         sections.append({"title": title, "changes": [c for c in changes if c]})
+
+    old_texts, new_texts = texts or (Texts.of(old), Texts.of(new))
+    section("Texts", _compare_texts(old_texts, new_texts))
 
     old_fields, new_fields = _keyed(old.get("fields"), "name"), _keyed(new.get("fields"), "name")
     section(

@@ -10,7 +10,10 @@ import re
 
 from django.contrib.auth.models import Group
 
+from apps.core.numbers import number
+
 from . import editing
+from .accessors import Spec
 from .conditions import OPERATORS, UNARY_OPERATORS
 from .diagram import STEP_KINDS, approver_detail, is_step, request_text, retry_text, step_detail
 from .fields import FIELD_TYPES
@@ -148,7 +151,7 @@ def _cells(spec: dict, section: str, row: dict) -> list[str]:
             if row.get("required")
             else (f"before {row['required_before']}" if row.get("required_before") else "optional")
         )
-        limits = ", ".join(f"{k} {row[k]}" for k in ("greater_than", "min", "max") if row.get(k) is not None)
+        limits = ", ".join(f"{k} {number(row[k])}" for k in ("greater_than", "min", "max") if row.get(k) is not None)
         extra = ", ".join(row.get("choices", [])) or limits
         return [row["name"], row.get("label", ""), row.get("type", ""), need, extra]
     if section == "stages" and is_step(row):
@@ -163,12 +166,13 @@ def _cells(spec: dict, section: str, row: dict) -> list[str]:
         return [row["key"], row.get("name", ""), policy, str(len(row.get("approvers", []))), target]
     if section == "approvers":
         return [row["key"], row.get("label", ""), approver_detail(row)]
-    if section == "clauses":
-        value = row.get("value", "")
+    if section == "clauses":  # a threshold reads as everywhere else: 1,000 (the form keeps what was typed)
+        value, numeric = row.get("value", ""), row["field"] in Spec(spec).words.numeric
+        one = number if numeric else str
         shown = (
             ""
             if row["op"] in UNARY_OPERATORS
-            else (", ".join(map(str, value)) if isinstance(value, list) else str(value))
+            else (", ".join(map(one, value)) if isinstance(value, list) else one(value))
         )
         return [row["field"], row["op"], shown]
     return [row.get("code", ""), row.get("label", "")]

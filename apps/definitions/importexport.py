@@ -163,7 +163,7 @@ def definition_import(*, payload: dict, actor, version=None) -> DefinitionVersio
         draft = DefinitionVersion(definition=definition, spec=chosen["spec"], created_by=actor)
         draft._history_user = actor
     draft.change_note = origin
-    draft._history_change_reason = origin[:100]
+    draft._change_reason = origin[:100]
     draft.save()
     audit_record(
         action=Action.DEFINITION_IMPORTED,

@@ -1,14 +1,33 @@
-"""Ready-made workflow specs ("templates") that installations start from."""
+"""Ready-made workflow specs ("templates") that installations start from.
+
+A template's `description` is the definition's summary, true of every version; the texts that
+name amounts live in the spec (`description`, `form_intro`), beside the rules they describe, and
+take their figures from the same constants as those rules.
+"""
+
+# From this amount a purchase also needs finance.
+PURCHASE_FINANCE_FROM = "1000"
+
+
+def _amount(text: str) -> str:
+    return f"{int(text):,}"
+
 
 PURCHASE_APPROVAL = {
     "key": "purchase-approval",
     "name": "Purchase approval",
-    "description": (
-        "An employee asks to buy something. Their manager always approves; purchases of 1,000 "
-        "or more also need finance, and high-risk vendors need legal. All approvals run in "
-        "parallel and all must approve; one rejection closes the request with its reason."
-    ),
+    "description": "An employee asks to buy something; their manager, and where needed finance and legal, approve.",
     "spec": {
+        "description": (
+            f"An employee asks to buy something. Their manager always approves; purchases of "
+            f"{_amount(PURCHASE_FINANCE_FROM)} or more also need finance, and high-risk vendors need legal. "
+            "All approvals run in parallel and all must approve; one rejection closes the request with its reason."
+        ),
+        "form_intro": (
+            f"Give the total amount including tax and the vendor. Your manager approves every purchase; "
+            f"purchases of {_amount(PURCHASE_FINANCE_FROM)} or more also need finance approval, and a high-risk "
+            "vendor needs legal review. Add the cost center before anyone can approve."
+        ),
         "fields": [
             {
                 "name": "amount",
@@ -49,7 +68,7 @@ PURCHASE_APPROVAL = {
                         "label": "Finance approval",
                         "type": "role",
                         "role": "finance",
-                        "when": {"all": [{"field": "amount", "op": ">=", "value": "1000"}]},
+                        "when": {"all": [{"field": "amount", "op": ">=", "value": PURCHASE_FINANCE_FROM}]},
                     },
                     {
                         "key": "legal",
@@ -93,13 +112,19 @@ INVOICE_SECOND_APPROVAL_FROM = "1000"
 INVOICE_PROCESSING = {
     "key": "invoice-processing",
     "name": "Invoice processing",
-    "description": (
-        "A supplier invoice is entered and first validated in the ERP, which answers its ERP "
-        "reference. Finance then approves it; invoices of 1,000 or more also need the requester's "
-        "manager. When the ERP is down, slow or refuses the invoice, the case goes to the "
-        "operators' exception queue."
-    ),
+    "description": "A supplier invoice is validated in the ERP, then approved by finance.",
     "spec": {
+        "description": (
+            "A supplier invoice is entered and first validated in the ERP, which answers its ERP "
+            f"reference. Finance then approves it; invoices of {_amount(INVOICE_SECOND_APPROVAL_FROM)} or more "
+            "also need the requester's manager. When the ERP is down, slow or refuses the invoice, the case goes "
+            "to the operators' exception queue."
+        ),
+        "form_intro": (
+            "Copy the invoice number, vendor and total amount from the invoice, and the PO number it bills: "
+            f"the ERP checks them first. Finance approves every invoice; from "
+            f"{_amount(INVOICE_SECOND_APPROVAL_FROM)} your manager approves too."
+        ),
         "fields": [
             {"name": "invoice_number", "type": "text", "label": "Invoice number", "required": True, "max_length": 100},
             {"name": "vendor", "type": "text", "label": "Vendor", "required": True, "max_length": 200},

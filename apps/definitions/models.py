@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .accessors import texts_of
+
 
 class WorkflowDefinition(models.Model):
     key = models.SlugField(max_length=100, unique=True, help_text="Stable identifier used by the API.")
@@ -80,3 +82,8 @@ class DefinitionVersion(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
+
+    @property
+    def texts(self):
+        """This version's description and start-form text (typed; see accessors.texts_of)."""
+        return texts_of(self)

@@ -10,6 +10,8 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import product
 
+from .conditions import AS_STORED, Words
+
 MAX_ALTERNATIVES = 256
 EMPTY_SAFE = {"!=", "not in", "is empty"}
 
@@ -169,21 +171,18 @@ def unreachable_problems(spec: dict) -> list[str]:
     return problems
 
 
-def condition_text(condition) -> str:
-    """A condition in words: `amount >= 1000 and vendor_risk = high`."""
+def condition_text(condition, words: Words = AS_STORED) -> str:
+    """A condition in words: `amount >= 1000 and vendor_risk = high`; with a version's
+    `spec.words`, `Amount >= 1,000 and Vendor risk = high`."""
     if not condition:
         return "always"
     if "field" in condition:
-        value = condition.get("value")
-        shown = (
-            ""
-            if condition["op"] in {"is empty", "is not empty"}
-            else " " + ("[" + ", ".join(str(v) for v in value) + "]" if isinstance(value, list) else str(value))
-        )
-        return f"{condition['field']} {condition['op']}{shown}"
+        name, value = condition["field"], condition.get("value")
+        shown = "" if condition["op"] in {"is empty", "is not empty"} else " " + words.value(name, value)
+        return f"{words.label(name)} {condition['op']}{shown}"
     if "not" in condition:
-        return f"not ({condition_text(condition['not'])})"
+        return f"not ({condition_text(condition['not'], words)})"
     mode = "all" if "all" in condition else "any"
-    parts = [condition_text(sub) for sub in condition.get(mode, [])]
+    parts = [condition_text(sub, words) for sub in condition.get(mode, [])]
     joiner = " and " if mode == "all" else " or "
     return joiner.join(p if " and " not in p and " or " not in p else f"({p})" for p in parts)

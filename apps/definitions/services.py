@@ -23,6 +23,7 @@ from . import editing
 from .models import DefinitionVersion, VersionStatus, WorkflowDefinition
 from .policy import EDIT_PERMISSION, ensure_builder, ensure_can_edit_definition
 from .spec import validate_spec
+from .texts import texts_set
 
 MSG_NOT_A_DRAFT = "Only a draft can be changed; version {number} is published."
 MSG_INVALID_SPEC = "The draft has {count} problem(s); fix them before publishing."
@@ -56,6 +57,15 @@ def spec_problems(spec: dict) -> list[str]:
     return validate_spec(spec) or spec_org_problems(spec)
 
 
+def _with_texts(spec: dict, definition) -> dict:
+    """The spec carrying its own description: a draft begun before texts were versioned takes
+    the definition's, so the version it becomes keeps that text whatever happens to the
+    definition later."""
+    if isinstance(spec.get("description"), str) or not definition.description:
+        return spec
+    return {**spec, "description": definition.description}
+
+
 def _audit(action, actor, definition, **context):
     audit_record(action=action, actor=actor, step=definition.key, context={"definition": definition.key, **context})
 
@@ -75,7 +85,7 @@ def definition_create(
     definition.save()
     if actor is not None:
         assign_perm(EDIT_PERMISSION, actor, definition)
-    draft = DefinitionVersion(definition=definition, spec=spec or {}, created_by=actor)
+    draft = DefinitionVersion(definition=definition, spec=_with_texts(spec or {}, definition), created_by=actor)
     draft._history_user = actor
     draft.save()
     _audit(Action.DEFINITION_CREATED, actor, definition)
@@ -93,7 +103,7 @@ def _locked_draft(version: DefinitionVersion, actor) -> DefinitionVersion:
 def _save_draft(version, spec, actor, *, note: str, context: dict) -> DefinitionVersion:
     version.spec = spec
     version._history_user = actor
-    version._history_change_reason = note[:100]
+    version._change_reason = note[:100]
     version.save()
     _audit(Action.DRAFT_CHANGED, actor, version.definition, change=note, **context)
     return version
@@ -163,6 +173,15 @@ def draft_settings_update(*, version: DefinitionVersion, on_missing_required: st
 
 
 @transaction.atomic
+def draft_texts_update(*, version: DefinitionVersion, description: str, form_intro: str, actor) -> DefinitionVersion:
+    """The draft's texts: what the workflow is for and what the start form says first. They are
+    published with the rules, so a text can never describe rules of another version."""
+    version = _locked_draft(version, actor)
+    spec = texts_set(version.spec, values={"description": description, "form_intro": form_intro})
+    return _save_draft(version, spec, actor, note="Texts changed", context={"section": "texts"})
+
+
+@transaction.atomic
 def version_publish(*, version: DefinitionVersion, actor, change_note: str = "") -> DefinitionVersion:
     """Validate the whole draft and freeze it as the next numbered version."""
     version = _locked_draft(version, actor)
@@ -173,13 +192,14 @@ def version_publish(*, version: DefinitionVersion, actor, change_note: str = "")
     WorkflowDefinition.objects.select_for_update().filter(pk=version.definition_id).exists()
     latest = DefinitionVersion.objects.filter(definition_id=version.definition_id).aggregate(n=Max("number"))["n"]
     version.number = (latest or 0) + 1
+    version.spec = _with_texts(version.spec, version.definition)
     version.status = VersionStatus.PUBLISHED
     version.content_hash = spec_hash(version.spec)
     version.published_at = timezone.now()
     version.published_by = actor
     version.change_note = change_note.strip() or version.change_note
     version._history_user = actor
-    version._history_change_reason = f"Published as version {version.number}"
+    version._change_reason = f"Published as version {version.number}"
     version.save()
     _audit(Action.VERSION_PUBLISHED, actor, version.definition, version=version.number, hash=version.content_hash)
     return version
@@ -196,12 +216,12 @@ def draft_create_from(*, version: DefinitionVersion, actor) -> DefinitionVersion
         raise Conflict(MSG_DRAFT_EXISTS.format(key=version.definition.key))
     draft = DefinitionVersion(
         definition_id=version.definition_id,
-        spec=json.loads(json.dumps(version.spec)),
+        spec=_with_texts(json.loads(json.dumps(version.spec)), version.definition),
         created_by=actor,
         change_note=f"From version {version.number}",
     )
     draft._history_user = actor
-    draft._history_change_reason = f"New draft from version {version.number}"
+    draft._change_reason = f"New draft from version {version.number}"
     draft.save()
     _audit(Action.DRAFT_STARTED, actor, version.definition, from_version=version.number)
     return draft

@@ -8,6 +8,10 @@ undo. Header values and bodies are left out: they are for the machines.
 
 import re
 
+from apps.core.numbers import number as number_text
+
+from .accessors import NUMBER_TYPES, Spec, texts_of
+from .conditions import AS_STORED, Words
 from .diagram import (
     DEFAULT_BACKOFF,
     DEFAULT_MAX_BACKOFF,
@@ -29,8 +33,8 @@ MISSING_ACTIONS = {
 }
 
 
-def _rule(condition) -> str:
-    text = condition_text(condition)
+def _rule(condition, words: Words = AS_STORED) -> str:
+    text = condition_text(condition, words)
     return "always" if text == "always" else f"only when {text}"
 
 
@@ -102,20 +106,27 @@ def step_text(stage: dict, fields: dict | None = None) -> str:
 
 def sop_build(*, version) -> dict:
     spec, definition = version.spec, version.definition
+    texts = texts_of(version)
+    typed = Spec(spec)
+    words = typed.words  # rules read "Amount >= 1,000", as the case page explains them
+    stage_names = {s.key: s.name for s in typed.stages}  # as the owner wrote them
     fields = []
     for field in spec.get("fields", []):
         rules = []
         if field.get("required"):
             rules.append("required")
         if field.get("required_before"):
-            rules.append(f"required before the {field['required_before']} stage")
+            before = field["required_before"]
+            rules.append(f"required before the {stage_names.get(before, before)} stage")
         if field.get("choices"):
             rules.append("one of " + ", ".join(str(c) for c in field["choices"]))
-        for limit, words in (("greater_than", "more than"), ("min", "at least"), ("max", "at most")):
+        for limit, phrase in (("greater_than", "more than"), ("min", "at least"), ("max", "at most")):
             if field.get(limit) is not None:
-                rules.append(f"{words} {field[limit]}")
+                rules.append(f"{phrase} {number_text(field[limit])}")
         if field.get("default") not in (None, ""):
-            rules.append(f"default {field['default']}")
+            rules.append(
+                f"default {number_text(field['default']) if field.get('type') in NUMBER_TYPES else field['default']}"
+            )
         fields.append(
             {
                 "label": field.get("label") or field["name"],
@@ -133,7 +144,7 @@ def sop_build(*, version) -> dict:
                 {
                     "number": number,
                     "name": stage.get("name") or stage["key"],
-                    "when": _rule(stage.get("when")),
+                    "when": _rule(stage.get("when"), words),
                     "kind": STEP_KINDS[stage["type"]],
                     "system": stage.get("system", ""),
                     "automated": step_text(stage, by_name),
@@ -145,11 +156,15 @@ def sop_build(*, version) -> dict:
             {
                 "number": number,
                 "name": stage.get("name") or stage["key"],
-                "when": _rule(stage.get("when")),
+                "when": _rule(stage.get("when"), words),
                 "policy": policy_text(stage),
                 "sla": _sla((spec.get("sla") or {}).get(stage["key"])),
                 "approvers": [
-                    {"label": a.get("label") or a["key"], "who": approver_detail(a), "when": _rule(a.get("when"))}
+                    {
+                        "label": a.get("label") or a["key"],
+                        "who": approver_detail(a),
+                        "when": _rule(a.get("when"), words),
+                    }
                     for a in stage.get("approvers", [])
                 ],
             }
@@ -172,7 +187,9 @@ def sop_build(*, version) -> dict:
         "version": version,
         "title": f"{definition.name} — standard operating procedure",
         "label": f"version {version.number}" if version.number else "draft (not published)",
-        "purpose": definition.description or f"How {definition.name.lower()} requests are decided.",
+        # This version's own words: the SOP of version 1 keeps saying what version 1 did.
+        "purpose": texts.description or f"How {definition.name.lower()} requests are decided.",
+        "form_intro": texts.form_intro,
         "fields": fields,
         "stages": stages,
         "reason_codes": spec.get("reason_codes", []),
@@ -195,6 +212,16 @@ def md(text) -> str:
     return str(text).translate(MD_ESCAPES)
 
 
+BLOCK_START = re.compile(r"^([#>+*-]|\d+(?=[.)]))")
+
+
+def md_paragraph(line) -> str:
+    """A line of a text as a paragraph: inline escapes, and a leading `#`, `>`, `-` or `1.` that
+    would start a heading, quote or list is escaped too."""
+    line = md(line).strip()
+    return BLOCK_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1), line)
+
+
 def md_code(text) -> str:
     """A code in a code span; one with markup characters as escaped text (a code span cannot escape)."""
     text = str(text)
@@ -206,8 +233,11 @@ def sop_markdown(*, version) -> str:
     lines = [f"# {md(sop['title'])}", "", f"*{md(sop['definition'].key)}, {sop['label']}*"]
     if version.content_hash:
         lines.append(f"*content hash `{version.content_hash}`*")
-    purpose = [md(line) for line in str(sop["purpose"]).splitlines() if line.strip()]
+    purpose = [md_paragraph(line) for line in str(sop["purpose"]).splitlines() if line.strip()]
     lines += ["", "## Purpose", "", "\n\n".join(purpose), "", "## What the requester provides", ""]
+    intro = [md_paragraph(line) for line in str(sop["form_intro"]).splitlines() if line.strip()]
+    if intro:
+        lines += ["The start form says:", "", "\n>\n".join(f"> {line}" for line in intro), ""]
     lines += ["| Field | Type | Rules | Help |", "|---|---|---|---|"]
     lines += [f"| {md(f['label'])} | {md(f['type'])} | {md(f['rules'])} | {md(f['help'])} |" for f in sop["fields"]]
     lines += ["", "## Who approves what, when", ""]

@@ -14,7 +14,8 @@ A spec is plain JSON::
                    "on_failure": "exception_queue" | "fail_case"}
                 | {"key", "name", "when", "type": "wait", "system", "timeout_hours"}],
      "on_missing_required": "return_to_requester",
-     "reason_codes": [{"code", "label"}]}
+     "reason_codes": [{"code", "label"}],
+     "description": "what this workflow is for", "form_intro": "text above the start form"}
 
 Stages run one after another; the approvers of a stage work in parallel and the stage's
 policy says how many must approve. An "http" stage is an automated call to another system (see
@@ -32,6 +33,7 @@ from apps.core.netguard import host_problem
 from .conditions import OPERATORS, UNARY_OPERATORS, fields_in
 from .fields import FIELD_TYPES, clean_value
 from .reachability import unreachable_problems
+from .texts import check_texts
 
 POLICIES = ["all", "any", "n_of_m"]
 STAGE_TYPES = ["approval", "http", "wait"]
@@ -227,6 +229,7 @@ def validate_spec(spec) -> list[str]:
         problems.append("Each reason code needs a code and a label.")
     elif len({r["code"] for r in reason_codes}) != len(reason_codes):
         problems.append("Each reason code must be different; a code is used twice.")
+    check_texts(spec, problems)
     problems += unreachable_problems(spec)
     return problems
 

@@ -3,6 +3,7 @@ other pages share, and the case data form generated from a version's field specs
 apps.portal.forms."""
 
 from django import forms
+from django.utils import timezone
 
 from apps.cases.models import Outcome
 from apps.portal.forms import ServiceErrorsForm
@@ -83,3 +84,7 @@ class AbsenceForm(ServiceErrorsForm):
         self.fields["delegate"].queryset = (
             get_user_model().objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
         )
+        # NOTE: the times typed here are wall-clock times in the person's zone (the active one).
+        zone = timezone.get_current_timezone_name()
+        for name in ("starts", "ends"):
+            self.fields[name].label = f"{self.fields[name].label} ({zone})"

@@ -1,43 +1,24 @@
 """Plain words for what the engine recorded: route explanations, task states, timeline rows."""
 
-from decimal import Decimal, InvalidOperation
-
 from apps.cases.nodes import task_role
 from apps.cases.taskinfo import task_info
+from apps.definitions.conditions import AS_STORED, Words, evaluate
 
 TASK_STATE = {"NEW": "Waiting", "ASSIGNED": "In progress", "DONE": "Done", "CANCELED": "Cancelled"}
 DECISION = {"approve": "Approved", "reject": "Rejected", "return": "Returned", "submit": "Resubmitted"}
 
 
-def number(value) -> str:
-    """5000.00 -> 5,000; 1234.5 -> 1,234.50 (for explanations people read)."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    if amount == amount.to_integral():
-        return f"{amount:,.0f}"
-    return f"{amount:,.2f}"
+def route_lines(route: dict, *, words: Words = AS_STORED) -> list[dict]:
+    """One line per rule: 'Finance approval: Amount 5,000 >= 1,000' with whether it applied.
 
-
-def clause_words(clause: dict) -> str:
-    if clause["op"] in {"is empty", "is not empty"}:
-        return f"{clause['field']} {clause['op']}"
-    actual, expected = clause.get("actual"), clause.get("value")
-    if isinstance(expected, list):
-        expected = ", ".join(str(v) for v in expected)
-    return f"{clause['field'].replace('_', ' ')} {number(actual)} {clause['op']} {number(expected)}"
-
-
-def route_lines(route: dict) -> list[dict]:
-    """One line per rule: 'Finance approval: amount 5,000 >= 1,000' with whether it applied."""
+    The words are written again from the recorded condition and inputs, with `words` (the case
+    version's `spec.words`: field labels, numbers formatted): cases routed before labels were
+    used read the same as new ones."""
     lines = []
     for rule in route.get("rules", []):
-        condition = rule.get("condition") or {}
-        clauses = condition.get("all") or condition.get("any") or ([condition] if "field" in condition else [])
-        joiner = " and " if "all" in condition else " or "
-        words = joiner.join(clause_words({**c, "actual": rule.get("inputs", {}).get(c["field"])}) for c in clauses)
-        lines.append({"rule": rule["rule"], "text": words or rule.get("text", ""), "applied": rule["result"]})
+        condition = rule.get("condition")
+        text = evaluate(condition, rule.get("inputs") or {}, words=words).text if condition else ""
+        lines.append({"rule": rule["rule"], "text": text or rule.get("text", ""), "applied": rule["result"]})
     return lines
 
 

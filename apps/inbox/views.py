@@ -39,8 +39,10 @@ from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
 
 from . import exports, selectors
+from .field_history import field_history
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
+from .timeline import timeline_entries
 
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
 
@@ -200,7 +202,7 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "siblings": [
             {"task": t, "label": task_info(t).label, "state": task_state(t), "owner": task_owner(t)} for t in siblings
         ],
-        "route_lines": route_lines(case.route),
+        "route_lines": route_lines(case.route, words=spec_of(case.version).words),
         "fields": _field_rows(case),
         "form": form,
         "decision_form": decision_form,
@@ -221,7 +223,7 @@ def _resubmission(case, spec) -> dict | None:
     before = (returned.data if returned is not None else {}) or {}
     after = resubmitted.data or {}
     changes = [
-        {"label": f.label, "old": before.get(f.name, ""), "new": after.get(f.name, "")}
+        {"label": f.label, "old": f.shown(before.get(f.name, "")), "new": f.shown(after.get(f.name, ""))}
         for f in spec.fields
         if before.get(f.name, "") != after.get(f.name, "")
     ]
@@ -236,21 +238,23 @@ def _resubmission(case, spec) -> dict | None:
 
 
 def _timeline(case) -> list:
-    """The case's audit events, each decision with its reason code's label (`reason_label`) and,
-    for a delegate's decision, whom they acted for (`on_behalf_of`)."""
-    labels = {c.code: c.label for c in spec_of(case.version).reason_codes}
+    """The case's audit events as timeline entries: each routing one entry with its rows behind
+    it; each decision with its reason code's label and, for a delegate's decision, whom they
+    acted for."""
+    spec = spec_of(case.version)
+    labels = {c.code: c.label for c in spec.reason_codes}
+    steps = {s.key: s.name for s in spec.stages}
     events = list(audit_events_for_case(case_id=case.pk))
     for event in events:
-        context = event.context or {}
-        code = context.get("reason_code") or ""
-        event.reason_label = labels.get(code, code)
-        event.on_behalf_of = context.get("on_behalf_of") or ""
-    return events
+        # A stage or step by the name its owner wrote ("ERP check"), not its key made into words.
+        event.step = steps.get(event.step, event.step)
+    return timeline_entries(events, reason_labels=labels, words=spec.words)
 
 
 def _field_rows(case) -> list[dict]:
     return [
-        {"label": f.label, "value": case.data.get(f.name, ""), "name": f.name} for f in spec_of(case.version).fields
+        {"label": f.label, "value": f.shown(case.data.get(f.name, "")), "name": f.name, "type": f.type}
+        for f in spec_of(case.version).fields
     ]
 
 
@@ -411,7 +415,7 @@ def case_detail(request, case_id):
             "blocking_step": blocking,
             "can_repair_step": blocking is not None and user_may_repair(user=request.user, run=blocking),
             "fields": _field_rows(case),
-            "route_lines": route_lines(case.route),
+            "route_lines": route_lines(case.route, words=spec_of(case.version).words),
             "events": _timeline(case),
             "owners": [{"task": t, "label": task_info(t).label, "owner": task_owner(t)} for t in open_tasks],
             "comments": case.comments.select_related("author"),
@@ -538,20 +542,8 @@ def audit_case_export(request, fmt):
 def case_field_history(request, case_id):
     _auditor_only(request)
     case = case_get_for_user(user=request.user, case_id=case_id)
-    records = list(case.history.select_related("history_user").order_by("history_date", "history_id"))
-    changes, previous = [], None
-    for record in records:
-        rows = []
-        before = previous.data if previous is not None else {}
-        for name in sorted(set(before) | set(record.data or {})):
-            if before.get(name) != (record.data or {}).get(name):
-                rows.append({"field": name, "old": before.get(name, ""), "new": (record.data or {}).get(name, "")})
-        for attribute in ("state", "outcome", "status"):
-            old = getattr(previous, attribute, "") if previous is not None else ""
-            if old != getattr(record, attribute):
-                rows.append({"field": attribute, "old": old or "", "new": getattr(record, attribute) or ""})
-        changes.append({"record": record, "rows": rows})
-        previous = record
+    records = case.history.select_related("history_user").order_by("history_date", "history_id")
+    changes = field_history(case, records, audit_events_for_case(case_id=case.pk))
     return render(request, "inbox/case_history.html", {"case": case, "changes": changes})
 
 

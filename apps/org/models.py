@@ -1,8 +1,16 @@
 """The organisation: departments, each person's manager chain, and roles (Django groups)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from apps.core.moments import MSG_TIME_ZONE, is_time_zone
+
+
+def validate_time_zone(value: str) -> None:
+    if value and not is_time_zone(value):
+        raise ValidationError(MSG_TIME_ZONE.format(value=value), code="time_zone")
 
 
 class Department(models.Model):
@@ -38,6 +46,12 @@ class Profile(models.Model):
         on_delete=models.SET_NULL,
         related_name="backing_up",
         help_text="Takes this person's tasks when an SLA reroutes them.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times are shown to this person in this zone, e.g. Europe/Berlin; blank: the installation's.",
     )
 
     history = HistoricalRecords()

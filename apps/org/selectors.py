@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 
 from . import roles
 
@@ -49,13 +49,38 @@ def user_manager_chain(*, user, limit: int = 20, away_at=None) -> list:
     return chain
 
 
+def _roles_read(user) -> None:
+    """The user's role names and whether anyone reports to them, in one query, kept on the user
+    object for the request (the header's badges need both, every page needs the roles)."""
+    from .models import Profile
+
+    if not user.is_authenticated:
+        user._wms_role_names, user._wms_manages = [], False
+        return
+    manages = Exists(Profile.objects.filter(manager_id=OuterRef("pk")))
+    rows = list(User.objects.filter(pk=user.pk).annotate(manages=manages).values_list("groups__name", "manages"))
+    user._wms_role_names = sorted({name for name, _ in rows if name})
+    user._wms_manages = any(flag for _, flag in rows)
+
+
 def user_role_names(*, user) -> list[str]:
     """Names of the user's roles (groups); cached on the user object for one request."""
-    cached = getattr(user, "_wms_role_names", None)
-    if cached is None:
-        cached = sorted(user.groups.values_list("name", flat=True)) if user.is_authenticated else []
-        user._wms_role_names = cached
-    return cached
+    if getattr(user, "_wms_role_names", None) is None:
+        _roles_read(user)
+    return user._wms_role_names
+
+
+MANAGER_BADGE, ADMIN_BADGE, REQUESTER_BADGE = "manager", "admin", "requester"
+
+
+def user_badges(*, user) -> list[str]:
+    """What the header says the person is: "admin" for a superuser, "manager" when someone reports
+    to them, their roles; "requester" only for who is none of these. No query beyond the roles'."""
+    names = user_role_names(user=user)
+    badges = [ADMIN_BADGE] if user.is_superuser else []
+    if getattr(user, "_wms_manages", False):
+        badges.append(MANAGER_BADGE)
+    return [*badges, *names] or [REQUESTER_BADGE]
 
 
 def user_has_role(*, user, role: str) -> bool:
@@ -99,3 +124,23 @@ def role_members(*, role: str, exclude_ids=()) -> list:
     return list(
         User.objects.filter(groups__name=role, is_active=True).exclude(pk__in=list(exclude_ids)).order_by("username")
     )
+
+
+def user_time_zone_name(*, user) -> str:
+    """The zone the person chose ("" for the installation's default)."""
+    from .models import Profile
+
+    if user is None or not user.is_authenticated:
+        return ""
+    return Profile.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first() or ""
+
+
+def user_time_zones(*, users) -> dict:
+    """{user pk: zone} for the people a message goes to: their own, else the default (one query)."""
+    from apps.core.moments import zone_or_default
+
+    from .models import Profile
+
+    ids = [user.pk for user in users if user is not None]
+    chosen = dict(Profile.objects.filter(user_id__in=ids).values_list("user_id", "time_zone"))
+    return {pk: zone_or_default(chosen.get(pk)) for pk in ids}

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .models import Department, Profile
+from .models import Department, Profile, validate_time_zone
 
 User = get_user_model()
 
@@ -22,8 +22,10 @@ def person_upsert(
     title: str = "",
     roles: list[str] | None = None,
     is_superuser: bool = False,
+    time_zone: str | None = None,
 ):
-    """Create or update a person with their profile and roles; the same call twice changes nothing."""
+    """Create or update a person with their profile and roles; the same call twice changes nothing.
+    `time_zone` None leaves the person's own choice alone."""
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.is_superuser = user.is_staff = is_superuser
@@ -33,12 +35,16 @@ def person_upsert(
     dept = Department.objects.get_or_create(name=department)[0] if department else None
     profile, _ = Profile.objects.get_or_create(user=user)
     profile.department, profile.manager, profile.title = dept, manager, title
+    if time_zone is not None:
+        validate_time_zone(time_zone)
+        profile.time_zone = time_zone
     profile.save()
     if roles is not None:
         user.groups.set([Group.objects.get_or_create(name=name)[0] for name in roles])
     return user
 
 
+MSG_TIME_ZONE_NOT_YOURS = "You can change only your own time zone."
 MSG_ABSENCE_ORDER = "The absence must end after it starts."
 MSG_DELEGATE_SELF = "Choose someone else as delegate."
 MSG_DELEGATE_INACTIVE = "The delegate's account is not active."
@@ -61,3 +67,24 @@ def absence_set(*, user, starts, ends, delegate, actor, note: str = ""):
     absence._history_user = actor
     absence.save()
     return absence
+
+
+@transaction.atomic
+def profile_time_zone_set(*, user, time_zone: str, actor):
+    """The zone times are shown to `user` in ("" for the installation's default); recorded in the
+    profile's history with who changed it."""
+    from apps.core.errors import NotAllowed, ValidationFailed
+    from apps.core.moments import MSG_TIME_ZONE, is_time_zone
+
+    if actor.pk != user.pk and not actor.is_superuser:
+        raise NotAllowed(MSG_TIME_ZONE_NOT_YOURS)
+    time_zone = (time_zone or "").strip()
+    if time_zone and not is_time_zone(time_zone):
+        message = MSG_TIME_ZONE.format(value=time_zone)
+        raise ValidationFailed(message, field_errors={"time_zone": [message]})
+    profile, _ = Profile.objects.get_or_create(user=user)
+    if profile.time_zone != time_zone:
+        profile.time_zone = time_zone
+        profile._history_user = actor
+        profile.save(update_fields=["time_zone"])
+    return profile

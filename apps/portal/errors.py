@@ -67,3 +67,16 @@ def map_service_errors(view):
 def portal_errors(view):
     """A portal page: signed in, and service refusals mapped as above."""
     return login_required(map_service_errors(view))
+
+
+MSG_NOTHING_HERE = "There is nothing here."
+
+
+def page_not_found(request, exception=None):
+    """The 404 page (handler404): the reason our own code gave ("No task 42."), or a plain
+    sentence; never the name of Django's resolver exception, which the default view shows for
+    an address no route matches."""
+    reason = exception.args[0] if exception is not None and exception.args else ""
+    return render(
+        request, "404.html", {"reason": reason if isinstance(reason, str) and reason else MSG_NOTHING_HERE}, status=404
+    )

@@ -11,9 +11,10 @@ from apps.cases.reassignment import backup_for, first_eligible
 from apps.cases.services import case_auto_close, task_reassign
 from apps.cases.taskinfo import task_info, task_label
 from apps.core.errors import ServiceError
+from apps.core.moments import moment_text
 from apps.notify.services import notification_send
 from apps.org import roles
-from apps.org.selectors import role_members, user_manager, user_manager_chain
+from apps.org.selectors import role_members, user_manager, user_manager_chain, user_time_zones
 
 from .models import SlaClock
 
@@ -43,17 +44,30 @@ def _task_people(task) -> list:
 
 
 def _notify(users, *, kind, clock, level, subject, body, task=None):
+    """`body` is text, or a function of the recipient's time zone for a body that shows a time:
+    each person reads it in their own zone (one query for everybody's zones)."""
     url = f"/tasks/{task.pk}/" if task is not None else f"/cases/{clock.case_id}/"
-    notification_send(
-        users=users,
-        kind=kind,
-        subject=subject,
-        body=body,
-        url=url,
-        case=clock.case,
-        task=task,
-        dedupe_key=f"sla:{clock.pk}:{clock.next_level}",
-    )
+    groups = {None: list(users)}
+    if callable(body):
+        zones, groups = user_time_zones(users=users), {}
+        for user in users:
+            groups.setdefault(zones.get(getattr(user, "pk", None)), []).append(user)
+    for zone, people in groups.items():
+        notification_send(
+            users=people,
+            kind=kind,
+            subject=subject,
+            body=body(zone) if callable(body) else body,
+            url=url,
+            case=clock.case,
+            task=task,
+            dedupe_key=f"sla:{clock.pk}:{clock.next_level}",
+        )
+
+
+def _due(clock, verb: str):
+    """The body naming the due time ("It is due 3 Dec 2026 14:00 CET."), in each recipient's zone."""
+    return lambda zone: f"It {verb} due {moment_text(clock.due, zone=zone)}."
 
 
 def _label(task) -> str:
@@ -97,7 +111,7 @@ def fire_remind(clock, level, task):
         audit_action=Action.SLA_REMINDED,
         told="Reminded",
         subject=f"Reminder: {_label(task)} on request #{clock.case_id} is waiting",
-        body=f"It is due {clock.due:%d %b %Y %H:%M %Z}.",
+        body=_due(clock, "is"),
     )
     return "reminded"
 
@@ -123,7 +137,7 @@ def fire_notify(clock, level, task):
         audit_action=Action.SLA_NOTIFIED,
         told="Notified",
         subject=f"Overdue: {_label(task)} on request #{clock.case_id}",
-        body=f"It was due {clock.due:%d %b %Y %H:%M %Z}.",
+        body=_due(clock, "was"),
     )
     return "notified"
 

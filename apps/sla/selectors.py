@@ -2,13 +2,13 @@
 
 from datetime import time
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from apps.definitions.accessors import Spec, spec_of
 from apps.org import roles
 from apps.org.selectors import user_has_role
 
-from .models import BusinessCalendar
+from .models import BusinessCalendar, SlaClock
 
 FALLBACK_NAME = "Standard hours"
 
@@ -73,3 +73,15 @@ def calendar_can_edit(*, user) -> bool:
     return bool(user and user.is_authenticated) and (
         user.is_superuser or user_has_role(user=user, role=roles.WORKFLOW_OWNERS)
     )
+
+
+def sla_breach_counts() -> dict[tuple[str, str], int]:
+    """SLA clocks ever breached, by (workflow, clock kind), test cases left out (one query; for
+    /metrics, apps.ops)."""
+    rows = (
+        SlaClock.objects.filter(breached_at__isnull=False, case__is_test=False)
+        .order_by()
+        .values_list("case__workflow_key", "kind")
+        .annotate(n=Count("pk"))
+    )
+    return {(workflow, kind): n for workflow, kind, n in rows}

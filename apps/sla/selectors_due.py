@@ -26,3 +26,19 @@ def task_due_info(task) -> dict:
         else bool(clock.breached_at),
         "next_escalation": {"action": upcoming["action"], "at": upcoming["at"]} if upcoming else None,
     }
+
+
+def due_basis(clock, *, short: bool = False) -> str:
+    """What a due time counts, in words: "48 business hours, Head office calendar" (short: "48
+    business hours") or "48 wall-clock hours". Business hours skip nights, weekends and holidays of
+    the calendar; wall-clock hours do not."""
+    if clock is None:
+        return ""
+    hours = f"{float(clock.target_hours):g}"
+    unit = "hour" if hours == "1" else "hours"
+    if not clock.business_hours:
+        return f"{hours} wall-clock {unit}"
+    text = f"{hours} business {unit}"
+    if clock.calendar_name and not short:
+        text += f", {clock.calendar_name} calendar"
+    return text

@@ -27,3 +27,19 @@ document.addEventListener(
   },
   true
 );
+
+/* The header's "More" menu (a <details>) closes on a click elsewhere and on Escape, as menus do. */
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) {
+      menu.removeAttribute("open");
+    }
+  });
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Escape") {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+    });
+  }
+});

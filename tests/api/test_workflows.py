@@ -5,7 +5,13 @@ import copy
 from apps.cases.models import Case
 from apps.definitions.library import PURCHASE_APPROVAL
 from apps.definitions.models import DefinitionVersion
-from apps.definitions.services import definition_create, draft_create_from, draft_update, version_publish
+from apps.definitions.services import (
+    definition_create,
+    draft_create_from,
+    draft_texts_update,
+    draft_update,
+    version_publish,
+)
 from tests.api.conftest import started
 
 URL = "/api/v1/workflows/"
@@ -72,3 +78,26 @@ def test_new_version_is_listed_and_used_by_new_cases_only(api, users):
     pinned = client.get(f"/api/v1/cases/{before['id']}/").json()
     assert pinned["version"] == 1
     assert {t["name"] for t in pinned["open_tasks"]} == {"Manager approval", "Finance approval"}
+
+
+def test_a_workflow_carries_its_live_versions_texts(api, users):
+    client = api("alice")
+    before = next(w for w in client.get(URL).json() if w["key"] == "purchase-approval")
+    assert before["description"] == PURCHASE_APPROVAL["spec"]["description"]
+    assert before["form_intro"] == PURCHASE_APPROVAL["spec"]["form_intro"] and "1,000" in before["form_intro"]
+
+    olivia = users["olivia"]
+    live = DefinitionVersion.objects.get(definition__key="purchase-approval", status="published")
+    draft = draft_create_from(version=live, actor=olivia)
+    draft = draft_texts_update(
+        version=draft, description="Finance from 5,000.", form_intro="From 5,000 finance approves too.", actor=olivia
+    )
+    assert next(w for w in client.get(URL).json() if w["key"] == "purchase-approval") == before  # a draft is not live
+    version_publish(version=draft, actor=olivia)
+
+    after = next(w for w in client.get(URL).json() if w["key"] == "purchase-approval")
+    assert (after["version"], after["description"], after["form_intro"]) == (
+        2,
+        "Finance from 5,000.",
+        "From 5,000 finance approves too.",
+    )

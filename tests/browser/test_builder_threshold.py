@@ -48,7 +48,7 @@ def test_olivia_lowers_the_finance_threshold_and_publishes_version_2(new_page, d
 
     # Edit the finance rule in place; a value that is not a number is refused at the field.
     rule = olivia.locator(FINANCE_RULE)
-    expect(rule.locator("tbody tr").first).to_contain_text("1000")
+    expect(rule.locator("tbody tr").first.locator("td").nth(2)).to_have_text("1,000")  # as numbers read everywhere
     rule.get_by_role("link", name="Edit").click()
     value = rule.locator('input[name="value"]')
     value.fill("lots")
@@ -58,7 +58,7 @@ def test_olivia_lowers_the_finance_threshold_and_publishes_version_2(new_page, d
     rule.locator('input[name="value"]').fill("500")
     rule.get_by_role("button", name="Save").click()
     expect(olivia.locator("#flash")).to_have_text("Saved.")
-    expect(olivia.locator(FINANCE_RULE).locator("tbody tr").first).to_contain_text("500.00")
+    expect(olivia.locator(FINANCE_RULE).locator("tbody tr").first.locator("td").nth(2)).to_have_text("500")
     expect(olivia.locator("#problems")).to_contain_text("Ready to publish")
     shot(olivia, "rule-saved")
 
@@ -78,7 +78,7 @@ def test_olivia_lowers_the_finance_threshold_and_publishes_version_2(new_page, d
     olivia.get_by_role("button", name="Publish as version 2").click()
     expect(olivia).to_have_url(re.compile(r"/builder/purchase-approval/versions/2/$"))
     expect(olivia.locator(".messages")).to_contain_text("Version 2 of Purchase approval is live")
-    expect(olivia.locator("svg.diagram")).to_contain_text("amount >= 500.00")
+    expect(olivia.locator("svg.diagram")).to_contain_text("Amount >= 500")
     shot(olivia, "version-2")
 
     # alice's new 700 request goes to finance; the open one from version 1 keeps its route.

@@ -62,7 +62,7 @@ def test_main_pages_swagger_admin_and_an_htmx_claim_cause_no_violation(new_page,
     admin.goto("/builder/purchase-approval/")
     admin.get_by_role("button", name="New draft from version 1").click()
     expect(admin.locator("svg.diagram")).to_be_visible()
-    expect(admin.locator("svg.diagram g.task")).to_have_count(3)  # drawn, not just present
+    expect(admin.locator("svg.diagram g.task")).to_have_count(4)  # 3 approvals and the rework: drawn, not just present
     shot(admin, "diagram-under-csp")
     for url in ADMIN_PAGES:
         admin.goto(url.format(case=case.pk))

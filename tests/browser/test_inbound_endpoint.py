@@ -34,6 +34,7 @@ def test_ivan_creates_an_endpoint_and_rotates_its_secret(new_page):
     seed_demo_data()
     page = new_page("ivan")
     page.goto("/")
+    page.locator("header details.menu summary").click()  # Webhooks sits under "More"
     page.get_by_role("link", name="Webhooks").click()
     page.get_by_role("link", name="inbound", exact=True).click()
     page.get_by_role("link", name="New inbound endpoint").click()

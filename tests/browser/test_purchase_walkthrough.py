@@ -71,7 +71,7 @@ def test_purchase_returned_for_cost_center_then_approved_by_manager_and_finance(
     row_of(bob, case_id).get_by_role("link", name="Manager approval").click()
     expect(bob.locator("dl.data")).to_contain_text("5,000")
     expect(bob.locator("dl.data")).to_contain_text("CC-4711")
-    expect(bob.locator(".route")).to_contain_text("Finance approval: amount 5,000 >= 1,000")
+    expect(bob.locator(".route")).to_contain_text("Finance approval: Amount 5,000 >= 1,000")
     parallel = bob.locator("section", has=bob.get_by_role("heading", name="Parallel approvals"))
     expect(parallel).to_contain_text("Finance approval")
     expect(parallel).to_contain_text("finance queue")

@@ -28,6 +28,7 @@ POSTS = [
     (f"/builder/{KEY}/draft/rows/fields/move/", {"index": "1", "direction": "up"}),
     (f"/builder/{KEY}/draft/rule/", {"target": "stage:approval", "effect": "add", "match": "any"}),
     (f"/builder/{KEY}/draft/settings/", {"on_missing_required": "return_to_requester"}),
+    (f"/builder/{KEY}/draft/texts/", {"description": "Changed", "form_intro": ""}),
     (f"/builder/{KEY}/draft/publish/", {}),
     (f"/builder/{KEY}/versions/1/new-draft/", {}),
     (f"/builder/{KEY}/tester/", {"amount": "700", "vendor": "A"}),

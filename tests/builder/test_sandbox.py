@@ -47,6 +47,11 @@ def test_a_test_case_touches_nobody_but_the_owner_who_started_it(signed_in, user
     page = olivia.get(f"/cases/{case.pk}/").content.decode()
     assert "TEST" in page and "a test started by olivia, routed as if alice asked" in page
     assert "TEST" in olivia.get("/requests/").content.decode()
+    home = olivia.get("/").content.decode()
+    assert f'#{case.pk}</a></td><td>purchase-approval <span class="badge warn">TEST</span>' in home, "home marks it"
+    history = signed_in("audrey").get(f"/cases/{case.pk}/history/")
+    assert history.status_code == 200 and '<span class="badge warn">TEST</span></h1>' in history.content.decode()
+    olivia = signed_in("olivia")
     assert olivia.get(f"/api/v1/cases/{case.pk}/").json()["test"] is True
     manager = next(t for t in tasks if t.data["label"] == "Manager approval")
     task_page = olivia.get(f"/tasks/{manager.pk}/").content.decode()

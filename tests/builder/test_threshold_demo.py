@@ -36,8 +36,9 @@ def test_lowering_the_finance_threshold_changes_new_cases_only(demo, start_purch
     assert set(changed) == {open_700.pk, closed_700.pk}
     assert report["replayed"] == 4 and (changed[open_700.pk]["open"], changed[closed_700.pk]["open"]) == (True, False)
     why = changed[open_700.pk]["why"]
-    assert "Finance approval now applies: amount 700.00 >= 500.00 (was: amount 700.00 >= 1000)" in why
+    assert "Finance approval now applies: Amount 700 >= 500 (was: Amount 700 >= 1,000)" in why
     assert "would now need Finance approval" in why
+    assert changed[open_700.pk]["data"][:2] == [("Amount", "700"), ("Vendor", "ACME Ltd")]  # as the case page shows it
     assert already_finance.pk not in changed and small.pk not in changed
 
     v2 = version_publish(version=draft, actor=olivia)

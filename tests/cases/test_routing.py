@@ -48,9 +48,12 @@ def test_route_explanation_names_rules_inputs_and_version(start_purchase):
     rules = {r["rule"]: r for r in route["rules"]}
     assert rules["Finance approval"]["result"] is True
     assert rules["Finance approval"]["inputs"] == {"amount": "5000.00"}
-    assert rules["Finance approval"]["text"] == "amount 5000.00 >= 1000"
+    assert (
+        rules["Finance approval"]["text"] == "Amount 5,000 >= 1,000"
+    )  # the field's label, numbers as people write them
     assert rules["Legal review"]["result"] is False
-    assert "Finance approval (amount 5000.00 >= 1000)" in route["summary"]
+    assert "Finance approval (Amount 5,000 >= 1,000)" in route["summary"]
+    assert rules["Legal review"]["text"] == "Vendor risk low = high"
 
 
 def test_missing_cost_center_returns_to_requester_with_what_is_missing(start_purchase, users):

@@ -89,16 +89,17 @@ def test_another_owner_needs_the_object_permission_admins_do_not(demo, django_us
 def test_diagram_bpmn_and_sop_come_from_the_spec():
     spec = PURCHASE_APPROVAL["spec"]
     svg = render_svg(spec, title="Purchase")
-    assert svg.startswith("<svg") and svg.count('class="task"') == 3 and "amount &gt;= 1000" in svg
+    assert svg.startswith("<svg") and svg.count('class="task"') == 3 and "Amount &gt;= 1,000" in svg
     root = ET.fromstring(render_bpmn(spec, key="purchase-approval", name="Purchase", version_label="version 1"))
     process = root.find(f"{{{BPMN}}}process")
     kinds = {child.tag.split("}")[1] for child in process}
     assert {"startEvent", "parallelGateway", "userTask", "exclusiveGateway", "sequenceFlow", "endEvent"} <= kinds
-    assert len(process.findall(f"{{{BPMN}}}userTask")) == 3
+    tasks = [t.get("name") for t in process.findall(f"{{{BPMN}}}userTask")]
+    assert tasks == ["Requester reworks", "Manager approval", "Finance approval", "Legal review"]
     split = process.find(f"{{{BPMN}}}parallelGateway[@id='approval_split']")
     assert len(split.findall(f"{{{BPMN}}}outgoing")) == 3  # the approvals run in parallel
     conditions = [e.text for e in process.iter(f"{{{BPMN}}}conditionExpression")]
-    assert conditions == ["amount >= 1000", "vendor_risk = high"]
+    assert conditions == ["amount >= 1000", "vendor_risk = high", "stage returned", "stage approved", "stage rejected"]
     plane = root.find(f"{{{BPMNDI}}}BPMNDiagram/{{{BPMNDI}}}BPMNPlane")
     ids = {e.get("id") for e in process if e.get("id")}
     assert {s.get("bpmnElement") for s in plane} == ids
@@ -107,6 +108,7 @@ def test_diagram_bpmn_and_sop_come_from_the_spec():
 def test_sop_markdown(demo):
     text = sop_markdown(version=version_live(key="purchase-approval"))
     assert text.startswith("# Purchase approval — standard operating procedure")
-    assert "- **Finance approval** — any member of finance, only when amount >= 1000." in text
+    assert "- **Finance approval** — any member of finance, only when Amount >= 1,000." in text
+    assert "| Cost center | text | required before the Approval stage |" in text  # the stage's name
     assert "| Cost center | text | required before the approval stage; at most 50" not in text
     assert "## Exceptions" in text and "`over_budget` — Over budget" in text

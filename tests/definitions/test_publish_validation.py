@@ -117,3 +117,10 @@ def test_publishing_lists_every_problem_at_once(demo, draft_of_purchase):
     problems = refused.value.field_errors["spec"]
     assert refused.value.message == f"The draft has {len(problems)} problem(s); fix them before publishing."
     assert len(problems) == 4, problems
+
+
+def test_publishing_says_why_in_the_versions_history(demo, draft_of_purchase):
+    """simple-history reads `_change_reason`: the version's history row says what happened."""
+    version = version_publish(version=draft_of_purchase, actor=demo["olivia"])
+    latest = version.history.order_by("-history_id").first()
+    assert latest.history_change_reason == f"Published as version {version.number}" == "Published as version 2"

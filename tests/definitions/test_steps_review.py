@@ -63,7 +63,7 @@ def test_the_diagram_draws_a_service_task_and_a_wait():
         assert words in svg
     assert "waits for Customer portal" in svg and "up to 72 h" in svg
     assert 'class="step http" data-key="erp"' in svg and 'class="step wait" data-key="portal"' in svg
-    assert "amount &gt;= 100" in svg and "otherwise: skip" in svg  # the step's condition, as for stages
+    assert "Amount &gt;= 100" in svg and "otherwise: skip" in svg  # the step's condition, as for stages
     assert "Manager" in svg  # the approval stage is still there
 
 

@@ -21,7 +21,7 @@ def test_the_task_page_shows_the_resubmission_comment_and_what_changed(start_pur
 
     assert "Resubmitted by alice" in page and "“Went for the smaller model.”" in page
     assert "Returned by bob: “Too expensive”" in page
-    assert '<td>Amount</td><td class="muted">5000.00</td><td><strong>900.00</strong></td>' in page
+    assert '<td>Amount</td><td class="muted">5,000</td><td><strong>900</strong></td>' in page
 
 
 def test_a_first_round_shows_no_resubmission(start_purchase, signed_in):

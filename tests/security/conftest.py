@@ -31,6 +31,7 @@ from apps.automation.services import step_assign
 from apps.cases.attachments import case_attachment_add
 from apps.cases.models import Case
 from apps.cases.services import case_start, task_claim
+from apps.core.heartbeats import SLA_SWEEP, STEP_SWEEP, WORKER, heartbeat_beat
 from apps.definitions.importexport import definition_export
 from apps.definitions.selectors import version_live
 from apps.definitions.services import definition_create, draft_create_from, version_publish
@@ -171,6 +172,16 @@ def build_dataset() -> Dataset:
         data.tokens[name] = Token.objects.get_or_create(user=user)[0].key
     assert Decimal(own_case.data["amount"]) >= 1000
     return data
+
+
+@pytest.fixture(autouse=True)
+def _live_worker(request):
+    """/health/ is a 503 two minutes after the worker's last heartbeat, and a run of the matrix
+    takes longer: each cell sees a worker and sweeps that just ran (the matrix is about who asks)."""
+    if "dataset" in request.fixturenames:
+        request.getfixturevalue("db")
+        for name in (WORKER, SLA_SWEEP, STEP_SWEEP):
+            heartbeat_beat(name=name)
 
 
 @pytest.fixture(scope="module")

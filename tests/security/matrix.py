@@ -173,6 +173,10 @@ ROWS = [
     Row("notify:failed",             "GET",   "L    F     F     O     F      F      O"),
     Row("notify:retry",              "POST",  "L    F     F     O     F      F      O", obj="notification"),
 
+    # --- One's own settings (the time zone): everybody signed in, for themselves only --------------
+    Row("me:settings",               "GET",   "L    O     O     O     O      O      O"),
+    Row("me:settings",               "POST",  "L    O     O     O     O      O      O", data={"time_zone": "UTC"}),
+
     # --- The builder (workflow owners read every definition, edit their own) --------------------
     Row("builder:index",             "GET",   "L    F     F     F     F      O      O"),
     Row("builder:new",               "POST",  "L    F     F     F     F      O      O",
@@ -191,6 +195,8 @@ ROWS = [
     Row("builder:rule",              "POST",  "L    F     F     F     F      O/F    O", obj="definition", data={}),
     Row("builder:settings",          "POST",  "L    F     F     F     F      O/F    O", obj="definition",
         data={"on_missing_required": "return_to_requester"}),
+    Row("builder:texts",             "POST",  "L    F     F     F     F      O/F    O", obj="definition",
+        data={"description": "From the matrix.", "form_intro": ""}),
     Row("builder:publish",           "POST",  "L    F     F     F     F      O/F    O", obj="definition",
         data={"note": "From the matrix."}),
     Row("builder:tester",            "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
@@ -225,6 +231,14 @@ ROWS = [
     Row("integrations:edit",         "POST",  "L    F     F     F     F      F      O", obj="subscription", data=HOOK),
     Row("integrations:deactivate",   "POST",  "L    F     F     F     F      F      O", obj="subscription"),
 
+    # --- Health and monitoring: /health/ for load balancers (no sign-in), /metrics for Prometheus
+    # (its bearer token or an allowed address, never a session: none is configured in tests), the
+    # operators' page.
+    Row("ops:health",                "GET",   "O    O     O     O     O      O      O"),
+    Row("ops:health",                "POST",  "M    M     M     M     M      M      M", data={}),
+    Row("ops:metrics",               "GET",   "F    F     F     F     F      F      F"),
+    Row("ops:ops-health",            "GET",   "L    F     F     O     F      F      O"),
+
     # --- The exception queue (operators; a step routed to a person is theirs) -------------------
     Row("exceptions:queue",          "GET",   "L    F     F     O     F      F      O"),
     Row("exceptions:detail",         "GET",   "L    F     O/F   O     F      F      O", obj="run"),
@@ -248,6 +262,7 @@ ROWS = [
     Row("demo/erp/invoices/<str:reference>/", "DELETE", "L L L L L L L", path={"reference": "INV-1"}),
 
     # --- The portal ---------------------------------------------------------------------------
+    Row("favicon",                   "GET",   "O    O     O     O     O      O      O"),  # to the SVG icon
     Row("inbox:home",                "GET",   "L    O     O     O     O      O      O"),
     Row("inbox:login",               "GET",   "O    O     O     O     O      O      O"),
     Row("inbox:login",               "POST",  "O    O     O     O     O      O      O",

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.automation",  # before integrations: its case_closed receiver (the undo calls) runs first
     "apps.integrations",
     "apps.demo",
+    "apps.ops",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "apps.core.input_guard.RefuseNulMiddleware",
 )
+# Times on pages in the signed-in person's zone (the session remembers it from sign-in). After the
+# NUL guard: reading the session of a request whose cookie holds a NUL fails on PostgreSQL.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("apps.core.input_guard.RefuseNulMiddleware") + 1,
+    "apps.portal.middleware.TimeZoneMiddleware",
+)
 
 ROOT_URLCONF = "wms.urls"
 WSGI_APPLICATION = "wms.wsgi.application"
@@ -93,6 +100,8 @@ TEMPLATES = [
                 "apps.portal.context_processors.portal",
                 "apps.notify.context_processors.notifications",
             ],
+            # `moment` and `day` (one way to show a time, with its zone) in every template, unloaded.
+            "builtins": ["apps.portal.templatetags.moments"],
         },
     },
 ]
@@ -304,6 +313,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # --- end of Content-Security-Policy ----------------------------------------------------------------
+
+# --- Health and monitoring (apps.ops; README "Health and monitoring") ------------------------------
+# /health/ (no sign-in, for load balancers): 503 when the worker's heartbeat is older than this, or
+# when the SLA sweep or the step retry sweep last finished longer ago than that (they run every minute).
+HEALTH_WORKER_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_WORKER_MAX_AGE_SECONDS", "120"))
+HEALTH_SWEEP_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_SWEEP_MAX_AGE_SECONDS", "300"))
+# /metrics (Prometheus): answered to `Authorization: Bearer <METRICS_TOKEN>` or to a caller whose
+# address (read as the lockout reads it, TRUSTED_PROXY_COUNT) is in METRICS_ALLOWED_IPS (addresses
+# or CIDR networks, comma-separated). Neither set: refused (403), unless DEBUG (development).
+# With several web processes set PROMETHEUS_MULTIPROC_DIR (an empty directory, in the environment
+# before the processes start): request metrics are then summed over all of them.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = [a.strip() for a in os.environ.get("METRICS_ALLOWED_IPS", "").split(",") if a.strip()]
+# First: times every request, including those the other middleware answer themselves.
+MIDDLEWARE.insert(0, "apps.ops.metrics.RequestMetricsMiddleware")
+# --- end of health and monitoring -----------------------------------------------------------------
 
 # --- Production server: static files and the django-q2 queue name (README "Running in production") --
 # WhiteNoise serves the collected static files from the web process itself (no separate file

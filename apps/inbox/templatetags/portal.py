@@ -2,7 +2,9 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from apps.inbox.presenters import number
+from apps.core.moments import moment_text
+from apps.core.numbers import number
+from apps.inbox.presenters import DECISION
 
 register = template.Library()
 
@@ -26,10 +28,24 @@ def amount(value):
     return number(value) if value not in (None, "") else "—"
 
 
+UNDER_A_MINUTE = "less than a minute"
+
+
 @register.filter
 def age(moment):
-    """'3 hours' since a moment, for inbox rows."""
-    return timesince(moment, timezone.now()).split(",")[0] if moment else "—"
+    """'3 hours' since a moment, for inbox rows; under a minute (or a moment a little ahead of this
+    server's clock) 'less than a minute', never '0 minutes' (pages write "{{ x|age }} ago")."""
+    if not moment:
+        return "—"
+    if (timezone.now() - moment).total_seconds() < 60:
+        return UNDER_A_MINUTE
+    return timesince(moment, timezone.now()).split(",")[0]
+
+
+@register.filter
+def decided(decision):
+    """A decision as a done row reads it: 'approve' -> 'Approved'."""
+    return DECISION.get(str(decision or ""), str(decision or "").replace("_", " ").capitalize())
 
 
 @register.filter
@@ -59,14 +75,11 @@ def overdue(clock) -> bool:
 
 @register.filter
 def next_level(clock):
-    """The next SLA level of a clock, as "escalate on 3 Dec 09:00", or ""."""
-    from datetime import datetime
-
+    """The next SLA level of a clock, as "escalate on 3 Dec 09:00 CET", or ""."""
     from apps.sla.clocks import next_escalation
 
     upcoming = next_escalation(clock) if clock else None
     if not upcoming:
         return ""
-    moment = timezone.localtime(datetime.fromisoformat(upcoming["at"]))
     action = {"breach": "due", "auto_close": "auto-close"}.get(upcoming["action"], upcoming["action"])
-    return f"{action} on {moment:%d %b %H:%M}"
+    return f"{action} on {moment_text(upcoming['at'], style='short')}"

@@ -38,6 +38,8 @@ def short_age(moment, now=None) -> str:
     if moment is None:
         return "—"
     minutes = max(0, int(((now or timezone.now()) - moment).total_seconds() // 60))
+    if minutes < 1:
+        return "< 1 min"  # never "0 min ago"
     if minutes < 60:
         return f"{minutes} min"
     if minutes < 48 * 60:
@@ -128,7 +130,10 @@ def _detail(request, run, *, form=None, errors=None, values=None, status=200):
     context = {
         "run": run,
         "case": case,
-        "fields": [{"label": f.label, "value": (case.data or {}).get(f.name, ""), "name": f.name} for f in fields],
+        "fields": [
+            {"label": f.label, "value": f.shown((case.data or {}).get(f.name)), "name": f.name, "type": f.type}
+            for f in fields
+        ],
         "attempts": list(selectors.step_run_attempts(run=run)),
         "request_json": _pretty(run.last_request),
         "response_json": _pretty(run.last_response),

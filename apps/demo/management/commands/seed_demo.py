@@ -15,6 +15,7 @@ from apps.org.services import person_upsert
 from apps.sla.services import calendar_ensure_default
 
 PASSWORD = "demo"
+TIME_ZONE = "Europe/Berlin"  # where the demo organisation works (its business calendar's zone)
 
 # username, first, last, department, manager, title, roles, superuser
 PEOPLE = [
@@ -49,6 +50,7 @@ def seed_demo_data(*, stdout=None) -> None:
                 title=title,
                 roles=role_names,
                 is_superuser=superuser,
+                time_zone=TIME_ZONE,
             )
         Department.objects.filter(name="Engineering").update(head=users["bob"])
         Department.objects.filter(name="Management").update(head=users["carol"])
