@@ -3,8 +3,39 @@ production"). gunicorn reads this file by itself when started in this directory 
 scripts/prod.sh); a command-line option overrides it.
 """
 
+import glob
 import os
+import shutil
+import tempfile
 
+# --- Prometheus (apps.ops, README "Health and monitoring") -------------------------------------------
+# NOTE: first, before anything imports prometheus_client: it picks its storage when imported. The
+# request histogram of /metrics is summed over this server's processes through files in
+# PROMETHEUS_MULTIPROC_DIR; unset, each gunicorn takes a fresh directory of its own (removed when it
+# stops). A directory named in the environment must belong to this gunicorn alone: it is emptied
+# when gunicorn starts (stale files would count old requests again).
+_own_metrics_dir = None
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    _own_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wms-metrics-")
+
+
+def on_starting(server):
+    for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(stale)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # a replaced process's live gauges go with it
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(_own_metrics_dir, ignore_errors=True)
+
+
+# --- the server -------------------------------------------------------------------------------------
 # Where to listen: every interface by default (a reverse proxy or load balancer in front, on this
 # machine or another); WEB_HOST=127.0.0.1 when the proxy runs on this machine.
 bind = [f"{os.environ.get('WEB_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"]

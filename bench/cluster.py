@@ -19,8 +19,10 @@ close, one decision per decided task, no decision after the close), the ERP book
 once and undid each rejected one once, both web processes served the pages' static files
 (collected, hashed) and requests, the schedules ran in the workers without a scheduler process of
 their own and never twice at once; and from both web processes: the API's case list (count, states
-and each case's audit trail) equals the database, and the metrics API and Prometheus output, where
-this installation serves them, agree with it.
+and each case's audit trail) equals the database, /metrics reports the database's cases and open
+tasks and a request histogram that counts exactly the API requests this client got answered by
+that gunicorn (summed over its processes), the metrics API agrees where there is one, and
+/health/ answers 200.
 
 The last line of stdout is one JSON object; the exit status is 0 when every check held, 1 naming
 the failed checks on stderr (2: could not run). Every process started is in its own process group,
@@ -225,17 +227,20 @@ class Processes:
 
 
 class Web:
-    """Round-robin over the web processes; counts what each served."""
+    """Round-robin over the web processes; counts the API answers each gave (to compare with the
+    request histogram each one's /metrics reports)."""
 
     def __init__(self, bases: list[str]):
-        self.bases, self._next, self.served = bases, itertools.cycle(range(len(bases))), Counter()
+        self.bases, self._next, self.answered = bases, itertools.cycle(bases), Counter()
         self.lock = threading.Lock()
 
     def pick(self) -> str:
         with self.lock:
-            index = next(self._next)
-            self.served[index] += 1
-            return self.bases[index]
+            return next(self._next)
+
+    def count(self, base: str) -> None:
+        with self.lock:
+            self.answered[base] += 1
 
 
 class Api:
@@ -266,11 +271,14 @@ class Api:
         import requests
 
         for _ in range(CALL_TRIES):
+            where = base or self.web.pick()
             try:
-                answer = self.session.request(method, (base or self.web.pick()) + path, timeout=30, **kwargs)
+                answer = self.session.request(method, where + path, timeout=30, **kwargs)
             except requests.ConnectionError:
                 self.retries["connection_error"] += 1
             else:
+                if path.startswith("/api/"):
+                    self.web.count(where)
                 if answer.status_code in ok or answer.status_code in settle:
                     return answer
                 if answer.status_code not in (429, 503):
@@ -428,46 +436,83 @@ def check_api(web: Web, reader: "Api", problems: list[str]) -> dict:
     return {"cases": sum(db_states.values()), "states": dict(db_states)}
 
 
-def check_metrics(web: Web, apis: dict, problems: list[str]) -> dict:
-    """Where this installation serves them: the metrics API and Prometheus agree with the database
-    on every web process (each counts from the database, not from its own memory)."""
+def check_metrics(web: Web, apis: dict, token: str, problems: list[str]) -> dict:
+    """Each web process's /metrics (and the metrics API, where this installation has one) against
+    the database and the client: business series are counted from the database, so both processes
+    must answer the same; the request histogram sums a gunicorn's processes (multiprocess mode),
+    so its API requests must be exactly those this client got answers to from that web process."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     from apps.cases.models import Case
 
-    closed = Counter(Case.objects.exclude(outcome=None).values_list("outcome", flat=True))
-    open_cases = Case.objects.filter(outcome=None).count()
+    cases = Case.objects.filter(is_test=False)  # test cases are never counted
+    started = Counter(cases.values_list("workflow_key", flat=True))
+    closed = Counter(cases.exclude(outcome=None).values_list("workflow_key", "outcome"))
+    open_cases = cases.filter(outcome=None).count()
     seen = {}
     for base in web.bases:
         answer = apis["audrey"].call("GET", "/api/v1/metrics/", base=base, settle=(403, 404))
         if answer.status_code != 200:
             seen["metrics_api"] = f"absent ({answer.status_code})"
             continue
-        body = answer.json()
+        body, by_outcome = answer.json(), Counter()
+        for (_, outcome), n in closed.items():
+            by_outcome[outcome] += n
         seen["metrics_api"] = "agrees"
-        if {k: v for k, v in body.get("outcomes", {}).items() if v} != dict(closed):
-            problems.append(f"{base}: /api/v1/metrics/ outcomes {body.get('outcomes')} vs database {dict(closed)}")
+        if {k: v for k, v in body.get("outcomes", {}).items() if v} != dict(by_outcome):
+            problems.append(f"{base}: /api/v1/metrics/ outcomes {body.get('outcomes')} vs database {dict(by_outcome)}")
         if body.get("wip", {}).get("open") != open_cases:
             problems.append(f"{base}: /api/v1/metrics/ wip.open {body.get('wip')} vs database {open_cases}")
-    token = os.environ.get("METRICS_TOKEN", "")
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    api_requests = {}
     for base in web.bases:
-        answer = apis["audrey"].call("GET", "/metrics", base=base, settle=(401, 403, 404), headers=headers)
+        expected_requests = web.answered[base]  # before this scrape, which is not an API request
+        answer = apis["audrey"].call(
+            "GET", "/metrics", base=base, settle=(403, 404), headers={"Authorization": f"Bearer {token}"}
+        )
         if answer.status_code != 200:
             seen["prometheus"] = f"absent ({answer.status_code})"
             continue
-        from prometheus_client.parser import text_string_to_metric_families
-
-        samples = [s for f in text_string_to_metric_families(answer.text) for s in f.samples]
-        started = [s.value for s in samples if s.name == "wms_cases_started_total"]
-        ended = Counter()
-        for s in samples:
-            if s.name == "wms_cases_closed_total":
-                ended[s.labels.get("outcome", "")] += s.value
         seen["prometheus"] = "agrees"
-        if started and sum(started) != sum(closed.values()) + open_cases:
-            problems.append(f"{base}: wms_cases_started_total {sum(started)} vs database {closed.total() + open_cases}")
-        if ended and {k: int(v) for k, v in ended.items() if v} != dict(closed):
-            problems.append(f"{base}: wms_cases_closed_total {dict(ended)} vs database {dict(closed)}")
+        series = Counter()
+        for family in text_string_to_metric_families(answer.text):
+            for sample in family.samples:
+                labels = sample.labels
+                if sample.name == "wms_cases_started_total":
+                    series["started", labels["workflow"]] += sample.value
+                elif sample.name == "wms_cases_closed_total":
+                    series["closed", labels["workflow"], labels["outcome"]] += sample.value
+                elif sample.name == "wms_open_tasks":
+                    series["open_tasks"] += sample.value
+                elif sample.name == "wms_http_request_duration_seconds_count" and labels["route"].startswith("/api/"):
+                    series["api_requests"] += sample.value
+        got_started = {k[1]: int(v) for k, v in series.items() if k[0] == "started" and v}
+        got_closed = {k[1:]: int(v) for k, v in series.items() if k[0] == "closed" and v}
+        if got_started != dict(started):
+            problems.append(f"{base}: wms_cases_started_total {got_started} vs database {dict(started)}")
+        if got_closed != dict(closed):
+            problems.append(f"{base}: wms_cases_closed_total {got_closed} vs database {dict(closed)}")
+        if open_cases == 0 and series["open_tasks"]:
+            problems.append(f"{base}: wms_open_tasks {series['open_tasks']} with every case closed")
+        api_requests[base] = int(series["api_requests"])
+        if api_requests[base] != expected_requests:
+            problems.append(
+                f"{base}: its gunicorn processes counted {api_requests[base]} API requests, "
+                f"the client got {expected_requests} answers from it"
+            )
+    seen["prometheus_api_requests"] = list(api_requests.values())
     return seen
+
+
+def check_health(web: Web, problems: list[str]) -> str:
+    """/health/ on each web process: the database, Redis, a live worker and recent sweeps."""
+    import requests
+
+    for base in web.bases:
+        answer = requests.get(base + "/health/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        if answer.status_code != 200:
+            problems.append(f"{base}/health/: {answer.status_code} {answer.text[:300]}")
+            return "failing"
+    return "ok"
 
 
 def check_static(web: Web, problems: list[str]) -> int:
@@ -569,6 +614,7 @@ def run(args, result: dict, procs_box: list) -> list[str]:
         "WMS_ENDPOINT_ERP": f"{bases[0]}/demo/erp",
         "WMS_SECRET_ERP_TOKEN": "demo-erp-token",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # no mail server here
+        "METRICS_TOKEN": secrets.token_urlsafe(32),  # /metrics, as Prometheus scrapes it
         "PYTHONUNBUFFERED": "1",
     }
     for name in drop_leftovers(pg, redis_client):
@@ -617,11 +663,12 @@ def run(args, result: dict, procs_box: list) -> list[str]:
 
     counts = check_cases(outcomes, problems)
     result["api"] = check_api(web, apis["audrey"], problems)
-    result.update(check_metrics(web, apis, problems))
+    result.update(check_metrics(web, apis, env["METRICS_TOKEN"], problems))
+    result["health"] = check_health(web, problems)
     result["static_files"] = check_static(web, problems)
     result["schedule_runs"] = check_schedules(problems)
-    served = {bases[i]: n for i, n in sorted(web.served.items())}
-    if len(served) < 2 or min(served.values()) == 0:
+    served = [web.answered[base] for base in bases]
+    if min(served) == 0:
         problems.append(f"not every web process served requests: {served}")
     problems += [f"process ended by itself: {line}" for line in procs.dead()]
     log("checked")
@@ -632,7 +679,7 @@ def run(args, result: dict, procs_box: list) -> list[str]:
         decisions=counts["decisions"],
         erp_bookings=counts["erp_bookings"],
         erp_undone=counts["erp_undone"],
-        requests_per_web=list(served.values()),
+        requests_per_web=served,
         client_retries=dict(Api.retries),
     )
     return problems

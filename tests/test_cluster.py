@@ -1,6 +1,7 @@
 """The production start with several processes (issue 13): two gunicorn web processes and two
 qcluster workers on PostgreSQL and Redis, started by the Procfile's own commands, move every case
-to its end exactly once and agree with the database (bench/cluster.py does the run and the checks;
+to its end exactly once and agree with the database, /health/ and /metrics included (bench/cluster.py
+does the run and the checks;
 this test runs it with 20 cases and checks that it leaves nothing behind)."""
 
 import json
@@ -66,6 +67,11 @@ def test_two_web_and_two_worker_processes_move_every_case_once_and_agree():
     assert len(summary["requests_per_web"]) == 2 and min(summary["requests_per_web"]) > 0
     assert summary["static_files"] > 0
     assert summary["schedule_runs"] and all(n >= 1 for n in summary["schedule_runs"].values())
+    assert summary["health"] == "ok"  # /health/ on both: database, Redis, a worker's heartbeat, sweeps
+    # /metrics on both: the business series equal the database, and each gunicorn's request
+    # histogram sums its processes: exactly the API answers the client got from it.
+    assert summary["prometheus"] == "agrees"
+    assert summary["prometheus_api_requests"] == summary["requests_per_web"]
 
     for group in summary["process_groups"]:  # nothing left running
         with pytest.raises(ProcessLookupError):

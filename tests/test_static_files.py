@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The big libraries' files are left out to keep the test quick; the cluster run
 # (tests/test_cluster.py) collects everything, as the production start does.
 SKIP = ["admin", "rest_framework", "drf_spectacular_sidecar", "viewflow", "*.map"]
-# What a browser fetches on a portal page: the stylesheet, htmx (from django-htmx), our script.
+# What a browser fetches on a portal page: the stylesheet, htmx (from django-htmx), our script, the icon.
+TYPES = {"css": "text/css", "js": "text/javascript", "svg": "image/svg+xml", "png": "image/png", "ico": "image/"}
 PAGE_ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 
 
@@ -62,16 +63,16 @@ def test_pages_link_hashed_files_that_whitenoise_serves_with_long_caching(prod_s
     script_src = page["Content-Security-Policy"].split("script-src")[1].split(";")[0]
     assert script_src.split() == ["'self'"]  # same-origin files, nothing inline
 
-    for url in assets:
-        assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", url), f"{url} is not a hashed name"
+    for url in assets:  # the stylesheet, the scripts, the favicon
+        assert re.search(r"\.[0-9a-f]{12}\.\w+$", url), f"{url} is not a hashed name"
         answer = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
         assert answer.status_code == 200, url
         body = b"".join(answer.streaming_content)
-        assert answer["Content-Encoding"] == "gzip" and body[:2] == b"\x1f\x8b", url
         assert "immutable" in answer["Cache-Control"] and "max-age=315360000" in answer["Cache-Control"], url
-        kind = "text/css" if url.endswith(".css") else "text/javascript"
-        assert answer["Content-Type"].startswith(kind), url
+        assert answer["Content-Type"].startswith(TYPES[url.rsplit(".", 1)[1]]), url
         assert answer["X-Content-Type-Options"] == "nosniff"
+        if url.endswith((".css", ".js")):
+            assert answer["Content-Encoding"] == "gzip" and body[:2] == b"\x1f\x8b", url
 
 
 def test_a_file_that_was_not_collected_is_a_404_not_a_page(prod_static):
