@@ -592,8 +592,9 @@ def run(args, result: dict, procs_box: list) -> list[str]:
     (workdir / "logs").mkdir()
     ports = [free_port(), free_port()]
     bases = [f"http://{HOST}:{p}" for p in ports]
+    inherited = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env = {
-        **os.environ,
+        **inherited,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "DJANGO_SETTINGS_MODULE": "wms.settings.production",
         "DATABASE_URL": _db_url(pg, db_name),
@@ -633,7 +634,10 @@ def run(args, result: dict, procs_box: list) -> list[str]:
     procs.run("worker-2", commands["worker"])
     procs.once("seed", "python manage.py seed_demo --force", timeout=60)
     for port in ports:
-        procs.run(f"web-{port}", commands["web"], PORT=str(port))
+        # Each gunicorn sums its own processes' request metrics (a directory shared by two would be
+        # emptied by the second to start): named here, not left to what this environment holds.
+        (metrics_dir := workdir / f"metrics-{port}").mkdir()
+        procs.run(f"web-{port}", commands["web"], PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
     result["process_groups"] = [p.pid for p in procs.procs if p.serves]
     wait_until_serving(procs, bases, 60)
     log(f"web on {', '.join(bases)}, 2 worker clusters, database {db_name}, queue {queue}, logs in {workdir}/logs")

@@ -4,7 +4,8 @@
 # stops both, letting requests and tasks in flight finish. Everything comes from the environment:
 #   required  SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL); with several processes or
 #             machines Q2_REDIS_URL and CACHE_URL (Redis)
-#   optional  PORT (8000), WEB_HOST, WEB_CONCURRENCY, WEB_THREADS, Q2_WORKERS, CSRF_TRUSTED_ORIGINS, EMAIL_*
+#   optional  PORT (8000), WEB_HOST, WEB_CONCURRENCY, WEB_THREADS, Q2_WORKERS, CSRF_TRUSTED_ORIGINS, EMAIL_*,
+#             METRICS_TOKEN (README has them all)
 # On several machines, run the same commands under a process supervisor (the Procfile lists them);
 # migrate and collectstatic once per deploy.
 set -euo pipefail

@@ -30,3 +30,10 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_check(SECRET_KEY="", ALLOWED_HOSTS="wms.example.com")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_production_start_names_what_is_missing_before_touching_anything():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")}
+    result = subprocess.run(["bash", "scripts/prod.sh"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 2
+    assert "set SECRET_KEY ALLOWED_HOSTS DATABASE_URL in the environment" in result.stderr
