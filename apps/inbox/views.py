@@ -78,7 +78,9 @@ def request_start(request, key):
     version = version_live(key=key)
     fields = spec_of(version).fields
     # NOTE: bound on every POST, even an empty one, so the service's field errors can be shown.
-    form = CaseDataForm(request.POST if request.method == "POST" else None, fields=fields)
+    form = CaseDataForm(
+        request.POST if request.method == "POST" else None, fields=fields, stages=spec_of(version).stages
+    )
     files_form = AttachmentsForm()
     if request.method == "POST":
         uploads = request.FILES.getlist("attachments")
@@ -183,7 +185,7 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
     kind = info.kind
     spec = spec_of(case.version)
     if kind == "rework" and form is None:
-        form = CaseDataForm(initial=case.data, fields=spec.fields, missing=info.missing)
+        form = CaseDataForm(initial=case.data, fields=spec.fields, missing=info.missing, stages=spec.stages)
     if kind == "approval" and decision_form is None:
         decision_form = DecisionForm(reason_codes=_reason_codes(spec))
     return {
@@ -294,7 +296,7 @@ def task_decide(request, task_id):
     info, spec = task_info(task), spec_of(case.version)
     form = decision_form = None
     if info.kind == "rework":
-        form = CaseDataForm(request.POST, fields=spec.fields, missing=info.missing)
+        form = CaseDataForm(request.POST, fields=spec.fields, missing=info.missing, stages=spec.stages)
         arguments = {"decision": "submit", "data": form.values(), "comment": request.POST.get("comment", "")}
     else:
         decision_form = DecisionForm(request.POST, reason_codes=_reason_codes(spec))

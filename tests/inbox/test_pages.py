@@ -60,7 +60,7 @@ def test_generated_form_has_the_versions_fields(signed_in):
     page = signed_in("alice").get("/requests/new/purchase-approval/").content.decode()
     for name in ["amount", "vendor", "vendor_risk", "cost_center", "description", "attachments"]:
         assert f'name="{name}"' in page
-    assert 'type="number"' in page and "<select" in page and "Required before approval" in page
+    assert 'type="number"' in page and "<select" in page and "Required before Approval." in page
     assert "Total amount including tax." in page  # help text
 
 

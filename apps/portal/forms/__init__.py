@@ -46,14 +46,16 @@ class ServiceErrorsForm(forms.Form):
 class CaseDataForm(ServiceErrorsForm):
     """The fields of a workflow version, for intake or for a returned request."""
 
-    def __init__(self, *args, fields: tuple[Field, ...], missing=(), **kwargs):
+    def __init__(self, *args, fields: tuple[Field, ...], missing=(), stages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.specs = {spec.name: spec for spec in fields}
         self.missing = set(missing)
+        stage_names = {stage.key: stage.name for stage in stages}  # "Approval", as the owner wrote it
         for spec in fields:
             field = _field(spec)
             field.required_marker = spec.required
             field.required_before = spec.required_before
+            field.required_before_name = stage_names.get(spec.required_before, spec.required_before)
             self.fields[spec.name] = field
 
     def values(self) -> dict:
