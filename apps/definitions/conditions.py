@@ -95,9 +95,11 @@ def evaluate_clause(clause: dict, data: dict, words: Words = AS_STORED) -> tuple
             result = str(expected).lower() in str(actual).lower()
     else:  # pragma: no cover - the validator refuses unknown operators
         raise ValueError(f"Unknown operator {op!r}")
-    rendered = f"{words.label(name)} {words.value(name, actual)} {op}" + (
-        "" if op in UNARY_OPERATORS else f" {words.value(name, expected)}"
-    )
+    if op in ORDERING_OPERATORS:  # reads as a sum: "Amount 5,000 >= 1,000"
+        rendered = f"{words.label(name)} {words.value(name, actual)} {op} {words.value(name, expected)}"
+    else:  # the rule, then what the case has when it does not hold: "Vendor risk = high (it is low)"
+        rule = f"{words.label(name)} {op}" + ("" if op in UNARY_OPERATORS else f" {words.value(name, expected)}")
+        rendered = rule if result else f"{rule} (it is {words.value(name, actual)})"
     return result, {"field": name, "op": op, "value": expected, "actual": actual, "result": result, "text": rendered}
 
 

@@ -53,7 +53,7 @@ def test_route_explanation_names_rules_inputs_and_version(start_purchase):
     )  # the field's label, numbers as people write them
     assert rules["Legal review"]["result"] is False
     assert "Finance approval (Amount 5,000 >= 1,000)" in route["summary"]
-    assert rules["Legal review"]["text"] == "Vendor risk low = high"
+    assert rules["Legal review"]["text"] == "Vendor risk = high (it is low)"
 
 
 def test_missing_cost_center_returns_to_requester_with_what_is_missing(start_purchase, users):

@@ -94,7 +94,7 @@ def test_task_page_explains_the_route_in_plain_words(signed_in, start_purchase):
     fiona = signed_in("fiona")
     page = fiona.get(f"/tasks/{task_for(case, 'Finance approval').pk}/").content.decode()
     assert "Finance approval</strong>: Amount 5,000 &gt;= 1,000" in page
-    assert "Legal review</strong>: Vendor risk low = high (does not apply)" in page
+    assert "Legal review</strong> does not apply: Vendor risk = high (it is low)" in page
     assert "Parallel approvals" in page and "Manager approval" in page
     assert 'name="reason_code"' in page and "Over budget" in page
     assert ">Approve<" in page and ">Reject<" in page and ">Return to requester<" in page
