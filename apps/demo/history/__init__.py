@@ -59,6 +59,11 @@ FIRST_DAY = [
     (stories.purchase, "incomplete"),
     (stories.invoice, "missing_po"),
 ]
+# The last afternoon before the present leaves work waiting on the requester and on an operator.
+LAST_AFTERNOON = [
+    (stories.purchase, "waiting_on_requester"),
+    (stories.invoice, "waiting_on_operator"),
+]
 # Later days draw from this mix (story, plan, weight).
 MIX = [
     (stories.purchase, "approved", 10),
@@ -113,9 +118,7 @@ def history_seed(
     agenda = Agenda(start=start, end=end, calendar=calendar)
     world = World(agenda=agenda, seed=seed)
     working = [
-        first_day + timedelta(days=n)
-        for n in range(days + 1)
-        if _works(calendar, first_day + timedelta(days=n))
+        first_day + timedelta(days=n) for n in range(days + 1) if _works(calendar, first_day + timedelta(days=n))
     ]
     for number, day in enumerate(working):
         todays = FIRST_DAY if number == 0 else _draw(world, per_day)
@@ -124,6 +127,11 @@ def history_seed(
             agenda.at(moment, lambda story=story, plan=plan: world.tell(story(world, plan)))
         for hour in SWEEP_HOURS:
             agenda.at(datetime.combine(day, time(hour, 5), zone), _sweep)
+    closing = _last_afternoon(working, end.astimezone(zone))
+    if closing is not None:
+        for minutes, (story, plan) in zip((0, 40), LAST_AFTERNOON, strict=True):
+            moment = datetime.combine(closing, time(15), zone) + timedelta(minutes=minutes)
+            agenda.at(moment, lambda story=story, plan=plan: world.tell(story(world, plan)))
     if working:
         middle = working[len(working) // 2]
         agenda.at(datetime.combine(middle, time(8, 30), zone), lambda: _publish_version_2(world))
@@ -160,6 +168,12 @@ def _quiet(names: list[str]):
 
 def _works(calendar, day) -> bool:
     return day.weekday() in (calendar.working_days or [])
+
+
+def _last_afternoon(working: list, end):
+    """The last working day whose afternoon is over before the present."""
+    days = [d for d in working if datetime.combine(d, time(16, 30), end.tzinfo) < end]
+    return days[-1] if days else None
 
 
 def _draw(world: World, per_day: tuple[int, int]) -> list:

@@ -69,7 +69,8 @@ def _approve_all(world: World, case, *, within: tuple[float, float] = (1, 10)) -
 
 def purchase(world: World, plan: str) -> Story:
     """One purchase request: `plan` is how it ends (approved, rejected, returned, withdrawn, stalled
-    past its SLA, or started without a cost center and sent back for it)."""
+    past its SLA, started without a cost center and sent back for it, or returned and still with
+    the requester)."""
     rng = world.rng
     requester = rng.choice(PURCHASERS)
     case = _start(world, "purchase-approval", requester, _purchase_data(world, cost_center=plan != "incomplete"))
@@ -77,9 +78,11 @@ def purchase(world: World, plan: str) -> Story:
         # The engine sent it straight back for the cost center; the requester adds it.
         yield world.hours(1, 6)
         world.resubmit(world.fresh(case), data={"cost_center": rng.choice(COST_CENTERS)})
-    elif plan == "returned":
-        yield world.hours(2, 8)
+    elif plan in ("returned", "waiting_on_requester"):
+        yield world.hours(0.5, 1) if plan == "waiting_on_requester" else world.hours(2, 8)
         world.decide(world.fresh(case), RETURN, reason="Please attach the quote and say which project pays.")
+        if plan == "waiting_on_requester":
+            return  # the requester has not answered yet
         yield world.hours(2, 12)
         world.resubmit(
             world.fresh(case),
@@ -150,7 +153,7 @@ def invoice(world: World, plan: str) -> Story:
         meant = rng.choice(list(VENDOR_TYPOS))
         case = _start(world, "invoice-processing", requester, {**data, "vendor": VENDOR_TYPOS[meant]})
         note, fix = "Vendor name as in the ERP's vendor master.", {"vendor": meant}
-    elif plan == "missing_po":
+    elif plan in ("missing_po", "waiting_on_operator"):
         case = _start(world, "invoice-processing", requester, {**data, "po_number": ""})
         note, fix = "PO number from the purchase order.", {"po_number": f"PO-{rng.randrange(4000, 4999)}"}
     else:
@@ -158,6 +161,8 @@ def invoice(world: World, plan: str) -> Story:
         note = fix = None
     if note is not None:
         world.told["exception"] += _exception_of(case) is not None
+        if plan == "waiting_on_operator":
+            return  # in the exception queue; no operator has looked yet
         yield world.hours(0.5, 5)
         run = _exception_of(world.fresh(case))
         if run is not None:
