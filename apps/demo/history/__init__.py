@@ -9,7 +9,6 @@ history ends at the present, with the work of the last days still open. Seeded, 
 the same story.
 """
 
-import copy
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from django_q.conf import Conf
 
 from apps.automation.services import step_retry_due
 from apps.cases.models import Case
-from apps.definitions.library import PURCHASE_APPROVAL, PURCHASE_FINANCE_FROM
+from apps.definitions.library import PURCHASE_APPROVAL, PURCHASE_FINANCE_FROM, purchase_approval_spec
 from apps.definitions.selectors import version_live
 from apps.definitions.services import draft_create_from, draft_update, version_publish
 from apps.notify.services import notification_mark_all_read
@@ -188,18 +187,11 @@ def _sweep() -> None:
 
 
 def _publish_version_2(world: World) -> None:
-    """Olivia raises the amount from which purchases need finance, with the texts that name it."""
+    """Olivia raises the amount from which purchases need finance (the texts say so too)."""
     olivia = world["olivia"]
-    live = version_live(key=PURCHASE_APPROVAL["key"])
-    spec = copy.deepcopy(live.spec)
-    old, new = f"{int(PURCHASE_FINANCE_FROM):,}", f"{int(VERSION_2_FINANCE_FROM):,}"
-    for approver in spec["stages"][0]["approvers"]:
-        for condition in (approver.get("when") or {}).get("all", []):
-            if condition.get("field") == "amount":
-                condition["value"] = VERSION_2_FINANCE_FROM
-    for text in ("description", "form_intro"):
-        spec[text] = spec[text].replace(old, new)
-    draft = draft_create_from(version=live, actor=olivia)
+    old, new = (f"{int(amount):,}" for amount in (PURCHASE_FINANCE_FROM, VERSION_2_FINANCE_FROM))
+    draft = draft_create_from(version=version_live(key=PURCHASE_APPROVAL["key"]), actor=olivia)
+    spec = purchase_approval_spec(finance_from=VERSION_2_FINANCE_FROM)
     draft = draft_update(
         version=draft, spec=spec, actor=olivia, change_note=f"Finance approves from {new} (was {old})."
     )

@@ -13,6 +13,7 @@ from apps.cases.nodes import task_role
 from apps.cases.policy import OPEN_TASK_STATUSES
 from apps.cases.selectors import human_tasks
 from apps.cases.services import task_complete
+from apps.cases.taskinfo import task_info
 from apps.core.errors import ServiceError
 from apps.org.selectors import role_members
 
@@ -77,9 +78,9 @@ class World:
     def decide(self, case: Case, decision: str, *, label: str = "", reason_code: str = "", reason: str = "") -> bool:
         """Decide one open approval task of the case (the one labelled `label` if open); False when
         there was none left to decide."""
-        tasks = [t for t in self.open_tasks(case) if t.data.get("kind", "approval") == "approval"]
+        tasks = [t for t in self.open_tasks(case) if not task_info(t).is_rework]
         if label:
-            tasks = [t for t in tasks if t.data.get("label") == label] or tasks
+            tasks = [t for t in tasks if task_info(t).label == label] or tasks
         if not tasks:
             return False
         task = tasks[0]
@@ -92,7 +93,7 @@ class World:
 
     def resubmit(self, case: Case, *, data: dict, comment: str = "") -> bool:
         """The requester sends a returned case back, with what was asked for."""
-        tasks = [t for t in self.open_tasks(case) if t.data.get("kind") == "rework"]
+        tasks = [t for t in self.open_tasks(case) if task_info(t).is_rework]
         if not tasks:
             return False
         task_complete(task_id=tasks[0].pk, actor=tasks[0].owner, decision="submit", data=data, comment=comment)
