@@ -149,7 +149,7 @@ def history_seed(
             agenda.run()
     finally:
         Conf.SYNC = was_sync
-    return HistoryReport(days=days, start=start, end=agenda.now, told=dict(world.told))
+    return HistoryReport(days=days, start=start, end=end, told=dict(world.told))
 
 
 @contextmanager
@@ -196,7 +196,7 @@ def _publish_version_2(world: World) -> None:
         version=draft, spec=spec, actor=olivia, change_note=f"Finance approves from {new} (was {old})."
     )
     version_publish(version=draft, actor=olivia)
-    world.told["versions published"] += 1
+    world.told["new versions"] += 1
 
 
 def _mark_read(world: World) -> None:

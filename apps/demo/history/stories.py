@@ -55,7 +55,7 @@ def _purchase_data(world: World, *, cost_center: bool = True) -> dict:
 
 def _start(world: World, workflow: str, requester: str, data: dict):
     case, _ = case_start(workflow=workflow, data=data, actor=world[requester])
-    world.told[f"started {workflow}"] += 1
+    world.told[f"{workflow} cases"] += 1
     return case
 
 
@@ -97,7 +97,7 @@ def purchase(world: World, plan: str) -> Story:
     elif plan == "withdrawn":
         yield world.hours(2, 10)
         case_withdraw(case_id=case.pk, actor=world[requester], reason="Bought it with the team card after all.")
-        world.told["withdrawn"] += 1
+        world.told["withdrawals"] += 1
         return
     elif plan == "stalled":
         # Nobody looks at it for two weeks' worth of business hours: the SLA sweep reminds,
@@ -160,14 +160,14 @@ def invoice(world: World, plan: str) -> Story:
         case = _start(world, "invoice-processing", requester, data)
         note = fix = None
     if note is not None:
-        world.told["exception"] += _exception_of(case) is not None
+        world.told["exceptions"] += _exception_of(case) is not None
         if plan == "waiting_on_operator":
             return  # in the exception queue; no operator has looked yet
         yield world.hours(0.5, 5)
         run = _exception_of(world.fresh(case))
         if run is not None:
             step_retry(run_id=run.pk, actor=world["oscar"], data=fix, note=note)
-            world.told["repaired"] += 1
+            world.told["repairs"] += 1
     if plan == "rejected":
         yield world.hours(2, 14)
         code, reason = rng.choice(INVOICE_REJECTIONS)

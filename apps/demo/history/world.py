@@ -21,6 +21,7 @@ from .clock import Agenda
 
 logger = logging.getLogger(__name__)
 
+DECISION_WORDS = {"approve": "approvals", "reject": "rejections", "return": "returns"}
 # A story yields how many business hours pass before its next step (None: it is over).
 Story = Generator[float | None, None, None]
 
@@ -47,7 +48,7 @@ class World:
             return
         except ServiceError as refused:
             logger.info("demo history: a story ended early: %s", refused)
-            self.told["ended early"] += 1
+            self.told["stories ended early"] += 1
             return
         if pause is not None:
             self.agenda.after(pause, lambda: self.tell(story))
@@ -88,7 +89,7 @@ class World:
         if actor is None:
             return False
         task_complete(task_id=task.pk, actor=actor, decision=decision, reason=reason, reason_code=reason_code or None)
-        self.told[decision] += 1
+        self.told[DECISION_WORDS[decision]] += 1
         return True
 
     def resubmit(self, case: Case, *, data: dict, comment: str = "") -> bool:
@@ -97,5 +98,5 @@ class World:
         if not tasks:
             return False
         task_complete(task_id=tasks[0].pk, actor=tasks[0].owner, decision="submit", data=data, comment=comment)
-        self.told["resubmitted"] += 1
+        self.told["resubmissions"] += 1
         return True

@@ -113,7 +113,7 @@ class Command(BaseCommand):
         if history and not 0 < history <= MAX_HISTORY_DAYS:
             raise CommandError(MSG_HISTORY_DAYS)
         if history:
-            self.stdout.write(f"Living {history} days of demo history...")
+            self.stdout.write(f"Demo history, {history} days (about a second a working day)...")
             report = history_seed(days=history, setup=lambda: seed_demo_data(stdout=self.stdout))
             for line in report.lines():
                 self.stdout.write(line)
