@@ -34,14 +34,15 @@ class Agenda:
 
     def __init__(self, *, start: datetime, end: datetime, calendar):
         self.start, self.end, self.calendar = start, end, calendar
+        # The booked moment being run: bookings count from it, not from the clock, which has moved
+        # on by however long the services took, so two runs book the very same moments.
         self.now = start
         self._queue: list[_Entry] = []
         self._order = itertools.count()
         self._traveller = None
 
     def at(self, moment: datetime, action: Callable[[], None]) -> None:
-        if moment < self.now:
-            moment = self.now
+        moment = max(moment, self.now)
         if moment < self.end:
             heapq.heappush(self._queue, _Entry(moment, next(self._order), action))
 
@@ -49,13 +50,10 @@ class Agenda:
         """Book an action this many business hours (the demo calendar's) from now."""
         self.at(add_business_hours(calendar=self.calendar, start=self.now, hours=business_hours), action)
 
-    def soon(self, minutes: float, action: Callable[[], None]) -> None:
-        self.at(self.now + timedelta(minutes=minutes), action)
-
     def wait(self, minutes: float) -> None:
         """Let time pass inside an action (a step's retries while the ERP is down)."""
-        self.now = timezone.now() + timedelta(minutes=minutes)
-        self._traveller.move_to(self.now)
+        self.now += timedelta(minutes=minutes)
+        self._traveller.move_to(max(self.now, timezone.now()))
 
     def run(self) -> None:
         # NOTE: tick=True lets time pass from each moment, so the rows one action writes keep
@@ -63,10 +61,7 @@ class Agenda:
         with time_machine.travel(self.start, tick=True) as self._traveller:
             while self._queue:
                 entry = heapq.heappop(self._queue)
-                if entry.at >= self.end:
-                    break
-                self.now = max(entry.at, timezone.now())
-                self._traveller.move_to(self.now)
+                self.now = entry.at
+                self._traveller.move_to(max(entry.at, timezone.now()))
                 entry.action()
-                self.now = timezone.now()
         self._traveller = None
