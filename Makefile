@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11:
-#   make run    set up, migrate the embedded SQLite database, seed the demo, serve web + worker
+#   make run    set up, migrate the embedded SQLite database, seed the demo (with HISTORY_DAYS days
+#               of past cases, added only to a database without cases), serve web + worker
 #   make test   set up and run the whole suite (DATABASE_URL=postgres://... for PostgreSQL)
 # Production on one machine: make prod (migrate, collectstatic, gunicorn + worker; README "Running in production")
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -7,6 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# Days of demo history `make seed` lives through (seed_demo --history); 0 for none.
+HISTORY_DAYS ?= 30
 
 .PHONY: install run prod test lint migrate seed bench clean
 
@@ -23,7 +26,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo $(if $(filter-out 0,$(HISTORY_DAYS)),--history $(HISTORY_DAYS))
 
 run: seed
 	PORT=$(PORT) bash scripts/run.sh
@@ -39,6 +42,8 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The benchmark counts its own cases: no demo history.
+bench: HISTORY_DAYS = 0
 bench: seed
 	$(BIN)/python bench/engine.py --cases 200
 

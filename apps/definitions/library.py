@@ -13,19 +13,18 @@ def _amount(text: str) -> str:
     return f"{int(text):,}"
 
 
-PURCHASE_APPROVAL = {
-    "key": "purchase-approval",
-    "name": "Purchase approval",
-    "description": "An employee asks to buy something; their manager, and where needed finance and legal, approve.",
-    "spec": {
+def purchase_approval_spec(*, finance_from: str = PURCHASE_FINANCE_FROM) -> dict:
+    """The purchase-approval spec, finance approving from `finance_from` (the demo history's
+    version 2 raises it), with the texts that name that amount."""
+    return {
         "description": (
             f"An employee asks to buy something. Their manager always approves; purchases of "
-            f"{_amount(PURCHASE_FINANCE_FROM)} or more also need finance, and high-risk vendors need legal. "
+            f"{_amount(finance_from)} or more also need finance, and high-risk vendors need legal. "
             "All approvals run in parallel and all must approve; one rejection closes the request with its reason."
         ),
         "form_intro": (
             f"Give the total amount including tax and the vendor. Your manager approves every purchase; "
-            f"purchases of {_amount(PURCHASE_FINANCE_FROM)} or more also need finance approval, and a high-risk "
+            f"purchases of {_amount(finance_from)} or more also need finance approval, and a high-risk "
             "vendor needs legal review. Add the cost center before anyone can approve."
         ),
         "fields": [
@@ -68,7 +67,7 @@ PURCHASE_APPROVAL = {
                         "label": "Finance approval",
                         "type": "role",
                         "role": "finance",
-                        "when": {"all": [{"field": "amount", "op": ">=", "value": PURCHASE_FINANCE_FROM}]},
+                        "when": {"all": [{"field": "amount", "op": ">=", "value": finance_from}]},
                     },
                     {
                         "key": "legal",
@@ -103,7 +102,14 @@ PURCHASE_APPROVAL = {
             {"code": "not_needed", "label": "Not needed"},
             {"code": "other", "label": "Other"},
         ],
-    },
+    }
+
+
+PURCHASE_APPROVAL = {
+    "key": "purchase-approval",
+    "name": "Purchase approval",
+    "description": "An employee asks to buy something; their manager, and where needed finance and legal, approve.",
+    "spec": purchase_approval_spec(),
 }
 
 # Amounts from this figure need a second approver, the requester's manager.

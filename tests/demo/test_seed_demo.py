@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
+from apps.cases.models import Case
 from apps.definitions.models import DefinitionVersion
 from apps.org.selectors import user_manager_chain, user_role_names
 
@@ -26,6 +27,7 @@ def test_seeding_twice_changes_nothing(demo):
     call_command("seed_demo", "--force")
     versions = DefinitionVersion.objects.filter(definition__key="purchase-approval")
     assert [(v.number, v.status) for v in versions] == [(1, "published")]
+    assert not Case.objects.exists(), "without --history the demo has no cases"
 
 
 def test_seeding_is_refused_without_debug_unless_forced(db, settings):

@@ -8,6 +8,7 @@ from django.db import transaction
 from apps.definitions.library import INVOICE_PROCESSING, PURCHASE_APPROVAL
 from apps.definitions.models import DefinitionVersion, WorkflowDefinition
 from apps.definitions.services import definition_create, draft_create_from, draft_update, spec_hash, version_publish
+from apps.demo.history import history_seed
 from apps.integrations.policy import INTEGRATORS
 from apps.org import roles
 from apps.org.models import Department
@@ -60,7 +61,10 @@ def seed_demo_data(*, stdout=None) -> None:
 
 
 def _install(template: dict, *, owner, stdout=None) -> None:
-    """Publish the template unless its live version already has exactly this spec."""
+    """Publish the template unless a version of it already has exactly this spec.
+
+    NOTE: any version, not only the live one: the demo history publishes a version 2 of purchase
+    approval, and seeding again must not publish the template back over it."""
     definition = WorkflowDefinition.objects.filter(key=template["key"]).first()
     if definition is None:
         draft = definition_create(
@@ -71,9 +75,9 @@ def _install(template: dict, *, owner, stdout=None) -> None:
             actor=owner,
         )
     else:
-        live = definition.versions.filter(status="published").order_by("-number").first()
-        if live is not None and live.content_hash == spec_hash(template["spec"]):
+        if definition.versions.filter(content_hash=spec_hash(template["spec"])).exists():
             return
+        live = definition.versions.filter(status="published").order_by("-number").first()
         draft = DefinitionVersion.objects.filter(definition=definition, status="draft").first()
         if draft is None:
             draft = draft_create_from(version=live, actor=owner) if live else None
@@ -83,14 +87,36 @@ def _install(template: dict, *, owner, stdout=None) -> None:
         stdout.write(f"Published {template['key']} version {version.number}")
 
 
+MAX_HISTORY_DAYS = 365
+MSG_HISTORY_DAYS = f"--history takes a number of days from 1 to {MAX_HISTORY_DAYS}."
+
+
 class Command(BaseCommand):
-    help = "Create the demo users (password 'demo') and publish the demo workflows. Idempotent."
+    help = (
+        "Create the demo users (password 'demo') and publish the demo workflows. Idempotent. "
+        "With --history DAYS, also live that many days of past cases (only into a database without cases)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Allow seeding when DEBUG is off.")
+        parser.add_argument(
+            "--history",
+            type=int,
+            metavar="DAYS",
+            default=0,
+            help="Also create DAYS days of past cases through the services (skipped when cases exist).",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, history=0, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Refusing to create demo users with a known password: DEBUG is off. Use --force.")
-        seed_demo_data(stdout=self.stdout)
+        if history and not 0 < history <= MAX_HISTORY_DAYS:
+            raise CommandError(MSG_HISTORY_DAYS)
+        if history:
+            self.stdout.write(f"Demo history, {history} days (about a second a working day)...")
+            report = history_seed(days=history, setup=lambda: seed_demo_data(stdout=self.stdout))
+            for line in report.lines():
+                self.stdout.write(line)
+        else:
+            seed_demo_data(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo user's password is 'demo'."))

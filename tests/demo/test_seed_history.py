@@ -1,0 +1,96 @@
+"""`seed_demo --history DAYS`: a past lived through the services, consistent and in the past."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+
+from apps.audit.models import Action, AuditEvent
+from apps.automation.models import StepRun, StepStatus
+from apps.cases.models import Case, CaseState
+from apps.definitions.models import DefinitionVersion
+from apps.demo.models import ErpInvoice
+from apps.notify.models import Notification
+
+# A fixed present (a Wednesday afternoon), so the story does not depend on the weekday the suite runs.
+PRESENT = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
+DAYS = 10
+
+
+def _cases_with(*actions) -> set[int]:
+    sets = [set(AuditEvent.objects.filter(action=a).values_list("case_id", flat=True)) for a in actions]
+    return set.intersection(*sets)
+
+
+def _seed(*args):
+    call_command("seed_demo", "--force", *args)
+
+
+@pytest.fixture
+def history(transactional_db):
+    """Ten days of history up to PRESENT (transactional: the steps run after their commits and the
+    in-process ERP reads what the history wrote)."""
+    with time_machine.travel(PRESENT, tick=True):
+        _seed("--history", str(DAYS))
+    return list(Case.objects.select_related("version", "definition").order_by("pk"))
+
+
+def test_history_tells_every_kind_of_story(history):
+    states = {case.state for case in history}
+    assert {CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN} <= states
+    assert {CaseState.APPROVAL, CaseState.REWORK, CaseState.EXCEPTION} <= states, "work still open at the end"
+    assert {c.definition.key for c in history} == {"purchase-approval", "invoice-processing"}
+    rejected = AuditEvent.objects.filter(action=Action.TASK_DECIDED, context__decision="reject")
+    assert all(e.context["reason_code"] for e in rejected) and rejected.exists()
+    returned = _cases_with(Action.CASE_RETURNED, Action.CASE_RESUBMITTED)
+    assert Case.objects.filter(pk__in=returned, state=CaseState.APPROVED).exists()
+    repaired = _cases_with(Action.STEP_FAILED, Action.STEP_RETRIED)
+    assert StepRun.objects.filter(case_id__in=repaired, status=StepStatus.SUCCEEDED).count() >= 2
+    assert _cases_with(Action.STEP_FAILED, Action.STEP_RETRIED, Action.CASE_DATA_EDITED), "data edited, then retried"
+    assert AuditEvent.objects.filter(action=Action.SLA_REMINDED).exists()
+    assert AuditEvent.objects.filter(action=Action.SLA_BREACHED).exists()
+    assert AuditEvent.objects.filter(action=Action.SLA_ESCALATED).exists()
+    assert ErpInvoice.objects.exists(), "the invoices were booked in the demo ERP"
+
+
+def test_history_changes_version_halfway_and_each_case_keeps_its_own(history):
+    versions = list(DefinitionVersion.objects.filter(definition__key="purchase-approval").order_by("number"))
+    assert [(v.number, v.status) for v in versions] == [(1, "published"), (2, "published")]
+    v2 = versions[1]
+    assert "5,000" in v2.spec["form_intro"] and "1,000" not in v2.spec["form_intro"]
+    purchases = [c for c in history if c.definition.key == "purchase-approval"]
+    assert {c.version.number for c in purchases} == {1, 2}
+    for case in purchases:
+        # Pinned to the version that was live when it started.
+        assert case.version.number == (2 if case.created >= v2.published_at else 1)
+
+
+def test_history_is_in_the_past_within_its_window_and_in_order(history):
+    window = PRESENT - timedelta(days=DAYS + 1)
+    for case in history:
+        assert window < case.created < PRESENT
+        assert case.finished is None or case.created <= case.finished < PRESENT
+        assert case.version.published_at <= case.created
+        events = list(AuditEvent.objects.filter(case_id=case.pk).order_by("id"))
+        assert events[0].action == Action.CASE_STARTED
+        times = [e.at for e in events]
+        assert times == sorted(times), f"case {case.pk}'s audit trail is out of order"
+        assert window < times[0] and times[-1] < PRESENT
+    assert not Notification.objects.filter(created__gte=PRESENT).exists()
+    # What came before the last day has been read; the last day's news is unread.
+    assert Notification.objects.filter(read_at__isnull=False).exists()
+    assert not Notification.objects.filter(read_at__isnull=True, created__lt=PRESENT - timedelta(days=3)).exists()
+
+
+def test_seeding_again_does_not_double_the_history(history):
+    with time_machine.travel(PRESENT + timedelta(hours=1), tick=True):
+        _seed("--history", str(DAYS))
+    assert Case.objects.count() == len(history)
+    assert DefinitionVersion.objects.filter(definition__key="purchase-approval").count() == 2
+
+
+def test_history_days_must_be_sensible(db):
+    with pytest.raises(CommandError, match="--history takes a number of days"):
+        _seed("--history", "-3")
+    assert not Case.objects.exists()
