@@ -124,6 +124,12 @@ class Cluster:
         return [sys.executable, "manage.py", "qcluster"]
 
     def start(self) -> None:
+        # The tests drive the sweeps themselves (the `sweep` fixture); the schedules declared at
+        # migrate time (SLA sweep, step retry, heartbeat, alerts) would otherwise be due at once and
+        # the one worker could take one of them too, next to the step's message under test.
+        from django_q.models import Schedule
+
+        Schedule.objects.all().delete()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "wms.settings.test",
