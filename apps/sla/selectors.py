@@ -3,6 +3,7 @@
 from datetime import time
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from apps.definitions.accessors import Spec, spec_of
 from apps.org import roles
@@ -85,3 +86,64 @@ def sla_breach_counts() -> dict[tuple[str, str], int]:
         .annotate(n=Count("pk"))
     )
     return {(workflow, kind): n for workflow, kind, n in rows}
+
+
+def clocks_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> list[dict]:
+    """The SLA clocks of `cases` (a Case queryset) met or breached in [from, to), for
+    apps.metrics: {case_id, task_id, kind, met, breached, at, escalations}.
+
+    A clock ends when its task ends (decided or cancelled), for a whole-case clock when its case
+    closes, or when the sweeper stopped it. It is *breached* when the sweeper marked it so or it
+    ended (or is still running) past its due moment, counted at the breach (the mark, else the
+    due moment); it is *met* when it ended before its due moment unbreached, counted at its end.
+    Clocks still running in time count as neither. `escalations`: the levels other than the breach
+    that fired, as [(level number from 1, action)]. One query.
+    """
+    from .clocks import BREACH
+
+    now = now or timezone.now()
+    clocks = SlaClock.objects.filter(case_id__in=cases.values("pk"))
+    if moment_from is not None or moment_to is not None:
+        moments = ("task__finished", "case__finished", "stopped_at", "due", "breached_at")
+        near = Q()
+        for moment in moments:
+            bounded = Q(**{f"{moment}__isnull": False})
+            if moment_from is not None:
+                bounded &= Q(**{f"{moment}__gte": moment_from})
+            if moment_to is not None:
+                bounded &= Q(**{f"{moment}__lt": moment_to})
+            near |= bounded
+        clocks = clocks.filter(near)
+    rows = clocks.order_by().values_list(
+        "case_id",
+        "task_id",
+        "kind",
+        "due",
+        "breached_at",
+        "stopped_at",
+        "task__finished",
+        "case__finished",
+        "levels",
+        "next_level",
+    )
+    found = []
+    for case_id, task_id, kind, due, breached_at, stopped_at, task_end, case_end, levels, next_level in rows:
+        end = (task_end if task_id else case_end) or stopped_at
+        late_at = breached_at or (due if due is not None and due < (end or now) else None)
+        at = late_at or end
+        if at is None or (moment_from is not None and at < moment_from) or (moment_to is not None and at >= moment_to):
+            continue
+        # Levels fire in order, so the k-th escalation fired is level k of the clock.
+        fired = [level.get("action") for level in (levels or [])[:next_level] if level.get("action") != BREACH]
+        found.append(
+            {
+                "case_id": case_id,
+                "task_id": task_id,
+                "kind": kind,
+                "met": late_at is None,
+                "breached": late_at is not None,
+                "at": at,
+                "escalations": list(enumerate(fired, start=1)),
+            }
+        )
+    return found

@@ -1,0 +1,126 @@
+"""The headline numbers of the Metrics API (GET /api/v1/metrics/), in one call.
+
+Which cases each number counts (test cases never; README "Metrics" says the same):
+- `wip`: cases open now (the date range does not apply), by stage;
+- `cycle_time_hours`, `outcomes`, `rework_rate`: cases closed in the range;
+- `exception_rate`: of the cases started in the range, the share with an automated step that
+  failed for good (reached the exception queue), repaired since or not;
+- `approval_latency_hours`: approval tasks decided in the range, created to decided, per stage;
+- `sla`: clocks that stopped in the range unbreached (met) and clocks that breached in it;
+- `pending_approvals`: approval tasks open now, by the person holding them or the role's queue;
+- `exceptions`: step failures in the range, by category.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from apps.automation.selectors import case_had_step_failure, step_failures_for_metrics
+from apps.cases.models import CaseState
+from apps.cases.reporting import approvals_decided, approvals_open, case_was_returned
+from apps.sla.selectors import clocks_for_metrics
+
+from ..filters import MetricsFilter
+from ..policy import MetricsScope
+from .base import closed_in, hours, open_now, real_cases, scoped_cases, spread, started_in
+
+
+def stage_label(state: str, stage: str) -> str:
+    """Where an open case is: its approval stage's key while someone must approve, else its
+    state (rework, waiting, exception, routing)."""
+    return stage if state == CaseState.APPROVAL and stage else state
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def pending_approval_rows(scope: MetricsScope, metrics_filter: MetricsFilter) -> list[dict]:
+    """Open approval tasks the person may see: those of their workflows (all, for who sees all),
+    plus those held by the people who report to them (one or two queries)."""
+    rows = []
+    if scope.sees_all or scope.workflows:
+        rows = approvals_open(cases=scoped_cases(scope, metrics_filter))
+    if scope.reports and not scope.sees_all:
+        seen = {row["task_id"] for row in rows}
+        held = approvals_open(cases=real_cases(metrics_filter), owner_ids=sorted(scope.reports))
+        rows = sorted(rows + [row for row in held if row["task_id"] not in seen], key=lambda r: r["created"])
+    return rows
+
+
+def pending_by_holder(rows: list[dict], *, now) -> list[dict]:
+    """[{owner, role, count, oldest_hours, case_ids}], a person's or a queue's, largest first."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["owner"] or None, None if row["owner"] else row["role"] or None)].append(row)
+    found = [
+        {
+            "owner": owner,
+            "role": role,
+            "count": len(tasks),
+            "oldest_hours": round(hours(min(t["created"] for t in tasks), now), 2),
+            "case_ids": sorted({t["case_id"] for t in tasks}),
+        }
+        for (owner, role), tasks in groups.items()
+    ]
+    return sorted(found, key=lambda g: (-g["count"], -g["oldest_hours"], g["owner"] or "", g["role"] or ""))
+
+
+def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None) -> dict:
+    """The API's numbers (see the module's docstring for what each counts). Eight queries for
+    a person who sees whole workflows; a manager's pending approvals add one."""
+    now = now or timezone.now()
+    cases = scoped_cases(scope, metrics_filter)
+
+    by_stage: dict[str, int] = defaultdict(int)
+    for state, stage, n in open_now(cases).order_by().values_list("state", "stage").annotate(n=Count("pk")):
+        by_stage[stage_label(state, stage)] += n
+
+    closed = list(
+        closed_in(cases, metrics_filter)
+        .annotate(returned=case_was_returned())
+        .values_list("created", "finished", "outcome", "returned")
+    )
+    outcomes: dict[str, int] = defaultdict(int)
+    for *_, outcome, _returned in closed:
+        outcomes[outcome] += 1
+
+    started = (
+        started_in(cases, metrics_filter)
+        .annotate(failed=case_had_step_failure())
+        .aggregate(started=Count("pk"), failed=Count("pk", filter=Q(failed=True)))
+    )
+
+    latency: dict[str, list[float]] = defaultdict(list)
+    moments = {"moment_from": metrics_filter.moment_from, "moment_to": metrics_filter.moment_to}
+    for task in approvals_decided(cases=cases, finished_from=moments["moment_from"], finished_to=moments["moment_to"]):
+        latency[task["stage"]].append(hours(task["created"], task["finished"]))
+
+    clocks = clocks_for_metrics(cases=cases, now=now, **moments)
+    categories: dict[str, int] = defaultdict(int)
+    for failure in step_failures_for_metrics(cases=cases, **moments):
+        categories[failure["category"]] += 1
+
+    return {
+        "wip": {"open": sum(by_stage.values()), "by_stage": dict(sorted(by_stage.items()))},
+        "cycle_time_hours": spread(hours(created, finished) for created, finished, *_ in closed),
+        "approval_latency_hours": {
+            stage: {key: value for key, value in spread(values).items() if key != "count"}
+            for stage, values in sorted(latency.items())
+        },
+        "started": started["started"],
+        "closed": len(closed),
+        "exception_rate": ratio(started["failed"], started["started"]),
+        "rework_rate": ratio(sum(1 for *_, returned in closed if returned), len(closed)),
+        "sla": {"met": sum(c["met"] for c in clocks), "breached": sum(c["breached"] for c in clocks)},
+        "pending_approvals": [
+            {key: value for key, value in group.items() if key != "case_ids"}
+            for group in pending_by_holder(pending_approval_rows(scope, metrics_filter), now=now)
+        ],
+        "exceptions": [
+            {"category": category, "count": n}
+            for category, n in sorted(categories.items(), key=lambda i: (-i[1], i[0]))
+        ],
+        "outcomes": dict(sorted(outcomes.items())),
+    }
