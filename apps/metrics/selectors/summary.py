@@ -13,7 +13,7 @@ Which cases each number counts (test cases never; README "Metrics" says the same
 
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from apps.automation.selectors import case_had_step_failure, step_failures_for_metrics
@@ -86,10 +86,10 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
     for *_, outcome, _returned in closed:
         outcomes[outcome] += 1
 
-    started = (
-        started_in(cases, metrics_filter)
-        .annotate(failed=case_had_step_failure())
-        .aggregate(started=Count("pk"), failed=Count("pk", filter=Q(failed=True)))
+    # NOTE: filter on the Exists itself; an annotated Exists filtered as Q(failed=True) inside the
+    # aggregate counts nothing.
+    started = started_in(cases, metrics_filter).aggregate(
+        started=Count("pk"), failed=Count("pk", filter=case_had_step_failure())
     )
 
     latency: dict[str, list[float]] = defaultdict(list)
