@@ -97,9 +97,10 @@ def clocks_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> 
     ended (or is still running) past its due moment, counted at the breach (the mark, else the
     due moment); it is *met* when it ended before its due moment unbreached, counted at its end.
     Clocks still running in time count as neither. `escalations`: the levels other than the breach
-    that fired, as [(level number from 1, action)]. One query.
+    that fired, due in the range, as [(level number from 1, action)]; a clock that is neither met
+    nor breached in the range is listed for its escalations alone. One query.
     """
-    from .clocks import BREACH
+    from .clocks import BREACH, when
 
     now = now or timezone.now()
     clocks = SlaClock.objects.filter(case_id__in=cases.values("pk"))
@@ -113,7 +114,8 @@ def clocks_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> 
             if moment_to is not None:
                 bounded &= Q(**{f"{moment}__lt": moment_to})
             near |= bounded
-        clocks = clocks.filter(near)
+        fired = Q(next_level__gt=0) & (Q() if moment_to is None else Q(started__lt=moment_to))
+        clocks = clocks.filter(near | fired)
     rows = clocks.order_by().values_list(
         "case_id",
         "task_id",
@@ -126,24 +128,32 @@ def clocks_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> 
         "levels",
         "next_level",
     )
+
+    def in_range(moment) -> bool:
+        return (moment_from is None or moment >= moment_from) and (moment_to is None or moment < moment_to)
+
     found = []
     for case_id, task_id, kind, due, breached_at, stopped_at, task_end, case_end, levels, next_level in rows:
         end = (task_end if task_id else case_end) or stopped_at
         late_at = breached_at or (due if due is not None and due < (end or now) else None)
         at = late_at or end
-        if at is None or (moment_from is not None and at < moment_from) or (moment_to is not None and at >= moment_to):
-            continue
+        counted = at is not None and in_range(at)
         # Levels fire in order, so the k-th escalation fired is level k of the clock.
-        fired = [level.get("action") for level in (levels or [])[:next_level] if level.get("action") != BREACH]
+        fired = [level for level in (levels or [])[:next_level] if level.get("action") != BREACH]
+        escalations = [
+            (number, level.get("action")) for number, level in enumerate(fired, start=1) if in_range(when(level))
+        ]
+        if not counted and not escalations:
+            continue
         found.append(
             {
                 "case_id": case_id,
                 "task_id": task_id,
                 "kind": kind,
-                "met": late_at is None,
-                "breached": late_at is not None,
+                "met": counted and late_at is None,
+                "breached": counted and late_at is not None,
                 "at": at,
-                "escalations": list(enumerate(fired, start=1)),
+                "escalations": escalations,
             }
         )
     return found

@@ -12,6 +12,7 @@ from apps.metrics.selectors import (
     sla_panel,
     wip_panel,
 )
+from apps.sla.sweeper import sla_sweep
 
 from .conftest import KEY, NOW, at
 
@@ -95,3 +96,16 @@ def test_sla_met_and_breached_by_stage_and_the_escalations_fired(history, demo):
 
 def test_no_exceptions_in_a_history_without_automated_steps(history, demo):
     assert exceptions_panel(**args(demo["oscar"])) == {"by_category": [], "by_week": [], "recurring": []}
+
+
+def test_escalations_count_when_they_fall_due_also_on_clocks_still_running_in_time(history, demo):
+    sla_sweep(at=NOW)  # D's reminder (2 business hours after Wed 09:00 Berlin) fires; D is not late
+    panel = sla_panel(**args(demo["oscar"]), now=NOW)
+    assert panel["escalations"] == [
+        {"level": 1, "action": "remind", "count": 2, "case_ids": sorted([history["B"].pk, history["D"].pk])}
+    ]
+    assert (panel["met"], panel["breached"]) == (3, 2)
+
+    wednesday = sla_panel(**args(demo["oscar"], date_from="2026-11-04", date_to="2026-11-04"), now=NOW)
+    assert wednesday["escalations"] == [{"level": 1, "action": "remind", "count": 1, "case_ids": [history["D"].pk]}]
+    assert (wednesday["met"], wednesday["breached"]) == (0, 0)  # B's second fell due on Tuesday

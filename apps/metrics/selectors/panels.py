@@ -225,8 +225,9 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
 
 def sla_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None) -> dict:
     """SLA clocks met and breached in the range, in total and by stage (an approval stage's key,
-    "rework" for the requester's clock, "case" for a whole-case clock), and the escalations those
-    clocks fired by level ("1 remind", "2 escalate", ...). Two queries."""
+    "rework" for the requester's clock, "case" for a whole-case clock), and the escalations fired
+    (due) in the range by level: (1, "remind"), (2, "escalate"), ... of any clock, running or not.
+    Two queries."""
     clocks = clocks_for_metrics(cases=scoped_cases(scope, metrics_filter), now=now, **_moments(metrics_filter))
     stages = task_stages(task_ids={c["task_id"] for c in clocks if c["task_id"]}) if clocks else {}
     by_stage: dict = defaultdict(lambda: {"met": 0, "breached": 0, "case_ids": set(), "breached_case_ids": set()})
@@ -234,12 +235,13 @@ def sla_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None) -
     counts: dict = defaultdict(int)
     for clock in clocks:
         stage = stages.get(clock["task_id"], clock["kind"]) if clock["task_id"] else clock["kind"]
-        group = by_stage[stage]
-        group["met"] += clock["met"]
-        group["breached"] += clock["breached"]
-        group["case_ids"].add(clock["case_id"])
-        if clock["breached"]:
-            group["breached_case_ids"].add(clock["case_id"])
+        if clock["met"] or clock["breached"]:
+            group = by_stage[stage]
+            group["met"] += clock["met"]
+            group["breached"] += clock["breached"]
+            group["case_ids"].add(clock["case_id"])
+            if clock["breached"]:
+                group["breached_case_ids"].add(clock["case_id"])
         for level, action in clock["escalations"]:
             escalations[(level, action)].add(clock["case_id"])
             counts[(level, action)] += 1
