@@ -11,13 +11,15 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from apps.core.errors import ValidationFailed
-from apps.definitions.models import WorkflowDefinition
+from apps.definitions.models import DefinitionVersion, WorkflowDefinition
 
 MSG_BAD_DATE = "Give a date as YYYY-MM-DD."
 MSG_TO_BEFORE_FROM = "The end of the range ({to}) is before its start ({start})."
 MSG_UNKNOWN_WORKFLOW = "No workflow has the key '{key}'."
 MSG_BAD_VERSION = "Give a version number (1, 2, ...)."
 MSG_VERSION_NEEDS_WORKFLOW = "A version is a version of one workflow: give the workflow too."
+MSG_UNKNOWN_VERSION = "Workflow '{key}' has no version {number}."
+MAX_VERSION = 2**31 - 1
 MSG_INVALID = "Invalid metrics filter: {names}."
 
 
@@ -59,7 +61,7 @@ def _date(value, name: str, errors: dict) -> date | None:
 
 def metrics_filter(*, workflow: str = "", version=None, date_from=None, date_to=None) -> MetricsFilter:
     """A checked filter; ValidationFailed names each bad parameter as the API calls it
-    (`workflow`, `version`, `from`, `to`). One query when a workflow is given."""
+    (`workflow`, `version`, `from`, `to`). One query when a workflow is given, two with a version."""
     errors: dict[str, list[str]] = {}
     start, end = _date(date_from, "from", errors), _date(date_to, "to", errors)
     if start and end and end < start:
@@ -73,10 +75,15 @@ def metrics_filter(*, workflow: str = "", version=None, date_from=None, date_to=
             number = int(str(version))
         except ValueError:
             number = 0
-        if number < 1:
+        if not 1 <= number <= MAX_VERSION:
             errors["version"] = [MSG_BAD_VERSION]
         elif not workflow:
             errors["version"] = [MSG_VERSION_NEEDS_WORKFLOW]
+        elif (
+            "workflow" not in errors
+            and not DefinitionVersion.objects.filter(definition__key=workflow, number=number).exists()
+        ):
+            errors["version"] = [MSG_UNKNOWN_VERSION.format(key=workflow, number=number)]
     if errors:
         raise ValidationFailed(MSG_INVALID.format(names=", ".join(sorted(errors))), field_errors=errors)
     return MetricsFilter(workflow=workflow, version=number, date_from=start, date_to=end)

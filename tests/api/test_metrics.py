@@ -46,6 +46,12 @@ def test_the_numbers_of_a_workflow(api):
         ({"workflow": "no-such-flow"}, "workflow", "No workflow has the key 'no-such-flow'."),
         ({"workflow": "purchase-approval", "version": "two"}, "version", "Give a version number"),
         ({"version": "1"}, "version", MSG_VERSION_NEEDS_WORKFLOW),
+        (
+            {"workflow": "purchase-approval", "version": "7"},
+            "version",
+            "Workflow 'purchase-approval' has no version 7.",
+        ),
+        ({"workflow": "purchase-approval", "version": "9" * 30}, "version", "Give a version number"),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(api, query, parameter, message):
