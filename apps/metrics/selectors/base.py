@@ -1,8 +1,7 @@
 """What every metric shares: the cases it may count, percentiles, hours, weeks, calendars.
 
-Percentiles are computed in Python over the values (the same on SQLite and PostgreSQL): the
-continuous percentile with linear interpolation between the two nearest ranks, which is what
-PostgreSQL's `percentile_cont` and numpy's default give. p50 of [1, 2, 3, 4] is 2.5.
+Percentiles are continuous (apps.core.percentiles: percentile_cont's definition, the same on
+SQLite and PostgreSQL). p50 of [1, 2, 3, 4] is 2.5.
 """
 
 from datetime import date, datetime, timedelta
@@ -11,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.cases.models import Case
+from apps.core.percentiles import percentile
 from apps.definitions.accessors import spec_of
 from apps.definitions.models import DefinitionVersion
 from apps.sla.calendar import business_hours_between
@@ -60,17 +60,6 @@ def closed_in(cases: QuerySet[Case], metrics_filter: MetricsFilter) -> QuerySet[
 def open_now(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Cases open now, whatever the date range."""
     return cases.filter(outcome__isnull=True, finished__isnull=True)
-
-
-def percentile(values, q: float) -> float | None:
-    """The q-th percentile (0..1) of `values`, interpolated (percentile_cont); None if empty."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * q
-    below = int(position)
-    above = min(below + 1, len(ordered) - 1)
-    return round(ordered[below] + (ordered[above] - ordered[below]) * (position - below), 2)
 
 
 def spread(values) -> dict:
