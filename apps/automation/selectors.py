@@ -167,3 +167,44 @@ def step_failure_counts() -> dict[tuple[str, str], int]:
 def step_failures_since(*, since) -> int:
     """Step failures since then (one query)."""
     return StepAttempt.objects.filter(outcome="failed", run__case__is_test=False, started__gte=since).count()
+
+
+# --- Metrics (apps.metrics): a failure is an attempt that ended "failed", i.e. the step reached
+# the exception queue (or failed its case). Read from the attempt log, so repaired ones count.
+
+
+def case_had_step_failure():
+    """An expression for Case querysets: one of the case's automated steps failed for good."""
+    from django.db.models import Exists, OuterRef
+
+    return Exists(StepAttempt.objects.filter(outcome="failed", run__case_id=OuterRef("pk")))
+
+
+def step_failures_for_metrics(*, cases, moment_from=None, moment_to=None) -> list[dict]:
+    """Failures of the automated steps of `cases` (a Case queryset) in [from, to), oldest first:
+    {case_id, run_id, step_key, step_name, category, at, open}. `open`: the failure still waits
+    in the exception queue (its run is in the queue and this is its latest failure); otherwise an
+    operator repaired it (retry, skip, or cancelling the case). One query."""
+    attempts = StepAttempt.objects.filter(outcome="failed", run__case_id__in=cases.values("pk"))
+    if moment_from is not None:
+        attempts = attempts.filter(started__gte=moment_from)
+    if moment_to is not None:
+        attempts = attempts.filter(started__lt=moment_to)
+    rows = list(
+        attempts.order_by("started", "pk").values_list(
+            "run__case_id", "run_id", "run__step_key", "run__step_name", "category", "started", "run__status"
+        )
+    )
+    latest = {row[1]: index for index, row in enumerate(rows)}
+    return [
+        {
+            "case_id": case_id,
+            "run_id": run_id,
+            "step_key": step_key,
+            "step_name": step_name,
+            "category": category or "",
+            "at": started,
+            "open": status == StepStatus.EXCEPTION and latest[run_id] == index,
+        }
+        for index, (case_id, run_id, step_key, step_name, category, started, status) in enumerate(rows)
+    ]

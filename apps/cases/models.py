@@ -67,6 +67,14 @@ class Case(Process):
 
     class Meta:
         ordering = ["-created"]
+        indexes = [
+            # Work in progress (apps.metrics): the open real cases, by workflow, whatever the history.
+            models.Index(
+                fields=["workflow_key", "version_number"],
+                condition=models.Q(outcome__isnull=True, is_test=False),
+                name="case_open_by_workflow",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["requester", "idempotency_key"],

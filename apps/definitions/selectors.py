@@ -139,3 +139,16 @@ def text_field_names(*, key: str = "") -> list[str]:
     if key:
         versions = versions.filter(definition__key=key)
     return sorted({f.name for v in versions for f in spec_of(v).fields if f.type in TEXT_FIELD_TYPES})
+
+
+def definition_keys_owned(*, user) -> set[str]:
+    """Keys of the workflows the user owns: named as their owner, or editable by them (the
+    guardian permission their creator gets). Two queries at most."""
+    from django.db.models import Q
+    from guardian.shortcuts import get_objects_for_user
+
+    from .policy import EDIT_PERMISSION
+
+    editable = get_objects_for_user(user, EDIT_PERMISSION, klass=WorkflowDefinition, accept_global_perms=False)
+    owned = WorkflowDefinition.objects.filter(Q(owner_id=user.pk) | Q(pk__in=editable.values("pk")))
+    return set(owned.values_list("key", flat=True))

@@ -144,3 +144,10 @@ def user_time_zones(*, users) -> dict:
     ids = [user.pk for user in users if user is not None]
     chosen = dict(Profile.objects.filter(user_id__in=ids).values_list("user_id", "time_zone"))
     return {pk: zone_or_default(chosen.get(pk)) for pk in ids}
+
+
+def user_report_ids(*, user) -> list[int]:
+    """Ids of the people whose direct manager the user is (one query)."""
+    from .models import Profile
+
+    return list(Profile.objects.filter(manager_id=user.pk).values_list("user_id", flat=True))

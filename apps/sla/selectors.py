@@ -3,6 +3,7 @@
 from datetime import time
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from apps.definitions.accessors import Spec, spec_of
 from apps.org import roles
@@ -85,3 +86,74 @@ def sla_breach_counts() -> dict[tuple[str, str], int]:
         .annotate(n=Count("pk"))
     )
     return {(workflow, kind): n for workflow, kind, n in rows}
+
+
+def clocks_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> list[dict]:
+    """The SLA clocks of `cases` (a Case queryset) met or breached in [from, to), for
+    apps.metrics: {case_id, task_id, kind, met, breached, at, escalations}.
+
+    A clock ends when its task ends (decided or cancelled), for a whole-case clock when its case
+    closes, or when the sweeper stopped it. It is *breached* when the sweeper marked it so or it
+    ended (or is still running) past its due moment, counted at the breach (the mark, else the
+    due moment); it is *met* when it ended before its due moment unbreached, counted at its end.
+    Clocks still running in time count as neither. `escalations`: the levels other than the breach
+    that fired, due in the range, as [(level number from 1, action)]; a clock that is neither met
+    nor breached in the range is listed for its escalations alone. One query.
+    """
+    from .clocks import BREACH, when
+
+    now = now or timezone.now()
+    clocks = SlaClock.objects.filter(case_id__in=cases.values("pk"))
+    if moment_from is not None or moment_to is not None:
+        moments = ("task__finished", "case__finished", "stopped_at", "due", "breached_at")
+        near = Q()
+        for moment in moments:
+            bounded = Q(**{f"{moment}__isnull": False})
+            if moment_from is not None:
+                bounded &= Q(**{f"{moment}__gte": moment_from})
+            if moment_to is not None:
+                bounded &= Q(**{f"{moment}__lt": moment_to})
+            near |= bounded
+        fired = Q(next_level__gt=0) & (Q() if moment_to is None else Q(started__lt=moment_to))
+        clocks = clocks.filter(near | fired)
+    rows = clocks.order_by().values_list(
+        "case_id",
+        "task_id",
+        "kind",
+        "due",
+        "breached_at",
+        "stopped_at",
+        "task__finished",
+        "case__finished",
+        "levels",
+        "next_level",
+    )
+
+    def in_range(moment) -> bool:
+        return (moment_from is None or moment >= moment_from) and (moment_to is None or moment < moment_to)
+
+    found = []
+    for case_id, task_id, kind, due, breached_at, stopped_at, task_end, case_end, levels, next_level in rows:
+        end = (task_end if task_id else case_end) or stopped_at
+        late_at = breached_at or (due if due is not None and due < (end or now) else None)
+        at = late_at or end
+        counted = at is not None and in_range(at)
+        # Levels fire in order, so the k-th escalation fired is level k of the clock.
+        fired = [level for level in (levels or [])[:next_level] if level.get("action") != BREACH]
+        escalations = [
+            (number, level.get("action")) for number, level in enumerate(fired, start=1) if in_range(when(level))
+        ]
+        if not counted and not escalations:
+            continue
+        found.append(
+            {
+                "case_id": case_id,
+                "task_id": task_id,
+                "kind": kind,
+                "met": counted and late_at is None,
+                "breached": counted and late_at is not None,
+                "at": at,
+                "escalations": escalations,
+            }
+        )
+    return found

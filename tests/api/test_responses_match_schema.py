@@ -404,6 +404,26 @@ def test_the_inbound_webhook_starts_a_case(api, demo, conforms):
     conforms.assert_succeeded(INBOUND)
 
 
+# --- metrics -----------------------------------------------------------------------------------------
+
+METRICS = {("/api/v1/metrics/", "get")}
+
+
+def test_the_metrics_of_a_workflow_with_work_in_progress_and_a_decision(api, conforms):
+    path = "/api/v1/metrics/"
+    case = started(api("alice"), amount="5000")
+    complete(api("fiona"), task_named(case, "Finance approval")["id"], decision="approve")
+    started(api("alice"))
+    body = conforms(api("oscar").get(path, {"workflow": "purchase-approval", "from": "2020-01-01"}), "get", path, 200)
+    assert body["wip"]["open"] == 2 and body["approval_latency_hours"]["approval"]["p50"] is not None
+    assert body["pending_approvals"] and body["filter"]["from"] == "2020-01-01"
+    conforms(api("olivia").get(path), "get", path, 200)
+    conforms(api("oscar").get(path, {"to": "2020-13-01"}), "get", path, 400)
+    conforms(api("alice").get(path), "get", path, 403)
+    conforms(api().get(path), "get", path, 401)
+    conforms.assert_succeeded(METRICS)
+
+
 def test_every_operation_is_covered(schema):
-    covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND
+    covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND | METRICS
     assert covered == v1_operations(schema)

@@ -44,6 +44,7 @@ V1_OPERATIONS = {
     ("/api/v1/exceptions/{run_id}/skip/", "post"),
     ("/api/v1/exceptions/{run_id}/assign/", "post"),
     ("/api/v1/exceptions/{run_id}/cancel/", "post"),
+    ("/api/v1/metrics/", "get"),
     ("/api/v1/hooks/{endpoint}/", "post"),
 }
 
@@ -219,6 +220,8 @@ def test_documented_error_statuses_are_what_the_code_answers(api, schema, demo):
         ("/api/v1/cases/", "get", 401, api().get("/api/v1/cases/")),
         ("/api/v1/auth/token/", "post", 401, api().post("/api/v1/auth/token/", {"username": "bob", "password": "x"})),
         ("/api/v1/exceptions/", "get", 403, alice.get("/api/v1/exceptions/")),
+        ("/api/v1/metrics/", "get", 403, alice.get("/api/v1/metrics/")),
+        ("/api/v1/metrics/", "get", 400, api("oscar").get("/api/v1/metrics/?from=tomorrow")),
         ("/api/v1/tasks/{task_id}/claim/", "post", 403, alice.post(f"/api/v1/tasks/{finance['id']}/claim/")),
         ("/api/v1/cases/{case_id}/", "get", 404, alice.get("/api/v1/cases/999999999/")),
         ("/api/v1/tasks/", "get", 404, alice.get("/api/v1/tasks/?page=99")),

@@ -148,6 +148,8 @@ ROWS = [
         data={"username": "oscar"}),
     Row("api-exception-cancel",      "POST",  "L    F     F     H     F      F      H", obj="missing-run",
         data={"reason": "Not needed."}),
+    # Metrics: operators, auditors, admins all; a workflow owner hers; plain requesters and approvers none.
+    Row("api-metrics",               "GET",   "L    F     F     O     O      O      O"),
     # Inbound hooks authenticate by signature, not by who is signed in: unsigned is 401 for all.
     Row("api-inbound-hook",          "POST",  "L    L     L     L     L      L      L", obj="endpoint",
         data={"order": {"total": "10"}}),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.integrations",
     "apps.demo",
     "apps.ops",
+    "apps.metrics",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,127 @@
+"""Reads of the engine's task table for metrics and dashboards (apps.metrics).
+
+viewflow's tables and `task.data` belong to this app: the metrics app passes a queryset of cases
+(already narrowed to a workflow, a version, real cases only) and gets plain rows back. Each
+function is one statement; none reads more columns than the numbers need.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.fields.json import KeyTextTransform
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from apps.core.percentiles import PercentileCont, hours_between, in_database, percentile, rounded
+
+from .flows import CaseFlow
+from .nodes import ROLE_PREFIX
+from .policy import OPEN_TASK_STATUSES
+from .taskinfo import APPROVAL, REWORK
+
+
+def _approvals():
+    return Task.objects.filter(flow_task=CaseFlow.approve)
+
+
+def _reworks():
+    return Task.objects.filter(flow_task=CaseFlow.rework)
+
+
+def case_was_returned() -> Exists:
+    """An expression for Case querysets: the case went back to its requester at least once (a
+    rework task exists: an approver returned it, or data required before a stage was missing)."""
+    return Exists(_reworks().filter(process_id=OuterRef("pk")))
+
+
+def approvals_decided(*, cases, finished_from=None, finished_to=None) -> list[dict]:
+    """Approval tasks of `cases` that a person decided (cancelled ones are not decisions), as
+    {task_id, case_id, stage, created, finished}; `finished` in [from, to)."""
+    tasks = _approvals().filter(status=STATUS.DONE, process_id__in=cases.values("pk"))
+    if finished_from is not None:
+        tasks = tasks.filter(finished__gte=finished_from)
+    if finished_to is not None:
+        tasks = tasks.filter(finished__lt=finished_to)
+    rows = tasks.order_by().values_list("pk", "process_id", KeyTextTransform("stage", "data"), "created", "finished")
+    return [
+        {"task_id": pk, "case_id": case_id, "stage": stage or "", "created": created, "finished": finished}
+        for pk, case_id, stage, created, finished in rows
+    ]
+
+
+def approval_latency_by_stage(*, cases, finished_from=None, finished_to=None) -> dict[str, dict]:
+    """{stage key: {p50, p90, count}}: hours from created to decided of the approval tasks of
+    `cases` decided in [from, to). One query; on PostgreSQL the database computes the percentiles
+    (apps.core.percentiles), elsewhere Python does over the rows."""
+    tasks = _approvals().filter(status=STATUS.DONE, process_id__in=cases.values("pk"))
+    if finished_from is not None:
+        tasks = tasks.filter(finished__gte=finished_from)
+    if finished_to is not None:
+        tasks = tasks.filter(finished__lt=finished_to)
+    tasks = tasks.order_by().annotate(stage_key=KeyTextTransform("stage", "data"))
+    if in_database(tasks):
+        hours = hours_between("created", "finished")
+        rows = tasks.values("stage_key").annotate(
+            p50=PercentileCont(hours, 0.5), p90=PercentileCont(hours, 0.9), count=Count("pk")
+        )
+        return {
+            row["stage_key"] or "": {"p50": rounded(row["p50"]), "p90": rounded(row["p90"]), "count": row["count"]}
+            for row in rows
+        }
+    values = defaultdict(list)
+    for stage, created, finished in tasks.values_list("stage_key", "created", "finished"):
+        values[stage or ""].append(max((finished - created).total_seconds(), 0.0) / 3600)
+    return {
+        stage: {"p50": percentile(hours, 0.5), "p90": percentile(hours, 0.9), "count": len(hours)}
+        for stage, hours in values.items()
+    }
+
+
+def approvals_open(*, cases, owner_ids=None) -> list[dict]:
+    """Open approval tasks of `cases` (held by one of `owner_ids`, if given), oldest first, as
+    {task_id, case_id, stage, created, owner_id, owner (username or ""), role (the queue's role,
+    "" when held by a person)}."""
+    tasks = _approvals().filter(status__in=OPEN_TASK_STATUSES, process_id__in=cases.values("pk"))
+    if owner_ids is not None:
+        tasks = tasks.filter(owner_id__in=list(owner_ids))
+    rows = tasks.order_by("created", "pk").values_list(
+        "pk",
+        "process_id",
+        KeyTextTransform("stage", "data"),
+        "created",
+        "owner_id",
+        "owner__username",
+        "owner_permission",
+    )
+    return [
+        {
+            "task_id": pk,
+            "case_id": case_id,
+            "stage": stage or "",
+            "created": created,
+            "owner_id": owner_id,
+            "owner": username or "",
+            "role": "" if owner_id else (permission or "").removeprefix(ROLE_PREFIX),
+        }
+        for pk, case_id, stage, created, owner_id, username, permission in rows
+    ]
+
+
+def returns_per_case(*, cases) -> dict[int, int]:
+    """{case id: times it went back to its requester} for the cases of `cases` returned at all."""
+    rows = (
+        _reworks()
+        .filter(process_id__in=cases.values("pk"))
+        .order_by()
+        .values_list("process_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def task_stages(*, task_ids) -> dict[int, str]:
+    """{task id: the approval stage's key, or "rework" for a task waiting on the requester}."""
+    rows = Task.objects.filter(pk__in=list(task_ids)).values_list(
+        "pk", KeyTextTransform("kind", "data"), KeyTextTransform("stage", "data")
+    )
+    return {pk: REWORK if (kind or APPROVAL) == REWORK else (stage or "") for pk, kind, stage in rows}

@@ -1,0 +1,39 @@
+"""Every metric is computed here, and only here: the Metrics API and the dashboards call these.
+
+Entry points (all keyword-only; `scope` from `apps.metrics.policy.metrics_scope(user=...)`,
+`metrics_filter` from `apps.metrics.filters.metrics_filter(...)`, `now` defaults to the clock):
+
+- `metrics_summary(scope, metrics_filter, now)`: the API's headline numbers;
+- `workflow_choices(scope)`: the workflows (and their versions) a filter may offer;
+- panels, each a plain dict whose numbers carry the `case_ids` behind them:
+  `wip_panel`, `aging_panel`, `approvals_panel`, `exceptions_panel`, `cycle_time_panel`,
+  `rework_panel`, `sla_panel`.
+
+Test cases are never counted. README "Metrics" defines each number.
+"""
+
+from .base import percentile, spread, workflow_choices
+from .panels import (
+    aging_panel,
+    approvals_panel,
+    cycle_time_panel,
+    exceptions_panel,
+    rework_panel,
+    sla_panel,
+    wip_panel,
+)
+from .summary import metrics_summary
+
+__all__ = [
+    "aging_panel",
+    "approvals_panel",
+    "cycle_time_panel",
+    "exceptions_panel",
+    "metrics_summary",
+    "percentile",
+    "rework_panel",
+    "sla_panel",
+    "spread",
+    "wip_panel",
+    "workflow_choices",
+]

@@ -1,0 +1,115 @@
+"""What every metric shares: the cases it may count, percentiles, hours, weeks, calendars.
+
+Percentiles are continuous (apps.core.percentiles: percentile_cont's definition, the same on
+SQLite and PostgreSQL). p50 of [1, 2, 3, 4] is 2.5.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.cases.models import Case
+from apps.core.percentiles import percentile
+from apps.definitions.accessors import spec_of
+from apps.definitions.models import DefinitionVersion
+from apps.sla.calendar import business_hours_between
+from apps.sla.selectors import calendar_for
+
+from ..filters import MetricsFilter
+from ..policy import MetricsScope
+
+
+def real_cases(metrics_filter: MetricsFilter) -> QuerySet[Case]:
+    """Cases of the filter's workflow and version, test cases never (no scope applied); unordered
+    (the model's newest-first order would sort every row a metric reads)."""
+    cases = Case.objects.filter(is_test=False).order_by()
+    if metrics_filter.workflow:
+        cases = cases.filter(workflow_key=metrics_filter.workflow)
+    if metrics_filter.version:
+        cases = cases.filter(version_number=metrics_filter.version)
+    return cases
+
+
+def scoped_cases(scope: MetricsScope, metrics_filter: MetricsFilter) -> QuerySet[Case]:
+    """The cases whose numbers the person may see whole (their workflows, or all)."""
+    cases = real_cases(metrics_filter)
+    if not scope.sees_all:
+        cases = cases.filter(workflow_key__in=sorted(scope.workflows))
+    return cases
+
+
+def started_in(cases: QuerySet[Case], metrics_filter: MetricsFilter) -> QuerySet[Case]:
+    """Cases started in the range (for counts of started cases and the exception rate)."""
+    if metrics_filter.moment_from:
+        cases = cases.filter(created__gte=metrics_filter.moment_from)
+    if metrics_filter.moment_to:
+        cases = cases.filter(created__lt=metrics_filter.moment_to)
+    return cases
+
+
+def closed_in(cases: QuerySet[Case], metrics_filter: MetricsFilter) -> QuerySet[Case]:
+    """Cases closed in the range (cycle time, outcomes, rework)."""
+    cases = cases.filter(outcome__isnull=False, finished__isnull=False)
+    if metrics_filter.moment_from:
+        cases = cases.filter(finished__gte=metrics_filter.moment_from)
+    if metrics_filter.moment_to:
+        cases = cases.filter(finished__lt=metrics_filter.moment_to)
+    return cases
+
+
+def open_now(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Cases open now, whatever the date range."""
+    return cases.filter(outcome__isnull=True, finished__isnull=True)
+
+
+def spread(values) -> dict:
+    """{p50, p90, count} of a list of hours."""
+    values = list(values)
+    return {"p50": percentile(values, 0.5), "p90": percentile(values, 0.9), "count": len(values)}
+
+
+def hours(start: datetime, end: datetime) -> float:
+    return max((end - start).total_seconds(), 0.0) / 3600
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday of the moment's week, in the installation's time zone."""
+    day = timezone.localtime(moment).date()
+    return day - timedelta(days=day.weekday())
+
+
+class BusinessClock:
+    """Business hours between two moments on each version's SLA calendar (the spec's calendar,
+    else the organisation's default). One query for the versions, one per calendar they name."""
+
+    def __init__(self, version_ids):
+        self.calendars, by_name = {}, {}
+        for version in DefinitionVersion.objects.filter(pk__in=set(version_ids)):
+            name = spec_of(version).calendar or ""
+            if name not in by_name:
+                by_name[name] = calendar_for(definition=version)
+            self.calendars[version.pk] = by_name[name]
+
+    def hours(self, version_id: int, start: datetime, end: datetime) -> float:
+        calendar = self.calendars.get(version_id)
+        if calendar is None:
+            return hours(start, end)
+        return business_hours_between(calendar=calendar, start=start, end=end)
+
+
+def workflow_choices(*, scope: MetricsScope) -> list[dict]:
+    """The workflows a person's filter offers: {key, name, versions (published numbers, newest
+    first)}, by name. One query."""
+    from apps.definitions.models import VersionStatus
+
+    versions = DefinitionVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("definition")
+    if not scope.sees_all:
+        versions = versions.filter(definition__key__in=sorted(scope.workflows))
+    found: dict[str, dict] = {}
+    for version in versions.order_by("definition__name", "-number"):
+        entry = found.setdefault(
+            version.definition.key, {"key": version.definition.key, "name": version.definition.name, "versions": []}
+        )
+        entry["versions"].append(version.number)
+    return list(found.values())

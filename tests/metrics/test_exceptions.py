@@ -1,0 +1,75 @@
+"""Exception rate, exceptions by category (open vs repaired), recurring ones and repairs per step,
+from automated steps that really failed (an ERP that refuses the call) and were repaired."""
+
+import pytest
+from django.test import override_settings
+
+from apps.automation.models import StepRun
+from apps.automation.repair import step_retry
+from apps.cases.services import case_start
+from apps.metrics.filters import metrics_filter
+from apps.metrics.policy import metrics_scope
+from apps.metrics.selectors import exceptions_panel, metrics_summary, rework_panel
+from tests.api.specs import ERP_STEP, INVOICE_FIELDS
+
+KEY = "invoice-metrics"
+APPROVAL = {"key": "approval", "name": "Approval", "approvers": [{"key": "manager", "type": "manager"}]}
+
+
+@pytest.fixture
+def erp(demo, publish, httpserver, django_capture_on_commit_callbacks):
+    """Start invoice cases against an ERP answering `status`; returns the case."""
+    publish(KEY, [ERP_STEP, APPROVAL], fields=INVOICE_FIELDS)
+
+    def _start(status: int):
+        httpserver.clear()
+        httpserver.expect_request("/erp/invoices").respond_with_json({"message": "answer"}, status=status)
+        with override_settings(WMS_ENDPOINTS={"ERP": httpserver.url_for("/erp")}):
+            with django_capture_on_commit_callbacks(execute=True):
+                case, _ = case_start(workflow=KEY, data={"vendor": "ACM"}, actor=demo["alice"])
+        return case
+
+    return _start
+
+
+def numbers(user):
+    scope, chosen = metrics_scope(user=user), metrics_filter(workflow=KEY)
+    return {
+        "summary": metrics_summary(scope=scope, metrics_filter=chosen),
+        "exceptions": exceptions_panel(scope=scope, metrics_filter=chosen),
+        "rework": rework_panel(scope=scope, metrics_filter=chosen),
+    }
+
+
+def test_exceptions_open_then_repaired(demo, erp, httpserver, django_capture_on_commit_callbacks):
+    failed, fine, refused = erp(422), erp(200), erp(422)
+    assert StepRun.objects.get(case=failed).status == "exception"
+    assert StepRun.objects.get(case=fine).status == "succeeded"
+
+    before = numbers(demo["oscar"])
+    assert before["summary"]["exception_rate"] == round(2 / 3, 4)
+    assert before["summary"]["exceptions"] == [{"category": "rejected", "count": 2}]
+    assert before["exceptions"]["by_category"] == [
+        {"category": "rejected", "count": 2, "open": 2, "repaired": 0, "case_ids": sorted([failed.pk, refused.pk])}
+    ]
+    assert [w["open"] for w in before["exceptions"]["by_week"]] == [2]
+    assert before["exceptions"]["recurring"] == []
+
+    httpserver.clear()
+    httpserver.expect_request("/erp/invoices").respond_with_json({"id": 1}, status=200)
+    with override_settings(WMS_ENDPOINTS={"ERP": httpserver.url_for("/erp")}):
+        with django_capture_on_commit_callbacks(execute=True):
+            step_retry(run_id=StepRun.objects.get(case=failed).pk, actor=demo["oscar"], note="ERP fixed")
+
+    after = numbers(demo["oscar"])
+    assert after["summary"]["exception_rate"] == round(2 / 3, 4), "a repaired failure still happened"
+    (category,) = after["exceptions"]["by_category"]
+    assert (category["open"], category["repaired"]) == (1, 1)
+    assert after["rework"]["repairs_by_step"] == [{"step_key": "erp_check", "repairs": 1, "case_ids": [failed.pk]}]
+
+
+def test_the_same_step_failing_again_and_again_is_recurring(demo, erp):
+    cases = [erp(422) for _ in range(3)]
+    (recurring,) = numbers(demo["oscar"])["exceptions"]["recurring"]
+    assert (recurring["step_key"], recurring["category"], recurring["count"]) == ("erp_check", "rejected", 3)
+    assert recurring["case_ids"] == sorted(case.pk for case in cases)
