@@ -14,6 +14,7 @@ urlpatterns = [
     path("calendars/", include("apps.portal.urls.sla")),
     path("notifications/", include("apps.portal.urls.notify")),
     path("settings/", include("apps.portal.urls.me")),
+    path("alerts/", include("apps.portal.urls.alerts")),
     path("builder/", include("apps.builder.urls")),
     path("integrations/", include("apps.portal.urls.integrations")),
     path("exceptions/", include("apps.portal.urls.exceptions")),

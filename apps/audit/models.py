@@ -48,6 +48,9 @@ class Action(models.TextChoices):
     AUTH_LOGIN_FAILED = "auth.login_failed", "Sign-in failed"
     AUTH_LOCKED_OUT = "auth.locked_out", "Sign-ins locked out"
     CASES_EXPORTED = "cases.exported", "Case list exported"
+    ALERT_SET = "alert.set", "Alert threshold set"
+    ALERT_CROSSED = "alert.crossed", "Alert threshold crossed"
+    ALERT_CLEARED = "alert.cleared", "Alert back within threshold"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -22,6 +22,26 @@ def schedule_every_minute(*, name: str, func: str, using: str = DEFAULT_DB_ALIAS
         schedules.filter(pk=first.pk).update(**wanted)
 
 
+def schedule_periodic(
+    *, name: str, func: str, schedule_type: str, next_run=None, using: str = DEFAULT_DB_ALIAS
+) -> None:
+    """Declare `func` to run hourly, daily or weekly (django_q Schedule.HOURLY, DAILY, WEEKLY),
+    forever, first at `next_run`; repair its type in place if it drifted (its next run stays)."""
+    from django_q.models import Schedule
+
+    wanted = {"func": func, "schedule_type": schedule_type, "repeats": -1}
+    schedules = Schedule.objects.using(using)
+    existing = list(schedules.filter(name=name).order_by("pk"))
+    if not existing:
+        schedules.create(name=name, **wanted, **({"next_run": next_run} if next_run else {}))
+        return
+    first, extra = existing[0], existing[1:]
+    if extra:
+        schedules.filter(pk__in=[s.pk for s in extra]).delete()
+    if any(getattr(first, field) != value for field, value in wanted.items()):
+        schedules.filter(pk=first.pk).update(**wanted)
+
+
 def after_migrate(ensure):
     """A post_migrate receiver that runs `ensure(using=...)` once django-q2's table exists."""
 

@@ -152,3 +152,18 @@ def definition_keys_owned(*, user) -> set[str]:
     editable = get_objects_for_user(user, EDIT_PERMISSION, klass=WorkflowDefinition, accept_global_perms=False)
     owned = WorkflowDefinition.objects.filter(Q(owner_id=user.pk) | Q(pk__in=editable.values("pk")))
     return set(owned.values_list("key", flat=True))
+
+
+def definition_owners(*, key: str) -> list:
+    """The people who answer for a workflow: its named owner and whoever may edit its drafts
+    (active users only), by username. Two queries."""
+    from guardian.shortcuts import get_users_with_perms
+
+    definition = WorkflowDefinition.objects.filter(key=key).select_related("owner").first()
+    if definition is None:
+        return []
+    editors = get_users_with_perms(definition, only_with_perms_in=["edit_definition"], with_superusers=False)
+    people = {u.pk: u for u in editors if u.is_active}
+    if definition.owner is not None and definition.owner.is_active:
+        people[definition.owner.pk] = definition.owner
+    return sorted(people.values(), key=lambda u: u.get_username())

@@ -176,6 +176,11 @@ ROWS = [
     Row("notify:retry",              "POST",  "L    F     F     O     F      F      O", obj="notification"),
 
     # --- One's own settings (the time zone): everybody signed in, for themselves only --------------
+    # Alert thresholds: owners set their workflows', admins any; operators and auditors read.
+    Row("alerts:list",               "GET",   "L    F     F     O     O      O      O"),
+    Row("alerts:list",               "POST",  "L    F     F     F     F      O      O",
+        data={"workflow": "purchase-approval", "metric": "aging_days", "threshold": "5", "window_days": "30",
+              "active": "on"}),
     Row("me:settings",               "GET",   "L    O     O     O     O      O      O"),
     Row("me:settings",               "POST",  "L    O     O     O     O      O      O", data={"time_zone": "UTC"}),
 
