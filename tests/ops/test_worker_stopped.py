@@ -22,6 +22,7 @@ def test_health_turns_503_when_the_worker_stops(cluster):  # noqa: F811
     ensure_schedules()
     ensure_sla_schedules()
     ensure_step_schedules()
+    cluster.clear_schedules = False
     cluster.start()
     deadline = time.monotonic() + 3 * WAIT  # q2's scheduler looks for due schedules every ~30 s
     while set(heartbeat_times()) != {WORKER, SLA_SWEEP, STEP_SWEEP} and time.monotonic() < deadline:

@@ -115,6 +115,8 @@ def _group_alive(pgid: int) -> list[int]:
 class Cluster:
     """`manage.py qcluster` against the test database, in its own process group."""
 
+    clear_schedules = True  # a test about the schedules themselves sets it False
+
     def __init__(self, log: Path, endpoint: str):
         self.log_path = log
         self.endpoint = endpoint
@@ -129,7 +131,8 @@ class Cluster:
         # the one worker could take one of them too, next to the step's message under test.
         from django_q.models import Schedule
 
-        Schedule.objects.all().delete()
+        if self.clear_schedules:
+            Schedule.objects.all().delete()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "wms.settings.test",
