@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
+from apps.automation.models import ExceptionCategory
 from apps.core.errors import NotAllowed, ValidationFailed
 from apps.definitions.selectors import definition_keys_owned, definition_owners, definitions_published
 from apps.metrics.filters import MetricsFilter
@@ -186,13 +187,19 @@ def digest_lines(*, workflows: list[str], now=None) -> list[str]:
         categories = exceptions_panel(scope=EVERYTHING, metrics_filter=recent)["by_category"]
         top = sorted(categories, key=lambda c: -c["count"])[:3]
         if top:
-            parts.append("exceptions: " + ", ".join(f"{c['category']} {c['count']}" for c in top))
+            parts.append("exceptions: " + ", ".join(f"{_category(c['category'])} {c['count']}" for c in top))
         missed = sum(s["breached"] for s in sla_panel(scope=EVERYTHING, metrics_filter=recent, now=now)["by_stage"])
         if missed:
             parts.append(f"{missed} SLA miss{'es' if missed != 1 else ''}")
         if parts:
             lines.append(f"{key}: " + "; ".join(parts) + ".")
     return lines
+
+
+def _category(value: str) -> str:
+    """An exception category as the exception queue names it ("Missing data", not missing_data)."""
+    labels = dict(ExceptionCategory.choices)
+    return str(labels.get(value, value)).lower()
 
 
 def digest_send(*, now=None) -> int:

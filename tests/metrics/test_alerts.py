@@ -93,3 +93,13 @@ def test_the_check_runs_hourly_and_the_digest_weekly(db):
     assert kinds == {"alerts-check": Schedule.HOURLY, "weekly-digest": Schedule.WEEKLY}
     digest = Schedule.objects.get(name="weekly-digest")
     assert digest.func == "apps.alerts.tasks.digest" and digest.next_run.weekday() == 0
+
+
+def test_the_digest_names_exception_categories_as_the_queue_does():
+    from apps.alerts.services import _category
+
+    assert (_category("missing_data"), _category("rejected"), _category("new_kind")) == (
+        "missing data",
+        "rejected by target",
+        "new_kind",
+    )
