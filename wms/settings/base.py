@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.demo",
     "apps.ops",
     "apps.metrics",
+    "apps.dashboards",
 ]
 
 MIDDLEWARE = [
