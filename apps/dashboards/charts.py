@@ -112,7 +112,16 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list, li
 
 
 def line_chart(*, title: str, labels: list[str], series: list[tuple[str, list, list]], y_title: str = ""):
-    chart = pygal.Line(title=title, y_title=y_title, x_label_rotation=0, show_legend=True, dots_size=4, **COMMON)
+    chart = pygal.Line(
+        title=title,
+        y_title=y_title,
+        show_legend=True,
+        dots_size=4,
+        min_scale=3,
+        max_scale=6,
+        include_x_axis=True,
+        **COMMON,
+    )
     chart.x_labels = labels
     for name, values, hrefs in series:
         chart.add(name, [_point(v, h) if v is not None else None for v, h in zip(values, hrefs, strict=True)])

@@ -1,5 +1,5 @@
 """The dashboards are drawn over the metrics' constructed history (tests/metrics/conftest.py)."""
 
-from tests.metrics.conftest import KEY, NOW, at, history  # noqa: F401 - the fixture, shared
+from tests.metrics.conftest import KEY, NOW, at, history
 
 __all__ = ["KEY", "NOW", "at", "history"]
