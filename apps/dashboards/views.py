@@ -22,6 +22,7 @@ from .selectors import MAX_LISTED, cases_behind, dashboard_workflows, workflow_v
 
 MSG_UNKNOWN_PANEL = "There is no panel '{panel}'."
 MSG_UNKNOWN_NUMBER = "This number is not on the panel any more; open the dashboard again."
+MSG_NAME_A_PANEL = "Name a panel: " + ", ".join(PANELS) + "."
 MSG_NO_SUCH_WORKFLOW = "No workflow has the key '{key}'."
 
 
@@ -98,10 +99,13 @@ def dashboard_workflow(request, workflow: str):
     return _dashboard(request, workflow)
 
 
-def _panel_for(request, workflow: str, panel: str):
-    if panel not in PANELS:
-        raise Http404(MSG_UNKNOWN_PANEL.format(panel=panel[:50]))
+def _panel_for(request, workflow: str, panel: str, *, named_in_query: bool = False):
+    """The panel for this person and filter: who asks is checked first, then what they asked for."""
     scope, checked, params, _ = _context(request, workflow)
+    if panel not in PANELS:
+        if named_in_query:
+            raise ValidationFailed(MSG_NAME_A_PANEL, field_errors={"panel": [MSG_NAME_A_PANEL]})
+        raise Http404(MSG_UNKNOWN_PANEL.format(panel=panel[:50]))
     if panel not in panel_keys(scope):
         raise NotAllowed(MSG_NO_METRICS)
     built = panel_build(key=panel, scope=scope, metrics_filter=checked, link=_linker(workflow, params, panel))
@@ -127,7 +131,7 @@ def case_list(request):
     workflow = request.GET.get("workflow", "").strip()
     panel = request.GET.get("panel", "")
     ref = request.GET.get("ref", "")
-    built, params = _panel_for(request, workflow, panel)
+    built, params = _panel_for(request, workflow, panel, named_in_query=True)
     cell = built.cell(ref)
     if cell is None:
         raise Http404(MSG_UNKNOWN_NUMBER)
