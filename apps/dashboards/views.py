@@ -68,7 +68,8 @@ def _dashboard(request, workflow: str = ""):
         scope, checked, params, workflows = _context(request, workflow)
     except ValidationFailed as invalid:
         context = {"errors": invalid.field_errors, "params": request.GET, "workflow": workflow, "panels": []}
-        return render(request, "dashboards/dashboard.html", context, status=400)
+        template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
+        return render(request, template, context, status=400)
     now = timezone.now()
     panels = [
         panel_build(key=key, scope=scope, metrics_filter=checked, link=_linker(workflow, params, key), now=now)
