@@ -63,6 +63,7 @@ def test_a_number_opens_the_cases_behind_it(history, demo, client):
     client.force_login(demo["olivia"])
     html = client.get(url).content.decode()
     assert f"#{d}" in html and f'href="/cases/{d}/"' not in html
+    assert "Open cases by stage: review, open cases" in html
     # The cycle time's closed cases: A, B, C and F, test cases never.
     html = client.get(f"/dashboards/cases/?workflow={KEY}&panel=cycle-time&ref=overall").content.decode()
     listed = [int(n) for n in re.findall(r"<td>(?:<a [^>]*>)?#(\d+)", html)]
