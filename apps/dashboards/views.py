@@ -38,7 +38,7 @@ def _filter_params(request, workflow: str) -> dict:
 
 
 def _context(request, workflow: str):
-    """(scope, filter, params, workflows) for a dashboard request, permission checked first."""
+    """(scope, filter, params) for a dashboard request, permission checked first."""
     scope = metrics_scope(user=request.user)
     ensure_can_see_metrics(scope=scope, workflow=workflow)
     params = _filter_params(request, workflow)
@@ -50,7 +50,7 @@ def _context(request, workflow: str):
         if "workflow" in invalid.field_errors:  # the address names no workflow: nothing here
             raise Http404(MSG_NO_SUCH_WORKFLOW.format(key=workflow[:100])) from None
         raise
-    return scope, checked, params, workflow_choices(scope=scope)
+    return scope, checked, params
 
 
 def _linker(workflow: str, params: dict, panel: str):
@@ -65,7 +65,7 @@ def _linker(workflow: str, params: dict, panel: str):
 
 def _dashboard(request, workflow: str = ""):
     try:
-        scope, checked, params, workflows = _context(request, workflow)
+        scope, checked, params = _context(request, workflow)
     except ValidationFailed as invalid:
         context = {"errors": invalid.field_errors, "params": request.GET, "workflow": workflow, "panels": []}
         template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
@@ -75,6 +75,7 @@ def _dashboard(request, workflow: str = ""):
         panel_build(key=key, scope=scope, metrics_filter=checked, link=_linker(workflow, params, key), now=now)
         for key in panel_keys(scope)
     ]
+    workflows = workflow_choices(scope=scope)
     query = urlencode(params)
     context = {
         "workflow": workflow,
@@ -105,7 +106,7 @@ def dashboard_workflow(request, workflow: str):
 
 def _panel_for(request, workflow: str, panel: str, *, named_in_query: bool = False):
     """The panel for this person and filter: who asks is checked first, then what they asked for."""
-    scope, checked, params, _ = _context(request, workflow)
+    scope, checked, params = _context(request, workflow)
     if panel not in PANELS:
         if named_in_query:
             raise ValidationFailed(MSG_NAME_A_PANEL, field_errors={"panel": [MSG_NAME_A_PANEL]})
