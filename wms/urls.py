@@ -18,6 +18,7 @@ urlpatterns = [
     path("builder/", include("apps.builder.urls")),
     path("integrations/", include("apps.portal.urls.integrations")),
     path("exceptions/", include("apps.portal.urls.exceptions")),
+    path("dashboards/", include("apps.dashboards.urls")),
     path("", include("apps.ops.urls")),
     path("", include("apps.inbox.urls")),
 ]

@@ -246,6 +246,19 @@ ROWS = [
     Row("ops:metrics",               "GET",   "F    F     F     F     F      F      F"),
     Row("ops:ops-health",            "GET",   "L    F     F     O     F      F      O"),
 
+    # --- Dashboards (apps.metrics.policy: owners their workflows, operators, auditors and admins all,
+    # managers their reports' approvals; fiona and alice manage nobody). The cases behind a number
+    # need the panel and the number named: without them a 400 for whoever may see dashboards.
+    Row("dashboards:all",            "GET",   "L    F     F     O     O      O      O"),
+    Row("dashboards:all",            "POST",  "M    M     M     M     M      M      M", data={}),
+    Row("dashboards:workflow",       "GET",   "L    F     F     O     O      O      O",
+        path={"workflow": "purchase-approval"}),
+    Row("dashboards:panel-csv",      "GET",   "L    F     F     O     O      O      O", path={"panel": "wip"}),
+    Row("dashboards:workflow-panel-csv", "GET", "L  F     F     O     O      O      O",
+        path={"workflow": "purchase-approval", "panel": "sla"}),
+    Row("dashboards:cases",          "GET",   "L    F     F     B     B      B      B"),
+    Row("dashboards:charts-css",     "GET",   "O    O     O     O     O      O      O"),
+
     # --- The exception queue (operators; a step routed to a person is theirs) -------------------
     Row("exceptions:queue",          "GET",   "L    F     F     O     F      F      O"),
     Row("exceptions:detail",         "GET",   "L    F     O/F   O     F      F      O", obj="run"),
