@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from apps.alerts.selectors import alerts_crossed
 from apps.core.errors import NotAllowed, ValidationFailed
 from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import MSG_NO_METRICS, ensure_can_see_metrics, metrics_scope
@@ -87,6 +88,10 @@ def _dashboard(request, workflow: str = ""):
         "panels": panels,
         "scope": scope,
         "link": _linker(workflow, params, ""),
+        # Thresholds crossed now, of the workflows shown whole (issue 13: "shows on the dashboard").
+        "alerts": []
+        if not (scope.sees_all or scope.workflows)
+        else alerts_crossed(workflows=[workflow] if workflow else (None if scope.sees_all else scope.workflows)),
     }
     template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
     return render(request, template, context)

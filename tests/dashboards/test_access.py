@@ -81,8 +81,8 @@ def test_the_cases_page_refuses_what_the_person_may_not_see(history, demo, clien
 
 # Each page's statements for a person seeing all (oscar) and a workflow owner (olivia): session and
 # user, the scope, the filter, the workflows and versions offered, then each panel (see
-# tests/metrics/test_policy_and_cost.py), whatever the number of cases.
-QUERIES = {("oscar", "/dashboards/"): 20, ("oscar", PAGE): 21, ("olivia", PAGE): 23}
+# tests/metrics/test_policy_and_cost.py) and the alert thresholds crossed, whatever the number of cases.
+QUERIES = {("oscar", "/dashboards/"): 21, ("oscar", PAGE): 22, ("olivia", PAGE): 24}
 
 
 @pytest.mark.parametrize(("username", "url"), sorted(QUERIES))
@@ -91,3 +91,16 @@ def test_a_dashboard_costs_a_fixed_number_of_queries(history, demo, client, djan
     client.get(url)  # sessions, calendars and the like warmed once
     with time_machine.travel(NOW, tick=False), django_assert_num_queries(QUERIES[(username, url)]):
         assert client.get(url).status_code == 200
+
+
+def test_a_crossed_threshold_shows_on_the_dashboard(history, demo, client):
+    from apps.alerts.services import alert_rule_set, alerts_check
+
+    alert_rule_set(actor=demo["olivia"], workflow_key=KEY, metric="aging_days", threshold="0.2")
+    client.force_login(demo["olivia"])
+    assert "Thresholds crossed" not in client.get(PAGE).content.decode(), "not before a check found it"
+    alerts_check(now=NOW)
+    page = client.get(PAGE).content.decode()
+    assert "Thresholds crossed" in page and "oldest open case older than (business days) 0.20" in page
+    client.force_login(demo["bob"])  # a manager sees his reports' approvals, not the workflow's alerts
+    assert "Thresholds crossed" not in client.get("/dashboards/").content.decode()
