@@ -38,6 +38,7 @@ class Cell:
     ref: str = ""  # names the number for the drill-down
     case_ids: tuple = ()
     href: str = ""  # the drill-down page of this number
+    about: str = ""  # what the number is, in words: "Open cases by stage: review, open cases"
 
     @property
     def shown(self) -> str:
@@ -431,9 +432,13 @@ def panel_build(*, key: str, scope, metrics_filter, link: Callable, now=None) ->
     extra = {"now": now} if kind.takes_now else {}
     data = kind.selector(scope=scope, metrics_filter=metrics_filter, **extra)
     panel = kind.layout(data, link)
-    for cell in panel.cells():
-        if cell.ref:
-            cell.href = link(cell.ref)
+    for table in panel.tables:
+        for row in table.rows:
+            label = row[0].shown if len(row) > 1 and not row[0].ref else ""
+            for column, cell in zip(table.columns, row, strict=True):
+                if cell.ref:
+                    cell.href = link(cell.ref)
+                    cell.about = f"{table.caption}: {label + ', ' if label else ''}{column.lower()}"
     return panel
 
 

@@ -13,12 +13,13 @@ from django.views.decorators.http import require_safe
 from apps.core.errors import NotAllowed, ValidationFailed
 from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import MSG_NO_METRICS, ensure_can_see_metrics, metrics_scope
+from apps.metrics.selectors import workflow_choices
 from apps.portal.errors import portal_errors
 
 from .charts import chart_stylesheet
 from .exports import csv_rows
 from .panels import PANELS, panel_build, panel_keys
-from .selectors import MAX_LISTED, cases_behind, dashboard_workflows, workflow_version_numbers
+from .selectors import MAX_LISTED, cases_behind
 
 MSG_UNKNOWN_PANEL = "There is no panel '{panel}'."
 MSG_UNKNOWN_NUMBER = "This number is not on the panel any more; open the dashboard again."
@@ -37,17 +38,19 @@ def _filter_params(request, workflow: str) -> dict:
 
 
 def _context(request, workflow: str):
-    """(scope, filter, params, workflows) for a dashboard request, permission checked first."""
+    """(scope, filter, params) for a dashboard request, permission checked first."""
     scope = metrics_scope(user=request.user)
     ensure_can_see_metrics(scope=scope, workflow=workflow)
-    workflows = dashboard_workflows(scope=scope)
-    if workflow and workflow not in {w["key"] for w in workflows}:
-        raise Http404(MSG_NO_SUCH_WORKFLOW.format(key=workflow[:100]))
     params = _filter_params(request, workflow)
-    checked = metrics_filter(
-        workflow=workflow, version=params.get("version"), date_from=params.get("from"), date_to=params.get("to")
-    )
-    return scope, checked, params, workflows
+    try:
+        checked = metrics_filter(
+            workflow=workflow, version=params.get("version"), date_from=params.get("from"), date_to=params.get("to")
+        )
+    except ValidationFailed as invalid:
+        if "workflow" in invalid.field_errors:  # the address names no workflow: nothing here
+            raise Http404(MSG_NO_SUCH_WORKFLOW.format(key=workflow[:100])) from None
+        raise
+    return scope, checked, params
 
 
 def _linker(workflow: str, params: dict, panel: str):
@@ -62,21 +65,23 @@ def _linker(workflow: str, params: dict, panel: str):
 
 def _dashboard(request, workflow: str = ""):
     try:
-        scope, checked, params, workflows = _context(request, workflow)
+        scope, checked, params = _context(request, workflow)
     except ValidationFailed as invalid:
         context = {"errors": invalid.field_errors, "params": request.GET, "workflow": workflow, "panels": []}
-        return render(request, "dashboards/dashboard.html", context, status=400)
+        template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
+        return render(request, template, context, status=400)
     now = timezone.now()
     panels = [
         panel_build(key=key, scope=scope, metrics_filter=checked, link=_linker(workflow, params, key), now=now)
         for key in panel_keys(scope)
     ]
+    workflows = workflow_choices(scope=scope)
     query = urlencode(params)
     context = {
         "workflow": workflow,
         "workflow_name": next((w["name"] for w in workflows if w["key"] == workflow), ""),
         "workflows": workflows,
-        "versions": workflow_version_numbers(key=workflow) if workflow else [],
+        "versions": next((w["versions"] for w in workflows if w["key"] == workflow), []),
         "params": params,
         "query": f"?{query}" if query else "",
         "panels": panels,
@@ -101,7 +106,7 @@ def dashboard_workflow(request, workflow: str):
 
 def _panel_for(request, workflow: str, panel: str, *, named_in_query: bool = False):
     """The panel for this person and filter: who asks is checked first, then what they asked for."""
-    scope, checked, params, _ = _context(request, workflow)
+    scope, checked, params = _context(request, workflow)
     if panel not in PANELS:
         if named_in_query:
             raise ValidationFailed(MSG_NAME_A_PANEL, field_errors={"panel": [MSG_NAME_A_PANEL]})

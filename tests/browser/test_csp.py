@@ -24,6 +24,8 @@ ADMIN_PAGES = [
     "/builder/purchase-approval/versions/1/sop/",
     "/builder/purchase-approval/diff/",
     "/exceptions/",
+    "/dashboards/",
+    "/dashboards/purchase-approval/",
     "/integrations/",
     "/calendars/",
     "/notifications/",

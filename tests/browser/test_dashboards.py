@@ -47,6 +47,13 @@ def test_each_dashboard_draws_its_charts_under_the_policy(new_page, username):
     expect(page.locator("#panel-cycle-time table.numbers").first.locator("td").first).to_have_text("0")
     assert _violations(page) == []
 
+    # An end before the start is refused in place, naming the field; the filter stays as typed.
+    page.locator('input[name="to"]').fill("2026-11-01")
+    page.locator('input[name="to"]').dispatch_event("change")
+    expect(page.locator("#panels .filter-errors")).to_contain_text("to: The end of the range (2026-11-01) is before")
+    expect(page.locator('input[name="from"]')).to_have_value("2026-12-01")
+    shot(page, f"{username}-refused-filter")
+
     # Every number opens the cases behind it: the case waiting for bob.
     page.goto(f"/dashboards/{KEY}/")
     page.locator("#panel-wip table.numbers a.drill").first.click()

@@ -170,6 +170,14 @@ def test_a_bad_filter_is_a_400_naming_the_field(history, demo, client, query, fi
     assert f"<strong>{field}</strong>" in response.content.decode()
 
 
+def test_htmx_gets_a_refused_filter_in_place(history, demo, client):
+    client.force_login(demo["oscar"])
+    response = client.get(PAGE, {"from": "2026-11-05", "to": "2026-11-01"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 400 and "<header" not in html
+    assert "<strong>to</strong>: The end of the range (2026-11-01) is before its start (2026-11-05)." in html
+
+
 def test_an_unknown_workflow_is_a_404(demo, client):
     client.force_login(demo["admin"])
     assert client.get("/dashboards/no-such-flow/").status_code == 404

@@ -64,3 +64,9 @@ def test_each_panel_costs_a_fixed_number_of_queries(history, demo, django_assert
     extra = {"now": NOW} if "now" in function.__code__.co_varnames else {}
     with django_assert_num_queries(queries):
         function(scope=scope, metrics_filter=chosen, **extra)
+
+
+def test_the_filter_offers_the_workflows_one_sees_with_their_versions(history, demo):
+    every = selectors.workflow_choices(scope=metrics_scope(user=demo["oscar"]))
+    assert {"key": KEY, "name": "Metrics flow", "versions": [2, 1]} in every
+    assert [w["key"] for w in selectors.workflow_choices(scope=metrics_scope(user=demo["carol"]))] == []

@@ -4,6 +4,7 @@ Entry points (all keyword-only; `scope` from `apps.metrics.policy.metrics_scope(
 `metrics_filter` from `apps.metrics.filters.metrics_filter(...)`, `now` defaults to the clock):
 
 - `metrics_summary(scope, metrics_filter, now)`: the API's headline numbers;
+- `workflow_choices(scope)`: the workflows (and their versions) a filter may offer;
 - panels, each a plain dict whose numbers carry the `case_ids` behind them:
   `wip_panel`, `aging_panel`, `approvals_panel`, `exceptions_panel`, `cycle_time_panel`,
   `rework_panel`, `sla_panel`.
@@ -11,7 +12,7 @@ Entry points (all keyword-only; `scope` from `apps.metrics.policy.metrics_scope(
 Test cases are never counted. README "Metrics" defines each number.
 """
 
-from .base import percentile, spread
+from .base import percentile, spread, workflow_choices
 from .panels import (
     aging_panel,
     approvals_panel,
@@ -34,4 +35,5 @@ __all__ = [
     "sla_panel",
     "spread",
     "wip_panel",
+    "workflow_choices",
 ]

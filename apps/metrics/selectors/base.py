@@ -96,3 +96,20 @@ class BusinessClock:
         if calendar is None:
             return hours(start, end)
         return business_hours_between(calendar=calendar, start=start, end=end)
+
+
+def workflow_choices(*, scope: MetricsScope) -> list[dict]:
+    """The workflows a person's filter offers: {key, name, versions (published numbers, newest
+    first)}, by name. One query."""
+    from apps.definitions.models import VersionStatus
+
+    versions = DefinitionVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("definition")
+    if not scope.sees_all:
+        versions = versions.filter(definition__key__in=sorted(scope.workflows))
+    found: dict[str, dict] = {}
+    for version in versions.order_by("definition__name", "-number"):
+        entry = found.setdefault(
+            version.definition.key, {"key": version.definition.key, "name": version.definition.name, "versions": []}
+        )
+        entry["versions"].append(version.number)
+    return list(found.values())

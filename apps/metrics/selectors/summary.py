@@ -6,7 +6,8 @@ Which cases each number counts (test cases never; README "Metrics" says the same
 - `exception_rate`: of the cases started in the range, the share with an automated step that
   failed for good (reached the exception queue), repaired since or not;
 - `approval_latency_hours`: approval tasks decided in the range, created to decided, per stage;
-- `sla`: clocks that stopped in the range unbreached (met) and clocks that breached in it;
+- `sla`: clocks that ended in the range before their due moment (met) and clocks that breached
+  in it: marked by the sweeper, or ended or still running past due (apps.sla.selectors);
 - `pending_approvals`: approval tasks open now, by the person holding them or the role's queue;
 - `exceptions`: step failures in the range, by category.
 """
@@ -93,7 +94,7 @@ def closed_numbers(closed) -> tuple[dict, dict, int]:
 
 
 def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None) -> dict:
-    """The API's numbers (see the module's docstring for what each counts). Eight queries for
+    """The API's numbers (see the module's docstring for what each counts). Seven queries for
     a person who sees whole workflows; a manager's pending approvals add one."""
     now = now or timezone.now()
     cases = scoped_cases(scope, metrics_filter)
