@@ -377,7 +377,7 @@ class Cloner:
         cursor = self.cursor
         cursor.execute("DROP TABLE IF EXISTS tpl")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE tpl AS SELECT c.process_ptr_id AS id FROM cases_case c JOIN viewflow_process p ON p.id = c.process_ptr_id WHERE {template_where}"
+            f"CREATE TEMPORARY TABLE tpl AS SELECT c.process_ptr_id AS id FROM cases_case c JOIN viewflow_process p ON p.id = c.process_ptr_id WHERE c.process_ptr_id < {self.strides['viewflow_process']} AND {template_where}"
         )
         g0 = self.next_round
         self.next_round += rounds
