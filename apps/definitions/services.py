@@ -70,12 +70,21 @@ def _audit(action, actor, definition, **context):
     audit_record(action=action, actor=actor, step=definition.key, context={"definition": definition.key, **context})
 
 
+# Words the portal's addresses take before a workflow's key (/builder/new/, /builder/import/,
+# /dashboards/cases/): a workflow with one of these keys would have no page of its own.
+RESERVED_KEYS = frozenset({"new", "import", "cases"})
+MSG_KEY_RESERVED = "'{key}' is a word the portal's addresses use; choose another key."
+
+
 @transaction.atomic
 def definition_create(
     *, key: str, name: str, actor, description: str = "", spec: dict | None = None
 ) -> DefinitionVersion:
     """A new definition with its first draft; the actor owns it and may edit it."""
     ensure_builder(user=actor)
+    if key in RESERVED_KEYS:
+        message = MSG_KEY_RESERVED.format(key=key)
+        raise ValidationFailed(message, field_errors={"key": [message]})
     definition = WorkflowDefinition(key=key, name=name, description=description, owner=actor)
     try:
         definition.full_clean()

@@ -124,3 +124,12 @@ def test_publishing_says_why_in_the_versions_history(demo, draft_of_purchase):
     version = version_publish(version=draft_of_purchase, actor=demo["olivia"])
     latest = version.history.order_by("-history_id").first()
     assert latest.history_change_reason == f"Published as version {version.number}" == "Published as version 2"
+
+
+@pytest.mark.parametrize("key", ["new", "import", "cases"])
+def test_a_key_the_portals_addresses_use_is_refused(demo, key):
+    from apps.definitions.services import definition_create
+
+    with pytest.raises(ValidationFailed) as refused:
+        definition_create(key=key, name="Clash", actor=demo["olivia"])
+    assert list(refused.value.field_errors) == ["key"] and key in refused.value.field_errors["key"][0]
