@@ -15,7 +15,7 @@ from apps.core.errors import NotAllowed, ValidationFailed
 from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import MSG_NO_METRICS, ensure_can_see_metrics, metrics_scope
 from apps.metrics.selectors import workflow_choices
-from apps.portal.errors import portal_errors
+from apps.portal.errors import map_service_errors, portal_errors
 
 from .charts import chart_stylesheet
 from .exports import csv_rows
@@ -161,6 +161,7 @@ def case_list(request):
 
 
 @require_safe
+@map_service_errors
 def chart_css(request):
     """The charts' stylesheet (pygal's rules for our style), public like any static file."""
     response = HttpResponse(chart_stylesheet(), content_type="text/css; charset=utf-8")
