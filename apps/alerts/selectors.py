@@ -1,18 +1,14 @@
 """Reads of the alert thresholds: which a person may see and which are crossed now."""
 
-from apps.definitions.selectors import definition_keys_owned
-from apps.org import roles
-from apps.org.selectors import user_has_role
+from apps.metrics.policy import metrics_scope
 
 from .models import AlertRule
 
 
-def alert_workflows_seen(*, user) -> set[str] | None:
-    """The workflows whose thresholds a person sees: None for all (administrators, operators,
-    auditors), else the ones they own."""
-    if user.is_superuser or any(user_has_role(user=user, role=r) for r in (roles.OPERATORS, roles.AUDITORS)):
-        return None
-    return definition_keys_owned(user=user)
+def alert_workflows_seen(*, user) -> frozenset[str] | None:
+    """The workflows whose thresholds a person sees: the ones whose metrics they see whole
+    (apps.metrics.policy decides: None for all, else the workflows they own)."""
+    return metrics_scope(user=user).workflows
 
 
 def alert_rules_for(*, user) -> list[AlertRule]:

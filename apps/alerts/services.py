@@ -25,7 +25,7 @@ from apps.metrics.selectors import aging_panel, exceptions_panel, metrics_summar
 from apps.notify.models import Kind
 from apps.notify.services import notification_send
 from apps.org import roles
-from apps.org.selectors import role_members, user_has_role
+from apps.org.selectors import role_members
 
 from .models import AlertRule, Metric
 
@@ -229,7 +229,3 @@ def digest_send(*, now=None) -> int:
             )
         )
     return told
-
-
-def user_is_operator(user) -> bool:
-    return user.is_superuser or user_has_role(user=user, role=roles.OPERATORS)

@@ -15,6 +15,7 @@ from apps.core.errors import Busy, Conflict
 from apps.core.outbox import outbox_lease_due
 from apps.definitions.accessors import Stage, spec_of
 from apps.definitions.spec import STEP_DEFAULT_WAIT_HOURS
+from apps.notify.models import Kind
 from apps.notify.services import notification_send
 from apps.org import roles
 from apps.org.selectors import role_members
@@ -163,7 +164,7 @@ def steps_close(*, case) -> dict:
     for run in [] if case.is_sandboxed else to_check:  # a test case involves its starter alone
         notification_send(
             users=role_members(role=roles.OPERATORS),
-            kind="exception",
+            kind=Kind.EXCEPTION,
             subject=MSG_CHECK_SUBJECT.format(system=run.system, case=case.pk),
             body=run.resolution,
             url=f"/exceptions/{run.pk}/",
