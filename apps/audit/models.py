@@ -1,4 +1,5 @@
-"""The audit trail: one append-only row for every decision and state change."""
+"""The audit trail: one append-only row for every decision and state change, each linked to
+the one before it by a SHA-256 hash chain (apps.audit.chain; README "Tamper-evident audit trail")."""
 
 from django.conf import settings
 from django.db import models
@@ -69,8 +70,10 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # NOTE: PROTECT, not SET_NULL: clearing the actor would rewrite a chained row (and the
+    # database refuses UPDATE on this table). People who leave are deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_name = models.CharField(max_length=150)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
@@ -83,12 +86,22 @@ class AuditEvent(models.Model):
     comment = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True, help_text="Snapshot of the case data at the time.")
     context = models.JSONField(default=dict, blank=True, help_text="Why: rule results, decision details.")
+    # The chain (apps.audit.chain): the position in the installation's one chain, the hash of the
+    # event before it, the hash of the case's previous event ("" without a case) and this
+    # event's own hash over its canonical content and both links.
+    seq = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    case_prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case_id", "at"])]
+        indexes = [
+            models.Index(fields=["case_id", "at"]),
+            models.Index(fields=["case_id", "seq"], name="audit_audit_case_id_seq_idx"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
@@ -100,3 +113,37 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+class ChainHead(models.Model):
+    """The evidence log: the chain's last event of a (UTC) day, written once the day is over by
+    the daily verification (and by an export). An earlier head that no longer matches the
+    events shows that the chain was rewritten after it was recorded, even a whole tail."""
+
+    day = models.DateField(unique=True)
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day}: #{self.seq} {self.hash[:12]}"
+
+
+class ChainVerification(models.Model):
+    """One run of the chain's verification (the daily schedule or `audit_verify`)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ok = models.BooleanField()
+    count = models.BigIntegerField(default=0)
+    message = models.TextField()
+    break_seq = models.BigIntegerField(null=True, blank=True)
+    break_how = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.message}"
