@@ -160,6 +160,11 @@ def _name(row: dict) -> str:
 def _words(how: str, row: dict, before: dict | None, *, per_case: bool) -> str:
     case = f" of case {row.get('case_id')}" if per_case else ""
     after = f" after {_name(before)}" if before and before.get("id") is not None else " at the start"
+    if how == CHANGED and row.get("_head_day"):
+        return (
+            f"{_name(row)} was changed: it no longer matches the chain head recorded for {row['_head_day']},"
+            " so the chain was rewritten from here or before."
+        )
     if how == CHANGED:
         return f"{_name(row)}{case} was changed after it was written: its content no longer matches its hash."
     if how == INSERTED:
@@ -328,7 +333,7 @@ def _checked_against(rows: Iterator[dict], heads: dict) -> Iterator[dict]:
     for row in rows:
         head = heads.get(row["seq"])
         if head is not None and head.hash != row["hash"]:
-            row = {**row, "hash": head.hash}
+            row = {**row, "hash": head.hash, "_head_day": head.day.isoformat()}
         yield row
 
 
