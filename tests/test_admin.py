@@ -13,6 +13,8 @@ from tests.conftest import task_for
         "/admin/definitions/definitionversion/",
         "/admin/cases/case/",
         "/admin/audit/auditevent/",
+        "/admin/audit/chainhead/",
+        "/admin/audit/chainverification/",
         "/admin/org/profile/",
     ],
 )

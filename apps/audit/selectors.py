@@ -22,3 +22,10 @@ def last_resubmission(*, case_id: int) -> tuple | None:
             )
             return events[index], returned
     return None
+
+
+def chain_verification_last():
+    """The latest verification of the hash chain (None before the first)."""
+    from .models import ChainVerification
+
+    return ChainVerification.objects.order_by("-at", "-id").first()

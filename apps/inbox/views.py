@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from apps.audit.selectors import audit_events_for_case, last_resubmission
+from apps.audit.selectors import audit_events_for_case, chain_verification_last, last_resubmission
 from apps.audit.services import cases_export_record
 from apps.automation.models import StepKind
 from apps.automation.selectors import step_runs_for_case, user_may_repair
@@ -512,8 +512,10 @@ def audit_case_search(request):
     for name, values in request.GET.lists():
         if name != "page" and any(values):
             query.setlist(name, [v for v in values if v])
-    template = "inbox/_case_results.html" if request.htmx else "inbox/audit_search.html"
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    if request.htmx:
+        return render(request, "inbox/_case_results.html", {"form": form, "page": page, "query": query.urlencode()})
+    context = {"form": form, "page": page, "query": query.urlencode(), "verification": chain_verification_last()}
+    return render(request, "inbox/audit_search.html", context)
 
 
 @portal_errors

@@ -2,6 +2,8 @@
 
 from apps.core.heartbeats import WORKER, heartbeat_beat
 
+from .audit_chain import audit_chain_check
+
 
 def heartbeat() -> None:
     """Run by a worker every minute: a recent beat means the scheduler and a worker both live.
@@ -11,3 +13,8 @@ def heartbeat() -> None:
     see a worker. A row is seen by every process whatever the broker and the cache.
     """
     heartbeat_beat(name=WORKER)
+
+
+def audit_chain_verify() -> str:
+    """Run daily: verify the audit trail's hash chain (and tell people when it is broken)."""
+    return audit_chain_check().message
