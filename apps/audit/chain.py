@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Max, Min, Q, Subquery
+from django.db.models import Max, Min, Subquery
 from django.db.models.functions import TruncDate
 
 GENESIS = "0" * 64  # the link of the first event of the chain and of each case
@@ -110,14 +110,19 @@ def chain_link(events: list) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
     case_ids = {event.case_id for event in events if event.case_id is not None}
-    latest = Q(seq=Subquery(AuditEvent.objects.order_by("-seq").values("seq")[:1]))
+    # NOTE: UNION ALL, not OR: PostgreSQL answers each part from an index; an OR scans the table.
+    columns = ("case_id", "seq", "hash")
+    heads = (
+        AuditEvent.objects.filter(seq=Subquery(AuditEvent.objects.order_by("-seq").values("seq")[:1]))
+        .order_by()
+        .values_list(*columns)
+    )
     if case_ids:
         per_case = AuditEvent.objects.filter(case_id__in=case_ids).order_by().values("case_id")
-        latest |= Q(seq__in=per_case.annotate(last=Max("seq")).values("last"))
+        last_of_cases = per_case.annotate(last=Max("seq")).values("last")
+        heads = heads.union(AuditEvent.objects.filter(seq__in=last_of_cases).order_by().values_list(*columns), all=True)
     seq, head, case_heads = 0, GENESIS, {}
-    for case_id, row_seq, row_hash in (
-        AuditEvent.objects.filter(latest).order_by("seq").values_list("case_id", "seq", "hash")
-    ):
+    for case_id, row_seq, row_hash in sorted(heads, key=lambda row: row[1]):
         seq, head = (row_seq, row_hash) if row_seq > seq else (seq, head)
         if case_id in case_ids:
             case_heads[case_id] = row_hash
