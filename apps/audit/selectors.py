@@ -22,3 +22,59 @@ def last_resubmission(*, case_id: int) -> tuple | None:
             )
             return events[index], returned
     return None
+
+
+def audit_event_search(*, actor: str = "", action: str = "", workflow: str = "", start=None, end=None, case_id=None):
+    """Audit events across cases, newest first: by who did it (a username, or SYSTEM), what,
+    in which workflow, and from `start` (inclusive) to `end` (exclusive)."""
+    events = AuditEvent.objects.all()
+    if actor:
+        events = events.filter(actor_name__iexact=actor)
+    if action:
+        events = events.filter(action=action)
+    if workflow:
+        events = events.filter(workflow=workflow)
+    if case_id:
+        events = events.filter(case_id=case_id)
+    if start is not None:
+        events = events.filter(at__gte=start)
+    if end is not None:
+        events = events.filter(at__lt=end)
+    return events.order_by("-at", "-id")
+
+
+ROLE_ACTIONS = (Action.ROLE_GRANTED, Action.ROLE_REVOKED)
+
+
+def role_changes(*, since=None):
+    """Every grant and removal of a role (apps.audit.memberships), newest first."""
+    events = AuditEvent.objects.filter(action__in=ROLE_ACTIONS).select_related("actor")
+    if since is not None:
+        events = events.filter(at__gte=since)
+    return events.order_by("-at", "-id")
+
+
+def role_holders(*, before=None) -> dict[str, set[int]]:
+    """{role name: ids of the people holding it}: now, or just before the moment `before`.
+
+    The past is replayed backwards from today's memberships: every grant after `before` is taken
+    back, every removal after it is given back. Backwards, not forwards from the first event, so
+    memberships older than the audit trail of them (an installation upgraded to audited roles)
+    count as held all along instead of vanishing. Two queries."""
+    from django.contrib.auth import get_user_model
+
+    through = get_user_model().groups.through
+    held: dict[str, set[int]] = {}
+    for user_id, role in through.objects.values_list("user_id", "group__name"):
+        held.setdefault(role, set()).add(user_id)
+    if before is None:
+        return held
+    for action, context in role_changes(since=before).values_list("action", "context"):
+        role, user_id = (context or {}).get("role"), (context or {}).get("user_id")
+        if not role or user_id is None:
+            continue
+        if action == Action.ROLE_GRANTED:
+            held.setdefault(role, set()).discard(user_id)
+        else:
+            held.setdefault(role, set()).add(user_id)
+    return held
