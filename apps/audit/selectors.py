@@ -54,27 +54,41 @@ def role_changes(*, since=None):
     return events.order_by("-at", "-id")
 
 
-def role_holders(*, before=None) -> dict[str, set[int]]:
-    """{role name: ids of the people holding it}: now, or just before the moment `before`.
+def role_holders(*, before=None) -> dict[str, list[tuple]]:
+    """{role name: [(person, held since or None), ...] by username}: now, or just before the
+    moment `before`. "Since" is the person's last grant of the role before then (None: older than
+    the audit trail of roles).
 
     The past is replayed backwards from today's memberships: every grant after `before` is taken
     back, every removal after it is given back. Backwards, not forwards from the first event, so
-    memberships older than the audit trail of them (an installation upgraded to audited roles)
-    count as held all along instead of vanishing. Two queries."""
+    memberships older than the trail of them (an installation upgraded to audited roles) count as
+    held all along instead of vanishing. Four queries."""
     from django.contrib.auth import get_user_model
 
-    through = get_user_model().groups.through
+    User = get_user_model()
     held: dict[str, set[int]] = {}
-    for user_id, role in through.objects.values_list("user_id", "group__name"):
+    for user_id, role in User.groups.through.objects.values_list("user_id", "group__name"):
         held.setdefault(role, set()).add(user_id)
-    if before is None:
-        return held
-    for action, context in role_changes(since=before).values_list("action", "context"):
-        role, user_id = (context or {}).get("role"), (context or {}).get("user_id")
-        if not role or user_id is None:
-            continue
-        if action == Action.ROLE_GRANTED:
-            held.setdefault(role, set()).discard(user_id)
-        else:
-            held.setdefault(role, set()).add(user_id)
-    return held
+    if before is not None:
+        for action, context in role_changes(since=before).values_list("action", "context"):
+            role, user_id = (context or {}).get("role"), (context or {}).get("user_id")
+            if not role or user_id is None:
+                continue
+            if action == Action.ROLE_GRANTED:
+                held.setdefault(role, set()).discard(user_id)
+            else:
+                held.setdefault(role, set()).add(user_id)
+    grants = AuditEvent.objects.filter(action=Action.ROLE_GRANTED)
+    if before is not None:
+        grants = grants.filter(at__lt=before)
+    since = {}
+    for at, context in grants.order_by("at", "id").values_list("at", "context"):
+        since[((context or {}).get("role"), (context or {}).get("user_id"))] = at
+    people = User.objects.in_bulk({pk for ids in held.values() for pk in ids})
+    return {
+        role: sorted(
+            ((people[pk], since.get((role, pk))) for pk in ids if pk in people),
+            key=lambda pair: pair[0].get_username(),
+        )
+        for role, ids in sorted(held.items())
+    }

@@ -23,8 +23,6 @@ AFTER_ROUTING = {Action.TASK_CREATED, Action.CASE_RETURNED, Action.CASE_CLOSED}
 # ... and right before it: the approvals the stage it settles no longer needs.
 BEFORE_ROUTING = {Action.TASK_CANCELLED}
 CLOSED = {"approved", "rejected"}
-# Context words an entry shows in places of their own: "frank on behalf of bob", the code's badge.
-SHOWN_APART = {ON_BEHALF_OF, REASON_CODE}
 
 
 @dataclass
@@ -96,6 +94,8 @@ def _belongs(group: list, event) -> bool:
 def _entry(event, labels: dict[str, str], spec=None) -> Entry:
     context = event.context or {}
     code = context.get("reason_code") or ""
+    by_system = _by_system(event)
+    shown_apart = {REASON_CODE} if by_system else {REASON_CODE, ON_BEHALF_OF}
     return Entry(
         at=event.at,
         actor_name=event.actor_name,
@@ -106,9 +106,11 @@ def _entry(event, labels: dict[str, str], spec=None) -> Entry:
         reason=event.reason,
         reason_label=labels.get(code, code),
         comment=event.comment,
-        on_behalf_of=context.get("on_behalf_of") or "",
+        # "frank on behalf of bob" beside a person; a task the system made for a delegate says
+        # it among the context words instead.
+        on_behalf_of="" if by_system else context.get("on_behalf_of") or "",
         note=context.get("note") or "",
-        context=[w for w in context_words(event, spec=spec) if w.key not in SHOWN_APART],
+        context=[w for w in context_words(event, spec=spec) if w.key not in shown_apart],
     )
 
 
