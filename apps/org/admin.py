@@ -55,14 +55,25 @@ class AuditedUserAdmin(UserAdmin):
     audit event (apps.audit.memberships) by the signed-in admin, with this reason."""
 
     form = AuditedUserChangeForm
-    fieldsets = [
-        *UserAdmin.fieldsets[:2],
+    # Django's own, with the reason under the groups it explains.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
         (
-            UserAdmin.fieldsets[2][0],
-            {**UserAdmin.fieldsets[2][1], "fields": (*UserAdmin.fieldsets[2][1]["fields"], "role_change_reason")},
+            "Permissions",
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "role_change_reason",
+                    "user_permissions",
+                )
+            },
         ),
-        *UserAdmin.fieldsets[3:],
-    ]
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
 
     def save_related(self, request, form, formsets, change):
         with acting_as(request.user, reason=form.cleaned_data.get("role_change_reason", "")):
