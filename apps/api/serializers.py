@@ -7,13 +7,16 @@ serializer that queried per row would make every list cost more with its length.
 """
 
 from collections import defaultdict
+from dataclasses import asdict
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.audit.models import AuditEvent
+from apps.audit.words import CONTEXT_KEYS, context_words
 from apps.cases.nodes import task_role
 from apps.definitions.accessors import spec_of
+from apps.definitions.models import DefinitionVersion
 from apps.sla.selectors_due import task_due_info
 
 from . import task_data
@@ -170,6 +173,34 @@ class TaskDecidedOutput(TaskOutput):
         return task_data.task_decision(task)
 
 
+class ContextChangeOutput(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's label in the case's version.")
+    before = serializers.CharField(help_text="Its value before, as people read it ('(empty)' for none).")
+    after = serializers.CharField(help_text="Its value after.")
+
+    class Meta:
+        ref_name = "ContextChange"
+
+
+class ContextWordOutput(serializers.Serializer):
+    """One line of an event's context in business words (apps.audit.words), as the case page shows it."""
+
+    key = serializers.ChoiceField(
+        choices=list(CONTEXT_KEYS),
+        help_text="What the line is about: on_behalf_of, reason_code, sla_level, due, waited_for, "
+        "waiting_since, asked (what the requester was asked), changes (a data correction, see `changes`), "
+        "corrected, moved, system, attempts, uncertain, role, person, export.",
+    )
+    label = serializers.CharField(help_text='The line\'s label, e.g. "On behalf of", "SLA level".')
+    text = serializers.CharField(help_text='The words, e.g. "bob", "Over budget (over_budget)".')
+    changes = ContextChangeOutput(
+        many=True, help_text="For a data correction: each field before and after; else empty."
+    )
+
+    class Meta:
+        ref_name = "ContextWord"
+
+
 class HistoryEntryOutput(serializers.Serializer):
     at = IsoDateTimeField()
     actor = serializers.CharField(source="actor_name", help_text="Username, or SYSTEM.")
@@ -183,6 +214,11 @@ class HistoryEntryOutput(serializers.Serializer):
         help_text="For a delegate's decision: the absent approver they acted for; else empty."
     )
     comment = serializers.CharField()
+    context_words = serializers.SerializerMethodField(
+        help_text="The event's context in business words, as the case page's timeline shows it: on behalf of "
+        "whom, the reason code's label, the SLA level that fired, what an auto-close waited for, the fields a "
+        "repair changed (before/after). Empty when the context holds nothing a person needs."
+    )
 
     class Meta:
         ref_name = "HistoryEntry"
@@ -193,15 +229,25 @@ class HistoryEntryOutput(serializers.Serializer):
     def get_on_behalf_of(self, event) -> str:
         return (event.context or {}).get("on_behalf_of") or ""
 
+    @extend_schema_field(ContextWordOutput(many=True))
+    def get_context_words(self, event) -> list:
+        words = context_words(event, spec=getattr(event, "context_spec", None))
+        return ContextWordOutput([asdict(w) for w in words], many=True).data
+
 
 def history_attach(cases):
     """Each case's audit trail as `case.audit_trail`, for CaseOutput: read in one query for all
-    of them (the trail keeps plain case ids, so Django cannot prefetch it). Returns the cases."""
+    of them (the trail keeps plain case ids, so Django cannot prefetch it), with the specs of
+    their pinned versions (one more query) to name the fields and codes of each event's context.
+    Returns the cases."""
     by_case = defaultdict(list)
     for event in AuditEvent.objects.filter(case_id__in=[c.pk for c in cases]).order_by("at", "id"):
         by_case[event.case_id].append(event)
+    specs = {v.pk: spec_of(v) for v in DefinitionVersion.objects.filter(pk__in={c.version_id for c in cases})}
     for case in cases:
         case.audit_trail = by_case[case.pk]
+        for event in case.audit_trail:
+            event.context_spec = specs.get(case.version_id)
     return cases
 
 

@@ -52,6 +52,9 @@ class Action(models.TextChoices):
     ALERT_SET = "alert.set", "Alert threshold set"
     ALERT_CROSSED = "alert.crossed", "Alert threshold crossed"
     ALERT_CLEARED = "alert.cleared", "Alert back within threshold"
+    ROLE_GRANTED = "role.granted", "Role granted"
+    ROLE_REVOKED = "role.revoked", "Role removed"
+    AUDIT_EXPORTED = "audit.exported", "Audit events exported"
 
 
 class AuditEventQuerySet(models.QuerySet):

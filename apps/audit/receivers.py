@@ -60,5 +60,8 @@ def record_locked_out(sender, request=None, username=None, ip_address=None, **kw
 
 
 def connect() -> None:
+    from . import memberships
+
+    memberships.connect()
     user_login_failed.connect(record_sign_in_failed, dispatch_uid="audit.sign_in_failed")
     user_locked_out.connect(record_locked_out, dispatch_uid="audit.locked_out")

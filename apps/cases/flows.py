@@ -213,6 +213,8 @@ class CaseFlow(flow.Flow):
                 "assignee": task.data.get("username"),
                 "role": task.data.get("role"),
                 "note": task.data.get("assignee_note", ""),
+                # routed to a delegate while the approver is away: whom they act for
+                "on_behalf_of": task.data.get("on_behalf_of", ""),
             },
         )
 

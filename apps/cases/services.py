@@ -452,7 +452,12 @@ def _give(task, case, *, to_user, actor, reason: str, context=None, on_behalf_of
         task=task,
         step=task.data.get("label", ""),
         reason=reason,
-        context={"from": previous, "to": to_user.username, **(context or {})},
+        context={
+            "from": previous,
+            "to": to_user.username,
+            **({"on_behalf_of": on_behalf_of} if on_behalf_of else {}),  # a handover to a delegate
+            **(context or {}),
+        },
     )
     return task
 

@@ -4,6 +4,7 @@ A case's data is typed by its requester or by another system, so a value may sta
 formula (`=HYPERLINK(...)`): every text cell is made inert as OWASP advises for CSV injection."""
 
 import re
+from datetime import UTC
 
 import tablib
 from django.utils import timezone
@@ -81,3 +82,42 @@ def cases_dataset(cases, *, fields=None) -> tablib.Dataset:
         row += [cell_text(data.get(f.name)) for f in fields] if fields else [cell_text(_compact(case))]
         dataset.append(row)
     return dataset
+
+
+EVENT_HEADERS = [
+    "Event",
+    "At (UTC)",
+    "Who",
+    "Action",
+    "What",
+    "Request",
+    "Workflow",
+    "Version",
+    "Step",
+    "Reason",
+    "Comment",
+    "Context",
+    "Context (data)",
+]
+
+
+def event_row(event, words: str) -> list:
+    """One audit event as a CSV row: `words` is its context in business words (apps.audit.words),
+    the raw context follows as JSON for whoever needs the machine facts."""
+    import json
+
+    return [
+        event.pk,
+        event.at.astimezone(UTC).isoformat(),
+        cell_text(event.actor_name),
+        event.action,
+        cell_text(event.get_action_display()),
+        event.case_id or "",
+        cell_text(event.workflow),
+        event.version if event.version is not None else "",
+        cell_text(event.step),
+        cell_text(event.reason),
+        cell_text(event.comment),
+        cell_text(words),
+        cell_text(json.dumps(event.context or {}, sort_keys=True, default=str)),
+    ]

@@ -88,3 +88,52 @@ class AbsenceForm(ServiceErrorsForm):
         zone = timezone.get_current_timezone_name()
         for name in ("starts", "ends"):
             self.fields[name].label = f"{self.fields[name].label} ({zone})"
+
+
+MSG_RANGE_ORDER = "The end of the range comes before its start."
+MSG_NOT_AFTER_TODAY = "Choose a day up to today."
+
+
+def _date_input(label: str) -> forms.DateField:
+    return forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=label)
+
+
+class AuditEventSearchForm(forms.Form):
+    """The auditors' search across cases: who, what, in which workflow, when (days in the
+    reader's time zone, both ends included)."""
+
+    actor = forms.CharField(
+        required=False,
+        max_length=150,
+        label="Who",
+        widget=forms.TextInput(attrs={"placeholder": "username or SYSTEM"}),
+    )
+    action = forms.ChoiceField(required=False, label="What")
+    workflow = forms.ChoiceField(required=False)
+    case = forms.IntegerField(required=False, min_value=1, max_value=2**62, label="Request")
+    date_from = _date_input("From")
+    date_to = _date_input("To")
+
+    def __init__(self, *args, workflows: list[str], actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any")] + list(actions)
+        self.fields["workflow"].choices = [("", "Any")] + [(w, w) for w in workflows]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", MSG_RANGE_ORDER)
+        return cleaned
+
+
+class AccessForm(forms.Form):
+    """The access page's day: who held which role at the end of it (empty: now)."""
+
+    at = _date_input("On")
+
+    def clean_at(self):
+        day = self.cleaned_data.get("at")
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(MSG_NOT_AFTER_TODAY)
+        return day

@@ -186,3 +186,15 @@ def human_task_get(*, task_id: int):
 def task_row_get(*, task_id: int):
     """One task as an inbox row shows it (owner, case and requester, SLA clock)."""
     return Task.objects.select_related("owner", "process__case__requester", "sla_clock").get(pk=task_id)
+
+
+def version_spec(*, workflow: str, number) -> "object | None":
+    """The typed spec of a workflow's version by its number (None if there is none): names the
+    fields and reason codes of audit events found across cases (apps.audit.words)."""
+    from apps.definitions.accessors import spec_of
+    from apps.definitions.models import DefinitionVersion
+
+    if not workflow or number is None:
+        return None
+    version = DefinitionVersion.objects.filter(definition__key=workflow, number=number).first()
+    return spec_of(version) if version is not None else None

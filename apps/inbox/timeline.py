@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from apps.audit.models import Action
+from apps.audit.words import ON_BEHALF_OF, REASON_CODE, Word, context_words
 from apps.core.actors import SYSTEM
 from apps.definitions.conditions import AS_STORED, Words
 
@@ -38,21 +39,26 @@ class Entry:
     comment: str = ""
     on_behalf_of: str = ""
     note: str = ""
+    context: list[Word] = field(default_factory=list)  # the rest of the event's context, in words
     no_longer_needed: list[str] = field(default_factory=list)
     details: list["Entry"] = field(default_factory=list)
 
 
-def timeline_entries(events, *, reason_labels: dict[str, str] | None = None, words: Words = AS_STORED) -> list[Entry]:
+def timeline_entries(
+    events, *, reason_labels: dict[str, str] | None = None, words: Words = AS_STORED, spec=None
+) -> list[Entry]:
     """The entries of a case's audit events (oldest first); `reason_labels` maps a reason code
-    to the label its definition gives it; `words` (the version's `spec.words`) writes the rules."""
+    to the label its definition gives it; `words` (the version's `spec.words`) writes the rules;
+    `spec` (the pinned version's) names the fields and codes of each event's context
+    (apps.audit.words)."""
     labels = reason_labels or {}
     entries = []
     for group in _groups(list(events)):
         anchor = next((e for e in group if e.action == Action.CASE_ROUTED), None)
         if anchor is None:
-            entries.extend(_entry(e, labels) for e in group)
+            entries.extend(_entry(e, labels, spec) for e in group)
         else:
-            entries.append(_routing(anchor, group, labels, words))
+            entries.append(_routing(anchor, group, labels, words, spec))
     return entries
 
 
@@ -85,9 +91,11 @@ def _belongs(group: list, event) -> bool:
     return all(e.action in BEFORE_ROUTING for e in group) and event.action in BEFORE_ROUTING | {Action.CASE_ROUTED}
 
 
-def _entry(event, labels: dict[str, str]) -> Entry:
+def _entry(event, labels: dict[str, str], spec=None) -> Entry:
     context = event.context or {}
     code = context.get("reason_code") or ""
+    by_system = _by_system(event)
+    shown_apart = {REASON_CODE} if by_system else {REASON_CODE, ON_BEHALF_OF}
     return Entry(
         at=event.at,
         actor_name=event.actor_name,
@@ -98,8 +106,11 @@ def _entry(event, labels: dict[str, str]) -> Entry:
         reason=event.reason,
         reason_label=labels.get(code, code),
         comment=event.comment,
-        on_behalf_of=context.get("on_behalf_of") or "",
+        # "frank on behalf of bob" beside a person; a task the system made for a delegate says
+        # it among the context words instead.
+        on_behalf_of="" if by_system else context.get("on_behalf_of") or "",
         note=context.get("note") or "",
+        context=[w for w in context_words(event, spec=spec) if w.key not in shown_apart],
     )
 
 
@@ -124,7 +135,7 @@ def _approval_why(route: dict, words: Words) -> str:
     return f"{reasons}. {need} of {len(approvers)} must approve." if need else reasons
 
 
-def _routing(anchor, group: list, labels: dict[str, str], words: Words) -> Entry:
+def _routing(anchor, group: list, labels: dict[str, str], words: Words, spec=None) -> Entry:
     route = anchor.context or {}
     outcome, code = route.get("outcome", ""), route.get("reason_code") or ""
     entry = Entry(
@@ -134,7 +145,7 @@ def _routing(anchor, group: list, labels: dict[str, str], words: Words) -> Entry
         step=anchor.step,
         reason=anchor.reason,
         reason_label=labels.get(code, code),  # a return or rejection: the decision's reason code
-        details=[_entry(e, labels) for e in group] if len(group) > 1 else [],
+        details=[_entry(e, labels, spec) for e in group] if len(group) > 1 else [],
         no_longer_needed=[e.step for e in group if e.action == Action.TASK_CANCELLED],
     )
     created = [e for e in group if e.action == Action.TASK_CREATED]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import audit_views, views
 
 app_name = "inbox"
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("audit/cases/", views.audit_case_search, name="audit-search"),
     path("audit/cases/export.csv", views.audit_case_export, {"fmt": "csv"}, name="audit-export-csv"),
     path("audit/cases/export.xlsx", views.audit_case_export, {"fmt": "xlsx"}, name="audit-export-xlsx"),
+    path("audit/events/", audit_views.audit_events, name="audit-events"),
+    path("audit/events/export.csv", audit_views.audit_events_export, name="audit-events-export"),
+    path("audit/access/", audit_views.access_review, name="audit-access"),
     path("away/", views.away, name="away"),
     path("away/handover/", views.away_handover, name="away-handover"),
 ]

@@ -250,7 +250,7 @@ def _timeline(case) -> list:
     for event in events:
         # A stage or step by the name its owner wrote ("ERP check"), not its key made into words.
         event.step = steps.get(event.step, event.step)
-    return timeline_entries(events, reason_labels=labels, words=spec.words)
+    return timeline_entries(events, reason_labels=labels, words=spec.words, spec=spec)
 
 
 def _field_rows(case) -> list[dict]:

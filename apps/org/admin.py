@@ -1,7 +1,15 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.actors import acting_as
+
 from .models import Absence, Department, Profile
+
+User = get_user_model()
 
 
 @admin.register(Department)
@@ -31,3 +39,46 @@ class AbsenceAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj.created_by = obj.created_by or request.user
         super().save_model(request, obj, form, change)
+
+
+class AuditedUserChangeForm(UserChangeForm):
+    role_change_reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Why the roles change",
+        help_text="Kept with the role.granted / role.revoked audit events of this save (the access page shows it).",
+    )
+
+
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin, with a reason for role changes: every group added or removed here is an
+    audit event (apps.audit.memberships) by the signed-in admin, with this reason."""
+
+    form = AuditedUserChangeForm
+    # Django's own, with the reason under the groups it explains.
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        (
+            "Permissions",
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "role_change_reason",
+                    "user_permissions",
+                )
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+
+    def save_related(self, request, form, formsets, change):
+        with acting_as(request.user, reason=form.cleaned_data.get("role_change_reason", "")):
+            super().save_related(request, form, formsets, change)
+
+
+admin.site.unregister(User)
+admin.site.register(User, AuditedUserAdmin)

@@ -92,6 +92,12 @@ def user_sees_all_cases(*, user) -> bool:
     return user.is_superuser or user_has_role(user=user, role=roles.AUDITORS)
 
 
+def user_reads_audit_trail(*, user) -> bool:
+    """Auditors, operators and admins search the audit trail across cases and read who holds
+    which role (the auditors' pages); nobody else does."""
+    return user.is_superuser or bool({roles.AUDITORS, roles.OPERATORS} & set(user_role_names(user=user)))
+
+
 def role_exists(*, name: str) -> bool:
     return Group.objects.filter(name=name).exists()
 

@@ -88,3 +88,50 @@ def profile_time_zone_set(*, user, time_zone: str, actor):
         profile._history_user = actor
         profile.save(update_fields=["time_zone"])
     return profile
+
+
+MSG_ROLE_UNKNOWN = "There is no role '{role}'."
+MSG_ROLES_ADMINS_ONLY = "Only administrators change who holds a role."
+
+
+def _role(role: str) -> Group:
+    group = Group.objects.filter(name=(role or "").strip()).first()
+    if group is None:
+        from apps.core.errors import ValidationFailed
+
+        message = MSG_ROLE_UNKNOWN.format(role=role)
+        raise ValidationFailed(message, field_errors={"role": [message]})
+    return group
+
+
+def _check_may_change_roles(actor) -> None:
+    if actor is not None and not actor.is_superuser:
+        from apps.core.errors import NotAllowed
+
+        raise NotAllowed(MSG_ROLES_ADMINS_ONLY)
+
+
+@transaction.atomic
+def role_grant(*, user, role: str, actor, reason: str = ""):
+    """Give `user` a role (actor None: the system). Audited as `role.granted` with the actor and
+    the reason by apps.audit.memberships, like every membership change."""
+    from apps.core.actors import acting_as
+
+    _check_may_change_roles(actor)
+    group = _role(role)
+    with acting_as(actor, reason=reason):
+        user.groups.add(group)
+    return user
+
+
+@transaction.atomic
+def role_revoke(*, user, role: str, actor, reason: str = ""):
+    """Take a role from `user`; audited as `role.revoked` (their open tasks of that role go back
+    to its queue: apps.cases.signals)."""
+    from apps.core.actors import acting_as
+
+    _check_may_change_roles(actor)
+    group = _role(role)
+    with acting_as(actor, reason=reason):
+        user.groups.remove(group)
+    return user

@@ -5,8 +5,9 @@ from django.test.utils import CaptureQueriesContext
 
 # Token + user, the caller's roles, the count, the page.
 TASK_LIST_QUERIES = 4
-# The same, plus the open tasks of the page's cases and their history: one query each.
-CASE_LIST_QUERIES = 6
+# The same, plus the open tasks of the page's cases, their history and their versions' specs (the
+# history's context words name fields and reason codes): one query each.
+CASE_LIST_QUERIES = 7
 
 LISTS = [
     ("fiona", "/api/v1/tasks/"),  # claimable through the finance role

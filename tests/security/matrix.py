@@ -322,6 +322,10 @@ ROWS = [
     Row("inbox:audit-search",        "GET",   "L    F     F     F     O      F      O"),
     Row("inbox:audit-export-csv",    "GET",   "L    F     F     F     O      F      O"),
     Row("inbox:audit-export-xlsx",   "GET",   "L    F     F     F     O      F      O"),
+    # The audit trail across cases and the access page: auditors, operators, admins.
+    Row("inbox:audit-events",        "GET",   "L    F     F     O     O      F      O"),
+    Row("inbox:audit-events-export", "GET",   "L    F     F     O     O      F      O"),
+    Row("inbox:audit-access",        "GET",   "L    F     F     O     O      F      O"),
     Row("inbox:away",                "GET",   "L    O     O     O     O      O      O"),
     Row("inbox:away-handover",       "POST",  "L    O     O     O     O      O      O"),
 ]
