@@ -51,6 +51,7 @@ class Action(models.TextChoices):
     ALERT_SET = "alert.set", "Alert threshold set"
     ALERT_CROSSED = "alert.crossed", "Alert threshold crossed"
     ALERT_CLEARED = "alert.cleared", "Alert back within threshold"
+    EVIDENCE_EXPORTED = "evidence.exported", "Evidence pack exported"
 
 
 class AuditEventQuerySet(models.QuerySet):
