@@ -13,8 +13,13 @@ from django.utils import timezone
 from apps.core.errors import ValidationFailed
 from apps.definitions.models import WorkflowDefinition
 
+# Far enough either way for "everything", near enough that the day after and the moments in any
+# time zone still exist (date.max + 1 day does not).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
+
 MSG_DATE_REQUIRED = "Give a date as YYYY-MM-DD."
 MSG_BAD_DATE = "Give a date as YYYY-MM-DD, e.g. 2026-11-30."
+MSG_OUT_OF_RANGE = "Give a day between {first} and {last}."
 MSG_TO_BEFORE_FROM = "The end of the range ({to}) is before its start ({start})."
 MSG_UNKNOWN_WORKFLOW = "No workflow has the key '{key}'."
 MSG_INVALID = "Invalid evidence range: {names}."
@@ -51,8 +56,6 @@ def _midnight(day: date) -> datetime:
 
 
 def _date(value, name: str, errors: dict) -> date | None:
-    if isinstance(value, date):
-        return value
     text = str(value or "").strip()
     if not text:
         errors[name] = [MSG_DATE_REQUIRED]
@@ -63,6 +66,9 @@ def _date(value, name: str, errors: dict) -> date | None:
         parsed = None
     if parsed is None:
         errors[name] = [MSG_BAD_DATE]
+    elif not FIRST_DAY <= parsed <= LAST_DAY:
+        errors[name] = [MSG_OUT_OF_RANGE.format(first=FIRST_DAY, last=LAST_DAY)]
+        return None
     return parsed
 
 
