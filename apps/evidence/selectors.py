@@ -101,3 +101,8 @@ def role_change_rows(*, scope: EvidenceRange):
         .order_by("id")
         .iterator(chunk_size=CHUNK)
     )
+
+
+def recent_exports(*, limit: int = 10) -> list:
+    """The last evidence packs taken out (their `evidence.exported` audit events), newest first."""
+    return list(AuditEvent.objects.filter(action=Action.EVIDENCE_EXPORTED).order_by("-at", "-id")[:limit])
