@@ -6,9 +6,11 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.cases.attachments import case_attachment_add
 from apps.core.errors import NotAllowed, ValidationFailed
 from apps.evidence.services import VIA_COMMAND, VIA_PORTAL, evidence_export
 
@@ -157,3 +159,19 @@ def test_bad_ranges_name_the_field(demo, users, date_from, date_to, workflow, fi
         export(users["audrey"], workflow=workflow, date_from=date_from or " ", date_to=date_to)
     assert set(refused.value.field_errors) == {field}
     assert not AuditEvent.objects.filter(action="evidence.exported").exists()
+
+
+def test_the_statements_do_not_grow_with_the_cases(history, users, start_purchase, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        export(users["audrey"], workflow="purchase-approval")
+    for _ in range(3):
+        case = start_purchase(amount="5000")
+        case_attachment_add(
+            case=case, actor=users["alice"], upload=SimpleUploadedFile("q.pdf", QUOTE, "application/pdf")
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        pack = export(users["audrey"], workflow="purchase-approval")
+    assert pack.manifest["counts"]["cases"] == 5 and pack.manifest["counts"]["attachments"] == 4
