@@ -24,6 +24,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -139,6 +140,8 @@ def measure(size: int) -> dict:
         if not report.ok:
             raise SystemExit(f"the pack does not verify: {report.message}")
         counts = report.manifest["counts"]
+        if counts["attachment_files"] != counts["attachments"]:
+            raise SystemExit(f"attachment files missing from the pack: {counts}")
         return {
             "size": size,
             "cases": counts["cases"],
@@ -167,6 +170,8 @@ def main():
     if not (os.environ.get("DATABASE_URL") or "").startswith("postgres"):
         raise SystemExit("bench/evidence.py measures PostgreSQL: set DATABASE_URL=postgres://...")
     drop = create_database()
+    media = tempfile.mkdtemp(prefix="wms_bench_media_")
+    os.environ["BENCH_MEDIA_ROOT"] = media  # the export's child process reads the same files
     print(f"database {os.environ['BENCH_DB_NAME']}", file=sys.stderr)
     try:
         import django
@@ -202,6 +207,7 @@ def main():
             print(f"kept database {os.environ['BENCH_DB_NAME']}", file=sys.stderr)
         else:
             drop()
+        shutil.rmtree(media, ignore_errors=True)
 
 
 if __name__ == "__main__":
