@@ -13,6 +13,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "bench.bareflow"]
 
 if os.environ.get("BENCH_DB_NAME"):
     DATABASES["default"]["NAME"] = os.environ["BENCH_DB_NAME"]
+# A bench that runs a command in a child process (bench/evidence.py) shares its uploads with it:
+# the test settings make a new temporary MEDIA_ROOT in every process.
+if os.environ.get("BENCH_MEDIA_ROOT"):
+    MEDIA_ROOT = os.environ["BENCH_MEDIA_ROOT"]
 
 # Deliveries are queued for a worker, as in production, instead of run inline as in tests.
 Q_CLUSTER = {**Q_CLUSTER, "sync": False, "log_level": "WARNING"}  # noqa: F405

@@ -19,6 +19,7 @@ urlpatterns = [
     path("integrations/", include("apps.portal.urls.integrations")),
     path("exceptions/", include("apps.portal.urls.exceptions")),
     path("dashboards/", include("apps.dashboards.urls")),
+    path("audit/evidence/", include("apps.portal.urls.evidence")),
     path("", include("apps.ops.urls")),
     path("", include("apps.inbox.urls")),
 ]

@@ -55,6 +55,7 @@ class Action(models.TextChoices):
     ROLE_GRANTED = "role.granted", "Role granted"
     ROLE_REVOKED = "role.revoked", "Role removed"
     AUDIT_EXPORTED = "audit.exported", "Audit events exported"
+    EVIDENCE_EXPORTED = "evidence.exported", "Evidence pack exported"
 
 
 class AuditEventQuerySet(models.QuerySet):

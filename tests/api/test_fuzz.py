@@ -43,9 +43,9 @@ from .specs import ERP_STEP, INVOICE_FIELDS
 
 MAX_EXAMPLES = 25
 ROLES = ["alice", "fiona", "oscar"]  # a requester, a finance approver, an operator
-# Operations only a workflow owner or an administrator may use get them too: without them the code
+# Operations only a workflow owner, an auditor or an administrator may use get them too: without them the code
 # past the 403 (a definition import, a subscription change) would never be fuzzed.
-OWNERS = {"/api/v1/definitions/": "olivia", "/api/v1/webhooks/": "admin"}
+OWNERS = {"/api/v1/definitions/": "olivia", "/api/v1/webhooks/": "admin", "/api/v1/evidence/": "audrey"}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -57,7 +57,8 @@ CHECKS = [
 # NOTE: schemathesis' positive_data_acceptance and negative_data_rejection are left out on purpose:
 # a schema-valid request for a workflow that does not exist is rightly refused (400), and paging
 # parameters that are not numbers are ignored (DRF's paginator), as documented.
-# No operation is left out: the API has no streaming or file-download endpoint.
+# No operation is left out: the one file download (an evidence pack, a ZIP) is fuzzed as its
+# auditor too, and its media type checked against the schema like any JSON answer.
 
 CONFIG = SchemathesisConfig.from_dict(
     {

@@ -45,6 +45,7 @@ V1_OPERATIONS = {
     ("/api/v1/exceptions/{run_id}/assign/", "post"),
     ("/api/v1/exceptions/{run_id}/cancel/", "post"),
     ("/api/v1/metrics/", "get"),
+    ("/api/v1/evidence/", "get"),
     ("/api/v1/hooks/{endpoint}/", "post"),
 }
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.ops",
     "apps.metrics",
     "apps.alerts",
+    "apps.evidence",
     "apps.dashboards",
 ]
 

@@ -1,0 +1,100 @@
+"""evidence_verify: a pack as exported is intact; one changed byte, a file added or removed, or a
+file rewritten with its hash left as it was, is named."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from apps.evidence.services import VIA_COMMAND
+from apps.evidence.verify import pack_verify
+
+from .conftest import Pack, today
+
+
+@pytest.fixture
+def pack_file(history, tmp_path):
+    path = tmp_path / "pack.zip"
+    call_command("evidence_export", "--from", today(), "--to", today(), "--out", str(path), stdout=io.StringIO())
+    return path
+
+
+def _rewrite(path, change):
+    """Copy the pack member by member, letting `change(name, body)` return a new body or None
+    (drop it); returns the new pack's bytes."""
+    source = zipfile.ZipFile(path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            body = change(name, source.read(name))
+            if body is not None:
+                target.writestr(name, body)
+    return out.getvalue()
+
+
+def verify(raw: bytes):
+    return pack_verify(io.BytesIO(raw))
+
+
+def test_an_exported_pack_is_intact(pack_file):
+    out = io.StringIO()
+    call_command("evidence_verify", str(pack_file), stdout=out)
+    assert out.getvalue().startswith("pack intact: ")
+    assert f"range {today()} to {today()}, exported by SYSTEM" in out.getvalue()
+    assert Pack(pack_file.read_bytes()).manifest["exported_by"]["via"] == VIA_COMMAND
+
+
+def test_one_changed_byte_in_any_file_is_named(pack_file):
+    raw = pack_file.read_bytes()
+    archive = zipfile.ZipFile(pack_file)
+    for info in archive.infolist():
+        if info.compress_size == 0:
+            continue
+        # The member's data starts after its local header (30 bytes, its name, its extra field).
+        header = raw[info.header_offset : info.header_offset + 30]
+        start = (
+            info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+        )
+        position = start + info.compress_size // 2
+        damaged = bytearray(raw)
+        damaged[position] ^= 0x01
+        report = verify(bytes(damaged))
+        assert not report.ok, info.filename
+        assert info.filename in report.message, report.message
+
+
+def test_the_command_exits_1_naming_the_file(pack_file, tmp_path):
+    changed = _rewrite(pack_file, lambda name, body: body.replace(b"Q3 budget", b"Q4 budget"))
+    target = tmp_path / "changed.zip"
+    target.write_bytes(changed)
+    with pytest.raises(CommandError) as failed:
+        call_command("evidence_verify", str(target))
+    assert failed.value.returncode == 1
+    assert str(failed.value).startswith("pack damaged: file audit_events.jsonl was changed")
+
+
+def test_a_file_rewritten_with_a_valid_zip_is_caught_by_its_hash(pack_file):
+    report = verify(_rewrite(pack_file, lambda name, body: body.replace(b"over_budget", b"not_needed")))
+    assert not report.ok
+    assert report.message.startswith("file audit_events.jsonl was changed: its SHA-256 is ")
+
+
+def test_a_missing_or_extra_file_is_named(pack_file):
+    report = verify(_rewrite(pack_file, lambda name, body: None if name == "decisions.jsonl" else body))
+    assert report.message == "file decisions.jsonl is listed in the manifest but missing from the pack"
+
+    def extra(name, body):
+        return body
+
+    raw = _rewrite(pack_file, extra)
+    out = io.BytesIO(raw)
+    with zipfile.ZipFile(out, "a") as archive:
+        archive.writestr("notes.txt", b"added later")
+    assert verify(out.getvalue()).message == "file notes.txt is in the pack but not in its manifest"
+
+
+def test_a_pack_without_manifest_or_not_a_zip(pack_file):
+    report = verify(_rewrite(pack_file, lambda name, body: None if name == "manifest.json" else body))
+    assert report.message.startswith("manifest.json is missing")
+    assert verify(b"PK not really").message.startswith("not a readable ZIP")
