@@ -39,13 +39,13 @@ def _events_of(cases):
 
 def event_rows(*, cases):
     """Every audit event of the cases, whenever it happened (the full trail of each case), in the
-    order they were written."""
-    return _events_of(cases).order_by("id").iterator(chunk_size=CHUNK)
+    order of the chain (seq): each case's events in the order its links run."""
+    return _events_of(cases).order_by("seq").iterator(chunk_size=CHUNK)
 
 
 def decision_rows(*, cases):
     """The decisions people took on the cases (approvals, rejections, returns, resubmissions)."""
-    return _events_of(cases).filter(action__in=DECISION_ACTIONS).order_by("id").iterator(chunk_size=CHUNK)
+    return _events_of(cases).filter(action__in=DECISION_ACTIONS).order_by("seq").iterator(chunk_size=CHUNK)
 
 
 def attachment_rows(*, cases):
@@ -98,7 +98,7 @@ def role_change_rows(*, scope: EvidenceRange):
     """Grants and removals of roles recorded in the range."""
     return (
         AuditEvent.objects.filter(action__in=ROLE_CHANGE_ACTIONS, at__gte=scope.moment_from, at__lt=scope.moment_to)
-        .order_by("id")
+        .order_by("seq")
         .iterator(chunk_size=CHUNK)
     )
 

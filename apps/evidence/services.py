@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.audit.models import Action
-from apps.audit.services import audit_batch, audit_record
+from apps.audit.services import audit_batch, audit_record, chain_heads_record
 from apps.core.actors import actor_label
 
 from .policy import ensure_may_export_evidence
@@ -24,6 +24,7 @@ def evidence_export(*, actor, date_from, date_to, workflow: str = "", out, via: 
     if actor is not None or via != VIA_COMMAND:
         ensure_may_export_evidence(user=actor)
     scope = evidence_range(date_from=date_from, date_to=date_to, workflow=workflow)
+    chain_heads_record()  # the evidence log holds every finished day's head before a pack names them
     exported_by = {"username": actor_label(actor), "user_id": getattr(actor, "pk", None), "via": via}
     manifest, body = pack_write(out=out, scope=scope, exported_by=exported_by, exported_at=timezone.now())
     evidence_export_record(

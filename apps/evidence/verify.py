@@ -3,7 +3,11 @@
 1. `manifest.json` is there and readable;
 2. the pack holds exactly the files the manifest lists (none missing, none extra);
 3. every file's SHA-256 is the manifest's (a file is read in blocks, never whole);
-4. the counts the manifest states match the lines of the files they count.
+4. the counts the manifest states match the lines of the files they count;
+5. the hash chain inside (apps.audit.chain.verify_rows, complete=False: a pack holds some cases
+   only): every event's hash over its content, and per case the links from its first event on,
+   so an event changed, removed, added or moved is named even when the manifest was rewritten
+   to match.
 
 The first failure is reported by name; one changed byte anywhere in a file's data fails step 3
 (or ZIP's own CRC check, which fails reading the same file).
@@ -16,9 +20,12 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from apps.audit.chain import verify_rows
+
 from .writer import FORMAT, MANIFEST
 
 BLOCK = 1024 * 1024
+CHAINED = ["audit_events.jsonl", "roles/changes.jsonl"]
 COUNTED_LINES = {"events": "audit_events.jsonl", "decisions": "decisions.jsonl", "role_changes": "roles/changes.jsonl"}
 
 
@@ -93,13 +100,35 @@ def _check_counts(manifest: dict, lines: dict[str, int]) -> None:
             raise PackBroken(f"file {name} holds {lines[name]} lines, the manifest counts {counts[key]}")
 
 
-def pack_verify(source) -> PackReport:
-    """Check the pack at `source` (a path or a binary file object)."""
+def _rows(archive: zipfile.ZipFile, name: str):
+    with archive.open(name) as member:
+        for number, line in enumerate(member, start=1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    raise PackBroken(f"file {name}, line {number}: not a JSON object") from None
+
+
+def _check_chain(archive: zipfile.ZipFile, manifest: dict) -> None:
+    for name in CHAINED:
+        if name not in manifest["files"]:
+            continue
+        report = verify_rows(_rows(archive, name), complete=False)
+        if not report.ok:
+            raise PackBroken(f"{name}: {report.message}")
+
+
+def pack_verify(source, *, chain: bool = True) -> PackReport:
+    """Check the pack at `source` (a path or a binary file object); `chain=False` skips step 5
+    (bench/evidence.py: its cloned events keep their templates' hashes)."""
     try:
         with zipfile.ZipFile(source) as archive:
             manifest = _manifest(archive)
             lines = _check_files(archive, manifest)
             _check_counts(manifest, lines)
+            if chain:
+                _check_chain(archive, manifest)
     except PackBroken as broken:
         return PackReport(ok=False, message=str(broken))
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:

@@ -8,14 +8,15 @@ Layout (README "Evidence packs"):
     cases.csv / cases.json            the cases of the range
     decisions.jsonl                   every decision on them: actor, on behalf of, reason code,
                                       reason, comment, and the case data it was taken on
-    audit_events.jsonl                the full audit trail of those cases, one event a line
+    audit_events.jsonl                the full audit trail of those cases, one event a line, with
+                                      its place in the hash chain (apps.audit.chain.event_row)
     workflows/versions.json           the versions in force, and which cases run on each
     workflows/<key>/v<N>/spec.json    each version's spec, as published
     workflows/<key>/v<N>/sop.md       and its standard operating procedure
     attachments.csv                   each attachment with its recorded and its actual SHA-256
     attachments/<case>/<id>-<name>    the attachments' files
     roles/memberships.csv             who holds which role at the time of the export
-    roles/changes.jsonl               grants and removals of roles recorded in the range
+    roles/changes.jsonl               grants and removals of roles recorded in the range (chain rows too)
 """
 
 import csv
@@ -27,6 +28,7 @@ import zipfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from apps.audit.chain import chain_heads, event_row
 from apps.definitions.sop import sop_markdown
 
 from . import selectors
@@ -182,26 +184,6 @@ def _case_row(case) -> dict:
     }
 
 
-def event_line(event) -> dict:
-    """One audit event as a line of audit_events.jsonl: every field it was recorded with."""
-    return {
-        "id": event.pk,
-        "at": moment(event.at),
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "action": event.action,
-        "case_id": event.case_id,
-        "task_id": event.task_id,
-        "workflow": event.workflow,
-        "version": event.version,
-        "step": event.step,
-        "reason": event.reason,
-        "comment": event.comment,
-        "data": event.data,
-        "context": event.context,
-    }
-
-
 def _write_lines(pack: PackWriter, name: str, rows, shape) -> int:
     count = 0
     with pack.member(name) as out:
@@ -320,7 +302,7 @@ def _write_roles(pack: PackWriter, scope: EvidenceRange) -> dict:
                 [cell(row.group.name), cell(user.get_username()), user.pk, cell(user.get_full_name()), user.is_active]
             )
             members += 1
-    changes = _write_lines(pack, "roles/changes.jsonl", selectors.role_change_rows(scope=scope), event_line)
+    changes = _write_lines(pack, "roles/changes.jsonl", selectors.role_change_rows(scope=scope), event_row)
     return {"role_memberships": members, "role_changes": changes}
 
 
@@ -331,7 +313,7 @@ def pack_write(*, out, scope: EvidenceRange, exported_by: dict, exported_at: dat
     pack = PackWriter(out)
     counts = {"cases": _write_cases(pack, cases)}
     counts["decisions"] = _write_lines(pack, "decisions.jsonl", selectors.decision_rows(cases=cases), decision_line)
-    counts["events"] = _write_lines(pack, "audit_events.jsonl", selectors.event_rows(cases=cases), event_line)
+    counts["events"] = _write_lines(pack, "audit_events.jsonl", selectors.event_rows(cases=cases), event_row)
     counts["versions"] = _write_versions(pack, scope, cases)
     counts.update(_write_attachments(pack, cases))
     counts.update(_write_roles(pack, scope))
@@ -342,7 +324,14 @@ def pack_write(*, out, scope: EvidenceRange, exported_by: dict, exported_at: dat
         "exported_by": exported_by,
         "exported_at": moment(exported_at),
         "counts": counts,
-        "chain": None,
+        "chain": {
+            # The last event of each day (UTC) from the range's first day to the day of the export,
+            # as the database holds them now: a later rewrite of the trail's tail no longer matches.
+            "heads": chain_heads(
+                day_from=scope.date_from, day_to=max(scope.date_to, exported_at.astimezone(UTC).date())
+            ),
+            "verified_in_pack": "each event's hash; per case, the links from its first event on",
+        },
         "files": {name: pack.files[name] for name in sorted(pack.files)},
     }
     return manifest, pack.finish(manifest)

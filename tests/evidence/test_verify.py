@@ -1,7 +1,9 @@
 """evidence_verify: a pack as exported is intact; one changed byte, a file added or removed, or a
 file rewritten with its hash left as it was, is named."""
 
+import hashlib
 import io
+import json
 import zipfile
 
 import pytest
@@ -98,3 +100,56 @@ def test_a_pack_without_manifest_or_not_a_zip(pack_file):
     report = verify(_rewrite(pack_file, lambda name, body: None if name == "manifest.json" else body))
     assert report.message.startswith("manifest.json is missing")
     assert verify(b"PK not really").message.startswith("not a readable ZIP")
+
+
+def _forged(pack_file, change):
+    """The pack with `change(lines)` applied to audit_events.jsonl and the manifest rewritten to
+    match (new hashes, sizes and counts): what someone who can edit the file would do."""
+    source = zipfile.ZipFile(pack_file)
+    lines = source.read("audit_events.jsonl").decode().splitlines(keepends=True)
+    events = change(lines).encode()
+    manifest = json.loads(source.read("manifest.json"))
+    manifest["files"]["audit_events.jsonl"] = {"sha256": hashlib.sha256(events).hexdigest(), "bytes": len(events)}
+    manifest["counts"]["events"] = events.count(b"\n")
+    bodies = {"audit_events.jsonl": events, "manifest.json": json.dumps(manifest).encode()}
+    return _rewrite(pack_file, lambda name, body: bodies.get(name, body))
+
+
+def test_an_event_changed_with_a_matching_manifest_is_named_by_the_chain(pack_file):
+    def change(lines):
+        index = next(i for i, line in enumerate(lines) if '"Q3 budget is spent."' in line)
+        row = json.loads(lines[index])
+        lines[index] = lines[index].replace("Q3 budget is spent.", "Within budget.")
+        change.row = row
+        return "".join(lines)
+
+    report = verify(_forged(pack_file, change))
+    assert not report.ok
+    assert report.message.startswith("audit_events.jsonl: chain broken: ")
+    assert f"event #{change.row['seq']} (id {change.row['id']})" in report.message
+    assert "changed" in report.message
+
+
+def test_an_event_removed_with_a_matching_manifest_is_named_by_the_chain(pack_file):
+    def drop(lines):
+        index = next(i for i, line in enumerate(lines) if '"action":"task.decided"' in line)
+        drop.row = json.loads(lines[index])
+        return "".join(lines[:index] + lines[index + 1 :])
+
+    report = verify(_forged(pack_file, drop))
+    assert not report.ok
+    assert "missing" in report.message, report.message
+    assert f"case {drop.row['case_id']}" in report.message
+
+
+def test_the_events_carry_their_chain_and_the_manifest_the_heads(pack_file):
+    from apps.audit.chain import event_hash
+    from apps.audit.models import AuditEvent
+
+    pack = Pack(pack_file.read_bytes())
+    events = pack.lines("audit_events.jsonl")
+    assert events and all(event_hash(row) == row["hash"] for row in events)
+    assert [row["seq"] for row in events] == sorted(row["seq"] for row in events)
+    heads = pack.manifest["chain"]["heads"]
+    last = AuditEvent.objects.exclude(action="evidence.exported").order_by("-seq").first()
+    assert heads[-1] == {"day": heads[-1]["day"], "seq": last.seq, "hash": last.hash}
