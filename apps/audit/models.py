@@ -51,6 +51,15 @@ class Action(models.TextChoices):
     ALERT_SET = "alert.set", "Alert threshold set"
     ALERT_CROSSED = "alert.crossed", "Alert threshold crossed"
     ALERT_CLEARED = "alert.cleared", "Alert back within threshold"
+    CHANGE_REQUESTED = "change.requested", "Change requested"
+    CHANGE_APPROVED = "change.approved", "Change approved and published"
+    CHANGE_REJECTED = "change.rejected", "Change rejected"
+    CHANGE_REFUSED = "change.refused", "Change refused: the draft changed"
+    CHANGE_WITHDRAWN = "change.withdrawn", "Change request withdrawn"
+    GOVERNANCE_CHANGED = "governance.changed", "Ownership or change control changed"
+    REVIEW_DONE = "review.done", "Reviewed, no change"
+    FEEDBACK_GIVEN = "feedback.given", "Feedback on a step"
+    FEEDBACK_DONE = "feedback.done", "Feedback marked done"
 
 
 class AuditEventQuerySet(models.QuerySet):
