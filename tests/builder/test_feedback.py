@@ -4,8 +4,8 @@ workflow's improvement backlog, which its owners see next to the recurring excep
 from django.urls import reverse
 
 from apps.audit.models import Action, AuditEvent
-from apps.definitions.models import Feedback, FeedbackStatus
 from apps.definitions.governance import MSG_FEEDBACK_EMPTY
+from apps.definitions.models import Feedback, FeedbackStatus
 from tests.conftest import open_tasks
 
 TEXT = "The manager should not approve purchases under 100."

@@ -17,7 +17,6 @@ from apps.definitions.models import REVIEW_INTERVAL_DAYS
 from apps.definitions.selectors import definition_get, definitions_review_due
 from apps.notify.models import Notification
 
-
 NOW = timezone.now()
 
 
