@@ -121,7 +121,7 @@ def change_request_open(*, definition, actor, note: str = "") -> ChangeRequest:
         data={
             "workflow": definition.key,
             "change_request": change.pk,
-            "draft_hash": change.spec_hash,
+            "draft_hash": change.spec_hash[:12],  # as the builder's versions table shows hashes
             "note": change.note,
             "diff": diff_text(live=live, draft=draft),
             "impact": impact_text(live=live, draft=draft),
