@@ -78,7 +78,8 @@ def change_workflow_ensure():
 
 
 def _clip(lines: list[str], tail: str) -> str:
-    text = "\n".join(lines)
+    # Bulleted: the case page shows a text field on one line, the bullets keep the changes apart.
+    text = "\n".join(f"• {line}" for line in lines)
     return text if len(text) <= TEXT_MAX else text[: TEXT_MAX - len(tail)].rstrip() + tail
 
 
