@@ -166,3 +166,29 @@ def test_only_an_owner_changes_the_change_control_settings(demo, signed_in):
     response = client.post(reverse("builder:governance", args=["purchase-approval"]), {"needs_second_approval": "on"})
     assert response.status_code == 403
     assert definition_get(key="purchase-approval").needs_second_approval is False
+
+
+def test_the_built_in_workflow_has_its_pages_like_any_other(demo, guarded, signed_in):
+    _request(demo, guarded)
+    client = signed_in("admin")
+    for name, args in [
+        ("builder:definition", [CHANGE_WORKFLOW]),
+        ("builder:version", [CHANGE_WORKFLOW, 1]),
+        ("builder:sop", [CHANGE_WORKFLOW, 1]),
+        ("builder:bpmn", [CHANGE_WORKFLOW, 1]),
+        ("builder:backlog", [CHANGE_WORKFLOW]),
+    ]:
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, name
+    assert "Another owner" in client.get(reverse("builder:version", args=[CHANGE_WORKFLOW, 1])).content.decode()
+
+
+def test_withdrawing_the_request_lets_the_author_ask_again(demo, guarded):
+    from apps.cases.services import case_withdraw
+
+    change, case = _request(demo, guarded)
+    case_withdraw(case_id=case.pk, actor=demo["olivia"], reason="One more change first")
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.WITHDRAWN and change.reason == "One more change first"
+    again, _case = _request(demo, guarded)
+    assert again.is_open and again.pk != change.pk
