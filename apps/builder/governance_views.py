@@ -33,7 +33,7 @@ MSG_OWNER_ADDED = "{username} now owns {name}: they may edit it and approve its 
 MSG_REVIEWED = "Review recorded: no change. The next review is due on {due:%d %b %Y}."
 MSG_FEEDBACK_THANKS = "Thank you: the owners of {name} see your note in their improvement backlog."
 MSG_FEEDBACK_MARKED = "Marked done."
-MSG_BAD_DATE = "Enter the date as YYYY-MM-DD."
+MSG_BAD_DATE = "Next review: enter the date as YYYY-MM-DD."
 
 
 def _definition(key):

@@ -84,3 +84,21 @@ def test_the_daily_reminder_schedule_is_declared_once(db):
     ensure_schedules()
     (schedule,) = Schedule.objects.filter(name=REVIEW_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == (REVIEW_FUNC, Schedule.DAILY, -1)
+
+
+def test_owners_set_the_next_review_and_bad_dates_are_refused_naming_the_field(demo, signed_in):
+    from apps.builder.governance_views import MSG_BAD_DATE
+    from apps.definitions.governance import MSG_REVIEW_PAST
+
+    client = signed_in("olivia")
+    url = reverse("builder:governance", args=["purchase-approval"])
+    before = definition_get(key="purchase-approval").next_review
+    for value, message in [("soon", MSG_BAD_DATE), (timezone.localdate().isoformat(), MSG_REVIEW_PAST)]:
+        page = client.post(url, {"next_review": value, "owner": "olivia"}, follow=True).content.decode()
+        assert message in page
+        assert definition_get(key="purchase-approval").next_review == before
+    wanted = timezone.localdate() + timedelta(days=30)
+    client.post(url, {"next_review": wanted.isoformat(), "owner": "olivia"})
+    assert definition_get(key="purchase-approval").next_review == wanted
+    changed = AuditEvent.objects.get(action=Action.GOVERNANCE_CHANGED)
+    assert changed.context["changed"]["next_review"]["new"] == wanted.isoformat()
