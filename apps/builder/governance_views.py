@@ -7,6 +7,7 @@ shows its refusal where the form is.
 from datetime import date
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from apps.automation.models import ExceptionCategory
 from apps.automation.selectors import RECURRING_COUNT, RECURRING_DAYS, recurring_groups
 from apps.cases.models import Case
-from apps.cases.policy import case_can_view
+from apps.cases.policy import case_can_view, task_can_reassign
 from apps.cases.selectors import human_tasks
 from apps.cases.taskinfo import task_info
 from apps.core.errors import Conflict, ValidationFailed
@@ -133,6 +134,7 @@ def backlog(request, key):
 @require_POST
 def feedback_mark_done(request, key, feedback_id):
     definition = _definition(key)
+    ensure_can_edit_definition(user=request.user, definition=definition)
     item = Feedback.objects.filter(pk=feedback_id, definition=definition).select_related("definition").first()
     if item is None:
         raise Http404("No such feedback.")
@@ -155,7 +157,7 @@ def feedback_give(request, task_id):
     if task is None:
         raise Http404("No such task.")
     case = Case.objects.select_related("definition").get(pk=task.process_id)
-    if not case_can_view(user=request.user, case=case):
+    if not (case_can_view(user=request.user, case=case) or task_can_reassign(user=request.user, task=task, case=case)):
         raise PermissionDenied("You cannot see this case.")
     step = task_info(task).label or "Task"
     context = {"task": task, "case": case, "feedback_text": request.POST.get("text", "")}
