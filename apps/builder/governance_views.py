@@ -149,8 +149,9 @@ def feedback_mark_done(request, key, feedback_id):
 @portal_errors
 @require_POST
 def feedback_give(request, task_id):
-    """ "This step is wrong", from a task page: whoever may see the task's case may say so."""
-    if not request.user.is_authenticated:
+    """ "This step is wrong", from a task page: whoever may open the task page may say so (who may
+    see its case, or move the task: as inbox.views._case_for_task decides)."""
+    if not request.user.is_authenticated:  # NOTE: the portal's middleware sends them to sign in first
         raise PermissionDenied("Sign in first.")
     task = human_tasks().filter(pk=task_id).first()
     if task is None:
