@@ -56,6 +56,15 @@ class Action(models.TextChoices):
     ROLE_REVOKED = "role.revoked", "Role removed"
     AUDIT_EXPORTED = "audit.exported", "Audit events exported"
     EVIDENCE_EXPORTED = "evidence.exported", "Evidence pack exported"
+    CHANGE_REQUESTED = "change.requested", "Change requested"
+    CHANGE_APPROVED = "change.approved", "Change approved and published"
+    CHANGE_REJECTED = "change.rejected", "Change rejected"
+    CHANGE_REFUSED = "change.refused", "Change refused: the draft changed"
+    CHANGE_WITHDRAWN = "change.withdrawn", "Change request withdrawn"
+    GOVERNANCE_CHANGED = "governance.changed", "Ownership or change control changed"
+    REVIEW_DONE = "review.done", "Reviewed, no change"
+    FEEDBACK_GIVEN = "feedback.given", "Feedback on a step"
+    FEEDBACK_DONE = "feedback.done", "Feedback marked done"
 
 
 class AuditEventQuerySet(models.QuerySet):

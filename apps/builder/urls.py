@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import governance_views, views
 
 app_name = "builder"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.definition_new, name="new"),
     path("import/", views.import_view, name="import"),
+    path("tasks/<id:task_id>/feedback/", governance_views.feedback_give, name="feedback"),
     path("<slug:key>/", views.definition_detail, name="definition"),
     path("<slug:key>/draft/", views.draft_edit, name="draft"),
     path("<slug:key>/draft/rows/<slug:section>/", views.row, name="row"),
@@ -21,6 +22,11 @@ urlpatterns = [
     path("<slug:key>/impact/", views.impact, name="impact"),
     path("<slug:key>/diff/", views.diff, name="diff"),
     path("<slug:key>/export/", views.export, name="export"),
+    path("<slug:key>/change-control/", governance_views.governance_set, name="governance"),
+    path("<slug:key>/owners/", governance_views.owner_add, name="owner-add"),
+    path("<slug:key>/reviewed/", governance_views.review_done, name="reviewed"),
+    path("<slug:key>/backlog/", governance_views.backlog, name="backlog"),
+    path("<slug:key>/backlog/<id:feedback_id>/done/", governance_views.feedback_mark_done, name="feedback-done"),
     path("<slug:key>/versions/<id:number>/new-draft/", views.draft_from_version, name="new-draft"),
     path("<slug:key>/versions/<str:ref>/", views.version_detail, name="version"),
     path("<slug:key>/versions/<str:ref>/bpmn/", views.version_bpmn, name="bpmn"),

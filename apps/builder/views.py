@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, retarget
 
@@ -42,6 +43,10 @@ MSG_NO_DRAFT = "This workflow has no draft. Start one from a published version."
 MSG_NO_LIVE = "Nothing is published yet, so there is nothing to compare with."
 MSG_IMPORTED = "Imported as a new draft of '{key}'. Review it, then publish."
 MSG_TEST_STARTED = "Test case #{id} started on the draft; it is marked as a test and left out of dashboards."
+MSG_CHANGE_REQUESTED = (
+    "Change request #{id} is waiting for another owner of {name}: they approve it (the draft is published "
+    "as it is now) or reject it with a reason."
+)
 
 
 def builder_page(view):
@@ -70,13 +75,20 @@ def _draft(request, definition):
 # Definitions.
 
 
+def _index_context(request) -> dict:
+    from .governance_views import overdue_reviews
+
+    counts = selectors.feedback_open_counts()
+    rows = [
+        {**row, "feedback": counts.get(row["definition"].pk, 0)}
+        for row in selectors.definitions_for_builder(user=request.user)
+    ]
+    return {"rows": rows, "library": LIBRARY, "overdue": overdue_reviews(request.user), "today": timezone.localdate()}
+
+
 @builder_page
 def index(request):
-    return render(
-        request,
-        "builder/index.html",
-        {"rows": selectors.definitions_for_builder(user=request.user), "library": LIBRARY, "form": {}, "errors": {}},
-    )
+    return render(request, "builder/index.html", {**_index_context(request), "form": {}, "errors": {}})
 
 
 @builder_page
@@ -97,7 +109,7 @@ def definition_new(request):
         )
     except (ValidationFailed, ValidationError) as invalid:
         errors = invalid.field_errors if isinstance(invalid, ValidationFailed) else invalid.message_dict
-        context = {"rows": selectors.definitions_for_builder(user=request.user), "library": LIBRARY}
+        context = _index_context(request)
         return render(request, "builder/index.html", {**context, "form": values, "errors": errors}, status=400)
     messages.success(request, MSG_CREATED.format(name=draft.definition.name))
     return redirect("builder:draft", key=draft.definition.key)
@@ -105,12 +117,15 @@ def definition_new(request):
 
 @builder_page
 def definition_detail(request, key):
+    from .governance_views import governance_context
+
     definition = _definition(key)
     versions = selectors.definition_versions(definition=definition)
     return render(
         request,
         "builder/definition.html",
         {
+            **governance_context(definition),
             "definition": definition,
             "versions": versions,
             "draft": next((v for v in versions if not v.is_published), None),
@@ -175,6 +190,8 @@ def _editor_context(request, definition, draft, *, open_row=None, problems=None,
         "diagram": render_svg(draft.spec, title=f"{definition.name}, draft"),
         "flash": flash,
         "can_edit": True,
+        "change": selectors.change_request_latest(definition=definition),
+        "draft_hash": services.with_texts_hash(draft),
     }
 
 
@@ -372,8 +389,11 @@ def texts_set(request, key):
 @builder_page
 @require_POST
 def publish(request, key):
+    """Publish the draft; or, when the workflow needs a second owner's approval, request it."""
     definition = _definition(key)
     draft = _draft(request, definition)
+    if definition.needs_second_approval:
+        return _request_change(request, definition, draft)
     try:
         version = services.version_publish(version=draft, actor=request.user, change_note=request.POST.get("note", ""))
     except ValidationFailed as invalid:
@@ -382,6 +402,23 @@ def publish(request, key):
         return render(request, "builder/draft.html", context, status=400)
     messages.success(request, MSG_PUBLISHED.format(number=version.number, name=definition.name))
     url = reverse("builder:version", args=[key, version.number])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _request_change(request, definition, draft):
+    from .change_control import change_request_open
+
+    try:
+        change = change_request_open(definition=definition, actor=request.user, note=request.POST.get("note", ""))
+    except ValidationFailed as invalid:
+        context = _editor_context(request, definition, draft, problems=invalid.field_errors.get("spec", []))
+        context["publish_refused"] = invalid.message
+        return render(request, "builder/draft.html", context, status=400)
+    except Conflict as conflict:
+        messages.error(request, conflict.message)
+    else:
+        messages.success(request, MSG_CHANGE_REQUESTED.format(id=change.pk, name=definition.name))
+    url = reverse("builder:draft", args=[definition.key])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.definitions.accessors import Approver, Stage, spec_of
 from apps.definitions.conditions import Words, evaluate
+from apps.definitions.selectors import definition_owners
 from apps.org import roles
 from apps.org.selectors import user_delegate, user_manager_chain
 
@@ -113,6 +114,27 @@ def _resolve_approver(approver: Approver, case: Case, taken: set, at) -> tuple[d
     return _assign_user(user, approver, case, taken, f"named approver {user.username}", at)
 
 
+def _resolve_owners(approver: Approver, case: Case, taken: set) -> list[tuple[dict, str]]:
+    """One assignment per owner of the workflow named by the approver's field, but never the
+    requester nor anyone the segregation-of-duties rule refuses (the author of a change does
+    not approve it). With nobody left, the operators queue, saying why."""
+    key = str((case.data or {}).get(approver.field) or "")
+    found, refused = [], []
+    for owner in definition_owners(key=key):
+        problem = assignee_problem(user=owner, case=case, kind=APPROVAL, holders=taken)
+        if problem is not None:
+            refused.append(REFUSALS[problem].format(username=owner.username))
+            continue
+        taken.add(owner.pk)
+        found.append(({"user_id": owner.pk, "username": owner.username}, f"{owner.username} owns {key}"))
+    if found:
+        return found
+    reasons = " ".join(refused) or f"{key} has no owner."
+    return [
+        ({"role": roles.OPERATORS}, f"no other owner of {key} can approve ({reasons}) The operators queue assigns it.")
+    ]
+
+
 def _explain_rule(subject: str, condition, data: dict, words: Words) -> dict:
     """The rule, its outcome and the inputs it read; its text in the version's words (field
     labels, numbers as people write them: "Amount 5,000 >= 1,000")."""
@@ -170,16 +192,20 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
                 rules.append(a_rule)
             if not a_rule["result"]:
                 continue
-            assignment, note = _resolve_approver(approver, case, taken, now)
-            approvers.append(
-                {
-                    "approver": approver.key,
-                    "label": approver.label,
-                    "why": a_rule["text"] if approver.when else "always",
-                    "assignee_note": note,
-                    **assignment,
-                }
-            )
+            if approver.type == "owners":
+                resolved = _resolve_owners(approver, case, taken)
+            else:
+                resolved = [_resolve_approver(approver, case, taken, now)]
+            for assignment, note in resolved:
+                approvers.append(
+                    {
+                        "approver": approver.key,
+                        "label": approver.label,
+                        "why": a_rule["text"] if approver.when else "always",
+                        "assignee_note": note,
+                        **assignment,
+                    }
+                )
         if not approvers:
             rules.append({"rule": f"{stage.name} stage", "text": "no approver applies", "result": False})
             continue

@@ -103,6 +103,7 @@ class Approver:
     backup: str
     when: Any
     raw: Mapping
+    field: str = ""  # "owners": the text field holding the key of the workflow whose owners approve
 
     @classmethod
     def of(cls, raw: Mapping) -> "Approver":
@@ -116,6 +117,7 @@ class Approver:
             backup=_text(raw.get("backup")),
             when=raw.get("when"),
             raw=raw,
+            field=_text(raw.get("field")),
         )
 
 

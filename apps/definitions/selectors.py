@@ -167,3 +167,59 @@ def definition_owners(*, key: str) -> list:
     if definition.owner is not None and definition.owner.is_active:
         people[definition.owner.pk] = definition.owner
     return sorted(people.values(), key=lambda u: u.get_username())
+
+
+# Change control (governance.py writes these).
+
+
+def definitions_review_due(*, on=None) -> list[WorkflowDefinition]:
+    """Workflows whose next review is due on or before `on` (today), oldest due first, with
+    their named owner. The built-in `workflow-change` is reviewed like any other."""
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    return list(
+        WorkflowDefinition.objects.filter(next_review__lte=on).select_related("owner").order_by("next_review", "key")
+    )
+
+
+def change_request_latest(*, definition):
+    """The definition's newest change request (open or closed), or None."""
+    from .models import ChangeRequest
+
+    return (
+        ChangeRequest.objects.filter(definition=definition)
+        .select_related("requested_by", "decided_by", "draft")
+        .order_by("-created", "-id")
+        .first()
+    )
+
+
+def change_requests_of(*, definition, limit: int = 10) -> list:
+    from .models import ChangeRequest
+
+    return list(
+        ChangeRequest.objects.filter(definition=definition)
+        .select_related("requested_by", "decided_by")
+        .order_by("-created", "-id")[:limit]
+    )
+
+
+def feedback_backlog(*, definition, include_done: bool = False) -> list:
+    """The improvement backlog: open feedback first (newest first), then what was done."""
+    from .models import Feedback, FeedbackStatus
+
+    items = Feedback.objects.filter(definition=definition).select_related("author", "done_by")
+    if not include_done:
+        items = items.filter(status=FeedbackStatus.OPEN)
+    return list(items.order_by("status", "-created", "-id"))
+
+
+def feedback_open_counts() -> dict[int, int]:
+    """Open feedback per definition id (the builder's list shows it)."""
+    from django.db.models import Count
+
+    from .models import Feedback, FeedbackStatus
+
+    rows = Feedback.objects.filter(status=FeedbackStatus.OPEN).values("definition_id").annotate(n=Count("id"))
+    return {row["definition_id"]: row["n"] for row in rows}

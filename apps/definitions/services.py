@@ -30,6 +30,9 @@ MSG_INVALID_SPEC = "The draft has {count} problem(s); fix them before publishing
 MSG_DRAFT_EXISTS = "Definition '{key}' already has a draft; edit that one."
 MSG_NOT_PUBLISHED = "A new draft starts from a published version."
 MSG_INVALID_DEFINITION = "Check the workflow's key and name."
+MSG_NEEDS_APPROVAL = (
+    "Publishing {key} needs a second owner's approval: request approval, and another owner approves it."
+)
 
 
 def spec_hash(spec: dict) -> str:
@@ -64,6 +67,11 @@ def _with_texts(spec: dict, definition) -> dict:
     if isinstance(spec.get("description"), str) or not definition.description:
         return spec
     return {**spec, "description": definition.description}
+
+
+def with_texts_hash(version: DefinitionVersion) -> str:
+    """The content hash `version` would be published with (its texts filled in as publishing does)."""
+    return spec_hash(_with_texts(version.spec, version.definition))
 
 
 def _audit(action, actor, definition, **context):
@@ -191,9 +199,18 @@ def draft_texts_update(*, version: DefinitionVersion, description: str, form_int
 
 
 @transaction.atomic
-def version_publish(*, version: DefinitionVersion, actor, change_note: str = "") -> DefinitionVersion:
-    """Validate the whole draft and freeze it as the next numbered version."""
+def version_publish(
+    *, version: DefinitionVersion, actor, change_note: str = "", change_request=None
+) -> DefinitionVersion:
+    """Validate the whole draft and freeze it as the next numbered version.
+
+    A workflow that needs a second owner's approval is published only through its approved
+    change request (governance.change_request_approve passes it), never directly."""
     version = _locked_draft(version, actor)
+    if version.definition.needs_second_approval and (
+        change_request is None or change_request.draft_id != version.pk or not change_request.is_open
+    ):
+        raise Conflict(MSG_NEEDS_APPROVAL.format(key=version.definition.key))
     problems = spec_problems(version.spec)
     if problems:
         raise ValidationFailed(MSG_INVALID_SPEC.format(count=len(problems)), field_errors={"spec": problems})
@@ -210,7 +227,10 @@ def version_publish(*, version: DefinitionVersion, actor, change_note: str = "")
     version._history_user = actor
     version._change_reason = f"Published as version {version.number}"
     version.save()
-    _audit(Action.VERSION_PUBLISHED, actor, version.definition, version=version.number, hash=version.content_hash)
+    extra = {"change_request": change_request.pk} if change_request is not None else {}
+    _audit(
+        Action.VERSION_PUBLISHED, actor, version.definition, version=version.number, hash=version.content_hash, **extra
+    )
     return version
 
 

@@ -6,7 +6,8 @@ A spec is plain JSON::
                  "choices", "default", "min", "max", "greater_than", "decimal_places"}],
      "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
                  "approvers": [{"key", "label", "type": "manager" | "managers_manager"
-                                | "role" | "user", "role", "user", "when"}]}
+                                | "role" | "user", "role", "user", "when"}
+                               | {"key", "label", "type": "owners", "field"}]}
                 | {"key", "name", "when", "type": "http", "system",
                    "request": {"method", "url", "headers", "body"}, "timeout_seconds",
                    "retry": {"attempts", "backoff_seconds", "max_backoff_seconds", "retry_on"},
@@ -56,6 +57,9 @@ STEP_DEFAULT_RETRY = {
 }
 STEP_DEFAULT_WAIT_HOURS = 72
 APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
+# Approvers the builder does not offer, used by built-in workflows: "owners" are the owners of
+# the workflow a text field names (all but the requester), as `workflow-change` needs.
+SYSTEM_APPROVER_TYPES = ["owners"]
 ON_MISSING = ["return_to_requester"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -195,7 +199,11 @@ def validate_spec(spec) -> list[str]:
             else:
                 approver_keys.add(a_key)
             kind = approver.get("type")
-            if kind not in APPROVER_TYPES:
+            if kind in SYSTEM_APPROVER_TYPES:
+                named = fields_by_name.get(approver.get("field"))
+                if named is None or named["type"] != "text":
+                    problems.append(f"{a_where}: name the text field that holds the workflow's key.")
+            elif kind not in APPROVER_TYPES:
                 problems.append(f"{a_where}: type '{kind}' is not one of {', '.join(APPROVER_TYPES)}.")
             elif kind == "role" and not approver.get("role"):
                 problems.append(f"{a_where}: name the role that approves.")

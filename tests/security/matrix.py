@@ -216,6 +216,17 @@ ROWS = [
     Row("builder:bpmn",              "GET",   "L    F     F     F     F      O      O", obj="definition", path=VERSION_1),
     Row("builder:sop",               "GET",   "L    F     F     F     F      O      O", obj="definition", path=VERSION_1),
     Row("builder:sop-md",            "GET",   "L    F     F     F     F      O      O", obj="definition", path=VERSION_1),
+    # Change control (issue 14): the workflow's owners; feedback from whoever may open the task page.
+    Row("builder:governance",        "POST",  "L    F     F     F     F      O/F    O", obj="definition",
+        data={"next_review": "", "owner": ""}),
+    Row("builder:owner-add",         "POST",  "L    F     F     F     F      O/F    O", obj="definition",
+        data={"username": "admin"}),
+    Row("builder:reviewed",          "POST",  "L    F     F     F     F      O/F    O", obj="definition"),
+    Row("builder:backlog",           "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
+    Row("builder:feedback-done",     "POST",  "L    F     F     F     F      H/F    H", obj="definition",
+        path={"feedback_id": 999999}),
+    Row("builder:feedback",          "POST",  "L    O/F   O/F   O     O      O      O", obj="task",
+        data={"text": "Matrix: this step is wrong"}),
 
     # --- Webhooks in the portal (operators watch, integrators and admins manage) ----------------
     Row("integrations:list",         "GET",   "L    F     F     O     F      F      O"),
