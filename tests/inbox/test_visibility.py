@@ -181,7 +181,7 @@ def test_a_managers_my_team_tab_lists_a_reports_open_request_and_task(signed_in,
     carol = signed_in("carol")
     assert carol.get(f"/cases/{purchase.pk}/").status_code == 200, "fiona and bob hold its approvals"
     team = carol.get("/inbox/?tab=team").content.decode()
-    assert f'href="/tasks/{finance.pk}/"' in team and "taken by fiona" in team
+    assert f'href="/tasks/{finance.pk}/"' in team and "held by fiona" in team
     assert "Nobody who reports to you has an open request" in team
     assert f'href="/cases/{request.pk}/"' not in team, "alice does not report to carol"
     assert carol.get(f"/cases/{request.pk}/").status_code == 403
