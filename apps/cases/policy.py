@@ -6,9 +6,10 @@ from django.db.models import Q
 from viewflow.workflow.status import STATUS
 
 from apps.core.errors import Conflict, NotAllowed
-from apps.definitions.policy import user_can_edit_definition
-from apps.org.roles import OPERATORS
-from apps.org.selectors import user_manager, user_role_names, user_sees_all_cases
+from apps.definitions.policy import user_can_edit_definition, user_is_builder
+from apps.definitions.selectors import definitions_owned_query, version_live_of
+from apps.org.roles import OPERATORS, WORKFLOW_OWNERS
+from apps.org.selectors import MANAGER_BADGE, user_badges, user_manager, user_role_names, user_sees_all_cases
 
 from .models import Case
 from .nodes import ROLE_PREFIX, task_role
@@ -159,8 +160,42 @@ def queue_filter(user) -> Q:
     return mine | claimable
 
 
+def team_tasks_filter(user) -> Q:
+    """Open tasks held by the people who report to the user (they are their direct manager), so
+    a manager can unblock work when someone is away. Test cases stay in their sandbox."""
+    return Q(owner__profile__manager_id=user.pk, status=STATUS.ASSIGNED, process__case__is_test=False)
+
+
+def team_requests_filter(user) -> Q:
+    """Open requests of the people who report to the user (not test cases routed as them)."""
+    return Q(requester__profile__manager_id=user.pk, status=STATUS.NEW, started_by__isnull=True, is_test=False)
+
+
+def team_cases_filter(user) -> Q:
+    """The cases behind the two lists above: the same rules, read from the case."""
+    held = Q(task__owner__profile__manager_id=user.pk, task__status=STATUS.ASSIGNED, is_test=False)
+    return team_requests_filter(user) | held
+
+
+def user_manages_people(user) -> bool:
+    """Does anyone report to the user? No query: read with their roles (apps.org.selectors)."""
+    return MANAGER_BADGE in user_badges(user=user)
+
+
 def case_visibility_filter(user) -> Q | None:
-    """Cases a user may read; None means all of them."""
+    """Cases a user may read; None means all of them. One filter, for lists and single cases:
+
+    - auditors and administrators: every case;
+    - the requester (or, for a test case, whoever started it);
+    - whoever holds or held one of its tasks, and members of a role whose queue holds one of its
+      open tasks (deactivation reroutes to the operators' queue land here);
+    - the owners of its workflow (read only: deciding still follows the task rules);
+    - the requester's manager while the request is open, and the manager of whoever holds one
+      of its open tasks (the inbox's "My team" tab lists exactly these);
+    - whoever a feature app's reader admits: operators on cases with automated steps, whoever a
+      notification asked to act on the case (apps.notify: escalations, reroutes, reminders).
+    Every rule is a join or a subquery: no query of its own, so lists pay no query per row.
+    """
     if user_sees_all_cases(user=user):
         return None
     names = user_role_names(user=user)
@@ -171,11 +206,29 @@ def case_visibility_filter(user) -> Q | None:
         | Q(task__owner_id=user.pk)
         | Q(task__owner__isnull=True, task__status=STATUS.NEW, task__owner_permission__in=roles)
     )
+    if WORKFLOW_OWNERS in names:
+        condition |= Q(definition__in=definitions_owned_query(user=user))
+    if user_manages_people(user):
+        condition |= team_cases_filter(user)
     for reader in _readers:
         extra = reader(user=user, role_names=names)
         if extra is not None:
             condition |= extra
     return condition
+
+
+def version_sop_can_view(*, user, version) -> bool:
+    """May `user` read the standard operating procedure of a published `version`? Whoever may
+    start the workflow (everyone signed in, on its live version), whoever may see one of the
+    cases pinned to it, and the builders (who read every definition)."""
+    if not (user and user.is_authenticated and user.is_active) or not version.number:
+        return False
+    if user_sees_all_cases(user=user) or user_is_builder(user=user):
+        return True
+    live = version_live_of(definition=version.definition)
+    if live is not None and live.pk == version.pk:
+        return True
+    return Case.objects.filter(case_visibility_filter(user), version_id=version.pk).exists()
 
 
 def _own(user, case) -> bool:

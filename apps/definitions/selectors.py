@@ -154,6 +154,27 @@ def definition_keys_owned(*, user) -> set[str]:
     return set(owned.values_list("key", flat=True))
 
 
+def definitions_owned_query(*, user):
+    """The workflows the user owns (named as their owner, or editable by them through a guardian
+    permission of their own or of one of their groups), as a lazy queryset: a subquery inside
+    another filter, never a query of its own (the case-visibility policy uses it)."""
+    from django.db.models import CharField, Exists, OuterRef, Q
+    from django.db.models.functions import Cast
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    codename = "edit_definition"
+    granted = {
+        "permission__codename": codename,
+        "content_type__app_label": WorkflowDefinition._meta.app_label,
+        "content_type__model": WorkflowDefinition._meta.model_name,
+        # NOTE: guardian keeps object ids as text: the definition's id is compared as text too.
+        "object_pk": Cast(OuterRef("pk"), CharField()),
+    }
+    by_user = UserObjectPermission.objects.filter(user_id=user.pk, **granted)
+    by_group = GroupObjectPermission.objects.filter(group__user=user.pk, **granted)
+    return WorkflowDefinition.objects.filter(Q(owner_id=user.pk) | Q(Exists(by_user)) | Q(Exists(by_group)))
+
+
 def definition_owners(*, key: str) -> list:
     """The people who answer for a workflow: its named owner and whoever may edit its drafts
     (active users only), by username. Two queries."""

@@ -4,7 +4,7 @@ task filters, so the portal shows exactly what the API would."""
 import re
 
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.lookups import IContains
 from viewflow.workflow.models import Task
@@ -13,6 +13,7 @@ from viewflow.workflow.status import STATUS
 from apps.cases.flows import CaseFlow
 from apps.cases.models import Case
 from apps.cases.nodes import ROLE_PREFIX
+from apps.cases.policy import OPEN_TASK_STATUSES, team_requests_filter, team_tasks_filter, user_manages_people
 from apps.cases.selectors import (
     TaskPages,
     task_assigned_filter,
@@ -25,6 +26,9 @@ from apps.org.selectors import user_role_names
 
 HUMAN_TASKS = [CaseFlow.approve, CaseFlow.rework]
 TABS = {"assigned": "Assigned to me", "queue": "My roles' queue", "done": "Done by me"}
+# Managers also see what waits on the people who report to them (apps.cases.policy decides who).
+TEAM = "team"
+MANAGER_TABS = {**TABS, TEAM: "My team"}
 SORTS = {
     "oldest": ("created", "id"),
     "newest": ("-created", "-id"),
@@ -38,6 +42,11 @@ def _tasks():
     )
 
 
+def inbox_tabs(*, user) -> dict:
+    """The inbox tabs a person has: "My team" only for managers."""
+    return MANAGER_TABS if user_manages_people(user) else TABS
+
+
 def inbox_tasks(*, user, tab: str, workflow: str = "", sort: str = "oldest"):
     """The tasks of one inbox tab, filtered by workflow and sorted by age.
 
@@ -49,6 +58,8 @@ def inbox_tasks(*, user, tab: str, workflow: str = "", sort: str = "oldest"):
     if tab == "done":
         return tasks.filter(owner_id=user.pk, status=STATUS.DONE).order_by("-finished", "-id")
     tasks = tasks.order_by(*SORTS.get(sort, SORTS["oldest"]))
+    if tab == TEAM:
+        return tasks.filter(team_tasks_filter(user))
     if tab == "assigned":
         return tasks.filter(task_assigned_filter(user))
     branches = [task_claimable_filter(user, roles=[role]) for role in user_role_permissions(user=user)]
@@ -71,6 +82,26 @@ def role_queue_counts(*, user) -> list[tuple[str, int]]:
     rows = claimable.order_by().values("owner_permission").annotate(n=Count("id"))
     counts = {row["owner_permission"][len(ROLE_PREFIX) :]: row["n"] for row in rows}
     return [(role, counts.get(role, 0)) for role in roles]
+
+
+TEAM_REQUESTS_SHOWN = 50
+
+
+def team_requests(*, user, workflow: str = "") -> tuple[list, bool]:
+    """The oldest open requests of the people who report to the user (at most
+    TEAM_REQUESTS_SHOWN), with who has them now, and whether there are more."""
+    open_tasks = Prefetch(
+        "task_set",
+        queryset=Task.objects.filter(status__in=OPEN_TASK_STATUSES, flow_task__in=HUMAN_TASKS)
+        .select_related("owner")
+        .order_by("created", "id"),
+        to_attr="open_tasks",
+    )
+    cases = Case.objects.filter(team_requests_filter(user)).select_related("requester").prefetch_related(open_tasks)
+    if workflow:
+        cases = cases.filter(workflow_key=workflow)
+    rows = list(cases.order_by("created", "pk")[: TEAM_REQUESTS_SHOWN + 1])
+    return rows[:TEAM_REQUESTS_SHOWN], len(rows) > TEAM_REQUESTS_SHOWN
 
 
 def next_task_for(*, user):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import audit_views, views
+from . import audit_views, procedure, views
 
 app_name = "inbox"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("requests/", views.my_request_list, name="my-requests"),
     path("requests/new/", views.request_list, name="request-list"),
     path("requests/new/<slug:key>/", views.request_start, name="request-start"),
+    path("workflows/<slug:key>/v<id:number>/sop/", procedure.workflow_sop, name="sop"),
+    path("workflows/<slug:key>/v<id:number>/sop.md", procedure.workflow_sop_markdown, name="sop-md"),
     path("inbox/", views.inbox, name="inbox"),
     path("tasks/<id:task_id>/", views.task_detail, name="task"),
     path("tasks/<id:task_id>/decide/", views.task_decide, name="task-decide"),

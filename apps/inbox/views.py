@@ -42,6 +42,7 @@ from . import exports, selectors
 from .field_history import field_history
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
+from .procedure import workflow_card
 from .timeline import timeline_entries
 
 MSG_TASK_GONE = "That task was already handled; nothing was changed."
@@ -105,7 +106,7 @@ def request_start(request, key):
             if "attachments" in errors:
                 files_form.errors["attachments"] = errors["attachments"]
             context = {"version": version, "form": form, "files_form": files_form, "incomplete": incomplete}
-            return render(request, "inbox/request_form.html", context, status=400)
+            return render(request, "inbox/request_form.html", {**context, "card": _start_card(version)}, status=400)
         for upload in uploads:
             case_attachment_add(case=case, actor=request.user, upload=upload, with_request=True)
         if case.state == CaseState.REWORK:
@@ -115,7 +116,18 @@ def request_start(request, key):
         else:
             messages.success(request, f"Request #{case.pk} submitted. {case.route.get('summary', '')}")
         return redirect("inbox:case", case_id=case.pk)
-    return render(request, "inbox/request_form.html", {"version": version, "form": form, "files_form": files_form})
+    context = {"version": version, "form": form, "files_form": files_form, "card": _start_card(version)}
+    return render(request, "inbox/request_form.html", context)
+
+
+def _start_card(version) -> dict:
+    subject = f"{version.definition.name}: a question before I start a request"
+    return workflow_card(key=version.definition.key, number=version.number, subject=subject)
+
+
+def _case_card(case) -> dict:
+    """The workflow card of a case: the SOP of the version the case is pinned to, and its owners."""
+    return workflow_card(key=case.workflow_key, number=case.version.number, subject=f"Request #{case.pk}")
 
 
 def _attachment_errors(uploads) -> dict:
@@ -141,8 +153,9 @@ def my_request_list(request):
 
 @portal_errors
 def inbox(request):
+    tabs = selectors.inbox_tabs(user=request.user)
     tab = request.GET.get("tab", "assigned")
-    if tab not in selectors.TABS:
+    if tab not in tabs:
         tab = "assigned"
     workflow, sort = request.GET.get("workflow", ""), request.GET.get("sort", "oldest")
     page = paginate(request, selectors.inbox_tasks(user=request.user, tab=tab, workflow=workflow, sort=sort))
@@ -151,7 +164,10 @@ def inbox(request):
     query.pop("page", None)
     context = {
         "tab": tab,
-        "tabs": selectors.TABS,
+        "tabs": tabs,
+        "team_requests": selectors.team_requests(user=request.user, workflow=workflow)
+        if tab == selectors.TEAM
+        else None,
         "workflow": workflow,
         "sort": sort,
         "page": page,
@@ -212,6 +228,7 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "can_reassign": task_is_open(task) and _may_reassign(request, task, case),
         "resubmission": _resubmission(case, spec) if kind == "approval" and case.round > 1 else None,
         "reassign_form": reassign_form or ReassignForm(),
+        "card": _case_card(case),
     }
 
 
@@ -427,6 +444,7 @@ def case_detail(request, case_id):
             "can_withdraw": case.is_open and case.requester_id == request.user.pk,
             "can_write": case_can_write(user=request.user, case=case),
             "can_see_history": user_sees_all_cases(user=request.user),
+            "card": _case_card(case),
         },
     )
 

@@ -1,4 +1,5 @@
-"""Who may read which case: requesters, approvers (including role queues), auditors, admins."""
+"""Who may read which case: requesters, approvers (including role queues), auditors, admins,
+the workflow's owners, and the managers of whoever a case waits on."""
 
 import pytest
 
@@ -41,13 +42,14 @@ def test_each_user_sees_exactly_the_cases_they_may(api, purchases):
     expected = {
         "alice": {small, finance},  # her own
         "bob": {small, finance},  # manager approval of alice's cases
-        "carol": {legal},  # manager approval of fiona's case
+        # manager approval of fiona's case; and bob, her report, holds the approvals of alice's
+        "carol": everything,
         "fiona": {finance, legal},  # finance queue, and her own case
         "frank": {finance},  # finance queue
         "leo": {legal},  # legal queue
         "audrey": everything,  # auditor
         "admin": everything,  # superuser
-        "olivia": set(),
+        "olivia": everything,  # she owns purchase approval: she reads its cases (and decides none)
         "oscar": set(),
     }
     for name in EVERYONE:

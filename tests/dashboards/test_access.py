@@ -59,10 +59,10 @@ def test_a_number_opens_the_cases_behind_it(history, demo, client):
     client.force_login(demo["audrey"])
     html = client.get(url).content.decode()
     assert f'<a href="/cases/{d}/">#{d}</a>' in html
-    # A workflow owner sees the numbers of their workflow, not every case in it: listed, not linked.
+    # A workflow owner reads every case of their workflow (issue 17): the cases are linked.
     client.force_login(demo["olivia"])
     html = client.get(url).content.decode()
-    assert f"#{d}" in html and f'href="/cases/{d}/"' not in html
+    assert f'<a href="/cases/{d}/">#{d}</a>' in html
     assert "Open cases by stage: review, open cases" in html
     # The cycle time's closed cases: A, B, C and F, test cases never.
     html = client.get(f"/dashboards/cases/?workflow={KEY}&panel=cycle-time&ref=overall").content.decode()

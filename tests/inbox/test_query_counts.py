@@ -40,7 +40,11 @@ def as_user(client, thousand_tasks, db):
     return _as
 
 
-@pytest.mark.parametrize(("username", "tab"), [("bob", "assigned"), ("fiona", "queue"), ("alice", "assigned")])
+# carol's "My team": bob's 500 manager approvals; bob's: alice's 500 open requests (the oldest 50).
+@pytest.mark.parametrize(
+    ("username", "tab"),
+    [("bob", "assigned"), ("fiona", "queue"), ("alice", "assigned"), ("carol", "team"), ("bob", "team")],
+)
 def test_inbox_tab_queries_do_not_grow_with_tasks(as_user, django_assert_max_num_queries, username, tab):
     client = as_user(username)
     with django_assert_max_num_queries(12):
@@ -68,6 +72,22 @@ def test_case_and_task_pages_queries_do_not_grow_with_tasks(as_user, django_asse
     client = as_user("bob")
     with django_assert_max_num_queries(16):
         assert client.get(f"/tasks/{task.pk}/").status_code == 200
+
+
+def test_the_team_tab_shows_a_page_of_tasks_and_the_oldest_requests(as_user):
+    carol = as_user("carol").get("/inbox/?tab=team&page=2").content.decode()
+    assert carol.count('<tr id="task-') == 25 and f"Page 2 of {CASES // 25}" in carol
+    bob = as_user("bob").get("/inbox/?tab=team").content.decode()
+    assert bob.count('href="/cases/') >= 50 and "The oldest 50 are shown" in bob
+
+
+def test_an_owners_case_page_queries_do_not_grow_with_cases(as_user, django_assert_max_num_queries):
+    """olivia reads every purchase through one filter: the policy asks one query whatever the number
+    of cases (a reader who did not request the case also pays for whether they may write to it)."""
+    case = Case.objects.order_by("pk").last()
+    client = as_user("olivia")
+    with django_assert_max_num_queries(17):
+        assert client.get(f"/cases/{case.pk}/").status_code == 200
 
 
 def test_auditor_search_queries_do_not_grow(as_user, django_assert_max_num_queries):

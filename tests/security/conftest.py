@@ -5,11 +5,14 @@ that belongs to someone else. `Dataset.kwargs(kind, whose)` fills a URL's argume
 
     case      own: alice's 5,000 purchase (bob holds the manager task, fiona claimed finance)
               other: leo's 500 purchase (only carol, his manager, approves)
+    escalated-case  own: alice's 300 purchase, its approval in the operators' queue, operators told
+              other: leo's 500 purchase
     task      own: fiona's finance task on alice's case; other: carol's manager task on leo's case
     run       own: alice's invoice without a PO number, in the exception queue, routed to fiona
               other: leo's invoice without a PO number, unassigned in the queue
     notification  own: alice's; other: bob's
     definition    own: purchase-approval (olivia's, with a draft); other: one admin made and owns
+    sop       version 1's procedure: own purchase-approval's (live); other admin-only's (v2 is live)
 
 The rows are committed (not rolled back): each test still runs in its own transaction, so
 whatever a request changes is undone. The module's data is flushed when its tests are done.
@@ -30,7 +33,8 @@ from apps.automation.models import StepRun
 from apps.automation.services import step_assign
 from apps.cases.attachments import case_attachment_add
 from apps.cases.models import Case
-from apps.cases.services import case_start, task_claim
+from apps.cases.reassignment import operators_tell
+from apps.cases.services import case_start, task_claim, task_requeue
 from apps.core.heartbeats import SLA_SWEEP, STEP_SWEEP, WORKER, heartbeat_beat
 from apps.definitions.importexport import definition_export
 from apps.definitions.selectors import version_live
@@ -99,6 +103,17 @@ def build_dataset() -> Dataset:
     task_claim(task_id=finance.pk, actor=users["fiona"])
     other_task = _open_task(other_case, "Manager approval")
     data.objects["case"] = ({"case_id": own_case.pk}, {"case_id": other_case.pk})
+    # No automated step, asked of the operators: bob's approval moved to their queue and the
+    # operators told (as a deactivation with nobody eligible to take over does).
+    escalated, _ = case_start(
+        workflow="purchase-approval",
+        data={"amount": "300", "vendor": "Initrode", "cost_center": "CC-100"},
+        actor=users["alice"],
+    )
+    waiting = _open_task(escalated, "Manager approval")
+    task_requeue(task_id=waiting.pk, role="operators", reason="Matrix: bob left, nobody else may take it.")
+    operators_tell(case=escalated, task=waiting, subject="Waits in your queue", reason="Matrix.", action=None)
+    data.objects["escalated-case"] = ({"case_id": escalated.pk}, {"case_id": other_case.pk})
     data.objects["task"] = ({"task_id": finance.pk}, {"task_id": other_task.pk})
 
     attachments = []
@@ -119,8 +134,13 @@ def build_dataset() -> Dataset:
     draft_create_from(version=version_live(key="purchase-approval"), actor=users["olivia"])
     other = definition_create(key="admin-only", name="Admin only", spec=OTHER_DEFINITION, actor=users["admin"])
     version_publish(version=other, actor=users["admin"])
+    # Version 2 is live: version 1 is an old version nobody in the matrix has a case of.
+    version_2 = draft_create_from(version=version_live(key="admin-only"), actor=users["admin"])
+    version_publish(version=version_2, actor=users["admin"])
     draft_create_from(version=version_live(key="admin-only"), actor=users["admin"])
     data.objects["definition"] = ({"key": "purchase-approval"}, {"key": "admin-only"})
+    # The SOP of version 1: purchase approval's is live (anyone may start it), admin-only's is old.
+    data.objects["sop"] = ({"key": "purchase-approval", "number": 1}, {"key": "admin-only", "number": 1})
     export = definition_export(definition=other.definition, actor=users["admin"], version="1")
     data.bodies["import"] = {**export, "key": "imported-by-matrix"}
 

@@ -109,9 +109,12 @@ ROWS = [
     Row("api-cases",                 "GET",   "L    O     O     O     O      O      O"),
     # Every signed-in person is a requester (apps/org/roles.py).
     Row("api-cases",                 "POST",  "L    O     O     O     O      O      O", data=CASE_START),
-    Row("api-case",                  "GET",   "L    O/F   O/F   F     O      F      O", obj="case"),
-    Row("api-case",                  "GET",   "L    O/F   O/F   O     O      F      O", obj="invoice-case"),
-    Row("api-case-steps",            "GET",   "L    O/F   O/F   O     O      F      O", obj="invoice-case"),
+    # A workflow's owners read all its cases (olivia owns both demo workflows); deciding is not theirs.
+    Row("api-case",                  "GET",   "L    O/F   O/F   F     O      O      O", obj="case"),
+    Row("api-case",                  "GET",   "L    O/F   O/F   O     O      O      O", obj="invoice-case"),
+    # Whoever is asked to act on a case reads it: the operators, for a task moved to their queue.
+    Row("api-case",                  "GET",   "L    O/F   F     O/F   O      O      O", obj="escalated-case"),
+    Row("api-case-steps",            "GET",   "L    O/F   O/F   O     O      O      O", obj="invoice-case"),
     Row("api-tasks",                 "GET",   "L    O     O     O     O      O      O"),
     Row("api-task-claim",            "POST",  "L    F     O/F   F     F      F      F", obj="task"),
     Row("api-task-release",          "POST",  "L    F     O/F   F     F      F      F", obj="task"),
@@ -304,6 +307,10 @@ ROWS = [
     Row("inbox:request-list",        "GET",   "L    O     O     O     O      O      O"),
     Row("inbox:request-start",       "GET",   "L    O     O     O     O      O      O", obj="definition"),
     Row("inbox:request-start",       "POST",  "L    B     B     B     B      B      B", obj="definition", data={}),
+    # A version's procedure: the live one for everyone (anyone may start it); an old one for whoever
+    # sees one of its cases, auditors, and the builders (owners, admins).
+    Row("inbox:sop",                 "GET",   "L    O/F   O/F   O/F   O      O      O", obj="sop"),
+    Row("inbox:sop-md",              "GET",   "L    O/F   O/F   O/F   O      O      O", obj="sop"),
     Row("inbox:inbox",               "GET",   "L    O     O     O     O      O      O"),
     # The requester reads the tasks of her case; she never decides them.
     # Operators and the workflow's owners open a task to move it (issue 12: they are asked to act).
@@ -314,8 +321,10 @@ ROWS = [
     Row("inbox:task-release",        "POST",  "L    F     O/F   F     F      F      F", obj="task"),
     Row("inbox:task-reassign",       "POST",  "L    F     F     O     F      O      O", obj="task",
         data={"reassign-to": "role:finance", "reassign-reason": "Matrix: back to the queue"}),
-    Row("inbox:case",                "GET",   "L    O/F   O/F   F     O      F      O", obj="case"),
-    Row("inbox:case",                "GET",   "L    O/F   O/F   O     O      F      O", obj="invoice-case"),
+    # Owners read every case of their workflows (issue 17), and write to none they do not work on.
+    Row("inbox:case",                "GET",   "L    O/F   O/F   F     O      O      O", obj="case"),
+    Row("inbox:case",                "GET",   "L    O/F   O/F   O     O      O      O", obj="invoice-case"),
+    Row("inbox:case",                "GET",   "L    O/F   F     O/F   O      O      O", obj="escalated-case"),
     Row("inbox:case-withdraw",       "POST",  "L    O/F   F     F     F      F      F", obj="case",
         data={"reason": "Changed my mind."}),
     # Only the people working on a case write to it; an auditor reads every case and writes to none.
@@ -329,7 +338,7 @@ ROWS = [
     Row("inbox:case-attach",         "POST",  "L    O/F   O/F   O     F      F      O", obj="invoice-case",
         files=True),
     Row("inbox:case-history",        "GET",   "L    F     F     F     O      F      O", obj="case"),
-    Row("inbox:attachment",          "GET",   "L    O/F   O/F   F     O      F      O", obj="attachment"),
+    Row("inbox:attachment",          "GET",   "L    O/F   O/F   F     O      O      O", obj="attachment"),
     Row("inbox:audit-search",        "GET",   "L    F     F     F     O      F      O"),
     Row("inbox:audit-export-csv",    "GET",   "L    F     F     F     O      F      O"),
     Row("inbox:audit-export-xlsx",   "GET",   "L    F     F     F     O      F      O"),
