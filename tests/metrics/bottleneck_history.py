@@ -74,7 +74,9 @@ def bottlenecks(demo):
         step_callback(case_id=case.pk, step_key="customer", data={}, actor=demo["admin"])
 
     with time_machine.travel(at(MON, 7), tick=False):
-        version_publish(version=definition_create(key=KEY, name="Bottleneck flow", spec=SPEC_V1, actor=olivia), actor=olivia)
+        version_publish(
+            version=definition_create(key=KEY, name="Bottleneck flow", spec=SPEC_V1, actor=olivia), actor=olivia
+        )
     with time_machine.travel(at(MON, 8), tick=False):
         p, q = start(), start()
     with time_machine.travel(at(MON, 10), tick=False):

@@ -6,7 +6,7 @@ from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import metrics_scope
 from apps.metrics.selectors import bottleneck_steps
 
-from .bottleneck_history import KEY, bottlenecks  # noqa: F401 - the fixture
+from .bottleneck_history import KEY, bottlenecks
 
 __all__ = ["bottlenecks"]
 

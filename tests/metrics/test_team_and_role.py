@@ -95,7 +95,9 @@ def test_the_dashboard_and_its_links_carry_the_filters(teams, demo, client):
     assert page.status_code == 200
     # The drill-down of the cycle time lists G only, and the CSV link keeps the filters.
     assert "team=Finance&amp;role=legal" in html
-    cases = client.get("/dashboards/cases/", {"workflow": KEY, "panel": "cycle-time", "ref": "overall", "team": "Finance"})
+    cases = client.get(
+        "/dashboards/cases/", {"workflow": KEY, "panel": "cycle-time", "ref": "overall", "team": "Finance"}
+    )
     assert f"#{teams['G'].pk}" in cases.content.decode() and f"#{teams['A'].pk}<" not in cases.content.decode()
     csv = client.get(f"/dashboards/{KEY}/cycle-time.csv", {"role": "legal"}).content.decode()
     assert csv.splitlines()[2].startswith("1,4.0,4.0")

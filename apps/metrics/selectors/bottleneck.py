@@ -55,7 +55,15 @@ def bottleneck_steps(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
         visits[(case_id, task["stage"], task["round"])].append((task["created"], task["finished"]))
         if task["decided"]:
             key = f"{task['stage']}:{task['approver']}"
-            add("approver", key, case_id, task["created"], task["finished"], stage=task["stage"], approver=task["approver"])
+            add(
+                "approver",
+                key,
+                case_id,
+                task["created"],
+                task["finished"],
+                stage=task["stage"],
+                approver=task["approver"],
+            )
     for (case_id, stage, _round), spans in visits.items():
         last = max((end or ended[case_id][0] for _, end in spans), default=None)
         add("approval", stage, case_id, min(start for start, _ in spans), last, stage=stage)
