@@ -44,6 +44,7 @@ TIME_BASIS = (
     "Wall-clock hours a case spent at the step, summed over its visits (a returned case visits its stage "
     "again), of the cases closed in the range; p50 is the median, p90 the time 9 in 10 stayed within."
 )
+MSG_NAME_A_NUMBER = "Name the number whose cases to list (ref), as the bottleneck view links it."
 MSG_NO_DIAGRAM = "This workflow has no published version to draw; the table has the numbers."
 
 
@@ -232,6 +233,8 @@ def bottleneck_cases(request, workflow: str):
     computed again for this person and filter, so nobody lists cases outside their scope."""
     panel, _, params, _ = _built(request, workflow)
     ref = request.GET.get("ref", "")
+    if not ref:
+        raise ValidationFailed(MSG_NAME_A_NUMBER, field_errors={"ref": [MSG_NAME_A_NUMBER]})
     cell = panel.cell(ref)
     if cell is None:
         raise Http404(MSG_UNKNOWN_NUMBER)

@@ -62,6 +62,7 @@ def test_each_number_opens_the_cases_that_passed_the_step(bottlenecks, demo, cli
     assert cases_listed(rework) == [bottlenecks["Q"].pk]
     assert "Bottlenecks of bottleneck-flow" in rework
     assert client.get(f"{PAGE}cases/", {"ref": "approver:nowhere"}).status_code == 404
+    assert client.get(f"{PAGE}cases/").status_code == 400  # no number named
 
 
 def test_the_csv_has_the_same_numbers(bottlenecks, demo, client):
