@@ -81,6 +81,8 @@ class FilterOutput(serializers.Serializer):
     version = serializers.IntegerField(allow_null=True)
     date_from = serializers.DateField(allow_null=True)
     date_to = serializers.DateField(allow_null=True)
+    team = serializers.IntegerField(allow_null=True, help_text="The department's id (null: every team).")
+    role = serializers.CharField(allow_null=True, help_text="The role's key (null: any role).")
 
     class Meta:
         ref_name = "MetricsFilter"

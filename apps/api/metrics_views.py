@@ -19,6 +19,16 @@ PARAMETERS = [
     OpenApiParameter("version", int, description="Only cases on this version of the workflow (needs workflow)."),
     OpenApiParameter("from", OpenApiTypes.DATE, description="First day of the range, YYYY-MM-DD (included)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last day of the range, YYYY-MM-DD (included)."),
+    OpenApiParameter(
+        "team",
+        str,
+        description="A department, by its id or its exact name: only cases whose requester belongs to it now.",
+    ),
+    OpenApiParameter(
+        "role",
+        str,
+        description="A role's key (e.g. finance): only cases that had an approval task in that role's queue.",
+    ),
 ]
 
 
@@ -36,9 +46,11 @@ class MetricsView(APIView):
             version=query.get("version"),
             date_from=query.get("from"),
             date_to=query.get("to"),
+            team=query.get("team"),
+            role=query.get("role"),
         )
         ensure_can_see_metrics(scope=scope, workflow=chosen.workflow)
         body = metrics_summary(scope=scope, metrics_filter=chosen)
         body["scope"] = {"sees": scope.label, "workflows": None if scope.sees_all else sorted(scope.workflows)}
-        body["filter"] = {**asdict(chosen), "workflow": chosen.workflow or None}
+        body["filter"] = {**asdict(chosen), "workflow": chosen.workflow or None, "role": chosen.role or None}
         return Response(MetricsOutput(body).data)

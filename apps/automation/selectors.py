@@ -208,3 +208,25 @@ def step_failures_for_metrics(*, cases, moment_from=None, moment_to=None) -> lis
         }
         for index, (case_id, run_id, step_key, step_name, category, started, status) in enumerate(rows)
     ]
+
+
+def step_runs_for_metrics(*, cases) -> list[dict]:
+    """The automated steps (HTTP calls and waits, not undo calls) of `cases` (a Case queryset), as
+    {case_id, step_key, step_name, kind ("http" or "wait"), created (reached), finished (done,
+    skipped or cancelled; None while open)}. One query."""
+    rows = (
+        StepRun.objects.filter(case_id__in=cases.values("pk"), kind__in=[StepKind.CALL, StepKind.WAIT])
+        .order_by()
+        .values_list("case_id", "step_key", "step_name", "kind", "created", "finished")
+    )
+    return [
+        {
+            "case_id": case_id,
+            "step_key": step_key,
+            "step_name": step_name,
+            "kind": "wait" if kind == StepKind.WAIT else "http",
+            "created": created,
+            "finished": finished,
+        }
+        for case_id, step_key, step_name, kind, created, finished in rows
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bottleneck, views
 
 app_name = "dashboards"
 
@@ -10,5 +10,9 @@ urlpatterns = [
     path("charts.css", views.chart_css, name="charts-css"),
     path("<slug:panel>.csv", views.panel_csv, name="panel-csv"),
     path("<slug:workflow>/", views.dashboard_workflow, name="workflow"),
+    # Before "<workflow>/<panel>.csv": the bottleneck view is not one of the dashboard's panels.
+    path("<slug:workflow>/bottlenecks/", bottleneck.bottleneck_page, name="bottlenecks"),
+    path("<slug:workflow>/bottlenecks/cases/", bottleneck.bottleneck_cases, name="bottleneck-cases"),
+    path("<slug:workflow>/bottlenecks.csv", bottleneck.bottleneck_csv, name="bottleneck-csv"),
     path("<slug:workflow>/<slug:panel>.csv", views.panel_csv, name="workflow-panel-csv"),
 ]

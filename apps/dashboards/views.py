@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from apps.alerts.selectors import alerts_crossed
 from apps.core.errors import NotAllowed, ValidationFailed
-from apps.metrics.filters import metrics_filter
+from apps.metrics.filters import filter_choices, metrics_filter
 from apps.metrics.policy import MSG_NO_METRICS, ensure_can_see_metrics, metrics_scope
 from apps.metrics.selectors import workflow_choices
 from apps.portal.errors import map_service_errors, portal_errors
@@ -34,6 +34,8 @@ def _filter_params(request, workflow: str) -> dict:
         "version": request.GET.get("version", "") if workflow else "",
         "from": request.GET.get("from", ""),
         "to": request.GET.get("to", ""),
+        "team": request.GET.get("team", ""),
+        "role": request.GET.get("role", ""),
     }
     return {name: value.strip() for name, value in params.items() if value and value.strip()}
 
@@ -45,7 +47,12 @@ def _context(request, workflow: str):
     params = _filter_params(request, workflow)
     try:
         checked = metrics_filter(
-            workflow=workflow, version=params.get("version"), date_from=params.get("from"), date_to=params.get("to")
+            workflow=workflow,
+            version=params.get("version"),
+            date_from=params.get("from"),
+            date_to=params.get("to"),
+            team=params.get("team"),
+            role=params.get("role"),
         )
     except ValidationFailed as invalid:
         if "workflow" in invalid.field_errors:  # the address names no workflow: nothing here
@@ -69,6 +76,7 @@ def _dashboard(request, workflow: str = ""):
         scope, checked, params = _context(request, workflow)
     except ValidationFailed as invalid:
         context = {"errors": invalid.field_errors, "params": request.GET, "workflow": workflow, "panels": []}
+        context["choices"] = filter_choices()
         template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
         return render(request, template, context, status=400)
     now = timezone.now()
@@ -86,6 +94,7 @@ def _dashboard(request, workflow: str = ""):
         "params": params,
         "query": f"?{query}" if query else "",
         "panels": panels,
+        "choices": filter_choices(),  # the teams and roles the filter offers
         "scope": scope,
         "link": _linker(workflow, params, ""),
         # Thresholds crossed now, of the workflows shown whole (issue 13: "shows on the dashboard").

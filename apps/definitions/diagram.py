@@ -14,6 +14,12 @@ the end "Rejected". Conditions read with the version's field labels and numbers 
 
 The words for steps (step_call, retry_text, ...) live here too, so the diagram, the SOP, the
 diff and the builder describe a step alike.
+
+An `Overlay` (optional; the builder draws none) paints numbers onto the same picture: a `Mark` per
+node (a person's task, an automated step, the requester's rework) fills it and puts its words on
+the node's second line (a link if it has one), a `Mark` per approval stage draws a tinted frame
+around the stage with its words on top, and a legend runs under the diagram. The dashboards'
+bottleneck view uses it; the colours are SVG attributes, so no stylesheet or inline style is needed.
 """
 
 import re
@@ -75,6 +81,26 @@ class Edge:
     default: bool = False
     points: list = field(default_factory=list)
     outcome: str = ""  # approved / return / reject (out of a stage's outcome), resubmit (back to routing)
+
+
+@dataclass(frozen=True)
+class Mark:
+    fill: str  # the node's (or the stage frame's) colour
+    label: str  # replaces the node's detail line; a stage frame's words
+    ink: str = "#1d2433"  # the colour of the text on `fill`
+    title: str = ""  # the tooltip
+    href: str = ""  # the node becomes a link
+
+
+@dataclass
+class Overlay:
+    nodes: dict = field(default_factory=dict)  # node id -> Mark
+    stages: dict = field(default_factory=dict)  # approval stage key -> Mark (a frame around it)
+    legend: list = field(default_factory=list)  # [(fill, words)] under the diagram
+    legend_title: str = ""
+
+
+LEGEND_H = 44
 
 
 @dataclass
@@ -185,6 +211,11 @@ def step_detail(stage: dict) -> str:
     return f"calls {system}"
 
 
+def approver_node_id(stage_key: str, approver_key, index: int) -> str:
+    """The id of an approver's task in the diagram (the BPMN's too): `<stage>_<approver>`."""
+    return f"{stage_key}_{approver_key or index + 1}"
+
+
 def _size(node: Node) -> Node:
     node.w, node.h = {
         "task": (TASK_W, TASK_H),
@@ -277,7 +308,7 @@ def layout(spec: dict) -> Layout:
         join_x = merge_x + (GATE + COLUMN_GAP if conditional else 0)
         join = Node(f"{key}_join", "parallel", f"{name}: {policy_text(stage)}", detail=policy_text(stage))
         for a_index, approver in enumerate(approvers):
-            a_key = f"{key}_{approver.get('key') or a_index + 1}"
+            a_key = approver_node_id(key, approver.get("key"), a_index)
             y = int(ys[a_index])
             task = place(
                 Node(a_key, "task", approver.get("label") or approver.get("key", ""), detail=approver_detail(approver)),
@@ -384,23 +415,42 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _task_svg(parent, node: Node) -> None:
-    group = _add(parent, "g", class_="task rework" if node.id == REWORK_ID else "task", data_key=node.id)
-    _add(group, "title", f"{node.name}: {node.detail}")  # the whole name; the label may be cut
+def _marked(parent, mark: Mark | None):
+    """Where a node is drawn: inside a link when its mark has one."""
+    return _add(parent, "a", href=mark.href, class_="mark") if mark and mark.href else parent
+
+
+def _task_svg(parent, node: Node, mark: Mark | None = None) -> None:
+    css = "task rework" if node.id == REWORK_ID else "task"
+    group = _add(_marked(parent, mark), "g", class_=f"{css} marked" if mark else css, data_key=node.id)
+    tip = f"{node.name}: {node.detail}"  # the whole name; the label may be cut
+    _add(group, "title", f"{tip}. {mark.title}" if mark and mark.title else tip)
     box = {"x": node.x, "y": node.y, "width": node.w, "height": node.h, "rx": 10}
-    _add(group, "rect", **box, fill="#eaf0ff", stroke="#2f5bea", stroke_width=1.5)
-    _text(group, node.cx, node.y + 23, _short(node.name, 24), size=13, weight="600")
-    _text(group, node.cx, node.y + 41, _short(node.detail, 28), size=11, fill="#5b6477")
+    _add(group, "rect", **box, fill=mark.fill if mark else "#eaf0ff", stroke="#2f5bea", stroke_width=1.5)
+    _text(
+        group, node.cx, node.y + 23, _short(node.name, 24), size=13, weight="600", fill=mark.ink if mark else "#1d2433"
+    )
+    if mark:
+        _text(group, node.cx, node.y + 41, _short(mark.label, 30), size=11, weight="600", fill=mark.ink, css="numbers")
+    else:
+        _text(group, node.cx, node.y + 41, _short(node.detail, 28), size=11, fill="#5b6477")
 
 
-def _step_svg(parent, node: Node) -> None:
+def _step_svg(parent, node: Node, mark: Mark | None = None) -> None:
     """A service task (gear-like mark, retries, an undo tag) or a receive task (envelope mark)."""
     service = node.kind == "service"
     fill, stroke = ("#eefaf3", "#1f7a46") if service else ("#f5f0ff", "#6a3fc1")
     x, y = node.x, node.y
-    group = _add(parent, "g", class_=f"step {'http' if service else 'wait'}", data_key=node.id)
-    _add(group, "rect", x=x, y=y, width=node.w, height=node.h, rx=10, fill=fill, stroke=stroke, stroke_width=1.5)
-    _add(group, "title", f"{node.name}: {node.detail}, {node.note}")
+    css = f"step {'http' if service else 'wait'}"
+    group = _add(_marked(parent, mark), "g", class_=f"{css} marked" if mark else css, data_key=node.id)
+    box = {"x": x, "y": y, "width": node.w, "height": node.h, "rx": 10}
+    _add(group, "rect", **box, fill=mark.fill if mark else fill, stroke=stroke, stroke_width=1.5)
+    tip = f"{node.name}: {node.detail}, {node.note}"
+    _add(group, "title", f"{tip}. {mark.title}" if mark and mark.title else tip)
+    if mark:
+        _text(group, node.cx, y + 22, _short(node.name, 24), size=13, weight="600", fill=mark.ink)
+        _text(group, node.cx, y + 42, _short(mark.label, 30), size=11, weight="600", fill=mark.ink, css="numbers")
+        return
     if service:
         mark = {"fill": "none", "stroke": stroke, "stroke_width": 2, "stroke_dasharray": "3 2"}
         _add(group, "circle", cx=x + 14, cy=y + 14, r=6, **mark)
@@ -486,19 +536,50 @@ def _edge_svg(parent, edge: Edge) -> None:
         _add(label, "title", edge.label)
 
 
-def render_svg(spec: dict, *, title: str = "") -> SafeString:
-    """The diagram as an inline SVG element (no scripts, no styles, no external resources).
+def _frame_svg(parent, lay: Layout, key: str, mark: Mark) -> None:
+    """A tinted frame around an approval stage (its split to its outcome), its words on top."""
+    ids = (f"{key}_split", f"{key}_outcome")
+    ends = [n for n in lay.nodes if n.id in ids]
+    if len(ends) != 2:
+        return
+    left, right = ends[0].x, ends[1].x + ends[1].w
+    inside = [n for n in lay.nodes if left <= n.x <= right]
+    x0, x1 = left - 10, right + 10
+    y0, y1 = min(n.y for n in inside) - 24, max(n.y + n.h for n in inside) + 24
+    group = _add(_marked(parent, mark), "g", class_="stage-frame", data_key=key)
+    _add(group, "title", mark.title or mark.label)
+    box = {"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0, "rx": 12}
+    _add(group, "rect", **box, fill=mark.fill, fill_opacity=0.35, stroke=mark.fill, stroke_width=2)
+    _text(group, x0 + 8, y0 + 15, _short(mark.label, 60), size=11, anchor="start", weight="600", css="numbers")
+
+
+def _legend_svg(parent, overlay: Overlay, y: int) -> None:
+    group = _add(parent, "g", class_="legend")
+    x = 20
+    if overlay.legend_title:
+        _text(group, x, y + 17, overlay.legend_title, size=11, anchor="start", weight="600")
+        x += 8 * len(overlay.legend_title) + 10
+    for fill, words in overlay.legend:
+        _add(group, "rect", x=x, y=y + 5, width=18, height=16, rx=3, fill=fill, stroke="#5b6477", stroke_width=0.5)
+        _text(group, x + 24, y + 17, words, size=11, anchor="start", fill="#1d2433")
+        x += 24 + 7 * len(words) + 18
+
+
+def render_svg(spec: dict, *, title: str = "", overlay: Overlay | None = None) -> SafeString:
+    """The diagram as an inline SVG element (no scripts, no styles, no external resources);
+    with an `overlay`, the numbers painted on it (see the module's docstring).
 
     Built as an ElementTree and serialized by it, so every name from the spec is escaped for the
     text or attribute it lands in; that is why the result may be marked safe for templates."""
     lay = layout(spec)
+    height = lay.height + (LEGEND_H if overlay and overlay.legend else 0)
     root = ET.Element("svg", {"xmlns": SVG_NS})
     root.attrib.update(
         {
             "class": "diagram",
-            "viewBox": f"0 0 {lay.width} {lay.height}",
+            "viewBox": f"0 0 {lay.width} {height}",
             "width": str(lay.width),
-            "height": str(lay.height),
+            "height": str(height),
             "role": "img",
             "aria-label": xml_text(title or "Workflow diagram"),
             "font-family": "system-ui, sans-serif",
@@ -509,11 +590,19 @@ def render_svg(spec: dict, *, title: str = "") -> SafeString:
     _add(marker, "path", d="M 0 0 L 10 5 L 0 10 z", fill="#5b6477")
     if title:
         _add(root, "title", title)
+    for key, mark in (overlay.stages if overlay else {}).items():
+        _frame_svg(root, lay, key, mark)
     for edge in lay.edges:
         _edge_svg(root, edge)
     drawers = {"task": _task_svg, "service": _step_svg, "receive": _step_svg}
     drawers.update(parallel=_gateway_svg, exclusive=_gateway_svg)
+    marks = overlay.nodes if overlay else {}
     for node in lay.nodes:
-        drawers.get(node.kind, _event_svg)(root, node)
+        if node.id in marks and node.kind in {"task", "service", "receive"}:
+            drawers[node.kind](root, node, marks[node.id])
+        else:
+            drawers.get(node.kind, _event_svg)(root, node)
+    if overlay and overlay.legend:
+        _legend_svg(root, overlay, lay.height)
     # NOTE: the one place a string becomes markup; ElementTree has escaped all of it.
     return SafeString(ET.tostring(root, encoding="unicode"))

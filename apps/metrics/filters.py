@@ -1,8 +1,14 @@
-"""Which cases a metric counts: a workflow, one of its versions, a date range.
+"""Which cases a metric counts: a workflow, one of its versions, a date range, a team, a role.
 
 Dates are calendar days in the installation's time zone (settings.TIME_ZONE), both ends
 included: `from=2026-11-02&to=2026-11-08` is Monday 00:00 to the following Monday 00:00.
 Missing ends are open: no `from` counts from the beginning, no `to` up to now.
+
+`team` is a department (its id or its exact name): the cases whose requester belongs to it now
+(the person's department as the organisation records it today, not when the case started).
+`role` is a role's key: the cases that had an approval task in that role's queue (routed there,
+or put there by hand), whoever decided it. apps.metrics.selectors.base.real_cases applies both,
+so every metric, panel, alert and the API count alike.
 """
 
 from dataclasses import dataclass
@@ -12,6 +18,7 @@ from django.utils import timezone
 
 from apps.core.errors import ValidationFailed
 from apps.definitions.models import DefinitionVersion, WorkflowDefinition
+from apps.org.selectors import department_find, departments_all, role_exists, role_names_all
 
 MSG_BAD_DATE = "Give a date as YYYY-MM-DD."
 MSG_TO_BEFORE_FROM = "The end of the range ({to}) is before its start ({start})."
@@ -20,6 +27,8 @@ MSG_BAD_VERSION = "Give a version number (1, 2, ...)."
 MSG_VERSION_NEEDS_WORKFLOW = "A version is a version of one workflow: give the workflow too."
 MSG_UNKNOWN_VERSION = "Workflow '{key}' has no version {number}."
 MAX_VERSION = 2**31 - 1
+MSG_UNKNOWN_TEAM = "No team (department) has the name or number '{team}'."
+MSG_UNKNOWN_ROLE = "No role has the key '{role}'."
 MSG_INVALID = "Invalid metrics filter: {names}."
 
 
@@ -29,6 +38,8 @@ class MetricsFilter:
     version: int | None = None
     date_from: date | None = None
     date_to: date | None = None
+    team: int | None = None  # a department's id
+    role: str = ""  # a role's key
 
     @property
     def moment_from(self) -> datetime | None:
@@ -59,9 +70,12 @@ def _date(value, name: str, errors: dict) -> date | None:
     return parsed
 
 
-def metrics_filter(*, workflow: str = "", version=None, date_from=None, date_to=None) -> MetricsFilter:
+def metrics_filter(
+    *, workflow: str = "", version=None, date_from=None, date_to=None, team=None, role=None
+) -> MetricsFilter:
     """A checked filter; ValidationFailed names each bad parameter as the API calls it
-    (`workflow`, `version`, `from`, `to`). One query when a workflow is given, two with a version."""
+    (`workflow`, `version`, `from`, `to`, `team`, `role`). One query when a workflow is given, two
+    with a version; one more for a team, one more for a role."""
     errors: dict[str, list[str]] = {}
     start, end = _date(date_from, "from", errors), _date(date_to, "to", errors)
     if start and end and end < start:
@@ -84,6 +98,20 @@ def metrics_filter(*, workflow: str = "", version=None, date_from=None, date_to=
             and not DefinitionVersion.objects.filter(definition__key=workflow, number=number).exists()
         ):
             errors["version"] = [MSG_UNKNOWN_VERSION.format(key=workflow, number=number)]
+    team_id = None
+    team = str(team if team is not None else "").strip()
+    if team:
+        team_id = department_find(ref=team[:100])
+        if team_id is None:
+            errors["team"] = [MSG_UNKNOWN_TEAM.format(team=team[:100])]
+    role = str(role if role is not None else "").strip()
+    if role and (len(role) > 150 or not role_exists(name=role)):
+        errors["role"] = [MSG_UNKNOWN_ROLE.format(role=role[:100])]
     if errors:
         raise ValidationFailed(MSG_INVALID.format(names=", ".join(sorted(errors))), field_errors=errors)
-    return MetricsFilter(workflow=workflow, version=number, date_from=start, date_to=end)
+    return MetricsFilter(workflow=workflow, version=number, date_from=start, date_to=end, team=team_id, role=role)
+
+
+def filter_choices() -> dict:
+    """What a filter form offers besides workflows: {teams: [(id, name)], roles: [key]}. Two queries."""
+    return {"teams": departments_all(), "roles": role_names_all()}

@@ -102,6 +102,29 @@ def role_exists(*, name: str) -> bool:
     return Group.objects.filter(name=name).exists()
 
 
+def role_names_all() -> list[str]:
+    """Every role's key (group name), alphabetically (one query)."""
+    return list(Group.objects.order_by("name").values_list("name", flat=True))
+
+
+def departments_all() -> list[tuple[int, str]]:
+    """[(id, name)] of every department, by name (one query)."""
+    from .models import Department
+
+    return list(Department.objects.order_by("name").values_list("pk", "name"))
+
+
+def department_find(*, ref: str) -> int | None:
+    """The id of the department numbered or named `ref` (its id, or its exact name), or None."""
+    from .models import Department
+
+    ref = str(ref).strip()
+    match = Department.objects.filter(name=ref)
+    if ref.isdigit() and len(ref) < 10:
+        match = Department.objects.filter(pk=int(ref)) | match
+    return match.values_list("pk", flat=True).first()
+
+
 def user_absence(*, user, at):
     """The absence covering `at` for the user, if any (the latest one wins)."""
     from .models import Absence

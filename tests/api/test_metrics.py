@@ -34,7 +34,29 @@ def test_the_numbers_of_a_workflow(api):
     assert body["sla"] == {"met": 1, "breached": 0}  # fiona decided in time
     assert body["exceptions"] == [] and body["outcomes"] == {}
     assert body["scope"] == {"sees": "all", "workflows": None}
-    assert body["filter"] == {"workflow": "purchase-approval", "version": None, "from": None, "to": None}
+    assert body["filter"] == {
+        "workflow": "purchase-approval",
+        "version": None,
+        "from": None,
+        "to": None,
+        "team": None,
+        "role": None,
+    }
+
+
+def test_the_team_and_role_filters(api, demo):
+    from apps.org.models import Department
+
+    engineering = Department.objects.get(name="Engineering").pk
+    case = started(api("alice"), amount="5000")  # alice is in Engineering; finance's queue approves too
+    complete(api("fiona"), task_named(case, "Finance approval")["id"], decision="approve")
+    oscar = api("oscar")
+    body = oscar.get(URL, {"workflow": "purchase-approval", "team": "Engineering", "role": "finance"}).json()
+    assert body["wip"] == {"open": 1, "by_stage": {"approval": 1}}
+    assert body["filter"]["team"] == engineering and body["filter"]["role"] == "finance"
+    assert oscar.get(URL, {"team": str(engineering)}).json()["wip"]["open"] == 1
+    assert oscar.get(URL, {"team": "Finance"}).json()["wip"]["open"] == 0
+    assert oscar.get(URL, {"role": "legal"}).json()["wip"]["open"] == 0
 
 
 @pytest.mark.parametrize(
@@ -52,6 +74,8 @@ def test_the_numbers_of_a_workflow(api):
             "Workflow 'purchase-approval' has no version 7.",
         ),
         ({"workflow": "purchase-approval", "version": "9" * 30}, "version", "Give a version number"),
+        ({"team": "Nowhere"}, "team", "No team (department) has the name or number 'Nowhere'."),
+        ({"role": "astronauts"}, "role", "No role has the key 'astronauts'."),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(api, query, parameter, message):

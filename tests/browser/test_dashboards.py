@@ -43,7 +43,9 @@ def test_each_dashboard_draws_its_charts_under_the_policy(new_page, username):
     page.locator('input[name="from"]').fill("2026-12-01")
     page.locator('input[name="to"]').fill("2026-12-31")
     page.get_by_role("button", name="Show").click()
-    expect(page).to_have_url(re.compile(r"/dashboards/metrics-flow/\?(version=&)?from=2026-12-01&to=2026-12-31$"))
+    expect(page).to_have_url(
+        re.compile(r"/dashboards/metrics-flow/\?(version=&)?from=2026-12-01&to=2026-12-31(&team=&role=)?$")
+    )
     expect(page.locator("#panel-cycle-time table.numbers").first.locator("td").first).to_have_text("0")
     assert _violations(page) == []
 

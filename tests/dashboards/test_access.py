@@ -80,9 +80,10 @@ def test_the_cases_page_refuses_what_the_person_may_not_see(history, demo, clien
 
 
 # Each page's statements for a person seeing all (oscar) and a workflow owner (olivia): session and
-# user, the scope, the filter, the workflows and versions offered, then each panel (see
-# tests/metrics/test_policy_and_cost.py) and the alert thresholds crossed, whatever the number of cases.
-QUERIES = {("oscar", "/dashboards/"): 21, ("oscar", PAGE): 22, ("olivia", PAGE): 24}
+# user, the scope, the filter, the workflows and versions offered, the teams and roles offered, then
+# each panel (see tests/metrics/test_policy_and_cost.py) and the alert thresholds crossed, whatever
+# the number of cases.
+QUERIES = {("oscar", "/dashboards/"): 23, ("oscar", PAGE): 24, ("olivia", PAGE): 26}
 
 
 @pytest.mark.parametrize(("username", "url"), sorted(QUERIES))

@@ -272,6 +272,14 @@ ROWS = [
         path={"workflow": "purchase-approval", "panel": "sla"}),
     Row("dashboards:cases",          "GET",   "L    F     F     B     B      B      B"),
     Row("dashboards:charts-css",     "GET",   "O    O     O     O     O      O      O"),
+    Row("dashboards:bottlenecks",    "GET",   "L    F     F     O     O      O      O",
+        path={"workflow": "purchase-approval"}),
+    Row("dashboards:bottlenecks",    "POST",  "M    M     M     M     M      M      M", data={},
+        path={"workflow": "purchase-approval"}),
+    Row("dashboards:bottleneck-csv", "GET",   "L    F     F     O     O      O      O",
+        path={"workflow": "purchase-approval"}),
+    Row("dashboards:bottleneck-cases", "GET", "L    F     F     B     B      B      B",
+        path={"workflow": "purchase-approval"}),
 
     # --- The exception queue (operators; a step routed to a person is theirs) -------------------
     Row("exceptions:queue",          "GET",   "L    F     F     O     F      F      O"),

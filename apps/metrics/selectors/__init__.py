@@ -7,12 +7,15 @@ Entry points (all keyword-only; `scope` from `apps.metrics.policy.metrics_scope(
 - `workflow_choices(scope)`: the workflows (and their versions) a filter may offer;
 - panels, each a plain dict whose numbers carry the `case_ids` behind them:
   `wip_panel`, `aging_panel`, `approvals_panel`, `exceptions_panel`, `cycle_time_panel`,
-  `rework_panel`, `sla_panel`.
+  `rework_panel`, `sla_panel`;
+- `bottleneck_steps(scope, metrics_filter)`: per step of the workflow, the time the cases closed in
+  the range spent there (p50, p90) and the share that passed it (the bottleneck view).
 
 Test cases are never counted. README "Metrics" defines each number.
 """
 
 from .base import percentile, spread, workflow_choices
+from .bottleneck import bottleneck_steps
 from .panels import (
     aging_panel,
     approvals_panel,
@@ -27,6 +30,7 @@ from .summary import metrics_summary
 __all__ = [
     "aging_panel",
     "approvals_panel",
+    "bottleneck_steps",
     "cycle_time_panel",
     "exceptions_panel",
     "metrics_summary",

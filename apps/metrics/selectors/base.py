@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.cases.models import Case
+from apps.cases.passages import case_had_role_queue
 from apps.core.percentiles import percentile
 from apps.definitions.accessors import spec_of
 from apps.definitions.models import DefinitionVersion
@@ -21,13 +22,18 @@ from ..policy import MetricsScope
 
 
 def real_cases(metrics_filter: MetricsFilter) -> QuerySet[Case]:
-    """Cases of the filter's workflow and version, test cases never (no scope applied); unordered
-    (the model's newest-first order would sort every row a metric reads)."""
+    """Cases of the filter's workflow, version, team (the requester's department) and role (an
+    approval task in its queue), test cases never (no scope applied); unordered (the model's
+    newest-first order would sort every row a metric reads). The one place the filter applies."""
     cases = Case.objects.filter(is_test=False).order_by()
     if metrics_filter.workflow:
         cases = cases.filter(workflow_key=metrics_filter.workflow)
     if metrics_filter.version:
         cases = cases.filter(version_number=metrics_filter.version)
+    if metrics_filter.team is not None:
+        cases = cases.filter(requester__profile__department_id=metrics_filter.team)
+    if metrics_filter.role:
+        cases = cases.filter(case_had_role_queue(metrics_filter.role))
     return cases
 
 
