@@ -1,6 +1,8 @@
 """Exception rate, exceptions by category (open vs repaired), recurring ones and repairs per step,
 from automated steps that really failed (an ERP that refuses the call) and were repaired."""
 
+import re
+
 import pytest
 from django.test import override_settings
 
@@ -77,6 +79,24 @@ def test_exceptions_open_then_repaired(demo, erp, httpserver, django_capture_on_
     # The cases behind "open" and "repaired" are exactly those: the refused one waits, the other was repaired.
     assert (category["open_case_ids"], category["repaired_case_ids"]) == ([refused.pk], [failed.pk])
     assert after["rework"]["repairs_by_step"] == [{"step_key": "erp_check", "repairs": 1, "case_ids": [failed.pk]}]
+
+
+def listed(client, ref: str) -> list[int]:
+    html = client.get(f"/dashboards/cases/?workflow={KEY}&panel=exceptions&ref={ref}").content.decode()
+    return [int(n) for n in re.findall(r"<td>(?:<a [^>]*>)?#(\d+)", html)]
+
+
+def test_the_open_and_repaired_numbers_list_exactly_their_cases(demo, erp, httpserver, client):
+    failed, refused = erp(422), erp(422)
+    httpserver.clear()
+    httpserver.expect_request("/erp/invoices").respond_with_json({"id": 1}, status=200)
+    with override_settings(WMS_ENDPOINTS={"ERP": httpserver.url_for("/erp")}):
+        step_retry(run_id=StepRun.objects.get(case=failed).pk, actor=demo["oscar"], note="ERP fixed")
+
+    client.force_login(demo["oscar"])
+    assert listed(client, "category:rejected") == sorted([failed.pk, refused.pk])
+    assert listed(client, "category:rejected:open") == [refused.pk]
+    assert listed(client, "category:rejected:repaired") == [failed.pk]
 
 
 def test_the_same_step_failing_again_and_again_is_recurring(demo, erp):
