@@ -23,8 +23,6 @@ from django.db.models import Case, DateTimeField, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from viewflow.workflow.models import Task
-
 from apps.cases.taskinfo import task_info
 from apps.definitions.accessors import SlaPolicy, spec_of
 
@@ -153,7 +151,8 @@ def clocks_end(*, case, at: datetime | None = None) -> int:
     if not _has_sla(case):
         return 0
     end = at or timezone.now()
-    task_end = Subquery(Task.objects.filter(pk=OuterRef("task_id")).values("finished")[:1])
+    # NOTE: an UPDATE cannot join; the clock's own row, read again with its task, can.
+    task_end = Subquery(SlaClock.objects.filter(pk=OuterRef("pk")).values("task__finished")[:1])
     ended = Coalesce(
         Case(When(task__isnull=False, then=task_end), default=Value(end)),
         F("stopped_at"),

@@ -136,7 +136,9 @@ def clock_counts_for_metrics(*, cases, moment_from=None, moment_to=None, now=Non
     found: dict = defaultdict(lambda: {"met": 0, "breached": 0})
     settled, unsettled = _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
     group = ("stage", "breached") if by_stage else ("breached",)
-    counted = [clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n") for clocks in (settled, unsettled)]
+    counted = [
+        clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n") for clocks in (settled, unsettled)
+    ]
     for *stage, breached, n in counted[0].union(counted[1], all=True):
         found[stage[0] if by_stage else ""]["breached" if breached else "met"] += n
     if not by_stage:

@@ -10,45 +10,52 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_metrics_indexes'),
-        ('sla', '0002_sla_clock'),
-        ('viewflow', '0015_task_scheduled'),
+        ("cases", "0007_metrics_indexes"),
+        ("sla", "0002_sla_clock"),
+        ("viewflow", "0015_task_scheduled"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='slaclock',
-            name='counted_at',
+            model_name="slaclock",
+            name="counted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='slaclock',
-            name='last_fired_at',
+            model_name="slaclock",
+            name="last_fired_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='slaclock',
-            name='result',
-            field=models.CharField(blank=True, choices=[('met', 'Met'), ('breached', 'Breached')], max_length=10),
+            model_name="slaclock",
+            name="result",
+            field=models.CharField(blank=True, choices=[("met", "Met"), ("breached", "Breached")], max_length=10),
         ),
         migrations.AddField(
-            model_name='slaclock',
-            name='stage',
+            model_name="slaclock",
+            name="stage",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('counted_at__isnull', False)), fields=['counted_at'], name='sla_clock_counted_at'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("counted_at__isnull", False)), fields=["counted_at"], name="sla_clock_counted_at"
+            ),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('counted_at__isnull', True)), fields=['due'], name='sla_clock_running_due'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("counted_at__isnull", True)), fields=["due"], name="sla_clock_running_due"
+            ),
         ),
         migrations.AddIndex(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('last_fired_at__isnull', False)), fields=['last_fired_at'], name='sla_clock_last_fired'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("last_fired_at__isnull", False)),
+                fields=["last_fired_at"],
+                name="sla_clock_last_fired",
+            ),
         ),
         # What the clocks already say, written into the new fields (apps.sla.backfill).
         migrations.RunPython(fill, migrations.RunPython.noop),
