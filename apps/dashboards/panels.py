@@ -75,18 +75,25 @@ def _label(value) -> Cell:
     return Cell(value=value)
 
 
-def _count(n: int, ref: str, ids) -> Cell:
+def _count(n: int, ref: str, ids=()) -> Cell:
     return Cell(value=n, ref=ref if n else "", case_ids=tuple(ids) if n else ())
 
 
-def _hours(h, ref: str, ids) -> Cell:
-    return Cell(value=h, text=NOTHING if h is None else f"{h:,.1f}", ref=ref if ids else "", case_ids=tuple(ids))
+def _hours(h, ref: str, ids, n: int) -> Cell:
+    """Hours over `n` cases (clickable when there are any)."""
+    return Cell(value=h, text=NOTHING if h is None else f"{h:,.1f}", ref=ref if n else "", case_ids=tuple(ids))
 
 
-def _share(rate, ref: str, ids) -> Cell:
+def _share(rate, ref: str, ids, n: int) -> Cell:
     return Cell(
-        value=rate, text=NOTHING if rate is None else f"{rate * 100:.1f} %", ref=ref if ids else "", case_ids=tuple(ids)
+        value=rate, text=NOTHING if rate is None else f"{rate * 100:.1f} %", ref=ref if n else "", case_ids=tuple(ids)
     )
+
+
+def _behind(group: dict, key: str = "case_ids") -> list:
+    """The cases behind a group's numbers: there when the panel was asked for them (the
+    drill-down page), empty for the dashboard and the CSV."""
+    return group.get(key, [])
 
 
 # --- one function per panel: the metrics panel's dict -> Panel (link: ref -> drill-down URL) ----------
@@ -96,13 +103,13 @@ def wip(data: dict, link: Callable) -> Panel:
     by_stage = Table("stage", "Open cases by stage", ["Stage", "Open cases"])
     for group in data["by_stage"]:
         ref = f"stage:{group['stage']}"
-        by_stage.rows.append([_label(group["stage"]), _count(group["count"], ref, group["case_ids"])])
+        by_stage.rows.append([_label(group["stage"]), _count(group["count"], ref, _behind(group))])
     waiting = {g["waiting_on"]: g for g in data["by_waiting_on"]}
     by_state = Table("waiting", "Open cases by whom they wait on", ["Waiting on", "Open cases"])
     for key, words in WAITING_ON:
         group = waiting.get(key, {"count": 0, "case_ids": []})
-        by_state.rows.append([_label(words), _count(group["count"], f"waiting:{key}", group["case_ids"])])
-    every = sorted(pk for g in data["by_stage"] for pk in g["case_ids"])
+        by_state.rows.append([_label(words), _count(group["count"], f"waiting:{key}", _behind(group))])
+    every = sorted(pk for g in data["by_stage"] for pk in _behind(g))
     total = Table("open", "Open now", ["Open cases"], [[_count(data["open"], "open", every)]])
     chart = bar_chart(
         title="Open cases by stage",
@@ -124,7 +131,7 @@ def aging(data: dict, link: Callable) -> Panel:
     buckets = Table("bucket", "Open cases by age, in business hours", ["Age", "Open cases"])
     for bucket in data["buckets"]:
         ref = f"bucket:{bucket['bucket']}"
-        buckets.rows.append([_label(bucket["bucket"]), _count(bucket["count"], ref, bucket["case_ids"])])
+        buckets.rows.append([_label(bucket["bucket"]), _count(bucket["count"], ref, _behind(bucket))])
     oldest = Table("oldest", "The oldest open cases", ["Case", "Workflow", "Stage", "Business hours", "Hours"])
     for case in data["oldest"]:
         ref, ids = f"case:{case['case_id']}", (case["case_id"],)
@@ -133,8 +140,8 @@ def aging(data: dict, link: Callable) -> Panel:
                 Cell(value=case["case_id"], text=f"#{case['case_id']}", ref=ref, case_ids=ids),
                 _label(case["workflow"]),
                 _label(case["stage"]),
-                _hours(case["business_hours"], ref, ids),
-                _hours(case["hours"], ref, ids),
+                _hours(case["business_hours"], ref, ids, 1),
+                _hours(case["hours"], ref, ids, 1),
             ]
         )
     chart = bar_chart(
@@ -164,8 +171,8 @@ def approvals(data: dict, link: Callable) -> Panel:
         people.rows.append(
             [
                 _label(group["owner"]),
-                _count(group["count"], ref, group["case_ids"]),
-                _hours(group["oldest_hours"], ref, group["case_ids"]),
+                _count(group["count"], ref, _behind(group)),
+                _hours(group["oldest_hours"], ref, _behind(group), group["count"]),
             ]
         )
     queues = Table("role", "Pending in a role's queue", ["Role queue", "Pending", "Oldest (hours)"])
@@ -174,8 +181,8 @@ def approvals(data: dict, link: Callable) -> Panel:
         queues.rows.append(
             [
                 _label(group["role"]),
-                _count(group["count"], ref, group["case_ids"]),
-                _hours(group["oldest_hours"], ref, group["case_ids"]),
+                _count(group["count"], ref, _behind(group)),
+                _hours(group["oldest_hours"], ref, _behind(group), group["count"]),
             ]
         )
     latency = Table(
@@ -185,13 +192,13 @@ def approvals(data: dict, link: Callable) -> Panel:
     )
     for group in data["latency"]:
         ref = f"latency:{group['stage']}"
-        ids = group["case_ids"]
+        ids = _behind(group)
         latency.rows.append(
             [
                 _label(group["stage"]),
                 _count(group["count"], ref, ids),
-                _hours(group["p50"], ref, ids),
-                _hours(group["p90"], ref, ids),
+                _hours(group["p50"], ref, ids, group["count"]),
+                _hours(group["p90"], ref, ids, group["count"]),
             ]
         )
     holders = [(g["owner"], f"person:{g['owner']}", g["count"]) for g in data["by_person"]]
@@ -212,8 +219,12 @@ def approvals(data: dict, link: Callable) -> Panel:
 
 
 def _failure_cells(counts: dict, ref: str) -> list[Cell]:
-    ids = counts["case_ids"]
-    return [_count(counts["count"], ref, ids), _count(counts["open"], ref, ids), _count(counts["repaired"], ref, ids)]
+    """Failures, open, repaired: each lists exactly its own cases."""
+    return [
+        _count(counts["count"], ref, _behind(counts)),
+        _count(counts["open"], f"{ref}:open", _behind(counts, "open_case_ids")),
+        _count(counts["repaired"], f"{ref}:repaired", _behind(counts, "repaired_case_ids")),
+    ]
 
 
 def exceptions(data: dict, link: Callable) -> Panel:
@@ -264,18 +275,18 @@ def exceptions(data: dict, link: Callable) -> Panel:
 
 
 def _spread_row(label, group: dict, ref: str) -> list[Cell]:
-    ids = group["case_ids"]
+    ids = _behind(group)
     return [
         _label(label),
         _count(group["count"], ref, ids),
-        _hours(group["p50"], ref, ids),
-        _hours(group["p90"], ref, ids),
+        _hours(group["p50"], ref, ids, group["count"]),
+        _hours(group["p90"], ref, ids, group["count"]),
     ]
 
 
 def cycle_time(data: dict, link: Callable) -> Panel:
     overall = data["overall"]
-    ids = overall["case_ids"]
+    ids, n = _behind(overall), overall["count"]
     summary = Table(
         "overall",
         "Start to close, cases closed in the range",
@@ -283,10 +294,10 @@ def cycle_time(data: dict, link: Callable) -> Panel:
         [
             [
                 _count(overall["count"], "overall", ids),
-                _hours(overall["p50"], "overall", ids),
-                _hours(overall["p90"], "overall", ids),
-                _hours(overall["business_p50"], "overall", ids),
-                _hours(overall["business_p90"], "overall", ids),
+                _hours(overall["p50"], "overall", ids, n),
+                _hours(overall["p90"], "overall", ids, n),
+                _hours(overall["business_p50"], "overall", ids, n),
+                _hours(overall["business_p90"], "overall", ids, n),
             ]
         ],
     )
@@ -315,7 +326,7 @@ def cycle_time(data: dict, link: Callable) -> Panel:
 
 
 def rework(data: dict, link: Callable) -> Panel:
-    closed_ids = sorted(pk for g in data["returns_per_case"] for pk in g["case_ids"])
+    closed_ids = sorted(pk for g in data["returns_per_case"] for pk in _behind(g))
     returned = data["returned"]
     summary = Table(
         "summary",
@@ -324,20 +335,20 @@ def rework(data: dict, link: Callable) -> Panel:
         [
             [
                 _count(data["closed"], "closed", closed_ids),
-                _count(returned["count"], "returned", returned["case_ids"]),
-                _share(data["rate"], "returned", returned["case_ids"]),
+                _count(returned["count"], "returned", _behind(returned)),
+                _share(data["rate"], "returned", _behind(returned), returned["count"]),
             ]
         ],
     )
     per_case = Table("returns", "Returns to the requester per case", ["Returns", "Cases"])
     for group in data["returns_per_case"]:
         per_case.rows.append(
-            [_label(group["returns"]), _count(group["count"], f"returns:{group['returns']}", group["case_ids"])]
+            [_label(group["returns"]), _count(group["count"], f"returns:{group['returns']}", _behind(group))]
         )
     repairs = Table("repairs", "Repairs per automated step (failures dealt with by an operator)", ["Step", "Repairs"])
     for group in data["repairs_by_step"]:
         repairs.rows.append(
-            [_label(group["step_key"]), _count(group["repairs"], f"repairs:{group['step_key']}", group["case_ids"])]
+            [_label(group["step_key"]), _count(group["repairs"], f"repairs:{group['step_key']}", _behind(group))]
         )
     groups = data["returns_per_case"]
     chart = bar_chart(
@@ -355,8 +366,8 @@ def rework(data: dict, link: Callable) -> Panel:
 
 
 def sla(data: dict, link: Callable) -> Panel:
-    met_ids = sorted({pk for g in data["by_stage"] for pk in g["case_ids"]})
-    breached_ids = sorted({pk for g in data["by_stage"] for pk in g["breached_case_ids"]})
+    met_ids = sorted({pk for g in data["by_stage"] for pk in _behind(g)})
+    breached_ids = sorted({pk for g in data["by_stage"] for pk in _behind(g, "breached_case_ids")})
     summary = Table(
         "total",
         "SLA clocks ended or breached in the range",
@@ -369,15 +380,15 @@ def sla(data: dict, link: Callable) -> Panel:
         by_stage.rows.append(
             [
                 _label(stage),
-                _count(group["met"], f"stage:{stage}", group["case_ids"]),
-                _count(group["breached"], f"stage:{stage}:breached", group["breached_case_ids"]),
+                _count(group["met"], f"stage:{stage}", _behind(group)),
+                _count(group["breached"], f"stage:{stage}:breached", _behind(group, "breached_case_ids")),
             ]
         )
     escalations = Table("escalation", "Escalations fired, by level", ["Level", "Action", "Fired"])
     for group in data["escalations"]:
         ref = f"escalation:{group['level']}:{group['action']}"
         escalations.rows.append(
-            [_label(group["level"]), _label(group["action"]), _count(group["count"], ref, group["case_ids"])]
+            [_label(group["level"]), _label(group["action"]), _count(group["count"], ref, _behind(group))]
         )
     stages = data["by_stage"]
     chart = bar_chart(
@@ -426,11 +437,13 @@ PANELS = {
 REPORTS_PANELS = ("approvals",)
 
 
-def panel_build(*, key: str, scope, metrics_filter, link: Callable, now=None) -> Panel:
-    """The panel `key` for this person and filter; `link(ref)` makes the drill-down URL of a number."""
+def panel_build(*, key: str, scope, metrics_filter, link: Callable, now=None, with_case_ids=False) -> Panel:
+    """The panel `key` for this person and filter; `link(ref)` makes the drill-down URL of a number.
+    Each Cell's `case_ids` is filled only `with_case_ids` (the drill-down page); the dashboard and
+    the CSV need the numbers alone."""
     kind = PANELS[key]
     extra = {"now": now} if kind.takes_now else {}
-    data = kind.selector(scope=scope, metrics_filter=metrics_filter, **extra)
+    data = kind.selector(scope=scope, metrics_filter=metrics_filter, with_case_ids=with_case_ids, **extra)
     panel = kind.layout(data, link)
     for table in panel.tables:
         for row in table.rows:

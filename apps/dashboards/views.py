@@ -118,7 +118,7 @@ def dashboard_workflow(request, workflow: str):
     return _dashboard(request, workflow)
 
 
-def _panel_for(request, workflow: str, panel: str, *, named_in_query: bool = False):
+def _panel_for(request, workflow: str, panel: str, *, named_in_query: bool = False, with_case_ids: bool = False):
     """The panel for this person and filter: who asks is checked first, then what they asked for."""
     scope, checked, params = _context(request, workflow)
     if panel not in PANELS:
@@ -127,7 +127,13 @@ def _panel_for(request, workflow: str, panel: str, *, named_in_query: bool = Fal
         raise Http404(MSG_UNKNOWN_PANEL.format(panel=panel[:50]))
     if panel not in panel_keys(scope):
         raise NotAllowed(MSG_NO_METRICS)
-    built = panel_build(key=panel, scope=scope, metrics_filter=checked, link=_linker(workflow, params, panel))
+    built = panel_build(
+        key=panel,
+        scope=scope,
+        metrics_filter=checked,
+        link=_linker(workflow, params, panel),
+        with_case_ids=with_case_ids,
+    )
     return built, params
 
 
@@ -150,7 +156,7 @@ def case_list(request):
     workflow = request.GET.get("workflow", "").strip()
     panel = request.GET.get("panel", "")
     ref = request.GET.get("ref", "")
-    built, params = _panel_for(request, workflow, panel, named_in_query=True)
+    built, params = _panel_for(request, workflow, panel, named_in_query=True, with_case_ids=True)
     cell = built.cell(ref)
     if cell is None:
         raise Http404(MSG_UNKNOWN_NUMBER)

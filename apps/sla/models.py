@@ -42,6 +42,11 @@ class ClockKind(models.TextChoices):
     CASE = "case", "Whole case"
 
 
+class ClockResult(models.TextChoices):
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"
+
+
 class SlaClock(models.Model):
     """The SLA of one open task (or of a whole case): its due time and escalation levels.
 
@@ -68,9 +73,30 @@ class SlaClock(models.Model):
     # The whole-case clock pauses while the case waits on the requester.
     paused_at = models.DateTimeField(null=True, blank=True)
     elapsed_hours = models.DecimalField(max_digits=9, decimal_places=2, default=0)
+    # What the metrics count (apps.sla.selectors), kept on the clock so a dashboard reads the clocks
+    # of its date range through an index instead of classifying every clock ever started:
+    # `stage`: the approval stage's key, "rework" or "case", fixed when the clock starts;
+    # `counted_at` and `result`: once the clock breached (the sweeper's mark) or ended (its task
+    # or case did), the moment it counts at and whether it was met or breached (set in the
+    # transaction that ends or breaches it; see clocks.clock_settle);
+    # `last_fired_at`: the moment of the last level fired so far (the sweeper).
+    stage = models.CharField(max_length=100, blank=True)
+    counted_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=10, choices=ClockResult.choices, blank=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["case", "kind"])]
+        indexes = [
+            models.Index(fields=["case", "kind"]),
+            models.Index(
+                fields=["counted_at"], condition=models.Q(counted_at__isnull=False), name="sla_clock_counted_at"
+            ),
+            # Clocks still running: a metric counts them as breached once past due.
+            models.Index(fields=["due"], condition=models.Q(counted_at__isnull=True), name="sla_clock_running_due"),
+            models.Index(
+                fields=["last_fired_at"], condition=models.Q(last_fired_at__isnull=False), name="sla_clock_last_fired"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case"], condition=models.Q(kind="case"), name="one_case_clock_per_case")
         ]

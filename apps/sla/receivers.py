@@ -75,3 +75,11 @@ def _task_completed(sender, *, case, task, **details):
     _flush(case)
     if task_kind(task) == REWORK:  # the requester sent the case back: its clock runs again
         clocks.clock_resume_case(case=case)
+
+
+@receiver(events.case_closed, dispatch_uid="sla-case-closed")
+@events.real_cases_only
+def _case_closed(sender, *, case, **details):
+    # Its clocks are final now: each is written met or breached, and when it counts (the
+    # metrics read them by that moment). Clocks of an open case are classified as they are read.
+    clocks.clocks_end(case=case, at=case.finished)

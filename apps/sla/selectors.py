@@ -1,15 +1,17 @@
 """Reads about business calendars: which calendar a workflow runs on, who may edit calendars."""
 
+from collections import defaultdict
 from datetime import time
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, DateTimeField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.definitions.accessors import Spec, spec_of
 from apps.org import roles
 from apps.org.selectors import user_has_role
 
-from .models import BusinessCalendar, SlaClock
+from .models import BusinessCalendar, ClockResult, SlaClock
 
 FALLBACK_NAME = "Standard hours"
 
@@ -88,72 +90,90 @@ def sla_breach_counts() -> dict[tuple[str, str], int]:
     return {(workflow, kind): n for workflow, kind, n in rows}
 
 
-def clocks_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> list[dict]:
-    """The SLA clocks of `cases` (a Case queryset) met or breached in [from, to), for
-    apps.metrics: {case_id, task_id, kind, met, breached, at, escalations}.
+def _in_range(field: str, moment_from, moment_to) -> Q:
+    bounded = Q(**{f"{field}__isnull": False})
+    if moment_from is not None:
+        bounded &= Q(**{f"{field}__gte": moment_from})
+    if moment_to is not None:
+        bounded &= Q(**{f"{field}__lt": moment_to})
+    return bounded
 
-    A clock ends when its task ends (decided or cancelled), for a whole-case clock when its case
-    closes, or when the sweeper stopped it. It is *breached* when the sweeper marked it so or it
-    ended (or is still running) past its due moment, counted at the breach (the mark, else the
-    due moment); it is *met* when it ended before its due moment unbreached, counted at its end.
-    Clocks still running in time count as neither. `escalations`: the levels other than the breach
-    that fired, due in the range, as [(level number from 1, action)]; a clock that is neither met
-    nor breached in the range is listed for its escalations alone. One query.
+
+def _counted_clocks(*, cases, moment_from, moment_to, now):
+    """Two querysets of the clocks of `cases` met or breached in [from, to), each annotated with
+    `breached` (True/False) and ready for values():
+
+    - settled: the clocks of closed cases and those the sweeper marked breached carry when they
+      count and how (`counted_at`, `result`; clocks.clocks_end, the sweeper): an index range scan
+      (sla_clock_counted_at), whatever the length of the history;
+    - not settled: the clocks of open cases, classified as they are read (sla_clock_running_due
+      holds them): ended (their task did) before their due moment: met at the end; ended past
+      it, or still running past it: breached at the due moment; still running in time: neither.
     """
-    from .clocks import BREACH, when
+    from .clocks import clock_end_moment, clock_late_moment
 
     now = now or timezone.now()
-    clocks = SlaClock.objects.filter(case_id__in=cases.values("pk"))
-    if moment_from is not None or moment_to is not None:
-        moments = ("task__finished", "case__finished", "stopped_at", "due", "breached_at")
-        near = Q()
-        for moment in moments:
-            bounded = Q(**{f"{moment}__isnull": False})
-            if moment_from is not None:
-                bounded &= Q(**{f"{moment}__gte": moment_from})
-            if moment_to is not None:
-                bounded &= Q(**{f"{moment}__lt": moment_to})
-            near |= bounded
-        fired = Q(next_level__gt=0) & (Q() if moment_to is None else Q(started__lt=moment_to))
-        clocks = clocks.filter(near | fired)
-    rows = clocks.order_by().values_list(
-        "case_id",
-        "task_id",
-        "kind",
-        "due",
-        "breached_at",
-        "stopped_at",
-        "task__finished",
-        "case__finished",
-        "levels",
-        "next_level",
+    of_cases = SlaClock.objects.filter(case__in=cases.values("pk")).order_by()
+    settled = of_cases.filter(_in_range("counted_at", moment_from, moment_to)).annotate(
+        breached=Case(When(result=ClockResult.BREACHED, then=Value(True)), default=Value(False))
     )
+    end = clock_end_moment()
+    late = clock_late_moment(end, now)
+    unsettled = (
+        of_cases.filter(counted_at__isnull=True)
+        .annotate(late_at=late, moment=Coalesce(late, end, output_field=DateTimeField()))
+        .filter(_in_range("moment", moment_from, moment_to))
+        .annotate(breached=Case(When(late_at__isnull=False, then=Value(True)), default=Value(False)))
+    )
+    return settled, unsettled
 
-    def in_range(moment) -> bool:
-        return (moment_from is None or moment >= moment_from) and (moment_to is None or moment < moment_to)
 
+def clock_counts_for_metrics(*, cases, moment_from=None, moment_to=None, now=None, by_stage=False) -> dict:
+    """SLA clocks of `cases` (a Case queryset) met and breached in [from, to): {met, breached},
+    or with `by_stage` {stage: {met, breached}} (stage: an approval stage's key, "rework",
+    "case"). Clocks still running in time count as neither. One query (both parts of
+    `_counted_clocks`, UNION ALL)."""
+    found: dict = defaultdict(lambda: {"met": 0, "breached": 0})
+    settled, unsettled = _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
+    group = ("stage", "breached") if by_stage else ("breached",)
+    counted = [
+        clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n") for clocks in (settled, unsettled)
+    ]
+    for *stage, breached, n in counted[0].union(counted[1], all=True):
+        found[stage[0] if by_stage else ""]["breached" if breached else "met"] += n
+    if not by_stage:
+        return dict(found[""])
+    return {stage: dict(numbers) for stage, numbers in sorted(found.items())}
+
+
+def clock_cases_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> dict:
+    """{(stage, "met" or "breached"): sorted case ids} of the clocks `clock_counts_for_metrics`
+    counts (the cases behind each number). One query."""
+    found: dict = defaultdict(set)
+    settled, unsettled = _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
+    rows = [clocks.values_list("stage", "breached", "case_id") for clocks in (settled, unsettled)]
+    for stage, breached, case_id in rows[0].union(rows[1], all=True):
+        found[(stage, ClockResult.BREACHED if breached else ClockResult.MET)].add(case_id)
+    return {key: sorted(ids) for key, ids in found.items()}
+
+
+def escalations_for_metrics(*, cases, moment_from=None, moment_to=None) -> list[tuple[int, int, str]]:
+    """The escalation levels (all but the breach) of the clocks of `cases` that fired, due in
+    [from, to), running clocks or not: [(case id, level number from 1, action)]. Levels fire in
+    order, so the k-th level fired is level k; a clock whose last fired level (`last_fired_at`,
+    indexed) is due before `from` has none in the range. One query."""
+    from .clocks import BREACH, when
+
+    clocks = SlaClock.objects.filter(next_level__gt=0, case__in=cases.values("pk")).order_by()
+    if moment_from is not None:
+        clocks = clocks.filter(last_fired_at__gte=moment_from)
+    if moment_to is not None:
+        clocks = clocks.filter(started__lt=moment_to)
     found = []
-    for case_id, task_id, kind, due, breached_at, stopped_at, task_end, case_end, levels, next_level in rows:
-        end = (task_end if task_id else case_end) or stopped_at
-        late_at = breached_at or (due if due is not None and due < (end or now) else None)
-        at = late_at or end
-        counted = at is not None and in_range(at)
-        # Levels fire in order, so the k-th escalation fired is level k of the clock.
+    for case_id, levels, next_level in clocks.values_list("case_id", "levels", "next_level"):
         fired = [level for level in (levels or [])[:next_level] if level.get("action") != BREACH]
-        escalations = [
-            (number, level.get("action")) for number, level in enumerate(fired, start=1) if in_range(when(level))
-        ]
-        if not counted and not escalations:
-            continue
-        found.append(
-            {
-                "case_id": case_id,
-                "task_id": task_id,
-                "kind": kind,
-                "met": counted and late_at is None,
-                "breached": counted and late_at is not None,
-                "at": at,
-                "escalations": escalations,
-            }
-        )
+        for number, level in enumerate(fired, start=1):
+            moment = when(level)
+            if (moment_from is None or moment >= moment_from) and (moment_to is None or moment < moment_to):
+                found.append((case_id, number, level.get("action")))
     return found

@@ -17,7 +17,7 @@ from apps.audit.services import audit_batch
 from apps.cases.policy import task_is_open
 
 from .actions import fire
-from .clocks import when
+from .clocks import clock_settle, when
 from .models import SlaClock
 
 BATCH = 500
@@ -66,9 +66,14 @@ def _sweep_clock(clock_id: int, now: datetime, *, dry_run: bool) -> list[Firing]
         if not _still_waiting(clock):
             if not dry_run:
                 clock.next_fire_at, clock.stopped_at = None, now
-                clock.save(update_fields=["next_fire_at", "stopped_at"])
+                fields = ["next_fire_at", "stopped_at"]
+                if clock.counted_at is None:  # ended without the engine telling (should not happen)
+                    ended = clock.task.finished if clock.task is not None else clock.case.finished
+                    clock_settle(clock, end=ended or now)
+                    fields += ["counted_at", "result"]
+                clock.save(update_fields=fields)
             return firings
-        index, closed = clock.next_level, False
+        index, closed, breached = clock.next_level, False, False
         while index < len(clock.levels) and when(clock.levels[index]) <= now:
             level = clock.levels[index]
             firing = Firing(clock.pk, clock.case_id, clock.task_id, clock.kind, index + 1, level["action"], level["at"])
@@ -77,6 +82,8 @@ def _sweep_clock(clock_id: int, now: datetime, *, dry_run: bool) -> list[Firing]
                 firing.outcome = fire(clock, level, clock.task)
                 if level["action"] == "breach":
                     clock.breached_at = now
+                    breached = clock.counted_at is None
+                    clock_settle(clock, end=now)  # counted at the mark, as breached
                 elif level["action"] in REASSIGNING and clock.task is not None:
                     clock.task.refresh_from_db()  # the next level acts on the new owner
                 closed = level["action"] in CLOSING
@@ -88,7 +95,11 @@ def _sweep_clock(clock_id: int, now: datetime, *, dry_run: bool) -> list[Firing]
             clock.next_level = index
             clock.next_fire_at = when(clock.levels[index]) if index < len(clock.levels) and not closed else None
             clock.stopped_at = now if closed else None
-            clock.save(update_fields=["next_level", "next_fire_at", "breached_at", "stopped_at"])
+            clock.last_fired_at = when(clock.levels[index - 1]) if index else None
+            fields = ["next_level", "next_fire_at", "breached_at", "stopped_at", "last_fired_at"]
+            # NOTE: only what this sweep settled: a level that closed the case settled the clock
+            # in the database already (receivers.py), and this object does not know it.
+            clock.save(update_fields=fields + (["counted_at", "result"] if breached else []))
     return firings
 
 

@@ -92,3 +92,22 @@ def history(demo):
         _decide(b, bob, "reject", reason="Too expensive")
         d = start()
     return {"A": a, "B": b, "C": c, "D": d, "F": f, "T1": t1, "T2": t2}
+
+
+ID_KEYS = {"case_ids", "breached_case_ids", "open_case_ids", "repaired_case_ids"}
+
+
+def _without_ids(value):
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k not in ID_KEYS}
+    if isinstance(value, list):
+        return [_without_ids(v) for v in value]
+    return value
+
+
+def both(panel, **kwargs) -> dict:
+    """The panel with the cases behind its numbers (as the drill-down page asks for it), after
+    checking that without them (the dashboard, the CSV) it has the very same numbers."""
+    with_ids = panel(**kwargs, with_case_ids=True)
+    assert panel(**kwargs) == _without_ids(with_ids)
+    return with_ids

@@ -1,6 +1,8 @@
 """Exception rate, exceptions by category (open vs repaired), recurring ones and repairs per step,
 from automated steps that really failed (an ERP that refuses the call) and were repaired."""
 
+import re
+
 import pytest
 from django.test import override_settings
 
@@ -11,6 +13,7 @@ from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import metrics_scope
 from apps.metrics.selectors import exceptions_panel, metrics_summary, rework_panel
 from tests.api.specs import ERP_STEP, INVOICE_FIELDS
+from tests.metrics.conftest import both
 
 KEY = "invoice-metrics"
 APPROVAL = {"key": "approval", "name": "Approval", "approvers": [{"key": "manager", "type": "manager"}]}
@@ -36,8 +39,8 @@ def numbers(user):
     scope, chosen = metrics_scope(user=user), metrics_filter(workflow=KEY)
     return {
         "summary": metrics_summary(scope=scope, metrics_filter=chosen),
-        "exceptions": exceptions_panel(scope=scope, metrics_filter=chosen),
-        "rework": rework_panel(scope=scope, metrics_filter=chosen),
+        "exceptions": both(exceptions_panel, scope=scope, metrics_filter=chosen),
+        "rework": both(rework_panel, scope=scope, metrics_filter=chosen),
     }
 
 
@@ -50,7 +53,15 @@ def test_exceptions_open_then_repaired(demo, erp, httpserver, django_capture_on_
     assert before["summary"]["exception_rate"] == round(2 / 3, 4)
     assert before["summary"]["exceptions"] == [{"category": "rejected", "count": 2}]
     assert before["exceptions"]["by_category"] == [
-        {"category": "rejected", "count": 2, "open": 2, "repaired": 0, "case_ids": sorted([failed.pk, refused.pk])}
+        {
+            "category": "rejected",
+            "count": 2,
+            "open": 2,
+            "repaired": 0,
+            "case_ids": sorted([failed.pk, refused.pk]),
+            "open_case_ids": sorted([failed.pk, refused.pk]),
+            "repaired_case_ids": [],
+        }
     ]
     assert [w["open"] for w in before["exceptions"]["by_week"]] == [2]
     assert before["exceptions"]["recurring"] == []
@@ -65,7 +76,27 @@ def test_exceptions_open_then_repaired(demo, erp, httpserver, django_capture_on_
     assert after["summary"]["exception_rate"] == round(2 / 3, 4), "a repaired failure still happened"
     (category,) = after["exceptions"]["by_category"]
     assert (category["open"], category["repaired"]) == (1, 1)
+    # The cases behind "open" and "repaired" are exactly those: the refused one waits, the other was repaired.
+    assert (category["open_case_ids"], category["repaired_case_ids"]) == ([refused.pk], [failed.pk])
     assert after["rework"]["repairs_by_step"] == [{"step_key": "erp_check", "repairs": 1, "case_ids": [failed.pk]}]
+
+
+def listed(client, ref: str) -> list[int]:
+    html = client.get(f"/dashboards/cases/?workflow={KEY}&panel=exceptions&ref={ref}").content.decode()
+    return [int(n) for n in re.findall(r"<td>(?:<a [^>]*>)?#(\d+)", html)]
+
+
+def test_the_open_and_repaired_numbers_list_exactly_their_cases(demo, erp, httpserver, client):
+    failed, refused = erp(422), erp(422)
+    httpserver.clear()
+    httpserver.expect_request("/erp/invoices").respond_with_json({"id": 1}, status=200)
+    with override_settings(WMS_ENDPOINTS={"ERP": httpserver.url_for("/erp")}):
+        step_retry(run_id=StepRun.objects.get(case=failed).pk, actor=demo["oscar"], note="ERP fixed")
+
+    client.force_login(demo["oscar"])
+    assert listed(client, "category:rejected") == sorted([failed.pk, refused.pk])
+    assert listed(client, "category:rejected:open") == [refused.pk]
+    assert listed(client, "category:rejected:repaired") == [failed.pk]
 
 
 def test_the_same_step_failing_again_and_again_is_recurring(demo, erp):

@@ -14,7 +14,7 @@ from apps.cases.passages import case_had_role_queue
 from apps.core.percentiles import percentile
 from apps.definitions.accessors import spec_of
 from apps.definitions.models import DefinitionVersion
-from apps.sla.calendar import business_hours_between
+from apps.sla.hours_index import BusinessHoursIndex
 from apps.sla.selectors import calendar_for
 
 from ..filters import MetricsFilter
@@ -87,21 +87,22 @@ def week_of(moment: datetime) -> date:
 
 class BusinessClock:
     """Business hours between two moments on each version's SLA calendar (the spec's calendar,
-    else the organisation's default). One query for the versions, one per calendar they name."""
+    else the organisation's default). One query for the versions, one per calendar they name.
+    Each calendar's days are walked once (apps.sla.hours_index), however many cases ask."""
 
     def __init__(self, version_ids):
         self.calendars, by_name = {}, {}
         for version in DefinitionVersion.objects.filter(pk__in=set(version_ids)):
             name = spec_of(version).calendar or ""
             if name not in by_name:
-                by_name[name] = calendar_for(definition=version)
+                by_name[name] = BusinessHoursIndex(calendar_for(definition=version))
             self.calendars[version.pk] = by_name[name]
 
     def hours(self, version_id: int, start: datetime, end: datetime) -> float:
-        calendar = self.calendars.get(version_id)
-        if calendar is None:
+        index = self.calendars.get(version_id)
+        if index is None:
             return hours(start, end)
-        return business_hours_between(calendar=calendar, start=start, end=end)
+        return index.hours(start, end)
 
 
 def workflow_choices(*, scope: MetricsScope) -> list[dict]:

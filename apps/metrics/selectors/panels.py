@@ -4,12 +4,15 @@ can link through to the cases. Same cases counted as in `summary` (module docstr
 
 from collections import defaultdict
 
+from django.db.models import Count, DateField
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from apps.automation.selectors import RECURRING_COUNT, step_failures_for_metrics
 from apps.cases.models import CaseState
-from apps.cases.reporting import approvals_decided, returns_per_case, task_stages
-from apps.sla.selectors import clocks_for_metrics
+from apps.cases.reporting import approval_latency_by_stage, approvals_decided, returns_per_case
+from apps.sla.models import ClockResult
+from apps.sla.selectors import clock_cases_for_metrics, clock_counts_for_metrics, escalations_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
@@ -34,30 +37,60 @@ AGE_BUCKETS = [
 OLDEST_LISTED = 10
 
 
-def _grouped(pairs, name: str) -> list[dict]:
-    """[(key, case_id)] -> [{name: key, count, case_ids}], by key."""
+def _grouped(pairs, name: str, with_case_ids: bool) -> list[dict]:
+    """[(key, case_id)] -> [{name: key, count, case_ids?}], by key."""
     groups: dict = defaultdict(list)
     for key, case_id in pairs:
         groups[key].append(case_id)
-    return [{name: key, "count": len(ids), "case_ids": sorted(ids)} for key, ids in sorted(groups.items())]
+    return [
+        {name: key, "count": len(ids), **_ids(with_case_ids, "case_ids", ids)} for key, ids in sorted(groups.items())
+    ]
+
+
+def _counted(pairs, name: str) -> list[dict]:
+    """[(key, n)] -> [{name: key, count}], by key (counts added up per key)."""
+    groups: dict = defaultdict(int)
+    for key, n in pairs:
+        groups[key] += n
+    return [{name: key, "count": n} for key, n in sorted(groups.items())]
+
+
+def _ids(wanted: bool, key: str, ids) -> dict:
+    """{key: sorted ids} when the cases behind the numbers are wanted, else nothing."""
+    return {key: sorted(set(ids))} if wanted else {}
 
 
 def _moments(metrics_filter: MetricsFilter) -> dict:
     return {"moment_from": metrics_filter.moment_from, "moment_to": metrics_filter.moment_to}
 
 
-def wip_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
+# Every panel takes `with_case_ids`: False (the dashboard, the CSV) gives the numbers alone,
+# counted and grouped by the database where it can; True (the drill-down page) adds the cases
+# behind each number, read from the same rows. The numbers are the same either way.
+
+
+def wip_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_ids=False) -> dict:
     """Open cases by stage and by whom they wait on: a person, a system, the requester, or an
     operator (exception). One query."""
-    rows = list(open_now(scoped_cases(scope, metrics_filter)).values_list("pk", "state", "stage"))
+    cases = open_now(scoped_cases(scope, metrics_filter))
+    if with_case_ids:
+        rows = list(cases.values_list("pk", "state", "stage"))
+        return {
+            "open": len(rows),
+            "by_stage": _grouped(((stage_label(state, stage), pk) for pk, state, stage in rows), "stage", True),
+            "by_waiting_on": _grouped(
+                ((WAITING_ON.get(state, "system"), pk) for pk, state, _ in rows), "waiting_on", True
+            ),
+        }
+    rows = list(cases.values_list("state", "stage").annotate(n=Count("pk")).values_list("state", "stage", "n"))
     return {
-        "open": len(rows),
-        "by_stage": _grouped(((stage_label(state, stage), pk) for pk, state, stage in rows), "stage"),
-        "by_waiting_on": _grouped(((WAITING_ON.get(state, "system"), pk) for pk, state, _ in rows), "waiting_on"),
+        "open": sum(n for *_, n in rows),
+        "by_stage": _counted(((stage_label(state, stage), n) for state, stage, n in rows), "stage"),
+        "by_waiting_on": _counted(((WAITING_ON.get(state, "system"), n) for state, _, n in rows), "waiting_on"),
     }
 
 
-def aging_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None) -> dict:
+def aging_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None, with_case_ids=False) -> dict:
     """Open cases by age in business hours (each on its version's SLA calendar), in AGE_BUCKETS,
     and the OLDEST_LISTED oldest. Two queries plus one per calendar."""
     now = now or timezone.now()
@@ -67,57 +100,73 @@ def aging_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None)
         )
     )
     clock = BusinessClock(row[2] for row in rows)
+    # (business hours, case id, row), oldest first
     aged = sorted(
-        (
-            {
-                "case_id": pk,
-                "workflow": workflow,
-                "stage": stage_label(state, stage),
-                "business_hours": round(clock.hours(version_id, created, now), 2),
-                "hours": round(hours(created, now), 2),
-            }
-            for pk, workflow, version_id, created, state, stage in rows
-        ),
-        key=lambda case: (-case["business_hours"], case["case_id"]),
+        ((round(clock.hours(row[2], row[3], now), 2), row[0], row) for row in rows),
+        key=lambda item: (-item[0], item[1]),
     )
     buckets = []
     for label, low, high in AGE_BUCKETS:
-        ids = [
-            c["case_id"] for c in aged if c["business_hours"] >= low and (high is None or c["business_hours"] < high)
-        ]
+        ids = [pk for age, pk, _ in aged if age >= low and (high is None or age < high)]
         buckets.append(
-            {"bucket": label, "min_hours": low, "max_hours": high, "count": len(ids), "case_ids": sorted(ids)}
+            {
+                "bucket": label,
+                "min_hours": low,
+                "max_hours": high,
+                "count": len(ids),
+                **_ids(with_case_ids, "case_ids", ids),
+            }
         )
-    return {"open": len(aged), "buckets": buckets, "oldest": aged[:OLDEST_LISTED]}
+    oldest = [
+        {
+            "case_id": pk,
+            "workflow": workflow,
+            "stage": stage_label(state, stage),
+            "business_hours": age,
+            "hours": round(hours(created, now), 2),
+        }
+        for age, pk, (_, workflow, _, created, state, stage) in aged[:OLDEST_LISTED]
+    ]
+    return {"open": len(aged), "buckets": buckets, "oldest": oldest}
 
 
-def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None) -> dict:
+def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None, with_case_ids=False) -> dict:
     """Approvals pending now by person and by role's queue (count, oldest, cases), and the
     latency of the approvals decided in the range per stage (wall-clock hours)."""
     now = now or timezone.now()
     holders = pending_by_holder(pending_approval_rows(scope, metrics_filter), now=now)
-    latency: dict[str, list] = defaultdict(list)
+    if not with_case_ids:
+        holders = [{k: v for k, v in g.items() if k != "case_ids"} for g in holders]
+    latency_rows = []
     if scope.sees_all or scope.workflows:
         cases = scoped_cases(scope, metrics_filter)
-        moments = _moments(metrics_filter)
-        for task in approvals_decided(
-            cases=cases, finished_from=moments["moment_from"], finished_to=moments["moment_to"]
-        ):
-            latency[task["stage"]].append((hours(task["created"], task["finished"]), task["case_id"]))
+        window = {"finished_from": metrics_filter.moment_from, "finished_to": metrics_filter.moment_to}
+        if with_case_ids:
+            latency: dict[str, list] = defaultdict(list)
+            for task in approvals_decided(cases=cases, **window):
+                latency[task["stage"]].append((hours(task["created"], task["finished"]), task["case_id"]))
+            latency_rows = [
+                {"stage": stage, **spread(h for h, _ in values), "case_ids": sorted({pk for _, pk in values})}
+                for stage, values in sorted(latency.items())
+            ]
+        else:
+            latency_rows = [
+                {"stage": stage, **numbers}
+                for stage, numbers in sorted(approval_latency_by_stage(cases=cases, **window).items())
+            ]
     return {
         "by_person": [{k: v for k, v in g.items() if k != "role"} for g in holders if g["owner"]],
         "by_role": [{k: v for k, v in g.items() if k != "owner"} for g in holders if not g["owner"]],
-        "latency": [
-            {"stage": stage, **spread(h for h, _ in values), "case_ids": sorted({pk for _, pk in values})}
-            for stage, values in sorted(latency.items())
-        ],
+        "latency": latency_rows,
     }
 
 
-def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
+def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_ids=False) -> dict:
     """Step failures in the range: by category (open vs repaired), per week and category, and the
     recurring ones (the same step and category RECURRING_COUNT times or more in the range:
-    probably a rule missing upstream). One query."""
+    probably a rule missing upstream). One query. The cases behind "open" are those whose
+    failure still waits, behind "repaired" those with one repaired (`open_case_ids`,
+    `repaired_case_ids`)."""
     failures = step_failures_for_metrics(cases=scoped_cases(scope, metrics_filter), **_moments(metrics_filter))
 
     def tally(key_of) -> list[dict]:
@@ -131,7 +180,9 @@ def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
                     "count": len(items),
                     "open": sum(f["open"] for f in items),
                     "repaired": sum(not f["open"] for f in items),
-                    "case_ids": sorted({f["case_id"] for f in items}),
+                    **_ids(with_case_ids, "case_ids", (f["case_id"] for f in items)),
+                    **_ids(with_case_ids, "open_case_ids", (f["case_id"] for f in items if f["open"])),
+                    **_ids(with_case_ids, "repaired_case_ids", (f["case_id"] for f in items if not f["open"])),
                 },
             )
             for key, items in sorted(groups.items())
@@ -150,13 +201,16 @@ def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
     return {"by_category": by_category, "by_week": by_week, "recurring": recurring}
 
 
-def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
+def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_ids=False) -> dict:
     """Cycle time (start to close) of the cases closed in the range: p50/p90 overall in wall-clock
     and business hours, and per week of closing, per version, per outcome (wall clock)."""
+    # The week of closing (its Monday, local time) from the database: as week_of, without a
+    # time-zone conversion per row in Python.
+    week = TruncWeek("finished", tzinfo=timezone.get_current_timezone(), output_field=DateField())
     rows = list(
-        closed_in(scoped_cases(scope, metrics_filter), metrics_filter).values_list(
-            "pk", "created", "finished", "outcome", "version_number", "version_id"
-        )
+        closed_in(scoped_cases(scope, metrics_filter), metrics_filter)
+        .annotate(week=week)
+        .values_list("pk", "created", "finished", "outcome", "version_number", "version_id", "week")
     )
     clock = BusinessClock(row[5] for row in rows)
     cases = [
@@ -164,11 +218,11 @@ def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
             "case_id": pk,
             "hours": hours(created, finished),
             "business_hours": clock.hours(version_id, created, finished),
-            "week": week_of(finished).isoformat(),
+            "week": monday.isoformat(),
             "outcome": outcome,
             "version": number,
         }
-        for pk, created, finished, outcome, number, version_id in rows
+        for pk, created, finished, outcome, number, version_id, monday in rows
     ]
 
     def per(key: str) -> list[dict]:
@@ -176,7 +230,11 @@ def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
         for case in cases:
             groups[case[key]].append(case)
         return [
-            {key: value, **spread(c["hours"] for c in items), "case_ids": sorted(c["case_id"] for c in items)}
+            {
+                key: value,
+                **spread(c["hours"] for c in items),
+                **_ids(with_case_ids, "case_ids", (c["case_id"] for c in items)),
+            }
             for value, items in sorted(groups.items())
         ]
 
@@ -186,7 +244,7 @@ def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
             **spread(c["hours"] for c in cases),
             "business_p50": business["p50"],
             "business_p90": business["p90"],
-            "case_ids": sorted(c["case_id"] for c in cases),
+            **_ids(with_case_ids, "case_ids", (c["case_id"] for c in cases)),
         },
         "by_week": per("week"),
         "by_version": per("version"),
@@ -194,15 +252,21 @@ def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
     }
 
 
-def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
+def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_ids=False) -> dict:
     """Of the cases closed in the range: how often each went back to its requester, and the share
     returned at least once; and the repairs per automated step (failures in the range an operator
     has dealt with). Three queries."""
     cases = scoped_cases(scope, metrics_filter)
     closed = closed_in(cases, metrics_filter)
-    closed_ids = sorted(closed.values_list("pk", flat=True))
     returns = returns_per_case(cases=closed)
-    per_count = _grouped(((returns.get(pk, 0), pk) for pk in closed_ids), "returns")
+    if with_case_ids:
+        closed_ids = sorted(closed.values_list("pk", flat=True))
+        per_count = _grouped(((returns.get(pk, 0), pk) for pk in closed_ids), "returns", True)
+        n_closed = len(closed_ids)
+    else:
+        n_closed = closed.count()
+        tally = [(n, 1) for n in returns.values()] + [(0, n_closed - len(returns))]
+        per_count = [g for g in _counted(tally, "returns") if g["count"]]
     repairs = _grouped(
         (
             (f["step_key"], f["case_id"])
@@ -210,56 +274,55 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
             if not f["open"]
         ),
         "step_key",
+        with_case_ids,
     )
     returned = sorted(returns)
     return {
-        "closed": len(closed_ids),
-        "returned": {"count": len(returned), "case_ids": returned},
-        "rate": ratio(len(returned), len(closed_ids)),
+        "closed": n_closed,
+        "returned": {"count": len(returned), **_ids(with_case_ids, "case_ids", returned)},
+        "rate": ratio(len(returned), n_closed),
         "returns_per_case": per_count,
         "repairs_by_step": [
-            {"step_key": g["step_key"], "repairs": g["count"], "case_ids": g["case_ids"]} for g in repairs
+            {"step_key": g["step_key"], "repairs": g["count"], **_ids(with_case_ids, "case_ids", g.get("case_ids", []))}
+            for g in repairs
         ],
     }
 
 
-def sla_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None) -> dict:
+def sla_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None, with_case_ids=False) -> dict:
     """SLA clocks met and breached in the range, in total and by stage (an approval stage's key,
     "rework" for the requester's clock, "case" for a whole-case clock), and the escalations fired
     (due) in the range by level: (1, "remind"), (2, "escalate"), ... of any clock, running or not.
-    Two queries."""
-    clocks = clocks_for_metrics(cases=scoped_cases(scope, metrics_filter), now=now, **_moments(metrics_filter))
-    stages = task_stages(task_ids={c["task_id"] for c in clocks if c["task_id"]}) if clocks else {}
-    by_stage: dict = defaultdict(lambda: {"met": 0, "breached": 0, "case_ids": set(), "breached_case_ids": set()})
+    Two queries (apps.sla.selectors), a third for the cases behind the numbers: `case_ids` (cases
+    with a clock met) and `breached_case_ids` per stage."""
+    cases, moments = scoped_cases(scope, metrics_filter), _moments(metrics_filter)
+    by_stage = clock_counts_for_metrics(cases=cases, now=now, by_stage=True, **moments)
+    behind = clock_cases_for_metrics(cases=cases, now=now, **moments) if with_case_ids else {}
     escalations: dict = defaultdict(set)
     counts: dict = defaultdict(int)
-    for clock in clocks:
-        stage = stages.get(clock["task_id"], clock["kind"]) if clock["task_id"] else clock["kind"]
-        if clock["met"] or clock["breached"]:
-            group = by_stage[stage]
-            group["met"] += clock["met"]
-            group["breached"] += clock["breached"]
-            group["case_ids"].add(clock["case_id"])
-            if clock["breached"]:
-                group["breached_case_ids"].add(clock["case_id"])
-        for level, action in clock["escalations"]:
-            escalations[(level, action)].add(clock["case_id"])
-            counts[(level, action)] += 1
+    for case_id, level, action in escalations_for_metrics(cases=cases, **moments):
+        escalations[(level, action)].add(case_id)
+        counts[(level, action)] += 1
     return {
-        "met": sum(c["met"] for c in clocks),
-        "breached": sum(c["breached"] for c in clocks),
+        "met": sum(g["met"] for g in by_stage.values()),
+        "breached": sum(g["breached"] for g in by_stage.values()),
         "by_stage": [
             {
                 "stage": stage,
                 "met": g["met"],
                 "breached": g["breached"],
-                "case_ids": sorted(g["case_ids"]),
-                "breached_case_ids": sorted(g["breached_case_ids"]),
+                **_ids(with_case_ids, "case_ids", behind.get((stage, ClockResult.MET), [])),
+                **_ids(with_case_ids, "breached_case_ids", behind.get((stage, ClockResult.BREACHED), [])),
             }
             for stage, g in sorted(by_stage.items())
         ],
         "escalations": [
-            {"level": level, "action": action, "count": counts[(level, action)], "case_ids": sorted(ids)}
+            {
+                "level": level,
+                "action": action,
+                "count": counts[(level, action)],
+                **_ids(with_case_ids, "case_ids", ids),
+            }
             for (level, action), ids in sorted(escalations.items())
         ],
     }

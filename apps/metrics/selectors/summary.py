@@ -21,7 +21,7 @@ from apps.automation.selectors import case_had_step_failure, step_failures_for_m
 from apps.cases.models import CaseState, Outcome
 from apps.cases.reporting import approval_latency_by_stage, approvals_open, case_was_returned
 from apps.core.percentiles import PercentileCont, hours_between, in_database, rounded
-from apps.sla.selectors import clocks_for_metrics
+from apps.sla.selectors import clock_counts_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
@@ -115,7 +115,7 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
     latency = approval_latency_by_stage(
         cases=cases, finished_from=metrics_filter.moment_from, finished_to=metrics_filter.moment_to
     )
-    clocks = clocks_for_metrics(cases=cases, now=now, **moments)
+    clocks = clock_counts_for_metrics(cases=cases, now=now, **moments)
     categories: dict[str, int] = defaultdict(int)
     for failure in step_failures_for_metrics(cases=cases, **moments):
         categories[failure["category"]] += 1
@@ -130,7 +130,7 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
         "closed": cycle["count"],
         "exception_rate": ratio(started["failed"], started["started"]),
         "rework_rate": ratio(returned, cycle["count"]),
-        "sla": {"met": sum(c["met"] for c in clocks), "breached": sum(c["breached"] for c in clocks)},
+        "sla": clocks,
         "pending_approvals": [
             {key: value for key, value in group.items() if key != "case_ids"}
             for group in pending_by_holder(pending_approval_rows(scope, metrics_filter), now=now)
