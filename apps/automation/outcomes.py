@@ -9,7 +9,7 @@ from django.utils import timezone
 from apps.audit.models import Action
 from apps.audit.services import audit_record
 from apps.cases.models import CaseState, Outcome
-from apps.cases.services import case_close, case_locked, step_done, step_exception
+from apps.cases.services import case_close, case_locked, case_mark_exception, step_done, step_exception
 from apps.cases.taskinfo import task_note
 from apps.core.errors import Busy, Conflict
 from apps.core.outbox import outbox_lease_due
@@ -88,6 +88,8 @@ def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
     )
     stage = step_spec(case, run.step_key)
     fails_case = run.kind != StepKind.UNDO and case.is_open and stage is not None and stage.on_failure == "fail_case"
+    to_queue = not fails_case and run.kind != StepKind.UNDO and case.is_open
+    case_mark_exception(case=case, saved_next=fails_case or to_queue)
     if fails_case:
         run.status, run.finished, run.resolution = StepStatus.CANCELLED, now, "The case failed with this step."
         run.save()
@@ -110,7 +112,7 @@ def fail_for_good(case, run: StepRun, category: str, message: str) -> None:
         context={"system": run.system, "category": category, "attempts": run.attempts, "step_run": run.pk},
     )
     _notify_operators(case, run, message)
-    if run.kind != StepKind.UNDO and case.is_open:
+    if to_queue:
         step_exception(case=case, run=run, message=message)
 
 

@@ -33,6 +33,11 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+def cycle_hours_of(created, finished) -> float:
+    """Wall-clock hours from start to close (never negative)."""
+    return max((finished - created).total_seconds(), 0.0) / 3600
+
+
 class Case(Process):
     definition = models.ForeignKey("definitions.WorkflowDefinition", on_delete=models.PROTECT, related_name="cases")
     version = models.ForeignKey("definitions.DefinitionVersion", on_delete=models.PROTECT, related_name="cases")
@@ -62,6 +67,18 @@ class Case(Process):
     )
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULLs do not collide in the unique constraint
     idempotency_hash = models.CharField(max_length=64, blank=True)
+    # Facts about the case the metrics count, kept on the row by the change that makes them true
+    # (same save, same transaction), so no metric reads each case's tasks or steps again.
+    returned_count = models.PositiveIntegerField(
+        default=0, help_text="Times the case went back to its requester (returned, or data missing)."
+    )
+    had_exception = models.BooleanField(
+        default=False, help_text="An automated step of the case failed for good (reached the exception queue)."
+    )
+    cycle_hours = models.FloatField(null=True, blank=True, help_text="Start to close, wall-clock hours.")
+    cycle_business_hours = models.FloatField(
+        null=True, blank=True, help_text="Start to close, business hours on the version's SLA calendar."
+    )
 
     history = HistoricalRecords()
 
@@ -85,6 +102,13 @@ class Case(Process):
 
     def __str__(self):
         return f"{self.workflow_key} #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        # Every close saves the finished row (viewflow's End node, or case_close): its wall-clock
+        # cycle time goes with that save, so it costs no statement and no history row.
+        if self.finished is not None and self.cycle_hours is None and self.created is not None:
+            self.cycle_hours = cycle_hours_of(self.created, self.finished)
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

@@ -174,6 +174,7 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
                 summary=f"Returned to requester: {', '.join(f.label for f in missing)} required before {stage.name}.",
             )
             case.state, case.stage, case.route = CaseState.REWORK, stage.key, explanation
+            case.returned_count += 1  # saved with the routing (the metrics' rework rate)
             return
         if stage.is_step:
             explanation.update(
@@ -275,6 +276,7 @@ def case_route_after_stage(case: Case, decided_tasks: list) -> None:
             summary=f"Returned to requester by {by.label or None}: {reason}",
         )
         case.state, case.route = CaseState.REWORK, explanation
+        case.returned_count += 1  # saved with the routing (the metrics' rework rate)
         return
     explanation.update(
         outcome=CaseState.REJECTED, summary=f"Rejected by {(by.label or None) if by else 'policy'}: {reason}"

@@ -582,6 +582,18 @@ def step_done(*, case: Case, run, data: dict, actor=None, audit: dict) -> None:
     activation.execute()
 
 
+def case_mark_exception(*, case: Case, saved_next: bool) -> None:
+    """An automated step of the case failed for good (the metrics' exception rate counts the case).
+    `saved_next`: the change that follows saves the case (the exception queue, or the case
+    failing with the step), so the mark goes with that save; otherwise (an undo call of a closed
+    case) one UPDATE of that column alone, which writes no history row of its own."""
+    if case.had_exception:
+        return
+    case.had_exception = True
+    if not saved_next:
+        Case.objects.filter(pk=case.pk).update(had_exception=True)
+
+
 def step_exception(*, case: Case, run, message: str) -> None:
     """The step failed for good: the case waits in the exception queue for an operator.
 

@@ -54,3 +54,32 @@ def _write(clock_model, clocks) -> int:
     if clocks:
         clock_model.objects.bulk_update(clocks, ["stage", "counted_at", "result", "last_fired_at"])
     return len(clocks)
+
+
+def case_cycle_business_hours_fill(case_model) -> int:
+    """Set `cycle_business_hours` of every closed real case without it, on its version's SLA
+    calendar (as `clocks.case_cycle_record` does at close); returns how many were written.
+    `case_model` is Case (a migration passes its historical model); the calendars are read
+    through the real models, as the code that reads them at close does."""
+    from apps.definitions.accessors import spec_of
+    from apps.definitions.models import DefinitionVersion
+
+    from .hours_index import BusinessHoursIndex
+    from .selectors import calendar_for
+
+    closed = case_model.objects.filter(finished__isnull=False, cycle_business_hours__isnull=True, is_test=False)
+    indexes: dict = {}
+    by_name: dict = {}
+    rows = []
+    for pk, version_id, created, finished in (
+        closed.order_by("pk").values_list("pk", "version_id", "created", "finished").iterator(chunk_size=BATCH)
+    ):
+        if version_id not in indexes:
+            version = DefinitionVersion.objects.get(pk=version_id)
+            name = spec_of(version).calendar or ""
+            if name not in by_name:
+                by_name[name] = BusinessHoursIndex(calendar_for(definition=version))
+            indexes[version_id] = by_name[name]
+        rows.append(case_model(pk=pk, cycle_business_hours=indexes[version_id].hours(created, finished)))
+    case_model.objects.bulk_update(rows, ["cycle_business_hours"], batch_size=BATCH)
+    return len(rows)

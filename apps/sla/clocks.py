@@ -171,6 +171,24 @@ def clocks_end(*, case, at: datetime | None = None) -> int:
     )
 
 
+def case_cycle_business_hours(*, case, end: datetime) -> float:
+    """Business hours from the case's start to `end` on its version's SLA calendar (the spec's
+    calendar, else the organisation's default): what the metrics report as business cycle time.
+    One query (the calendar)."""
+    return business_hours_between(calendar=calendar_for(definition=case.version), start=case.created, end=end)
+
+
+def case_cycle_record(*, case) -> None:
+    """Write the closing case's business-hours cycle time on it, in the close's transaction. Closed
+    at an End node, the case is not saved yet (`finished` unset): the End's save writes the value
+    (its `finished` follows within the same request). Closed by `case_close`, the row is already
+    final: one UPDATE of that column, which writes no history row of its own."""
+    end = case.finished or timezone.now()
+    case.cycle_business_hours = case_cycle_business_hours(case=case, end=end)
+    if case.finished is not None:
+        type(case).objects.filter(pk=case.pk).update(cycle_business_hours=case.cycle_business_hours)
+
+
 def clock_start(*, case, kind: str, task=None, at: datetime | None = None) -> SlaClock | None:
     """Start the clock of a new task (or of the whole case) if its version has an SLA for it."""
     clock = clock_build(case=case, kind=kind, task=task, at=at)

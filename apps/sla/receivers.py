@@ -83,3 +83,4 @@ def _case_closed(sender, *, case, **details):
     # Its clocks are final now: each is written met or breached, and when it counts (the
     # metrics read them by that moment). Clocks of an open case are classified as they are read.
     clocks.clocks_end(case=case, at=case.finished)
+    clocks.case_cycle_record(case=case)
