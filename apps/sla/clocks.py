@@ -175,7 +175,7 @@ def case_cycle_business_hours(*, case, end: datetime) -> float:
     """Business hours from the case's start to `end` on its version's SLA calendar (the spec's
     calendar, else the organisation's default): what the metrics report as business cycle time.
     One query (the calendar)."""
-    return business_hours_between(calendar=calendar_for(definition=case.version), start=case.created, end=end)
+    return business_hours_between(calendar=_calendar(case), start=case.created, end=end)
 
 
 def case_cycle_record(*, case) -> None:

@@ -50,8 +50,8 @@ PANEL_QUERIES = {
     "aging_panel": 3,  # open cases, their versions, the calendar they name
     "approvals_panel": 2,  # open approvals, decided approvals
     "exceptions_panel": 1,  # step failures
-    "cycle_time_panel": 3,  # closed cases, their versions, the calendar
-    "rework_panel": 3,  # closed cases, their returns, step failures
+    "cycle_time_panel": 1,  # closed cases (both cycle times are on the case since it closed)
+    "rework_panel": 2,  # closed cases by returns (kept on the case), step failures
     "sla_panel": 2,  # clocks, the stages of their tasks
     "metrics_summary": 7,
 }

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.automation.selectors import RECURRING_COUNT, step_failures_for_metrics
 from apps.cases.models import CaseState
-from apps.cases.reporting import approval_latency_by_stage, approvals_decided, returns_per_case
+from apps.cases.reporting import approval_latency_by_stage, approvals_decided
 from apps.sla.models import ClockResult
 from apps.sla.selectors import clock_cases_for_metrics, clock_counts_for_metrics, escalations_for_metrics
 
@@ -210,19 +210,19 @@ def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with
     rows = list(
         closed_in(scoped_cases(scope, metrics_filter), metrics_filter)
         .annotate(week=week)
-        .values_list("pk", "created", "finished", "outcome", "version_number", "version_id", "week")
+        .values_list("pk", "cycle_hours", "cycle_business_hours", "outcome", "version_number", "week")
     )
-    clock = BusinessClock(row[5] for row in rows)
+    # Both cycle times were written on the case when it closed (Case.save, apps.sla at close).
     cases = [
         {
             "case_id": pk,
-            "hours": hours(created, finished),
-            "business_hours": clock.hours(version_id, created, finished),
+            "hours": cycle,
+            "business_hours": business,
             "week": monday.isoformat(),
             "outcome": outcome,
             "version": number,
         }
-        for pk, created, finished, outcome, number, version_id, monday in rows
+        for pk, cycle, business, outcome, number, monday in rows
     ]
 
     def per(key: str) -> list[dict]:
@@ -238,7 +238,7 @@ def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with
             for value, items in sorted(groups.items())
         ]
 
-    business = spread(c["business_hours"] for c in cases)
+    business = spread(c["business_hours"] for c in cases if c["business_hours"] is not None)
     return {
         "overall": {
             **spread(c["hours"] for c in cases),
@@ -258,15 +258,18 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_cas
     has dealt with). Three queries."""
     cases = scoped_cases(scope, metrics_filter)
     closed = closed_in(cases, metrics_filter)
-    returns = returns_per_case(cases=closed)
     if with_case_ids:
-        closed_ids = sorted(closed.values_list("pk", flat=True))
-        per_count = _grouped(((returns.get(pk, 0), pk) for pk in closed_ids), "returns", True)
-        n_closed = len(closed_ids)
+        pairs = list(closed.values_list("returned_count", "pk"))
+        per_count = _grouped(pairs, "returns", True)
+        n_closed = len(pairs)
+        returned = sorted(pk for n, pk in pairs if n)
+        n_returned = len(returned)
     else:
-        n_closed = closed.count()
-        tally = [(n, 1) for n in returns.values()] + [(0, n_closed - len(returns))]
-        per_count = [g for g in _counted(tally, "returns") if g["count"]]
+        tally = list(closed.values_list("returned_count").annotate(n=Count("pk")).values_list("returned_count", "n"))
+        per_count = _counted(tally, "returns")
+        n_closed = sum(n for _, n in tally)
+        n_returned = sum(n for returns, n in tally if returns)
+        returned = []
     repairs = _grouped(
         (
             (f["step_key"], f["case_id"])
@@ -276,11 +279,10 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_cas
         "step_key",
         with_case_ids,
     )
-    returned = sorted(returns)
     return {
         "closed": n_closed,
-        "returned": {"count": len(returned), **_ids(with_case_ids, "case_ids", returned)},
-        "rate": ratio(len(returned), n_closed),
+        "returned": {"count": n_returned, **_ids(with_case_ids, "case_ids", returned)},
+        "rate": ratio(n_returned, n_closed),
         "returns_per_case": per_count,
         "repairs_by_step": [
             {"step_key": g["step_key"], "repairs": g["count"], **_ids(with_case_ids, "case_ids", g.get("case_ids", []))}

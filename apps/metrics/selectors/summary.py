@@ -17,10 +17,10 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from apps.automation.selectors import case_had_step_failure, step_failures_for_metrics
+from apps.automation.selectors import step_failures_for_metrics
 from apps.cases.models import CaseState, Outcome
-from apps.cases.reporting import approval_latency_by_stage, approvals_open, case_was_returned
-from apps.core.percentiles import PercentileCont, hours_between, in_database, rounded
+from apps.cases.reporting import approval_latency_by_stage, approvals_open
+from apps.core.percentiles import PercentileCont, in_database, rounded
 from apps.sla.selectors import clock_counts_for_metrics
 
 from ..filters import MetricsFilter
@@ -71,25 +71,25 @@ def pending_by_holder(rows: list[dict], *, now) -> list[dict]:
 
 def closed_numbers(closed) -> tuple[dict, dict, int]:
     """Of a queryset of closed cases: cycle time {p50, p90, count} in wall-clock hours, {outcome:
-    count}, and how many went back to their requester. One query; on PostgreSQL the database
-    computes the percentiles and counts, elsewhere Python does over the rows."""
+    count}, and how many went back to their requester, from the facts kept on each case
+    (`cycle_hours`, `returned_count`). One query; on PostgreSQL the database computes the
+    percentiles and counts, elsewhere Python does over the rows."""
     if in_database(closed):
-        duration = hours_between("created", "finished")
         numbers = closed.aggregate(
             count=Count("pk"),
-            p50=PercentileCont(duration, 0.5),
-            p90=PercentileCont(duration, 0.9),
-            returned=Count("pk", filter=case_was_returned()),
+            p50=PercentileCont("cycle_hours", 0.5),
+            p90=PercentileCont("cycle_hours", 0.9),
+            returned=Count("pk", filter=Q(returned_count__gt=0)),
             **{f"outcome_{outcome}": Count("pk", filter=Q(outcome=outcome)) for outcome in Outcome.values},
         )
         outcomes = {o: numbers[f"outcome_{o}"] for o in sorted(Outcome.values) if numbers[f"outcome_{o}"]}
         cycle = {"p50": rounded(numbers["p50"]), "p90": rounded(numbers["p90"]), "count": numbers["count"]}
         return cycle, outcomes, numbers["returned"]
-    rows = list(closed.annotate(returned=case_was_returned()).values_list("created", "finished", "outcome", "returned"))
+    rows = list(closed.values_list("cycle_hours", "outcome", "returned_count"))
     outcomes: dict[str, int] = defaultdict(int)
-    for *_, outcome, _returned in rows:
+    for _, outcome, _returned in rows:
         outcomes[outcome] += 1
-    cycle = spread(hours(created, finished) for created, finished, *_ in rows)
+    cycle = spread(cycle for cycle, *_ in rows)
     return cycle, dict(sorted(outcomes.items())), sum(1 for *_, returned in rows if returned)
 
 
@@ -105,10 +105,8 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
 
     cycle, outcomes, returned = closed_numbers(closed_in(cases, metrics_filter))
 
-    # NOTE: filter on the Exists itself; an annotated Exists filtered as Q(failed=True) inside the
-    # aggregate counts nothing.
     started = started_in(cases, metrics_filter).aggregate(
-        started=Count("pk"), failed=Count("pk", filter=case_had_step_failure())
+        started=Count("pk"), failed=Count("pk", filter=Q(had_exception=True))
     )
 
     moments = {"moment_from": metrics_filter.moment_from, "moment_to": metrics_filter.moment_to}
