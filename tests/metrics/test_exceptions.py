@@ -6,8 +6,10 @@ import re
 import pytest
 from django.test import override_settings
 
-from apps.automation.models import StepRun
+from apps.automation.backfill import case_had_exception_fill
+from apps.automation.models import StepAttempt, StepRun
 from apps.automation.repair import step_retry
+from apps.cases.models import Case
 from apps.cases.services import case_start
 from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import metrics_scope
@@ -104,3 +106,20 @@ def test_the_same_step_failing_again_and_again_is_recurring(demo, erp):
     (recurring,) = numbers(demo["oscar"])["exceptions"]["recurring"]
     assert (recurring["step_key"], recurring["category"], recurring["count"]) == ("erp_check", "rejected", 3)
     assert recurring["case_ids"] == sorted(case.pk for case in cases)
+
+
+def marked_cases() -> set[int]:
+    return set(Case.objects.filter(had_exception=True).values_list("pk", flat=True))
+
+
+def test_a_case_whose_step_failed_for_good_is_marked_and_the_backfill_agrees(demo, erp):
+    failed, fine = erp(422), erp(200)
+    assert marked_cases() == {failed.pk}
+    # Written in the save that sent the case to the exception queue, its history row with it.
+    queued = Case.history.filter(id=failed.pk, state="exception").get()
+    assert queued.had_exception is True
+    assert Case.objects.get(pk=fine.pk).had_exception is False
+
+    Case.objects.update(had_exception=False)
+    assert case_had_exception_fill(Case, StepAttempt) == 1
+    assert marked_cases() == {failed.pk}
