@@ -396,6 +396,10 @@ class Cloner:
                 elif table == "integrations_steprun" and name == "idempotency_key":
                     values.append(f"t.\"{name}\" || '-' || (g.n + {g0 - 1})")
                 else:
+                    # The case's metric facts (returned_count, had_exception, cycle_hours,
+                    # cycle_business_hours) are copied as they are: a copy's created and finished
+                    # move together, so its returns, exception and wall-clock cycle are its
+                    # template's; its business hours are too (not recomputed for the moved days).
                     values.append(f't."{name}"')
             cursor.execute(
                 f'INSERT INTO "{table}" ({", ".join(names)}) SELECT {", ".join(values)} '
