@@ -120,9 +120,9 @@ def bottleneck_panel(data: dict, *, version, link) -> Panel:
                 Cell(value=name),
                 Cell(value=KIND_WORDS[step["kind"]]),
                 _count(step["passed"], ref, ids),
-                _share(step["share"], ref, ids),
-                _hours(step["p50"], ref, ids),
-                _hours(step["p90"], ref, ids),
+                _share(step["share"], ref, ids, step["passed"]),
+                _hours(step["p50"], ref, ids, step["passed"]),
+                _hours(step["p90"], ref, ids, step["passed"]),
             ]
         )
         if step["passed"]:

@@ -67,9 +67,9 @@ def test_a_role_counts_the_cases_that_went_through_its_queue(teams, demo):
 
 def test_the_panels_narrow_alike(teams, demo):
     scope = metrics_scope(user=demo["oscar"])
-    panel = cycle_time_panel(scope=scope, metrics_filter=metrics_filter(workflow=KEY, role="legal"))
+    panel = cycle_time_panel(scope=scope, metrics_filter=metrics_filter(workflow=KEY, role="legal"), with_case_ids=True)
     assert panel["overall"]["case_ids"] == [teams["G"].pk]
-    wip = wip_panel(scope=scope, metrics_filter=metrics_filter(workflow=KEY, team="Engineering"))
+    wip = wip_panel(scope=scope, metrics_filter=metrics_filter(workflow=KEY, team="Engineering"), with_case_ids=True)
     assert wip["by_stage"] == [{"stage": "review", "count": 1, "case_ids": [teams["D"].pk]}]
 
 
