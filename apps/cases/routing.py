@@ -174,7 +174,9 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
                 summary=f"Returned to requester: {', '.join(f.label for f in missing)} required before {stage.name}.",
             )
             case.state, case.stage, case.route = CaseState.REWORK, stage.key, explanation
-            case.returned_count += 1  # saved with the routing (the metrics' rework rate)
+            # saved with the routing (the metrics' rework rate); the builder's impact preview replays
+            # on a stand-in case that has no such counter
+            case.returned_count = getattr(case, "returned_count", 0) + 1
             return
         if stage.is_step:
             explanation.update(

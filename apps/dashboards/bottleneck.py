@@ -54,9 +54,9 @@ def _level(p50, top) -> int:
     return min(int(p50 / top * len(SCALE)), len(SCALE) - 1)
 
 
-def _words(step: dict) -> str:
-    p50, p90 = (f"{step[k]:,.1f} h" if step[k] is not None else "—" for k in ("p50", "p90"))
-    return f"{p50} / {p90}, {step['share'] * 100:.0f} %"
+def _words(passage: dict) -> str:
+    p50, p90 = (f"{passage[k]:,.1f} h" if passage[k] is not None else "—" for k in ("p50", "p90"))
+    return f"{p50} / {p90}, {passage['share'] * 100:.0f} %"
 
 
 def _legend(top) -> list[tuple[str, str]]:
@@ -73,7 +73,7 @@ def _rows_in_diagram_order(spec, steps: list[dict]) -> list[tuple[dict, str, str
     ordered, seen = [], set()
 
     def take(kind, key, name, node_id):
-        step = by_key.get((kind, key)) or {
+        passage = by_key.get((kind, key)) or {
             "key": key,
             "kind": kind,
             "passed": 0,
@@ -82,7 +82,7 @@ def _rows_in_diagram_order(spec, steps: list[dict]) -> list[tuple[dict, str, str
             "p90": None,
             "case_ids": [],
         }
-        ordered.append((step, name, node_id))
+        ordered.append((passage, name, node_id))
         seen.add((kind, key))
 
     for stage in spec.stages if spec else ():
@@ -95,10 +95,10 @@ def _rows_in_diagram_order(spec, steps: list[dict]) -> list[tuple[dict, str, str
             take("approver", f"{stage.key}:{approver.key}", f"{stage.name}: {approver.label}", node)
     if spec is None or any(not s.is_step for s in spec.stages):
         take("rework", "rework", "Requester reworks", REWORK_ID)
-    for step in steps:
-        if (step["kind"], step["key"]) not in seen:
-            name = step.get("name") or step["key"].replace(":", ": ")
-            ordered.append((step, f"{name} (another version)", ""))
+    for passage in steps:
+        if (passage["kind"], passage["key"]) not in seen:
+            name = passage.get("name") or passage["key"].replace(":", ": ")
+            ordered.append((passage, f"{name} (another version)", ""))
     return ordered
 
 
@@ -113,32 +113,32 @@ def bottleneck_panel(data: dict, *, version, link) -> Panel:
         ["Step", "Kind", "Cases passed", "Share", "p50 (hours)", "p90 (hours)"],
     )
     overlay = Overlay(legend=_legend(top), legend_title="p50 at the step:")
-    for step, name, node_id in rows:
-        ref, ids = f"{step['kind']}:{step['key']}", step["case_ids"]
+    for passage, name, node_id in rows:
+        ref, ids = f"{passage['kind']}:{passage['key']}", passage["case_ids"]
         table.rows.append(
             [
                 Cell(value=name),
-                Cell(value=KIND_WORDS[step["kind"]]),
-                _count(step["passed"], ref, ids),
-                _share(step["share"], ref, ids, step["passed"]),
-                _hours(step["p50"], ref, ids, step["passed"]),
-                _hours(step["p90"], ref, ids, step["passed"]),
+                Cell(value=KIND_WORDS[passage["kind"]]),
+                _count(passage["passed"], ref, ids),
+                _share(passage["share"], ref, ids, passage["passed"]),
+                _hours(passage["p50"], ref, ids, passage["passed"]),
+                _hours(passage["p90"], ref, ids, passage["passed"]),
             ]
         )
-        if step["passed"]:
-            level = _level(step["p50"], top)
+        if passage["passed"]:
+            level = _level(passage["p50"], top)
             mark = Mark(
                 fill=SCALE[level],
-                label=_words(step),
+                label=_words(passage),
                 ink=INKS[level],
-                title=f"{step['passed']} of {data['closed']} closed cases passed; p50 / p90 hours, share. "
+                title=f"{passage['passed']} of {data['closed']} closed cases passed; p50 / p90 hours, share. "
                 "Open the cases.",
                 href=link(ref),
             )
         else:
             mark = NOT_PASSED
-        if step["kind"] == "approval":
-            overlay.stages[step["key"]] = Mark(
+        if passage["kind"] == "approval":
+            overlay.stages[passage["key"]] = Mark(
                 fill=mark.fill, label=f"{name}: {mark.label}", title=mark.title, href=mark.href
             )
         elif node_id:

@@ -139,8 +139,8 @@ def clock_counts_for_metrics(*, cases, moment_from=None, moment_to=None, now=Non
     counted = [
         clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n") for clocks in (settled, unsettled)
     ]
-    for *stage, breached, n in counted[0].union(counted[1], all=True):
-        found[stage[0] if by_stage else ""]["breached" if breached else "met"] += n
+    for *grouped_by, breached, n in counted[0].union(counted[1], all=True):
+        found[grouped_by[0] if by_stage else ""]["breached" if breached else "met"] += n
     if not by_stage:
         return dict(found[""])
     return {stage: dict(numbers) for stage, numbers in sorted(found.items())}

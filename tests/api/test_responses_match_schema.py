@@ -424,6 +424,25 @@ def test_the_metrics_of_a_workflow_with_work_in_progress_and_a_decision(api, con
     conforms.assert_succeeded(METRICS)
 
 
+# --- evidence ----------------------------------------------------------------------------------------
+
+EVIDENCE = {("/api/v1/evidence/", "get")}
+
+
+def test_an_evidence_pack_is_a_zip_and_its_refusals_are_documented(api, conforms, schema):
+    path = "/api/v1/evidence/"
+    started(api("alice"))
+    pack = api("audrey").get(path, {"from": "2020-01-01", "to": "2030-12-31"})
+    assert pack.status_code == 200
+    assert "application/zip" in schema["paths"][path]["get"]["responses"]["200"]["content"]
+    assert b"".join(pack.streaming_content if pack.streaming else [pack.content])[:2] == b"PK"
+    conforms.succeeded.add((path, "get"))
+    conforms(api("audrey").get(path, {"from": "2020-13-01", "to": "2020-12-31"}), "get", path, 400)
+    conforms(api("alice").get(path, {"from": "2020-01-01", "to": "2020-12-31"}), "get", path, 403)
+    conforms(api().get(path, {"from": "2020-01-01", "to": "2020-12-31"}), "get", path, 401)
+    conforms.assert_succeeded(EVIDENCE)
+
+
 def test_every_operation_is_covered(schema):
-    covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND | METRICS
+    covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND | METRICS | EVIDENCE
     assert covered == v1_operations(schema)

@@ -153,6 +153,7 @@ ROWS = [
         data={"reason": "Not needed."}),
     # Metrics: operators, auditors, admins all; a workflow owner hers; plain requesters and approvers none.
     Row("api-metrics",               "GET",   "L    F     F     O     O      O      O"),
+    Row("api-evidence",              "GET",   "L    F     F     F     B      F      B"),  # no range given: 400 naming from/to
     # Inbound hooks authenticate by signature, not by who is signed in: unsigned is 401 for all.
     Row("api-inbound-hook",          "POST",  "L    L     L     L     L      L      L", obj="endpoint",
         data={"order": {"total": "10"}}),
@@ -353,6 +354,7 @@ ROWS = [
     # The audit trail across cases and the access page: auditors, operators, admins.
     Row("inbox:audit-events",        "GET",   "L    F     F     O     O      F      O"),
     Row("inbox:audit-events-export", "GET",   "L    F     F     O     O      F      O"),
+    Row("evidence:page",             "GET",   "L    F     F     F     O      F      O"),
     Row("inbox:audit-access",        "GET",   "L    F     F     O     O      F      O"),
     Row("inbox:away",                "GET",   "L    O     O     O     O      O      O"),
     Row("inbox:away-handover",       "POST",  "L    O     O     O     O      O      O"),
