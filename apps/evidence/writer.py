@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from apps.audit.chain import chain_heads, event_row
+from apps.core.csvsafe import formula_safe
 from apps.definitions.sop import sop_markdown
 
 from . import selectors
@@ -69,11 +70,6 @@ ATTACHMENT_COLUMNS = [
     "file_in_pack",
 ]
 MEMBERSHIP_COLUMNS = ["role", "username", "user_id", "full_name", "active"]
-# What a spreadsheet reads as the start of a formula (OWASP "CSV Injection", as the case export
-# in apps/inbox/exports.py): such a cell gets a leading apostrophe in the CSV files of a pack.
-# The JSON files keep every value exactly as stored.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -87,10 +83,9 @@ def dumps(value) -> str:
 
 
 def cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+    """A CSV cell of a pack, made inert if it starts like a formula (apps.core.csvsafe). The JSON
+    files keep every value exactly as stored."""
+    return formula_safe("" if value is None else str(value))
 
 
 class Member:

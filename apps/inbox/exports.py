@@ -3,12 +3,12 @@
 A case's data is typed by its requester or by another system, so a value may start like a
 formula (`=HYPERLINK(...)`): every text cell is made inert as OWASP advises for CSV injection."""
 
-import re
 from datetime import UTC
 
 import tablib
 from django.utils import timezone
 
+from apps.core.csvsafe import formula_safe
 from apps.definitions.accessors import spec_of
 
 FORMATS = {
@@ -17,11 +17,6 @@ FORMATS = {
 }
 MAX_ROWS = 50_000
 MSG_TOO_MANY = "{count} cases match: narrow the filters to at most {limit} before exporting."
-
-# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"); a plain number such
-# as -12.5 is left as it is.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 def _text(value) -> str:
@@ -37,10 +32,7 @@ def _text(value) -> str:
 def cell_text(value) -> str:
     """A value as a spreadsheet cell shows it and never runs it: a leading apostrophe before
     anything that would start a formula."""
-    text = _text(value)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+    return formula_safe(_text(value))
 
 
 def _moment(value):
