@@ -1,18 +1,15 @@
 """GET /api/v1/evidence/?from=&to=&workflow=: an evidence pack, as a ZIP (auditors and admins).
 
-The pack is written to a temporary file (never held in memory) and streamed from it; the file
-is gone when the answer has been sent. What the pack holds and how to check it: README
-"Evidence packs"."""
+The pack is written to a temporary file and streamed from it (apps.evidence.downloads). What the
+pack holds and how to check it: README "Evidence packs"."""
 
-import tempfile
-
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
+from apps.evidence.downloads import evidence_download
 from apps.evidence.policy import ensure_may_export_evidence
-from apps.evidence.services import VIA_API, evidence_export
+from apps.evidence.services import VIA_API
 
 PARAMETERS = [
     OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First day, YYYY-MM-DD (included)."),
@@ -37,22 +34,10 @@ class EvidenceView(APIView):
     def get(self, request):
         ensure_may_export_evidence(user=request.user)
         query = request.query_params
-        stream = tempfile.TemporaryFile()
-        try:
-            manifest = evidence_export(
-                actor=request.user,
-                date_from=query.get("from"),
-                date_to=query.get("to"),
-                workflow=query.get("workflow", ""),
-                out=stream,
-                via=VIA_API,
-            )
-        except BaseException:
-            stream.close()
-            raise
-        stream.seek(0)
-        scope = manifest["range"]
-        name = f"evidence-{scope['from']}-{scope['to']}" + (f"-{scope['workflow']}" if scope["workflow"] else "")
-        response = FileResponse(stream, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return evidence_download(
+            actor=request.user,
+            date_from=query.get("from"),
+            date_to=query.get("to"),
+            workflow=query.get("workflow", ""),
+            via=VIA_API,
+        )

@@ -1,18 +1,17 @@
 """The evidence pack page (auditors and admins): a range and a workflow in, a ZIP out, and the
 last packs taken, who took them and what they held."""
 
-import tempfile
 from datetime import timedelta
 
-from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from apps.core.errors import ValidationFailed
 from apps.definitions.selectors import definitions_published
+from apps.evidence.downloads import evidence_download
 from apps.evidence.policy import ensure_may_export_evidence
 from apps.evidence.selectors import recent_exports
-from apps.evidence.services import VIA_PORTAL, evidence_export
+from apps.evidence.services import VIA_PORTAL
 
 from ..errors import portal_errors
 
@@ -27,29 +26,16 @@ def evidence_page(request):
     errors, status = {}, 200
     if request.method == "POST":
         values = {name: request.POST.get(name, "").strip() for name in values}
-        stream = tempfile.TemporaryFile()
         try:
-            manifest = evidence_export(
+            return evidence_download(
                 actor=request.user,
                 date_from=values["from"],
                 date_to=values["to"],
                 workflow=values["workflow"],
-                out=stream,
                 via=VIA_PORTAL,
             )
         except ValidationFailed as invalid:
-            stream.close()
             errors, status = invalid.field_errors, 400
-        except BaseException:
-            stream.close()
-            raise
-        else:
-            stream.seek(0)
-            scope = manifest["range"]
-            name = f"evidence-{scope['from']}-{scope['to']}" + (f"-{scope['workflow']}" if scope["workflow"] else "")
-            response = FileResponse(stream, as_attachment=True, filename=f"{name}.zip", content_type="application/zip")
-            response["X-Content-Type-Options"] = "nosniff"
-            return response
     context = {
         "values": values,
         "errors": errors,
