@@ -90,15 +90,20 @@ def _resolve_pending(event: AuditEvent) -> None:
         event.case_id = pending.pk
 
 
-def cases_export_record(*, actor, fmt: str, filters: dict, rows: int) -> AuditEvent:
-    """Record that someone took a list of cases out of the system: who, in which format, with
-    which filters (as text) and how many cases."""
+def export_record(*, action: str, actor, fmt: str, filters: dict, rows: int) -> AuditEvent:
+    """Record that someone took a list out of the system: who, in which format, with which
+    filters (as text) and how many rows."""
     with transaction.atomic(), audit_batch():
         return audit_record(
-            action=Action.CASES_EXPORTED,
+            action=action,
             actor=actor,
             context={"format": fmt, "filters": {k: str(v) for k, v in filters.items()}, "rows": rows},
         )
+
+
+def cases_export_record(*, actor, fmt: str, filters: dict, rows: int) -> AuditEvent:
+    """A list of cases taken out of the system (the auditors' case export)."""
+    return export_record(action=Action.CASES_EXPORTED, actor=actor, fmt=fmt, filters=filters, rows=rows)
 
 
 def chain_heads_record(*, day_to=None) -> list[ChainHead]:
