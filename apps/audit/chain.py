@@ -126,6 +126,13 @@ def chain_link(events: list) -> None:
         seq, head = (row_seq, row_hash) if row_seq > seq else (seq, head)
         if case_id in case_ids:
             case_heads[case_id] = row_hash
+    chain_continue(events, seq=seq, head=head, case_heads=case_heads)
+
+
+def chain_continue(events: list, *, seq: int, head: str, case_heads: dict) -> tuple[int, str]:
+    """Link events, in list order, after the chain's head (`seq`, `head`) and each case's head in
+    `case_heads` (case id: hash; updated here). Returns the new (seq, head). No database: the
+    live writer (chain_link) and migration 0008's backfill of older events both call it."""
     for event in events:
         event.data, event.context = plain_json(event.data or {}), plain_json(event.context or {})
         seq += 1
@@ -134,6 +141,7 @@ def chain_link(events: list) -> None:
         event.hash = head = event_hash(event_row(event))
         if event.case_id is not None:
             case_heads[event.case_id] = event.hash
+    return seq, head
 
 
 # -- verifying -----------------------------------------------------------------------------------

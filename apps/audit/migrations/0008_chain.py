@@ -9,25 +9,23 @@ from django.db import migrations, models
 
 def chain_existing_events(apps, schema_editor):
     """Chain the events written before the chain existed, oldest id first (in batches)."""
-    # NOTE: the canonical content and hash are the live ones: they are a contract that never changes.
-    from apps.audit.chain import GENESIS, event_hash, event_row, plain_json
+    # NOTE: the live linking (apps.audit.chain.chain_continue, as chain_link writes new events), not
+    # a frozen copy: the canonical content and hash are a contract that never changes, and the
+    # verifier checks these events by the same rules.
+    from apps.audit.chain import GENESIS, chain_continue
 
     AuditEvent = apps.get_model("audit", "AuditEvent")
+    fields = ["data", "context", "seq", "prev_hash", "case_prev_hash", "hash"]
     seq, head, case_heads, batch = 0, GENESIS, {}, []
     for event in AuditEvent.objects.using(schema_editor.connection.alias).order_by("id").iterator(chunk_size=2000):
-        event.data, event.context = plain_json(event.data or {}), plain_json(event.context or {})
-        seq += 1
-        event.seq, event.prev_hash = seq, head
-        event.case_prev_hash = case_heads.get(event.case_id, GENESIS) if event.case_id is not None else ""
-        event.hash = head = event_hash(event_row(event))
-        if event.case_id is not None:
-            case_heads[event.case_id] = event.hash
         batch.append(event)
         if len(batch) == 1000:
-            AuditEvent.objects.bulk_update(batch, ["data", "context", "seq", "prev_hash", "case_prev_hash", "hash"])
+            seq, head = chain_continue(batch, seq=seq, head=head, case_heads=case_heads)
+            AuditEvent.objects.bulk_update(batch, fields)
             batch = []
     if batch:
-        AuditEvent.objects.bulk_update(batch, ["data", "context", "seq", "prev_hash", "case_prev_hash", "hash"])
+        chain_continue(batch, seq=seq, head=head, case_heads=case_heads)
+        AuditEvent.objects.bulk_update(batch, fields)
 
 
 class Migration(migrations.Migration):
