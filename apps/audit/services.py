@@ -113,10 +113,13 @@ def chain_heads_record(*, day_to=None) -> list[ChainHead]:
     yesterday = timezone.now().astimezone(UTC).date() - timedelta(days=1)
     day_to = min(day_to or yesterday, yesterday)
     last = ChainHead.objects.order_by("-day").values_list("day", flat=True).first()
-    first_event = AuditEvent.objects.order_by("seq").values_list("at", flat=True).first()
-    if first_event is None:
-        return []
-    day_from = last + timedelta(days=1) if last else first_event.astimezone(UTC).date()
+    if last is not None:
+        day_from = last + timedelta(days=1)
+    else:  # nothing recorded yet: from the day of the first event, if there is one
+        first_event = AuditEvent.objects.order_by("seq").values_list("at", flat=True).first()
+        if first_event is None:
+            return []
+        day_from = first_event.astimezone(UTC).date()
     if day_from > day_to:
         return []
     heads = [
