@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
 from apps.audit.models import Action, AuditEvent
+from apps.audit.selectors import ROLE_ACTIONS
 from apps.cases.models import Attachment, Case
 from apps.definitions.models import DefinitionVersion, VersionStatus
 
@@ -12,10 +13,6 @@ from .ranges import EvidenceRange
 
 CHUNK = 2000
 DECISION_ACTIONS = [Action.TASK_DECIDED, Action.CASE_RESUBMITTED]
-# Role grants and removals (a role is a Django group, apps.org.roles). The audit actions are
-# named here as text: they are recorded by the access page's receiver where it is installed, and
-# a pack of an installation without them simply holds no changes.
-ROLE_CHANGE_ACTIONS = ["role.granted", "role.revoked"]
 
 
 def evidence_cases(*, scope: EvidenceRange):
@@ -95,9 +92,10 @@ def role_memberships():
 
 
 def role_change_rows(*, scope: EvidenceRange):
-    """Grants and removals of roles recorded in the range."""
+    """Grants and removals of roles (a role is a Django group; apps.audit.memberships records
+    every change) recorded in the range."""
     return (
-        AuditEvent.objects.filter(action__in=ROLE_CHANGE_ACTIONS, at__gte=scope.moment_from, at__lt=scope.moment_to)
+        AuditEvent.objects.filter(action__in=ROLE_ACTIONS, at__gte=scope.moment_from, at__lt=scope.moment_to)
         .order_by("seq")
         .iterator(chunk_size=CHUNK)
     )
