@@ -147,19 +147,28 @@ def _csv(member: Member, columns: list[str]):
 
 
 def _write_cases(pack: PackWriter, cases) -> int:
+    """cases.csv and cases.json from one read of the cases, so both list the same ones; the JSON
+    waits in a temporary file while the CSV is written (one member at a time)."""
     count = 0
-    with pack.member("cases.csv") as out:
-        writer = _csv(out, CASE_COLUMNS)
-        for case in selectors.case_rows(cases=cases):
-            row = _case_row(case)
-            writer.writerow([cell(row[c]) if c != "data" else cell(dumps(row["data"])) for c in CASE_COLUMNS])
-            count += 1
-    with pack.member("cases.json") as out:
-        out.write("[")
-        for index, case in enumerate(selectors.case_rows(cases=cases)):
-            out.write(("\n" if index == 0 else ",\n") + dumps({**_case_row(case), "route": case.route or {}}))
-        out.write("\n]\n")
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="") as spool:
+        spool.write("[")
+        with pack.member("cases.csv") as out:
+            writer = _csv(out, CASE_COLUMNS)
+            for case in selectors.case_rows(cases=cases):
+                row = _case_row(case)
+                writer.writerow([cell(row[c]) if c != "data" else cell(dumps(row["data"])) for c in CASE_COLUMNS])
+                spool.write(("\n" if count == 0 else ",\n") + dumps({**row, "route": case.route or {}}))
+                count += 1
+        spool.write("\n]\n")
+        _copy_spool(pack, "cases.json", spool)
     return count
+
+
+def _copy_spool(pack: PackWriter, name: str, spool) -> None:
+    spool.seek(0)
+    with pack.member(name) as out:
+        while block := spool.read(BUFFER_BYTES):
+            out.write(block)
 
 
 def _case_row(case) -> dict:
@@ -268,10 +277,7 @@ def _write_attachments(pack: PackWriter, cases) -> dict:
                     path if actual is not None else MISSING_FILE,
                 ]
             )
-        spool.seek(0)
-        with pack.member("attachments.csv") as out:
-            while block := spool.read(BUFFER_BYTES):
-                out.write(block)
+        _copy_spool(pack, "attachments.csv", spool)
     return counts
 
 
