@@ -154,14 +154,11 @@ def access_review(request):
     day = form.cleaned_data.get("at") if form.is_bound else None
     before = _day_start(day + timedelta(days=1)) if day else None
     page = paginate(request, role_changes(), per_page=50)
-    query = QueryDict(mutable=True)
-    if day:
-        query["at"] = day.isoformat()
     context = {
         "form": form,
         "day": day,
         "roles": role_holders(before=before),
         "page": page,
-        "query": query.urlencode(),
+        "query": filters_query(request),
     }
     return render(request, "inbox/access.html", context)
