@@ -128,7 +128,7 @@ def _start_card(version) -> dict:
 
 def _case_card(case) -> dict:
     """The workflow card of a case: the SOP of the version the case is pinned to, and its owners."""
-    return workflow_card(key=case.workflow_key, number=case.version.number, subject=f"Request #{case.pk}")
+    return workflow_card(key=case.workflow_key, number=case.version_number, subject=f"Request #{case.pk}")
 
 
 def _attachment_errors(uploads) -> dict:
