@@ -9,6 +9,7 @@ serializer that queried per row would make every list cost more with its length.
 from collections import defaultdict
 from dataclasses import asdict
 
+from django.db.models import prefetch_related_objects
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +17,6 @@ from apps.audit.models import AuditEvent
 from apps.audit.words import CONTEXT_KEYS, context_words
 from apps.cases.nodes import task_role
 from apps.definitions.accessors import spec_of
-from apps.definitions.models import DefinitionVersion
 from apps.sla.selectors_due import task_due_info
 
 from . import task_data
@@ -238,16 +238,17 @@ class HistoryEntryOutput(serializers.Serializer):
 def history_attach(cases):
     """Each case's audit trail as `case.audit_trail`, for CaseOutput: read in one query for all
     of them (the trail keeps plain case ids, so Django cannot prefetch it), with the specs of
-    their pinned versions (one more query) to name the fields and codes of each event's context.
-    Returns the cases."""
+    their pinned versions to name the fields and codes of each event's context (one more query,
+    none when the cases came with their versions, as a single case does). Returns the cases."""
     by_case = defaultdict(list)
     for event in AuditEvent.objects.filter(case_id__in=[c.pk for c in cases]).order_by("at", "id"):
         by_case[event.case_id].append(event)
-    specs = {v.pk: spec_of(v) for v in DefinitionVersion.objects.filter(pk__in={c.version_id for c in cases})}
+    prefetch_related_objects(cases, "version")
     for case in cases:
         case.audit_trail = by_case[case.pk]
+        spec = spec_of(case.version)
         for event in case.audit_trail:
-            event.context_spec = specs.get(case.version_id)
+            event.context_spec = spec
     return cases
 
 

@@ -40,8 +40,8 @@ def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
 
 
-def _problems(form) -> ValidationFailed:
-    """A 400 naming every field the filters got wrong."""
+def form_problems(form) -> ValidationFailed:
+    """A 400 naming every field the filters got wrong (the search pages' exports)."""
     message = " ".join(f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items())
     return ValidationFailed(message, field_errors={name: list(errors) for name, errors in form.errors.items()})
 
@@ -80,8 +80,8 @@ def _filters(form) -> dict:
     return {k: v for k, v in filters.items() if v}
 
 
-def _query(request) -> str:
-    """The filters in use, for the pager and the export link."""
+def filters_query(request) -> str:
+    """The filters in use, for the pager and the export links of the search pages."""
     query = QueryDict(mutable=True)
     for name, values in request.GET.lists():
         if name != "page" and any(values):
@@ -99,7 +99,7 @@ def audit_events(request):
     page = paginate(request, audit_event_search(**_filters(form)), per_page=50)
     specs = _Specs()
     rows = [{"event": e, "words": context_words(e, spec=specs.of(e))} for e in page.object_list]
-    context = {"form": form, "page": page, "rows": rows, "query": _query(request)}
+    context = {"form": form, "page": page, "rows": rows, "query": filters_query(request)}
     template = "inbox/_event_results.html" if request.htmx else "inbox/audit_events.html"
     return render(request, template, context)
 
@@ -126,7 +126,7 @@ def audit_events_export(request):
     _readers_only(request)
     form = _search_form(request)
     if form.is_bound and not form.is_valid():
-        raise _problems(form)
+        raise form_problems(form)
     filters = _filters(form)
     events = audit_event_search(**filters)
     summary = events.aggregate(last=Max("id"))
@@ -154,14 +154,11 @@ def access_review(request):
     day = form.cleaned_data.get("at") if form.is_bound else None
     before = _day_start(day + timedelta(days=1)) if day else None
     page = paginate(request, role_changes(), per_page=50)
-    query = QueryDict(mutable=True)
-    if day:
-        query["at"] = day.isoformat()
     context = {
         "form": form,
         "day": day,
         "roles": role_holders(before=before),
         "page": page,
-        "query": query.urlencode(),
+        "query": filters_query(request),
     }
     return render(request, "inbox/access.html", context)

@@ -21,6 +21,8 @@ from apps.cases.selectors import (
     task_queue_filter,
     user_role_permissions,
 )
+from apps.definitions.accessors import spec_of
+from apps.definitions.models import DefinitionVersion
 from apps.definitions.selectors import text_field_names
 from apps.org.selectors import user_role_names
 
@@ -222,9 +224,6 @@ def task_row_get(*, task_id: int):
 def version_spec(*, workflow: str, number) -> "object | None":
     """The typed spec of a workflow's version by its number (None if there is none): names the
     fields and reason codes of audit events found across cases (apps.audit.words)."""
-    from apps.definitions.accessors import spec_of
-    from apps.definitions.models import DefinitionVersion
-
     if not workflow or number is None:
         return None
     version = DefinitionVersion.objects.filter(definition__key=workflow, number=number).first()

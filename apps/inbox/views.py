@@ -39,6 +39,7 @@ from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
 
 from . import exports, selectors
+from .audit_views import filters_query, form_problems
 from .field_history import field_history
 from .forms import AbsenceForm, AttachmentsForm, CaseSearchForm, CommentForm, DecisionForm, ReassignForm
 from .presenters import business_waiting, route_lines, task_owner, task_state
@@ -127,7 +128,7 @@ def _start_card(version) -> dict:
 
 def _case_card(case) -> dict:
     """The workflow card of a case: the SOP of the version the case is pinned to, and its owners."""
-    return workflow_card(key=case.workflow_key, number=case.version.number, subject=f"Request #{case.pk}")
+    return workflow_card(key=case.workflow_key, number=case.version_number, subject=f"Request #{case.pk}")
 
 
 def _attachment_errors(uploads) -> dict:
@@ -526,13 +527,10 @@ def audit_case_search(request):
     _auditor_only(request)
     form = _case_search_form(request)
     page = paginate(request, selectors.case_search(**_search_filters(form)))
-    query = QueryDict(mutable=True)  # the filters in use, for the pager and the export links
-    for name, values in request.GET.lists():
-        if name != "page" and any(values):
-            query.setlist(name, [v for v in values if v])
+    query = filters_query(request)
     if request.htmx:
-        return render(request, "inbox/_case_results.html", {"form": form, "page": page, "query": query.urlencode()})
-    context = {"form": form, "page": page, "query": query.urlencode(), "verification": chain_verification_last()}
+        return render(request, "inbox/_case_results.html", {"form": form, "page": page, "query": query})
+    context = {"form": form, "page": page, "query": query, "verification": chain_verification_last()}
     return render(request, "inbox/audit_search.html", context)
 
 
@@ -542,8 +540,7 @@ def audit_case_export(request, fmt):
     _auditor_only(request)
     form = _case_search_form(request)
     if form.is_bound and not form.is_valid():
-        problems = [f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()]
-        raise ValidationFailed(" ".join(problems), field_errors=dict(form.errors))
+        raise form_problems(form)
     filters = _search_filters(form)
     cases = selectors.case_search(**filters)
     count = cases.count()

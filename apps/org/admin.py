@@ -50,29 +50,22 @@ class AuditedUserChangeForm(UserChangeForm):
     )
 
 
+def _after_groups(fields, extra: str) -> tuple:
+    fields = list(fields)
+    if "groups" in fields:
+        fields.insert(fields.index("groups") + 1, extra)
+    return tuple(fields)
+
+
 class AuditedUserAdmin(UserAdmin):
     """Django's user admin, with a reason for role changes: every group added or removed here is an
     audit event (apps.audit.memberships) by the signed-in admin, with this reason."""
 
     form = AuditedUserChangeForm
     # Django's own, with the reason under the groups it explains.
-    fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        (
-            "Permissions",
-            {
-                "fields": (
-                    "is_active",
-                    "is_staff",
-                    "is_superuser",
-                    "groups",
-                    "role_change_reason",
-                    "user_permissions",
-                )
-            },
-        ),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    fieldsets = tuple(
+        (name, {**options, "fields": _after_groups(options["fields"], "role_change_reason")})
+        for name, options in UserAdmin.fieldsets
     )
 
     def save_related(self, request, form, formsets, change):

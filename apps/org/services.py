@@ -4,6 +4,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from apps.core.actors import acting_as
+from apps.core.errors import NotAllowed, ValidationFailed
+
 from .models import Department, Profile, validate_time_zone
 
 User = get_user_model()
@@ -97,8 +100,6 @@ MSG_ROLES_ADMINS_ONLY = "Only administrators change who holds a role."
 def _role(role: str) -> Group:
     group = Group.objects.filter(name=(role or "").strip()).first()
     if group is None:
-        from apps.core.errors import ValidationFailed
-
         message = MSG_ROLE_UNKNOWN.format(role=role)
         raise ValidationFailed(message, field_errors={"role": [message]})
     return group
@@ -106,8 +107,6 @@ def _role(role: str) -> Group:
 
 def _check_may_change_roles(actor) -> None:
     if actor is not None and not actor.is_superuser:
-        from apps.core.errors import NotAllowed
-
         raise NotAllowed(MSG_ROLES_ADMINS_ONLY)
 
 
@@ -115,8 +114,6 @@ def _check_may_change_roles(actor) -> None:
 def role_grant(*, user, role: str, actor, reason: str = ""):
     """Give `user` a role (actor None: the system). Audited as `role.granted` with the actor and
     the reason by apps.audit.memberships, like every membership change."""
-    from apps.core.actors import acting_as
-
     _check_may_change_roles(actor)
     group = _role(role)
     with acting_as(actor, reason=reason):
@@ -128,8 +125,6 @@ def role_grant(*, user, role: str, actor, reason: str = ""):
 def role_revoke(*, user, role: str, actor, reason: str = ""):
     """Take a role from `user`; audited as `role.revoked` (their open tasks of that role go back
     to its queue: apps.cases.signals)."""
-    from apps.core.actors import acting_as
-
     _check_may_change_roles(actor)
     group = _role(role)
     with acting_as(actor, reason=reason):

@@ -16,17 +16,9 @@ EXPORT = "/audit/events/export.csv"
 
 
 @pytest.fixture
-def rejected(start_purchase, users):
+def rejected(over_budget_rejection, start_purchase):
     """Two cases: bob rejected the first with a reason code; the second still waits."""
-    first = start_purchase(amount="5000")
-    task_complete(
-        task_id=task_for(first, "Manager approval").pk,
-        actor=users["bob"],
-        decision="reject",
-        reason_code="over_budget",
-        reason="Q3 budget is spent.",
-    )
-    return first, start_purchase(amount="700")
+    return over_budget_rejection, start_purchase(amount="700")
 
 
 def test_filters_by_who_and_what_and_shows_the_context_in_words(rejected, signed_in):

@@ -1,13 +1,8 @@
 """Each audit event's context in business words, the same on the case page and in the API's
 history (apps.audit.words): on behalf of whom a delegate acted, the reason code's label."""
 
-from datetime import timedelta
-
-from django.utils import timezone
-
 from apps.audit.models import Action
 from apps.cases.services import task_complete
-from apps.org.services import absence_set
 from tests.conftest import events, task_for
 
 
@@ -15,10 +10,8 @@ def _words(entry) -> dict:
     return {w["key"]: w["text"] for w in entry["context_words"]}
 
 
-def test_a_delegates_rejection_names_the_absent_approver_and_the_code(start_purchase, users, signed_in):
-    bob, frank = users["bob"], users["frank"]
-    now = timezone.now()
-    absence_set(user=bob, starts=now - timedelta(hours=1), ends=now + timedelta(days=2), delegate=frank, actor=bob)
+def test_a_delegates_rejection_names_the_absent_approver_and_the_code(bob_away, start_purchase, users, signed_in):
+    frank = users["frank"]
     case = start_purchase(amount="500")
     task = task_for(case, "Manager approval")
 

@@ -1,24 +1,12 @@
 """A decision's reason code and "on behalf of" stay visible after it is taken (issue 12): on the
 case timeline, the task page and in the API's history."""
 
-from datetime import timedelta
-
-from django.utils import timezone
-
 from apps.cases.services import task_complete
-from apps.org.services import absence_set
 from tests.conftest import task_for
 
 
-def test_a_rejections_reason_code_shows_on_the_timeline_and_in_the_api(start_purchase, users, signed_in):
-    case = start_purchase(amount="5000")
-    task_complete(
-        task_id=task_for(case, "Manager approval").pk,
-        actor=users["bob"],
-        decision="reject",
-        reason_code="over_budget",
-        reason="Q3 budget is spent.",
-    )
+def test_a_rejections_reason_code_shows_on_the_timeline_and_in_the_api(over_budget_rejection, signed_in):
+    case = over_budget_rejection
     page = signed_in("alice").get(f"/cases/{case.pk}/").content.decode()
     assert "Over budget</span> Q3 budget is spent." in page
 
@@ -31,19 +19,12 @@ def test_a_rejections_reason_code_shows_on_the_timeline_and_in_the_api(start_pur
     )
 
 
-def test_the_reason_code_survives_into_how_the_case_ended(start_purchase, users, signed_in):
+def test_the_reason_code_survives_into_how_the_case_ended(over_budget_rejection, users, signed_in):
     """The closing reason, the requester's notification, the case page and the API's closing
     entry all carry the code's label, not only the approver's free text."""
     from apps.notify.models import Notification
 
-    case = start_purchase(amount="5000")
-    task_complete(
-        task_id=task_for(case, "Manager approval").pk,
-        actor=users["bob"],
-        decision="reject",
-        reason_code="over_budget",
-        reason="Q3 budget is spent.",
-    )
+    case = over_budget_rejection
     told = Notification.objects.get(user=users["alice"], subject=f"Request #{case.pk} was rejected")
     assert told.body == "Over budget: Q3 budget is spent."
     alice = signed_in("alice")
@@ -63,10 +44,8 @@ def test_a_code_alone_is_its_label(start_purchase, users):
     assert case.closed_reason == "Not needed"
 
 
-def test_a_delegates_decision_says_whom_they_acted_for(start_purchase, users, signed_in):
-    bob, frank = users["bob"], users["frank"]
-    now = timezone.now()
-    absence_set(user=bob, starts=now - timedelta(hours=1), ends=now + timedelta(days=2), delegate=frank, actor=bob)
+def test_a_delegates_decision_says_whom_they_acted_for(bob_away, start_purchase, users, signed_in):
+    frank = users["frank"]
     case = start_purchase(amount="500")
     task = task_for(case, "Manager approval")
     assert task.owner == frank

@@ -68,6 +68,16 @@ def test_the_sop_of_the_cases_own_version_after_a_new_one_is_published(signed_in
     assert leo.get(SOP_V2).status_code == 200
 
 
+def test_a_test_case_on_a_draft_links_to_the_drafts_sop_in_the_builder(signed_in, demo):
+    from tests.builder.test_sandbox import start_test_case
+
+    olivia = signed_in("olivia")
+    case = start_test_case(olivia)
+    page = olivia.get(f"/cases/{case.pk}/").content.decode()
+    assert 'href="/builder/purchase-approval/versions/draft/sop/"' in page and "(the draft:" in page
+    assert olivia.get("/builder/purchase-approval/versions/draft/sop/").status_code == 200
+
+
 @pytest.mark.parametrize(
     "url", ["/workflows/purchase-approval/v9/sop/", "/workflows/nothing/v1/sop/", "/workflows/nothing/v1/sop.md"]
 )
