@@ -192,3 +192,24 @@ def test_withdrawing_the_request_lets_the_author_ask_again(demo, guarded):
     assert change.status == ChangeStatus.WITHDRAWN and change.reason == "One more change first"
     again, _case = _request(demo, guarded)
     assert again.is_open and again.pk != change.pk
+
+
+def test_a_request_that_loses_the_race_to_create_the_built_in_workflow_takes_the_winners(demo, guarded, monkeypatch):
+    from apps.builder import change_control
+    from apps.core.errors import NotFound
+    from apps.definitions.models import WorkflowDefinition
+
+    winners = change_control.change_workflow_ensure()  # the other request's, committed a moment ago
+    looked = []
+
+    def not_seen_yet(*, key):  # as it looked before the other request committed
+        looked.append(key)
+        if len(looked) == 1:
+            raise NotFound("not yet")
+        return version_live(key=key)
+
+    monkeypatch.setattr(change_control.selectors, "version_live", not_seen_yet)
+    change, case = _request(demo, guarded)
+    assert looked[0] == CHANGE_WORKFLOW
+    assert change.is_open and case.version_id == winners.pk
+    assert WorkflowDefinition.objects.filter(key=CHANGE_WORKFLOW).count() == 1
