@@ -73,6 +73,16 @@ def _locked_definition(definition) -> WorkflowDefinition:
 # Ownership and settings.
 
 
+def _builder_named(username: str):
+    """The active workflow owner `username` names, and the refusal when it names nobody who may be one."""
+    person = get_user_model().objects.filter(username=username, is_active=True).first()
+    if person is None:
+        return None, MSG_OWNER_UNKNOWN.format(username=username)
+    if not user_is_builder(user=person):
+        return None, MSG_OWNER_NOT_BUILDER.format(username=username)
+    return person, ""
+
+
 @transaction.atomic
 def definition_governance_update(
     *, definition: WorkflowDefinition, actor, needs_second_approval: bool, next_review: date | None, owner: str = ""
@@ -83,11 +93,9 @@ def definition_governance_update(
     errors = {}
     named = None
     if owner:
-        named = get_user_model().objects.filter(username=owner, is_active=True).first()
-        if named is None:
-            errors["owner"] = [MSG_OWNER_UNKNOWN.format(username=owner)]
-        elif not user_is_builder(user=named):
-            errors["owner"] = [MSG_OWNER_NOT_BUILDER.format(username=owner)]
+        named, problem = _builder_named(owner)
+        if problem:
+            errors["owner"] = [problem]
     if next_review is not None and next_review <= timezone.localdate():
         errors["next_review"] = [MSG_REVIEW_PAST]
     if errors:
@@ -122,13 +130,9 @@ def definition_owner_add(*, definition: WorkflowDefinition, actor, username: str
     """Make another workflow owner an owner of this workflow (they may edit and approve its changes)."""
     ensure_can_edit_definition(user=actor, definition=definition)
     username = (username or "").strip()
-    person = get_user_model().objects.filter(username=username, is_active=True).first()
-    if person is None:
-        message = MSG_OWNER_UNKNOWN.format(username=username)
-        raise ValidationFailed(message, field_errors={"username": [message]})
-    if not user_is_builder(user=person):
-        message = MSG_OWNER_NOT_BUILDER.format(username=username)
-        raise ValidationFailed(message, field_errors={"username": [message]})
+    person, problem = _builder_named(username)
+    if problem:
+        raise ValidationFailed(problem, field_errors={"username": [problem]})
     if any(o.pk == person.pk for o in definition_owners(key=definition.key)):
         message = MSG_OWNER_ALREADY.format(username=username, key=definition.key)
         raise ValidationFailed(message, field_errors={"username": [message]})

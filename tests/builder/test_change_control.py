@@ -213,3 +213,29 @@ def test_a_request_that_loses_the_race_to_create_the_built_in_workflow_takes_the
     assert looked[0] == CHANGE_WORKFLOW
     assert change.is_open and case.version_id == winners.pk
     assert WorkflowDefinition.objects.filter(key=CHANGE_WORKFLOW).count() == 1
+
+
+def test_owners_named_must_be_active_workflow_owners_and_the_refusal_names_the_field(demo, wendy):
+    from apps.core.errors import ValidationFailed
+
+    definition = definition_get(key="purchase-approval")
+    cases = [
+        ("nobody", governance.MSG_OWNER_UNKNOWN.format(username="nobody")),
+        ("alice", governance.MSG_OWNER_NOT_BUILDER.format(username="alice")),
+        ("wendy", governance.MSG_OWNER_ALREADY.format(username="wendy", key="purchase-approval")),
+    ]
+    for username, message in cases:
+        with pytest.raises(ValidationFailed) as refused:
+            governance.definition_owner_add(definition=definition, actor=demo["olivia"], username=username)
+        assert refused.value.field_errors == {"username": [message]}
+    for username, message in cases[:2]:
+        with pytest.raises(ValidationFailed) as refused:
+            governance.definition_governance_update(
+                definition=definition,
+                actor=demo["olivia"],
+                needs_second_approval=False,
+                next_review=None,
+                owner=username,
+            )
+        assert refused.value.field_errors == {"owner": [message]}
+    assert definition_get(key="purchase-approval").owner == demo["olivia"]
