@@ -83,6 +83,14 @@ def _builder_named(username: str):
     return person, ""
 
 
+def _settings_of(definition) -> dict:
+    return {
+        "needs_second_approval": definition.needs_second_approval,
+        "next_review": definition.next_review.isoformat(),
+        "owner": definition.owner.get_username() if definition.owner_id else "",
+    }
+
+
 @transaction.atomic
 def definition_governance_update(
     *, definition: WorkflowDefinition, actor, needs_second_approval: bool, next_review: date | None, owner: str = ""
@@ -100,22 +108,14 @@ def definition_governance_update(
         errors["next_review"] = [MSG_REVIEW_PAST]
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], field_errors=errors)
-    before = {
-        "needs_second_approval": definition.needs_second_approval,
-        "next_review": definition.next_review.isoformat(),
-        "owner": definition.owner.get_username() if definition.owner_id else "",
-    }
+    before = _settings_of(definition)
     definition.needs_second_approval = needs_second_approval
     if next_review is not None:
         definition.next_review = next_review
     if named is not None:
         definition.owner = named
         assign_perm(EDIT_PERMISSION, named, definition)
-    after = {
-        "needs_second_approval": definition.needs_second_approval,
-        "next_review": definition.next_review.isoformat(),
-        "owner": definition.owner.get_username() if definition.owner_id else "",
-    }
+    after = _settings_of(definition)
     changed = {k: {"old": before[k], "new": after[k]} for k in before if before[k] != after[k]}
     if changed:
         definition._history_user = actor
