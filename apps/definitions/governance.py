@@ -212,9 +212,11 @@ def change_request_case_set(*, change: ChangeRequest, case_id: int, actor) -> Ch
     return change
 
 
-def _close(change: ChangeRequest, *, status: str, actor, reason: str = "") -> ChangeRequest:
+def _close(change: ChangeRequest, *, status: str, action: str, actor, reason: str = "", **context) -> ChangeRequest:
+    """Close the request and audit how, naming its case."""
     change.status, change.decided_by, change.reason, change.closed = status, actor, reason, timezone.now()
     change.save(update_fields=["status", "decided_by", "reason", "closed", "published_number"])
+    _audit(action, actor, change.definition, reason=reason, case_id=change.case_id, change_request=change.pk, **context)
     return change
 
 
@@ -242,60 +244,30 @@ def change_request_approve(*, change: ChangeRequest, actor) -> ChangeRequest:
     else:
         reason = ""
     if reason:
-        _close(change, status=ChangeStatus.REFUSED, actor=actor, reason=reason)
-        _audit(
-            Action.CHANGE_REFUSED,
-            actor,
-            change.definition,
-            reason=reason,
-            case_id=change.case_id,
-            change_request=change.pk,
-        )
-        return change
+        return _close(change, status=ChangeStatus.REFUSED, action=Action.CHANGE_REFUSED, actor=actor, reason=reason)
     version = version_publish(version=draft, actor=actor, change_note=change.note, change_request=change)
     change.published_number = version.number
-    _close(change, status=ChangeStatus.APPROVED, actor=actor)
-    _audit(
-        Action.CHANGE_APPROVED,
-        actor,
-        change.definition,
-        case_id=change.case_id,
-        change_request=change.pk,
+    return _close(
+        change,
+        status=ChangeStatus.APPROVED,
+        action=Action.CHANGE_APPROVED,
+        actor=actor,
         version=version.number,
         hash=version.content_hash,
     )
-    return change
 
 
 @transaction.atomic
 def change_request_reject(*, change: ChangeRequest, actor, reason: str) -> ChangeRequest:
     """The draft stays as it was; the reason shows in the builder."""
     change = _open_change(change)
-    _close(change, status=ChangeStatus.REJECTED, actor=actor, reason=reason)
-    _audit(
-        Action.CHANGE_REJECTED,
-        actor,
-        change.definition,
-        reason=reason,
-        case_id=change.case_id,
-        change_request=change.pk,
-    )
-    return change
+    return _close(change, status=ChangeStatus.REJECTED, action=Action.CHANGE_REJECTED, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def change_request_withdraw(*, change: ChangeRequest, actor, reason: str = "") -> ChangeRequest:
     change = _open_change(change)
-    _close(change, status=ChangeStatus.WITHDRAWN, actor=actor, reason=reason)
-    _audit(
-        Action.CHANGE_WITHDRAWN,
-        actor,
-        change.definition,
-        reason=reason,
-        case_id=change.case_id,
-        change_request=change.pk,
-    )
-    return change
+    return _close(change, status=ChangeStatus.WITHDRAWN, action=Action.CHANGE_WITHDRAWN, actor=actor, reason=reason)
 
 
 # The improvement backlog.

@@ -190,6 +190,8 @@ def test_withdrawing_the_request_lets_the_author_ask_again(demo, guarded):
     case_withdraw(case_id=case.pk, actor=demo["olivia"], reason="One more change first")
     change.refresh_from_db()
     assert change.status == ChangeStatus.WITHDRAWN and change.reason == "One more change first"
+    withdrawn = AuditEvent.objects.get(action=Action.CHANGE_WITHDRAWN)
+    assert (withdrawn.reason, withdrawn.context["change_request"]) == ("One more change first", change.pk)
     again, _case = _request(demo, guarded)
     assert again.is_open and again.pk != change.pk
 
