@@ -1,6 +1,7 @@
 """Issue 14, "This step is wrong": a short form on every task page; the note lands in the
 workflow's improvement backlog, which its owners see next to the recurring exceptions."""
 
+from django.conf import settings
 from django.urls import reverse
 
 from apps.audit.models import Action, AuditEvent
@@ -69,3 +70,10 @@ def test_who_cannot_see_the_case_cannot_give_feedback_on_it(start_purchase, sign
 
 def test_only_owners_see_the_backlog(start_purchase, signed_in):
     assert signed_in("bob").get(reverse("builder:backlog", args=["purchase-approval"])).status_code == 403
+
+
+def test_feedback_asks_a_visitor_to_sign_in_first(start_purchase, client):
+    case, task = _bob_task(start_purchase)
+    response = client.post(reverse("builder:feedback", args=[task.pk]), {"text": TEXT})
+    assert response.status_code == 302 and response.url.startswith(settings.LOGIN_URL)
+    assert not Feedback.objects.exists()
