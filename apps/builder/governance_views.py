@@ -26,7 +26,7 @@ from apps.definitions.models import Feedback
 from apps.definitions.policy import ensure_can_edit_definition
 from apps.portal.errors import portal_errors
 
-from .views import builder_page
+from .views import _definition, builder_page
 
 MSG_SETTINGS_SAVED = "Change control settings saved."
 MSG_OWNER_ADDED = "{username} now owns {name}: they may edit it and approve its changes."
@@ -34,10 +34,6 @@ MSG_REVIEWED = "Review recorded: no change. The next review is due on {due:%d %b
 MSG_FEEDBACK_THANKS = "Thank you: the owners of {name} see your note in their improvement backlog."
 MSG_FEEDBACK_MARKED = "Marked done."
 MSG_BAD_DATE = "Next review: enter the date as YYYY-MM-DD."
-
-
-def _definition(key):
-    return selectors.definition_get(key=key)
 
 
 def governance_context(definition) -> dict:
