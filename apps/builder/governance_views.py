@@ -42,7 +42,7 @@ def governance_context(definition) -> dict:
         "owners": selectors.definition_owners(key=definition.key),
         "changes": selectors.change_requests_of(definition=definition),
         "review_overdue": definition.next_review <= timezone.localdate(),
-        "feedback_open": len(selectors.feedback_backlog(definition=definition)),
+        "feedback_open": selectors.feedback_open_counts(definition=definition).get(definition.pk, 0),
     }
 
 

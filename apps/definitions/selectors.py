@@ -236,11 +236,14 @@ def feedback_backlog(*, definition, include_done: bool = False) -> list:
     return list(items.order_by("status", "-created", "-id"))
 
 
-def feedback_open_counts() -> dict[int, int]:
-    """Open feedback per definition id (the builder's list shows it)."""
+def feedback_open_counts(*, definition=None) -> dict[int, int]:
+    """Open feedback per definition id (the builder's list shows it; its overview, one's)."""
     from django.db.models import Count
 
     from .models import Feedback, FeedbackStatus
 
-    rows = Feedback.objects.filter(status=FeedbackStatus.OPEN).values("definition_id").annotate(n=Count("id"))
+    rows = Feedback.objects.filter(status=FeedbackStatus.OPEN)
+    if definition is not None:
+        rows = rows.filter(definition=definition)
+    rows = rows.values("definition_id").annotate(n=Count("id"))
     return {row["definition_id"]: row["n"] for row in rows}

@@ -77,3 +77,16 @@ def test_feedback_asks_a_visitor_to_sign_in_first(start_purchase, client):
     response = client.post(reverse("builder:feedback", args=[task.pk]), {"text": TEXT})
     assert response.status_code == 302 and response.url.startswith(settings.LOGIN_URL)
     assert not Feedback.objects.exists()
+
+
+def test_the_overview_counts_only_this_workflows_open_feedback(start_purchase, signed_in, demo):
+    from apps.definitions.governance import feedback_done, feedback_give
+    from apps.definitions.selectors import definition_get
+
+    purchase, invoice = definition_get(key="purchase-approval"), definition_get(key="invoice-processing")
+    for definition, text in [(purchase, "one"), (purchase, "two"), (purchase, "three"), (invoice, "other")]:
+        feedback_give(definition=definition, version_number=1, step="Manager approval", actor=demo["bob"], text=text)
+    feedback_done(feedback=Feedback.objects.get(text="three"), actor=demo["olivia"])
+    page = signed_in("olivia").get(reverse("builder:definition", args=["purchase-approval"])).content.decode()
+    backlog = reverse("builder:backlog", args=["purchase-approval"])
+    assert f'<a href="{backlog}">2 open</a>' in page
