@@ -162,9 +162,10 @@ def definitions_owned_query(*, user):
     from django.db.models.functions import Cast
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    codename = "edit_definition"
+    from .policy import EDIT_PERMISSION
+
     granted = {
-        "permission__codename": codename,
+        "permission__codename": EDIT_PERMISSION.split(".")[1],
         "content_type__app_label": WorkflowDefinition._meta.app_label,
         "content_type__model": WorkflowDefinition._meta.model_name,
         # NOTE: guardian keeps object ids as text: the definition's id is compared as text too.
