@@ -30,6 +30,7 @@ from .views import _definition, builder_page
 
 MSG_SETTINGS_SAVED = "Change control settings saved."
 MSG_OWNER_ADDED = "{username} now owns {name}: they may edit it and approve its changes."
+MSG_OWNER_REMOVED = "{username} no longer owns {name}: they cannot edit it or approve its changes."
 MSG_REVIEWED = "Review recorded: no change. The next review is due on {due:%d %b %Y}."
 MSG_FEEDBACK_THANKS = "Thank you: the owners of {name} see your note in their improvement backlog."
 MSG_FEEDBACK_MARKED = "Marked done."
@@ -82,6 +83,20 @@ def owner_add(request, key):
         messages.error(request, invalid.message)
     else:
         messages.success(request, MSG_OWNER_ADDED.format(username=username, name=definition.name))
+    return redirect("builder:definition", key=key)
+
+
+@builder_page
+@require_POST
+def owner_remove(request, key):
+    definition = _definition(key)
+    username = request.POST.get("username", "").strip()
+    try:
+        governance.definition_owner_remove(definition=definition, actor=request.user, username=username)
+    except ValidationFailed as invalid:
+        messages.error(request, invalid.message)
+    else:
+        messages.success(request, MSG_OWNER_REMOVED.format(username=username, name=definition.name))
     return redirect("builder:definition", key=key)
 
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
@@ -46,6 +46,9 @@ MSG_DRAFT_GONE = "The draft of change request #{id} is no longer a draft: nothin
 MSG_OWNER_UNKNOWN = "There is no active user '{username}'."
 MSG_OWNER_NOT_BUILDER = "{username} is not a workflow owner: give them the workflow-owners role first."
 MSG_OWNER_ALREADY = "{username} already owns {key}."
+MSG_OWNER_NOT_ONE = "{username} does not own {key}."
+MSG_OWNER_NAMED = "{username} is the named owner of {key}: name another owner first."
+MSG_OWNER_BY_GROUP = "{username} owns {key} through one of their groups: change the group's permissions instead."
 MSG_REVIEW_PAST = "Next review: choose a date after today."
 MSG_FEEDBACK_EMPTY = "Say what is wrong with this step."
 MSG_FEEDBACK_TOO_LONG = "Keep it under {limit} characters: a sentence or two is enough."
@@ -138,6 +141,28 @@ def definition_owner_add(*, definition: WorkflowDefinition, actor, username: str
         raise ValidationFailed(message, field_errors={"username": [message]})
     assign_perm(EDIT_PERMISSION, person, definition)
     _audit(Action.GOVERNANCE_CHANGED, actor, definition, changed={"owners": {"added": username}})
+    return definition_owners(key=definition.key)
+
+
+@transaction.atomic
+def definition_owner_remove(*, definition: WorkflowDefinition, actor, username: str) -> list:
+    """Take the workflow away from one of its owners: they no longer edit it nor approve its
+    changes. Never the named owner (name another first), so it keeps someone who answers for it."""
+    ensure_can_edit_definition(user=actor, definition=definition)
+    definition = _locked_definition(definition)
+    username = (username or "").strip()
+    person = next((o for o in definition_owners(key=definition.key) if o.get_username() == username), None)
+    if person is None:
+        message = MSG_OWNER_NOT_ONE.format(username=username, key=definition.key)
+    elif person.pk == definition.owner_id:
+        message = MSG_OWNER_NAMED.format(username=username, key=definition.key)
+    else:
+        remove_perm(EDIT_PERMISSION, person, definition)
+        still = any(o.pk == person.pk for o in definition_owners(key=definition.key))
+        message = MSG_OWNER_BY_GROUP.format(username=username, key=definition.key) if still else ""
+    if message:  # NOTE: raising rolls the removal back too
+        raise ValidationFailed(message, field_errors={"username": [message]})
+    _audit(Action.GOVERNANCE_CHANGED, actor, definition, changed={"owners": {"removed": username}})
     return definition_owners(key=definition.key)
 
 
