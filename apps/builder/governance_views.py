@@ -72,32 +72,29 @@ def governance_set(request, key):
     return redirect("builder:definition", key=key)
 
 
-@builder_page
-@require_POST
-def owner_add(request, key):
+def _owners_change(request, key, write, done: str):
+    """Add or remove an owner (`write`, a governance service); the refusal or `done` on the workflow's page."""
     definition = _definition(key)
     username = request.POST.get("username", "").strip()
     try:
-        governance.definition_owner_add(definition=definition, actor=request.user, username=username)
+        write(definition=definition, actor=request.user, username=username)
     except ValidationFailed as invalid:
         messages.error(request, invalid.message)
     else:
-        messages.success(request, MSG_OWNER_ADDED.format(username=username, name=definition.name))
+        messages.success(request, done.format(username=username, name=definition.name))
     return redirect("builder:definition", key=key)
+
+
+@builder_page
+@require_POST
+def owner_add(request, key):
+    return _owners_change(request, key, governance.definition_owner_add, MSG_OWNER_ADDED)
 
 
 @builder_page
 @require_POST
 def owner_remove(request, key):
-    definition = _definition(key)
-    username = request.POST.get("username", "").strip()
-    try:
-        governance.definition_owner_remove(definition=definition, actor=request.user, username=username)
-    except ValidationFailed as invalid:
-        messages.error(request, invalid.message)
-    else:
-        messages.success(request, MSG_OWNER_REMOVED.format(username=username, name=definition.name))
-    return redirect("builder:definition", key=key)
+    return _owners_change(request, key, governance.definition_owner_remove, MSG_OWNER_REMOVED)
 
 
 @builder_page
