@@ -125,11 +125,11 @@ def _recurring(definition) -> list[dict]:
 def backlog(request, key):
     definition = _definition(key)
     ensure_can_edit_definition(user=request.user, definition=definition)
-    items = selectors.feedback_backlog(definition=definition, include_done=True)
+    open_items, done_items = selectors.feedback_backlog(definition=definition)
     context = {
         "definition": definition,
-        "open_items": [i for i in items if i.status == "open"],
-        "done_items": [i for i in items if i.status == "done"][:20],
+        "open_items": open_items,
+        "done_items": done_items,
         "recurring": _recurring(definition),
         "recurring_count": RECURRING_COUNT,
         "recurring_days": RECURRING_DAYS,

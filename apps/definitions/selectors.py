@@ -227,14 +227,14 @@ def change_requests_of(*, definition, limit: int = 10) -> list:
     )
 
 
-def feedback_backlog(*, definition, include_done: bool = False) -> list:
-    """The improvement backlog: open feedback first (newest first), then what was done."""
+def feedback_backlog(*, definition, done_limit: int = 20) -> tuple[list, list]:
+    """The improvement backlog: the open feedback and the newest `done_limit` done, newest first."""
     from .models import Feedback, FeedbackStatus
 
-    items = Feedback.objects.filter(definition=definition).select_related("author", "done_by")
-    if not include_done:
-        items = items.filter(status=FeedbackStatus.OPEN)
-    return list(items.order_by("status", "-created", "-id"))
+    items = (
+        Feedback.objects.filter(definition=definition).select_related("author", "done_by").order_by("-created", "-id")
+    )
+    return list(items.filter(status=FeedbackStatus.OPEN)), list(items.filter(status=FeedbackStatus.DONE)[:done_limit])
 
 
 def feedback_open_counts(*, definition=None) -> dict[int, int]:

@@ -48,7 +48,9 @@ def test_feedback_lands_in_the_backlog_and_owners_mark_it_done(start_purchase, s
     olivia.post(reverse("builder:feedback-done", args=["purchase-approval", item.pk]))
     item.refresh_from_db()
     assert item.status == FeedbackStatus.DONE and item.done_by == demo["olivia"]
-    assert "No open feedback" in olivia.get(reverse("builder:backlog", args=["purchase-approval"])).content.decode()
+    after = olivia.get(reverse("builder:backlog", args=["purchase-approval"])).content.decode()
+    assert "No open feedback" in after
+    assert TEXT in after.split("<h3>Done</h3>")[1]  # kept, under Done
 
 
 def test_empty_feedback_is_refused_at_the_field(start_purchase, signed_in):
