@@ -30,7 +30,7 @@ from .models import (
 )
 from .policy import EDIT_PERMISSION, ensure_can_edit_definition, user_is_builder
 from .selectors import definition_owners
-from .services import spec_problems, with_texts_hash
+from .services import spec_problems, version_publish, with_texts_hash
 
 MSG_NO_SECOND_OWNER = "Publishing {key} needs a second owner's approval, but nobody else owns it: add an owner first."
 MSG_CHANGE_OPEN = "Change request #{id} for {key} is already waiting for approval."
@@ -256,8 +256,6 @@ def _open_change(change: ChangeRequest) -> ChangeRequest:
 def change_request_approve(*, change: ChangeRequest, actor) -> ChangeRequest:
     """Publish the reviewed draft through the one publish service, if it is still exactly what was
     reviewed; otherwise the request is refused and nothing is published (status REFUSED)."""
-    from .services import version_publish
-
     change = _open_change(change)
     if actor is None or actor.pk == change.requested_by_id:
         raise NotAllowed(MSG_OWN_CHANGE)
