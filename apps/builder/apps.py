@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
@@ -14,4 +14,8 @@ class BuilderConfig(AppConfig):
 
         # A change request's case closing publishes (or rejects) the reviewed draft.
         events.case_closed.connect(case_closed_receiver, dispatch_uid="builder-change-control")
-        post_migrate.connect(ensure_schedules_after_migrate, sender=self, dispatch_uid="builder-schedules")
+        # NOTE: Django sends post_migrate only for apps with models, and this one has none: the
+        # review reminder is declared once django-q2's own app has migrated (as apps.ops does).
+        post_migrate.connect(
+            ensure_schedules_after_migrate, sender=apps.get_app_config("django_q"), dispatch_uid="builder-schedules"
+        )

@@ -11,13 +11,13 @@ publish service the builder calls, or records the rejection; the engine never im
 It lives in the builder because it runs the engine, which `definitions` (below it) may not import.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.cases import events
 from apps.cases.acting import current_actor
 from apps.cases.models import Outcome
 from apps.cases.services import case_start
-from apps.core.errors import NotFound
+from apps.core.errors import NotFound, ValidationFailed
 from apps.definitions import governance, selectors
 from apps.definitions.diff import spec_diff
 from apps.definitions.models import ChangeRequest
@@ -61,20 +61,30 @@ CHANGE_SPEC = {
 
 
 def change_workflow_ensure():
-    """The built-in workflow, published on first use (by the system; administrators own it)."""
+    """The built-in workflow, published on first use (by the system; administrators own it).
+
+    Two first-ever change requests at once both find it missing: the one whose insert loses on
+    the unique key (IntegrityError; or ValidationFailed, when the other had already committed)
+    takes the winner's version instead of failing."""
     try:
         return selectors.version_live(key=CHANGE_WORKFLOW)
     except NotFound:
         pass
-    with transaction.atomic():
-        draft = definition_create(
-            key=CHANGE_WORKFLOW,
-            name="Workflow change",
-            description=CHANGE_SPEC["description"],
-            spec=CHANGE_SPEC,
-            actor=None,
-        )
-        return version_publish(version=draft, actor=None, change_note="Built in")
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives losing the race
+            draft = definition_create(
+                key=CHANGE_WORKFLOW,
+                name="Workflow change",
+                description=CHANGE_SPEC["description"],
+                spec=CHANGE_SPEC,
+                actor=None,
+            )
+            return version_publish(version=draft, actor=None, change_note="Built in")
+    except (IntegrityError, ValidationFailed) as lost:
+        try:
+            return selectors.version_live(key=CHANGE_WORKFLOW)
+        except NotFound:
+            raise lost from None  # not a lost race: a real refusal
 
 
 def _clip(lines: list[str], tail: str) -> str:

@@ -26,18 +26,15 @@ from apps.definitions.models import Feedback
 from apps.definitions.policy import ensure_can_edit_definition
 from apps.portal.errors import portal_errors
 
-from .views import builder_page
+from .views import _definition, builder_page
 
 MSG_SETTINGS_SAVED = "Change control settings saved."
 MSG_OWNER_ADDED = "{username} now owns {name}: they may edit it and approve its changes."
+MSG_OWNER_REMOVED = "{username} no longer owns {name}: they cannot edit it or approve its changes."
 MSG_REVIEWED = "Review recorded: no change. The next review is due on {due:%d %b %Y}."
 MSG_FEEDBACK_THANKS = "Thank you: the owners of {name} see your note in their improvement backlog."
 MSG_FEEDBACK_MARKED = "Marked done."
 MSG_BAD_DATE = "Next review: enter the date as YYYY-MM-DD."
-
-
-def _definition(key):
-    return selectors.definition_get(key=key)
 
 
 def governance_context(definition) -> dict:
@@ -46,7 +43,7 @@ def governance_context(definition) -> dict:
         "owners": selectors.definition_owners(key=definition.key),
         "changes": selectors.change_requests_of(definition=definition),
         "review_overdue": definition.next_review <= timezone.localdate(),
-        "feedback_open": len(selectors.feedback_backlog(definition=definition)),
+        "feedback_open": selectors.feedback_open_counts(definition=definition).get(definition.pk, 0),
     }
 
 
@@ -75,18 +72,29 @@ def governance_set(request, key):
     return redirect("builder:definition", key=key)
 
 
-@builder_page
-@require_POST
-def owner_add(request, key):
+def _owners_change(request, key, write, done: str):
+    """Add or remove an owner (`write`, a governance service); the refusal or `done` on the workflow's page."""
     definition = _definition(key)
     username = request.POST.get("username", "").strip()
     try:
-        governance.definition_owner_add(definition=definition, actor=request.user, username=username)
+        write(definition=definition, actor=request.user, username=username)
     except ValidationFailed as invalid:
         messages.error(request, invalid.message)
     else:
-        messages.success(request, MSG_OWNER_ADDED.format(username=username, name=definition.name))
+        messages.success(request, done.format(username=username, name=definition.name))
     return redirect("builder:definition", key=key)
+
+
+@builder_page
+@require_POST
+def owner_add(request, key):
+    return _owners_change(request, key, governance.definition_owner_add, MSG_OWNER_ADDED)
+
+
+@builder_page
+@require_POST
+def owner_remove(request, key):
+    return _owners_change(request, key, governance.definition_owner_remove, MSG_OWNER_REMOVED)
 
 
 @builder_page
@@ -117,11 +125,11 @@ def _recurring(definition) -> list[dict]:
 def backlog(request, key):
     definition = _definition(key)
     ensure_can_edit_definition(user=request.user, definition=definition)
-    items = selectors.feedback_backlog(definition=definition, include_done=True)
+    open_items, done_items = selectors.feedback_backlog(definition=definition)
     context = {
         "definition": definition,
-        "open_items": [i for i in items if i.status == "open"],
-        "done_items": [i for i in items if i.status == "done"][:20],
+        "open_items": open_items,
+        "done_items": done_items,
         "recurring": _recurring(definition),
         "recurring_count": RECURRING_COUNT,
         "recurring_days": RECURRING_DAYS,
@@ -151,8 +159,6 @@ def feedback_mark_done(request, key, feedback_id):
 def feedback_give(request, task_id):
     """ "This step is wrong", from a task page: whoever may open the task page may say so (who may
     see its case, or move the task: as inbox.views._case_for_task decides)."""
-    if not request.user.is_authenticated:  # NOTE: the portal's middleware sends them to sign in first
-        raise PermissionDenied("Sign in first.")
     task = human_tasks().filter(pk=task_id).first()
     if task is None:
         raise Http404("No such task.")

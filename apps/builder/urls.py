@@ -24,6 +24,7 @@ urlpatterns = [
     path("<slug:key>/export/", views.export, name="export"),
     path("<slug:key>/change-control/", governance_views.governance_set, name="governance"),
     path("<slug:key>/owners/", governance_views.owner_add, name="owner-add"),
+    path("<slug:key>/owners/remove/", governance_views.owner_remove, name="owner-remove"),
     path("<slug:key>/reviewed/", governance_views.review_done, name="reviewed"),
     path("<slug:key>/backlog/", governance_views.backlog, name="backlog"),
     path("<slug:key>/backlog/<id:feedback_id>/done/", governance_views.feedback_mark_done, name="feedback-done"),

@@ -34,6 +34,7 @@ from apps.definitions.sop import sop_build, sop_markdown
 from apps.definitions.texts import TEXT_KEYS, TEXT_LABELS, TEXT_LIMITS, stale_numbers
 from apps.portal.errors import portal_errors
 
+from .change_control import change_request_open
 from .replay import MAX_REPLAY, impact_preview, route_preview, sample_data
 
 MSG_CREATED = "Workflow '{name}' created with an empty draft. Add fields and stages, then publish."
@@ -406,8 +407,6 @@ def publish(request, key):
 
 
 def _request_change(request, definition, draft):
-    from .change_control import change_request_open
-
     try:
         change = change_request_open(definition=definition, actor=request.user, note=request.POST.get("note", ""))
     except ValidationFailed as invalid:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from apps.audit.models import Action
 from apps.audit.services import audit_record
@@ -30,7 +30,7 @@ from .models import (
 )
 from .policy import EDIT_PERMISSION, ensure_can_edit_definition, user_is_builder
 from .selectors import definition_owners
-from .services import spec_problems, with_texts_hash
+from .services import spec_problems, version_publish, with_texts_hash
 
 MSG_NO_SECOND_OWNER = "Publishing {key} needs a second owner's approval, but nobody else owns it: add an owner first."
 MSG_CHANGE_OPEN = "Change request #{id} for {key} is already waiting for approval."
@@ -46,6 +46,9 @@ MSG_DRAFT_GONE = "The draft of change request #{id} is no longer a draft: nothin
 MSG_OWNER_UNKNOWN = "There is no active user '{username}'."
 MSG_OWNER_NOT_BUILDER = "{username} is not a workflow owner: give them the workflow-owners role first."
 MSG_OWNER_ALREADY = "{username} already owns {key}."
+MSG_OWNER_NOT_ONE = "{username} does not own {key}."
+MSG_OWNER_NAMED = "{username} is the named owner of {key}: name another owner first."
+MSG_OWNER_BY_GROUP = "{username} owns {key} through one of their groups: change the group's permissions instead."
 MSG_REVIEW_PAST = "Next review: choose a date after today."
 MSG_FEEDBACK_EMPTY = "Say what is wrong with this step."
 MSG_FEEDBACK_TOO_LONG = "Keep it under {limit} characters: a sentence or two is enough."
@@ -73,6 +76,24 @@ def _locked_definition(definition) -> WorkflowDefinition:
 # Ownership and settings.
 
 
+def _builder_named(username: str):
+    """The active workflow owner `username` names, and the refusal when it names nobody who may be one."""
+    person = get_user_model().objects.filter(username=username, is_active=True).first()
+    if person is None:
+        return None, MSG_OWNER_UNKNOWN.format(username=username)
+    if not user_is_builder(user=person):
+        return None, MSG_OWNER_NOT_BUILDER.format(username=username)
+    return person, ""
+
+
+def _settings_of(definition) -> dict:
+    return {
+        "needs_second_approval": definition.needs_second_approval,
+        "next_review": definition.next_review.isoformat(),
+        "owner": definition.owner.get_username() if definition.owner_id else "",
+    }
+
+
 @transaction.atomic
 def definition_governance_update(
     *, definition: WorkflowDefinition, actor, needs_second_approval: bool, next_review: date | None, owner: str = ""
@@ -83,31 +104,21 @@ def definition_governance_update(
     errors = {}
     named = None
     if owner:
-        named = get_user_model().objects.filter(username=owner, is_active=True).first()
-        if named is None:
-            errors["owner"] = [MSG_OWNER_UNKNOWN.format(username=owner)]
-        elif not user_is_builder(user=named):
-            errors["owner"] = [MSG_OWNER_NOT_BUILDER.format(username=owner)]
+        named, problem = _builder_named(owner)
+        if problem:
+            errors["owner"] = [problem]
     if next_review is not None and next_review <= timezone.localdate():
         errors["next_review"] = [MSG_REVIEW_PAST]
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], field_errors=errors)
-    before = {
-        "needs_second_approval": definition.needs_second_approval,
-        "next_review": definition.next_review.isoformat(),
-        "owner": definition.owner.get_username() if definition.owner_id else "",
-    }
+    before = _settings_of(definition)
     definition.needs_second_approval = needs_second_approval
     if next_review is not None:
         definition.next_review = next_review
     if named is not None:
         definition.owner = named
         assign_perm(EDIT_PERMISSION, named, definition)
-    after = {
-        "needs_second_approval": definition.needs_second_approval,
-        "next_review": definition.next_review.isoformat(),
-        "owner": definition.owner.get_username() if definition.owner_id else "",
-    }
+    after = _settings_of(definition)
     changed = {k: {"old": before[k], "new": after[k]} for k in before if before[k] != after[k]}
     if changed:
         definition._history_user = actor
@@ -122,18 +133,36 @@ def definition_owner_add(*, definition: WorkflowDefinition, actor, username: str
     """Make another workflow owner an owner of this workflow (they may edit and approve its changes)."""
     ensure_can_edit_definition(user=actor, definition=definition)
     username = (username or "").strip()
-    person = get_user_model().objects.filter(username=username, is_active=True).first()
-    if person is None:
-        message = MSG_OWNER_UNKNOWN.format(username=username)
-        raise ValidationFailed(message, field_errors={"username": [message]})
-    if not user_is_builder(user=person):
-        message = MSG_OWNER_NOT_BUILDER.format(username=username)
-        raise ValidationFailed(message, field_errors={"username": [message]})
+    person, problem = _builder_named(username)
+    if problem:
+        raise ValidationFailed(problem, field_errors={"username": [problem]})
     if any(o.pk == person.pk for o in definition_owners(key=definition.key)):
         message = MSG_OWNER_ALREADY.format(username=username, key=definition.key)
         raise ValidationFailed(message, field_errors={"username": [message]})
     assign_perm(EDIT_PERMISSION, person, definition)
     _audit(Action.GOVERNANCE_CHANGED, actor, definition, changed={"owners": {"added": username}})
+    return definition_owners(key=definition.key)
+
+
+@transaction.atomic
+def definition_owner_remove(*, definition: WorkflowDefinition, actor, username: str) -> list:
+    """Take the workflow away from one of its owners: they no longer edit it nor approve its
+    changes. Never the named owner (name another first), so it keeps someone who answers for it."""
+    ensure_can_edit_definition(user=actor, definition=definition)
+    definition = _locked_definition(definition)
+    username = (username or "").strip()
+    person = next((o for o in definition_owners(key=definition.key) if o.get_username() == username), None)
+    if person is None:
+        message = MSG_OWNER_NOT_ONE.format(username=username, key=definition.key)
+    elif person.pk == definition.owner_id:
+        message = MSG_OWNER_NAMED.format(username=username, key=definition.key)
+    else:
+        remove_perm(EDIT_PERMISSION, person, definition)
+        still = any(o.pk == person.pk for o in definition_owners(key=definition.key))
+        message = MSG_OWNER_BY_GROUP.format(username=username, key=definition.key) if still else ""
+    if message:  # NOTE: raising rolls the removal back too
+        raise ValidationFailed(message, field_errors={"username": [message]})
+    _audit(Action.GOVERNANCE_CHANGED, actor, definition, changed={"owners": {"removed": username}})
     return definition_owners(key=definition.key)
 
 
@@ -208,9 +237,11 @@ def change_request_case_set(*, change: ChangeRequest, case_id: int, actor) -> Ch
     return change
 
 
-def _close(change: ChangeRequest, *, status: str, actor, reason: str = "") -> ChangeRequest:
+def _close(change: ChangeRequest, *, status: str, action: str, actor, reason: str = "", **context) -> ChangeRequest:
+    """Close the request and audit how, naming its case."""
     change.status, change.decided_by, change.reason, change.closed = status, actor, reason, timezone.now()
     change.save(update_fields=["status", "decided_by", "reason", "closed", "published_number"])
+    _audit(action, actor, change.definition, reason=reason, case_id=change.case_id, change_request=change.pk, **context)
     return change
 
 
@@ -225,8 +256,6 @@ def _open_change(change: ChangeRequest) -> ChangeRequest:
 def change_request_approve(*, change: ChangeRequest, actor) -> ChangeRequest:
     """Publish the reviewed draft through the one publish service, if it is still exactly what was
     reviewed; otherwise the request is refused and nothing is published (status REFUSED)."""
-    from .services import version_publish
-
     change = _open_change(change)
     if actor is None or actor.pk == change.requested_by_id:
         raise NotAllowed(MSG_OWN_CHANGE)
@@ -238,60 +267,30 @@ def change_request_approve(*, change: ChangeRequest, actor) -> ChangeRequest:
     else:
         reason = ""
     if reason:
-        _close(change, status=ChangeStatus.REFUSED, actor=actor, reason=reason)
-        _audit(
-            Action.CHANGE_REFUSED,
-            actor,
-            change.definition,
-            reason=reason,
-            case_id=change.case_id,
-            change_request=change.pk,
-        )
-        return change
+        return _close(change, status=ChangeStatus.REFUSED, action=Action.CHANGE_REFUSED, actor=actor, reason=reason)
     version = version_publish(version=draft, actor=actor, change_note=change.note, change_request=change)
     change.published_number = version.number
-    _close(change, status=ChangeStatus.APPROVED, actor=actor)
-    _audit(
-        Action.CHANGE_APPROVED,
-        actor,
-        change.definition,
-        case_id=change.case_id,
-        change_request=change.pk,
+    return _close(
+        change,
+        status=ChangeStatus.APPROVED,
+        action=Action.CHANGE_APPROVED,
+        actor=actor,
         version=version.number,
         hash=version.content_hash,
     )
-    return change
 
 
 @transaction.atomic
 def change_request_reject(*, change: ChangeRequest, actor, reason: str) -> ChangeRequest:
     """The draft stays as it was; the reason shows in the builder."""
     change = _open_change(change)
-    _close(change, status=ChangeStatus.REJECTED, actor=actor, reason=reason)
-    _audit(
-        Action.CHANGE_REJECTED,
-        actor,
-        change.definition,
-        reason=reason,
-        case_id=change.case_id,
-        change_request=change.pk,
-    )
-    return change
+    return _close(change, status=ChangeStatus.REJECTED, action=Action.CHANGE_REJECTED, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def change_request_withdraw(*, change: ChangeRequest, actor, reason: str = "") -> ChangeRequest:
     change = _open_change(change)
-    _close(change, status=ChangeStatus.WITHDRAWN, actor=actor, reason=reason)
-    _audit(
-        Action.CHANGE_WITHDRAWN,
-        actor,
-        change.definition,
-        reason=reason,
-        case_id=change.case_id,
-        change_request=change.pk,
-    )
-    return change
+    return _close(change, status=ChangeStatus.WITHDRAWN, action=Action.CHANGE_WITHDRAWN, actor=actor, reason=reason)
 
 
 # The improvement backlog.

@@ -162,9 +162,10 @@ def definitions_owned_query(*, user):
     from django.db.models.functions import Cast
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    codename = "edit_definition"
+    from .policy import EDIT_PERMISSION
+
     granted = {
-        "permission__codename": codename,
+        "permission__codename": EDIT_PERMISSION.split(".")[1],
         "content_type__app_label": WorkflowDefinition._meta.app_label,
         "content_type__model": WorkflowDefinition._meta.model_name,
         # NOTE: guardian keeps object ids as text: the definition's id is compared as text too.
@@ -226,21 +227,24 @@ def change_requests_of(*, definition, limit: int = 10) -> list:
     )
 
 
-def feedback_backlog(*, definition, include_done: bool = False) -> list:
-    """The improvement backlog: open feedback first (newest first), then what was done."""
+def feedback_backlog(*, definition, done_limit: int = 20) -> tuple[list, list]:
+    """The improvement backlog: the open feedback and the newest `done_limit` done, newest first."""
     from .models import Feedback, FeedbackStatus
 
-    items = Feedback.objects.filter(definition=definition).select_related("author", "done_by")
-    if not include_done:
-        items = items.filter(status=FeedbackStatus.OPEN)
-    return list(items.order_by("status", "-created", "-id"))
+    items = (
+        Feedback.objects.filter(definition=definition).select_related("author", "done_by").order_by("-created", "-id")
+    )
+    return list(items.filter(status=FeedbackStatus.OPEN)), list(items.filter(status=FeedbackStatus.DONE)[:done_limit])
 
 
-def feedback_open_counts() -> dict[int, int]:
-    """Open feedback per definition id (the builder's list shows it)."""
+def feedback_open_counts(*, definition=None) -> dict[int, int]:
+    """Open feedback per definition id (the builder's list shows it; its overview, one's)."""
     from django.db.models import Count
 
     from .models import Feedback, FeedbackStatus
 
-    rows = Feedback.objects.filter(status=FeedbackStatus.OPEN).values("definition_id").annotate(n=Count("id"))
+    rows = Feedback.objects.filter(status=FeedbackStatus.OPEN)
+    if definition is not None:
+        rows = rows.filter(definition=definition)
+    rows = rows.values("definition_id").annotate(n=Count("id"))
     return {row["definition_id"]: row["n"] for row in rows}

@@ -190,5 +190,111 @@ def test_withdrawing_the_request_lets_the_author_ask_again(demo, guarded):
     case_withdraw(case_id=case.pk, actor=demo["olivia"], reason="One more change first")
     change.refresh_from_db()
     assert change.status == ChangeStatus.WITHDRAWN and change.reason == "One more change first"
+    withdrawn = AuditEvent.objects.get(action=Action.CHANGE_WITHDRAWN)
+    assert (withdrawn.reason, withdrawn.context["change_request"]) == ("One more change first", change.pk)
     again, _case = _request(demo, guarded)
     assert again.is_open and again.pk != change.pk
+
+
+def test_a_request_that_loses_the_race_to_create_the_built_in_workflow_takes_the_winners(demo, guarded, monkeypatch):
+    from apps.builder import change_control
+    from apps.core.errors import NotFound
+    from apps.definitions.models import WorkflowDefinition
+
+    winners = change_control.change_workflow_ensure()  # the other request's, committed a moment ago
+    looked = []
+
+    def not_seen_yet(*, key):  # as it looked before the other request committed
+        looked.append(key)
+        if len(looked) == 1:
+            raise NotFound("not yet")
+        return version_live(key=key)
+
+    monkeypatch.setattr(change_control.selectors, "version_live", not_seen_yet)
+    change, case = _request(demo, guarded)
+    assert looked[0] == CHANGE_WORKFLOW
+    assert change.is_open and case.version_id == winners.pk
+    assert WorkflowDefinition.objects.filter(key=CHANGE_WORKFLOW).count() == 1
+
+
+def test_owners_named_must_be_active_workflow_owners_and_the_refusal_names_the_field(demo, wendy):
+    from apps.core.errors import ValidationFailed
+
+    definition = definition_get(key="purchase-approval")
+    cases = [
+        ("nobody", governance.MSG_OWNER_UNKNOWN.format(username="nobody")),
+        ("alice", governance.MSG_OWNER_NOT_BUILDER.format(username="alice")),
+        ("wendy", governance.MSG_OWNER_ALREADY.format(username="wendy", key="purchase-approval")),
+    ]
+    for username, message in cases:
+        with pytest.raises(ValidationFailed) as refused:
+            governance.definition_owner_add(definition=definition, actor=demo["olivia"], username=username)
+        assert refused.value.field_errors == {"username": [message]}
+    for username, message in cases[:2]:
+        with pytest.raises(ValidationFailed) as refused:
+            governance.definition_governance_update(
+                definition=definition,
+                actor=demo["olivia"],
+                needs_second_approval=False,
+                next_review=None,
+                owner=username,
+            )
+        assert refused.value.field_errors == {"owner": [message]}
+    assert definition_get(key="purchase-approval").owner == demo["olivia"]
+
+
+def test_an_owner_removes_another_owner_who_then_no_longer_edits_it(demo, wendy, signed_in):
+    from apps.builder.governance_views import MSG_OWNER_REMOVED
+    from apps.definitions.policy import user_can_edit_definition
+    from apps.definitions.selectors import definition_owners
+
+    client = signed_in("olivia")
+    page = client.get(reverse("builder:definition", args=["purchase-approval"])).content.decode()
+    assert "Remove wendy" in page and "Remove olivia" not in page  # the named owner stays
+    response = client.post(
+        reverse("builder:owner-remove", args=["purchase-approval"]), {"username": "wendy"}, follow=True
+    )
+    assert MSG_OWNER_REMOVED.format(username="wendy", name="Purchase approval") in response.content.decode()
+    assert [o.username for o in definition_owners(key="purchase-approval")] == ["olivia"]
+    wendy = type(wendy).objects.get(pk=wendy.pk)  # (guardian caches what a user object was allowed)
+    assert not user_can_edit_definition(user=wendy, definition=definition_get(key="purchase-approval"))
+    removed = AuditEvent.objects.filter(action=Action.GOVERNANCE_CHANGED).latest("seq")
+    assert removed.actor == demo["olivia"] and removed.context["changed"] == {"owners": {"removed": "wendy"}}
+
+
+def test_the_named_owner_and_non_owners_are_not_removed_and_the_refusal_names_the_field(demo, wendy, signed_in):
+    from apps.core.errors import ValidationFailed
+    from apps.definitions.selectors import definition_owners
+
+    definition = definition_get(key="purchase-approval")
+    for username, message in [
+        ("olivia", governance.MSG_OWNER_NAMED.format(username="olivia", key="purchase-approval")),
+        ("alice", governance.MSG_OWNER_NOT_ONE.format(username="alice", key="purchase-approval")),
+    ]:
+        with pytest.raises(ValidationFailed) as refused:
+            governance.definition_owner_remove(definition=definition, actor=wendy, username=username)
+        assert refused.value.field_errors == {"username": [message]}
+    response = signed_in("alice").post(
+        reverse("builder:owner-remove", args=["purchase-approval"]), {"username": "wendy"}
+    )
+    assert response.status_code == 403
+    assert [o.username for o in definition_owners(key="purchase-approval")] == ["olivia", "wendy"]
+
+
+def test_an_owner_through_a_group_is_not_removed_alone(demo, wendy):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from apps.core.errors import ValidationFailed
+    from apps.definitions.policy import EDIT_PERMISSION
+    from apps.definitions.selectors import definition_owners
+
+    definition = definition_get(key="purchase-approval")
+    group = Group.objects.create(name="purchasing")
+    wendy.groups.add(group)
+    assign_perm(EDIT_PERMISSION, group, definition)
+    with pytest.raises(ValidationFailed) as refused:
+        governance.definition_owner_remove(definition=definition, actor=demo["olivia"], username="wendy")
+    assert refused.value.message == governance.MSG_OWNER_BY_GROUP.format(username="wendy", key="purchase-approval")
+    group.delete()  # her own permission was kept (the removal rolled back with the refusal)
+    assert [o.username for o in definition_owners(key="purchase-approval")] == ["olivia", "wendy"]

@@ -5,6 +5,8 @@ no change" is recorded and moves the date."""
 from datetime import timedelta
 
 import time_machine
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
@@ -84,6 +86,15 @@ def test_the_daily_reminder_schedule_is_declared_once(db):
     ensure_schedules()
     (schedule,) = Schedule.objects.filter(name=REVIEW_SCHEDULE)
     assert (schedule.func, schedule.schedule_type, schedule.repeats) == (REVIEW_FUNC, Schedule.DAILY, -1)
+
+
+def test_migrate_declares_the_daily_reminder(db):
+    # What `manage.py migrate` sends at its end: the builder has no models of its own, so its
+    # receiver must listen to an app that has (it never ran when it listened to the builder's).
+    Schedule.objects.filter(name=REVIEW_SCHEDULE).delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    (schedule,) = Schedule.objects.filter(name=REVIEW_SCHEDULE)
+    assert (schedule.func, schedule.schedule_type) == (REVIEW_FUNC, Schedule.DAILY)
 
 
 def test_owners_set_the_next_review_and_bad_dates_are_refused_naming_the_field(demo, signed_in):
