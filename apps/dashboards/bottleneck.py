@@ -25,7 +25,7 @@ from apps.metrics.selectors import bottleneck_steps, workflow_choices
 from apps.portal.errors import portal_errors
 
 from .exports import csv_rows
-from .panels import Cell, Panel, Table, _count, _hours, _share
+from .panels import Cell, Panel, Table, count_cell, hours_cell, share_cell
 from .selectors import MAX_LISTED, cases_behind
 from .views import MSG_UNKNOWN_NUMBER, _context
 
@@ -119,10 +119,10 @@ def bottleneck_panel(data: dict, *, version, link) -> Panel:
             [
                 Cell(value=name),
                 Cell(value=KIND_WORDS[passage["kind"]]),
-                _count(passage["passed"], ref, ids),
-                _share(passage["share"], ref, ids, passage["passed"]),
-                _hours(passage["p50"], ref, ids, passage["passed"]),
-                _hours(passage["p90"], ref, ids, passage["passed"]),
+                count_cell(passage["passed"], ref, ids),
+                share_cell(passage["share"], ref, ids, passage["passed"]),
+                hours_cell(passage["p50"], ref, ids, passage["passed"]),
+                hours_cell(passage["p90"], ref, ids, passage["passed"]),
             ]
         )
         if passage["passed"]:
@@ -144,20 +144,12 @@ def bottleneck_panel(data: dict, *, version, link) -> Panel:
         elif node_id:
             overlay.nodes[node_id] = mark
     closed = Table("closed", "Cases closed in the range", ["Closed cases"])
-    closed.rows.append([_count(data["closed"], "closed", data["case_ids"])])
+    closed.rows.append([count_cell(data["closed"], "closed", data["case_ids"])])
     chart = None
     if version is not None:
         title = f"{version.definition.name}, version {version.number}: time at each step"
         chart = render_svg(version.spec, title=title, overlay=overlay)
-    panel = Panel("bottlenecks", "Bottlenecks", TIME_BASIS, [closed, table], chart)
-    for table in panel.tables:
-        for row in table.rows:
-            label = row[0].shown if len(row) > 1 and not row[0].ref else ""
-            for column, cell in zip(table.columns, row, strict=True):
-                if cell.ref:
-                    cell.href = link(cell.ref)
-                    cell.about = f"{table.caption}: {label + ', ' if label else ''}{column.lower()}"
-    return panel
+    return Panel("bottlenecks", "Bottlenecks", TIME_BASIS, [closed, table], chart).linked(link)
 
 
 def _version_drawn(workflow: str, number):
