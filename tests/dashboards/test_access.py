@@ -77,6 +77,9 @@ def test_the_cases_page_refuses_what_the_person_may_not_see(history, demo, clien
     assert client.get(f"/dashboards/cases/?workflow={KEY}&panel=wip&ref=stage:nowhere").status_code == 404
     assert client.get(f"/dashboards/cases/?workflow={KEY}&panel=nothing&ref=x").status_code == 400
     assert client.get(f"/dashboards/cases/?workflow={KEY}&panel=wip&ref=open&from=yesterday").status_code == 400
+    # No number named: a 400 naming `ref`, not an empty list of a label's "cases".
+    unnamed = client.get(f"/dashboards/cases/?workflow={KEY}&panel=wip")
+    assert unnamed.status_code == 400 and "ref" in unnamed.content.decode()
 
 
 # Each page's statements for a person seeing all (oscar) and a workflow owner (olivia): session and
