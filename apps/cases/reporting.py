@@ -31,14 +31,20 @@ def case_had_role_queue(role: str) -> Exists:
     return Exists(_approvals().filter(process_id=OuterRef("pk"), owner_permission=f"{ROLE_PREFIX}{role}"))
 
 
-def approvals_decided(*, cases, finished_from=None, finished_to=None) -> list[dict]:
-    """Approval tasks of `cases` that a person decided (cancelled ones are not decisions), as
-    {task_id, case_id, stage, created, finished}; `finished` in [from, to)."""
+def _decided(cases, finished_from, finished_to):
+    """The approval tasks of `cases` a person decided, `finished` in [from, to) (task_approval_done_finished)."""
     tasks = _approvals().filter(status=STATUS.DONE, process_id__in=cases.values("pk"))
     if finished_from is not None:
         tasks = tasks.filter(finished__gte=finished_from)
     if finished_to is not None:
         tasks = tasks.filter(finished__lt=finished_to)
+    return tasks
+
+
+def approvals_decided(*, cases, finished_from=None, finished_to=None) -> list[dict]:
+    """Approval tasks of `cases` that a person decided (cancelled ones are not decisions), as
+    {task_id, case_id, stage, created, finished}; `finished` in [from, to)."""
+    tasks = _decided(cases, finished_from, finished_to)
     rows = tasks.order_by().values_list("pk", "process_id", KeyTextTransform("stage", "data"), "created", "finished")
     return [
         {"task_id": pk, "case_id": case_id, "stage": stage or "", "created": created, "finished": finished}
@@ -50,11 +56,7 @@ def approval_latency_by_stage(*, cases, finished_from=None, finished_to=None) ->
     """{stage key: {p50, p90, count}}: hours from created to decided of the approval tasks of
     `cases` decided in [from, to). One query; on PostgreSQL the database computes the percentiles
     (apps.core.percentiles), elsewhere Python does over the rows."""
-    tasks = _approvals().filter(status=STATUS.DONE, process_id__in=cases.values("pk"))
-    if finished_from is not None:
-        tasks = tasks.filter(finished__gte=finished_from)
-    if finished_to is not None:
-        tasks = tasks.filter(finished__lt=finished_to)
+    tasks = _decided(cases, finished_from, finished_to)
     tasks = tasks.order_by().annotate(stage_key=KeyTextTransform("stage", "data"))
     if in_database(tasks):
         hours = hours_between("created", "finished")
