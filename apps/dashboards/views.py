@@ -77,9 +77,10 @@ def _dashboard(request, workflow: str = ""):
         scope, checked, params = dashboard_context(request, workflow)
     except ValidationFailed as invalid:
         context = {"errors": invalid.field_errors, "params": request.GET, "workflow": workflow, "panels": []}
-        context["choices"] = filter_choices()
-        template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
-        return render(request, template, context, status=400)
+        if request.htmx:
+            return render(request, "dashboards/_panels.html", context, status=400)
+        context["choices"] = filter_choices()  # the teams and roles the filter form offers
+        return render(request, "dashboards/dashboard.html", context, status=400)
     now = timezone.now()
     panels = [
         panel_build(key=key, scope=scope, metrics_filter=checked, link=_linker(workflow, params, key), now=now)
@@ -95,7 +96,6 @@ def _dashboard(request, workflow: str = ""):
         "params": params,
         "query": f"?{query}" if query else "",
         "panels": panels,
-        "choices": filter_choices(),  # the teams and roles the filter offers
         "scope": scope,
         "link": _linker(workflow, params, ""),
         # Thresholds crossed now, of the workflows shown whole (issue 13: "shows on the dashboard").
@@ -103,8 +103,10 @@ def _dashboard(request, workflow: str = ""):
         if not (scope.sees_all or scope.workflows)
         else alerts_crossed(workflows=[workflow] if workflow else (None if scope.sees_all else scope.workflows)),
     }
-    template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
-    return render(request, template, context)
+    if request.htmx:  # the panels alone: the filter form stays on the page
+        return render(request, "dashboards/_panels.html", context)
+    context["choices"] = filter_choices()
+    return render(request, "dashboards/dashboard.html", context)
 
 
 @require_safe

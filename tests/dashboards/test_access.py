@@ -99,6 +99,17 @@ def test_a_dashboard_costs_a_fixed_number_of_queries(history, demo, client, djan
         assert client.get(url).status_code == 200
 
 
+def test_the_panels_fragment_does_not_read_what_only_the_filter_form_shows(
+    history, demo, client, django_assert_num_queries
+):
+    # htmx swaps the panels alone (the form stays on the page): three fewer than the page, its
+    # layout's one and the teams and roles the form offers (two; they were read again before).
+    client.force_login(demo["oscar"])
+    client.get(PAGE)
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(QUERIES[("oscar", PAGE)] - 3):
+        assert client.get(PAGE, HTTP_HX_REQUEST="true").status_code == 200
+
+
 def test_a_crossed_threshold_shows_on_the_dashboard(history, demo, client):
     from apps.alerts.services import alert_rule_set, alerts_check
 
