@@ -1,5 +1,6 @@
-"""The dashboards' panels: each a plain dict, every number with the `case_ids` behind it so a page
-can link through to the cases. Same cases counted as in `summary` (module docstring there).
+"""The dashboards' panels: each a plain dict of numbers and, when asked (`with_case_ids`), the
+`case_ids` behind each so a page can link through to the cases. Same cases counted as in
+`summary` (module docstring there).
 """
 
 from collections import defaultdict
