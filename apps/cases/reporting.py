@@ -1,4 +1,5 @@
-"""Reads of the engine's task table for metrics and dashboards (apps.metrics).
+"""Reads of the engine's task table for metrics and dashboards (apps.metrics): approvals decided
+and open, the role filter's expression, the steps the bottleneck view times.
 
 viewflow's tables and `task.data` belong to this app: the metrics app passes a queryset of cases
 (already narrowed to a workflow, a version, real cases only) and gets plain rows back. Each
@@ -24,24 +25,26 @@ def _approvals():
     return Task.objects.filter(flow_task=CaseFlow.approve)
 
 
-def _reworks():
-    return Task.objects.filter(flow_task=CaseFlow.rework)
+def case_had_role_queue(role: str) -> Exists:
+    """An expression for Case querysets: the case had an approval task in `role`'s queue (routed
+    there, or requeued there by hand), whoever claimed and decided it."""
+    return Exists(_approvals().filter(process_id=OuterRef("pk"), owner_permission=f"{ROLE_PREFIX}{role}"))
 
 
-def case_was_returned() -> Exists:
-    """An expression for Case querysets: the case went back to its requester at least once (a
-    rework task exists: an approver returned it, or data required before a stage was missing)."""
-    return Exists(_reworks().filter(process_id=OuterRef("pk")))
-
-
-def approvals_decided(*, cases, finished_from=None, finished_to=None) -> list[dict]:
-    """Approval tasks of `cases` that a person decided (cancelled ones are not decisions), as
-    {task_id, case_id, stage, created, finished}; `finished` in [from, to)."""
+def _decided(cases, finished_from, finished_to):
+    """The approval tasks of `cases` a person decided, `finished` in [from, to) (task_approval_done_finished)."""
     tasks = _approvals().filter(status=STATUS.DONE, process_id__in=cases.values("pk"))
     if finished_from is not None:
         tasks = tasks.filter(finished__gte=finished_from)
     if finished_to is not None:
         tasks = tasks.filter(finished__lt=finished_to)
+    return tasks
+
+
+def approvals_decided(*, cases, finished_from=None, finished_to=None) -> list[dict]:
+    """Approval tasks of `cases` that a person decided (cancelled ones are not decisions), as
+    {task_id, case_id, stage, created, finished}; `finished` in [from, to)."""
+    tasks = _decided(cases, finished_from, finished_to)
     rows = tasks.order_by().values_list("pk", "process_id", KeyTextTransform("stage", "data"), "created", "finished")
     return [
         {"task_id": pk, "case_id": case_id, "stage": stage or "", "created": created, "finished": finished}
@@ -53,11 +56,7 @@ def approval_latency_by_stage(*, cases, finished_from=None, finished_to=None) ->
     """{stage key: {p50, p90, count}}: hours from created to decided of the approval tasks of
     `cases` decided in [from, to). One query; on PostgreSQL the database computes the percentiles
     (apps.core.percentiles), elsewhere Python does over the rows."""
-    tasks = _approvals().filter(status=STATUS.DONE, process_id__in=cases.values("pk"))
-    if finished_from is not None:
-        tasks = tasks.filter(finished__gte=finished_from)
-    if finished_to is not None:
-        tasks = tasks.filter(finished__lt=finished_to)
+    tasks = _decided(cases, finished_from, finished_to)
     tasks = tasks.order_by().annotate(stage_key=KeyTextTransform("stage", "data"))
     if in_database(tasks):
         hours = hours_between("created", "finished")
@@ -107,21 +106,39 @@ def approvals_open(*, cases, owner_ids=None) -> list[dict]:
     ]
 
 
-def returns_per_case(*, cases) -> dict[int, int]:
-    """{case id: times it went back to its requester} for the cases of `cases` returned at all."""
-    rows = (
-        _reworks()
-        .filter(process_id__in=cases.values("pk"))
+def person_steps_passed(*, cases) -> list[dict]:
+    """The approval and rework tasks of `cases` that ended (decided, or cancelled because the stage
+    settled without them or the case closed), as {case_id, kind (APPROVAL or REWORK), stage,
+    approver (the spec's approver key), round, decided (a person decided it), created, finished}.
+    One query."""
+    tasks = (
+        Task.objects.filter(
+            flow_task__in=[CaseFlow.approve, CaseFlow.rework],
+            process_id__in=cases.values("pk"),
+            status__in=[STATUS.DONE, STATUS.CANCELED],
+        )
         .order_by()
-        .values_list("process_id")
-        .annotate(n=Count("pk"))
+        .values_list(
+            "process_id",
+            KeyTextTransform("kind", "data"),
+            KeyTextTransform("stage", "data"),
+            KeyTextTransform("approver", "data"),
+            KeyTextTransform("round", "data"),
+            "status",
+            "created",
+            "finished",
+        )
     )
-    return dict(rows)
-
-
-def task_stages(*, task_ids) -> dict[int, str]:
-    """{task id: the approval stage's key, or "rework" for a task waiting on the requester}."""
-    rows = Task.objects.filter(pk__in=list(task_ids)).values_list(
-        "pk", KeyTextTransform("kind", "data"), KeyTextTransform("stage", "data")
-    )
-    return {pk: REWORK if (kind or APPROVAL) == REWORK else (stage or "") for pk, kind, stage in rows}
+    return [
+        {
+            "case_id": case_id,
+            "kind": REWORK if kind == REWORK else APPROVAL,
+            "stage": stage or "",
+            "approver": approver or "",
+            "round": int(round_) if round_ not in (None, "") else None,
+            "decided": status == STATUS.DONE,
+            "created": created,
+            "finished": finished,
+        }
+        for case_id, kind, stage, approver, round_, status, created, finished in tasks
+    ]

@@ -10,7 +10,7 @@ dashboard loads it), .../bottlenecks/cases/?ref=... (the cases behind a number),
 import csv
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -25,9 +25,8 @@ from apps.metrics.selectors import bottleneck_steps, workflow_choices
 from apps.portal.errors import portal_errors
 
 from .exports import csv_rows
-from .panels import Cell, Panel, Table, _count, _hours, _share
-from .selectors import MAX_LISTED, cases_behind
-from .views import MSG_UNKNOWN_NUMBER, _context
+from .panels import Cell, Panel, Table, count_cell, hours_cell, share_cell
+from .views import cases_page, dashboard_context
 
 # Light to dark by p50 (a yellow-orange-red scale); the text is white on the two darkest.
 SCALE = ["#fff3c4", "#fdd08a", "#f99a55", "#d9482b", "#8f1d10"]
@@ -44,7 +43,6 @@ TIME_BASIS = (
     "Wall-clock hours a case spent at the step, summed over its visits (a returned case visits its stage "
     "again), of the cases closed in the range; p50 is the median, p90 the time 9 in 10 stayed within."
 )
-MSG_NAME_A_NUMBER = "Name the number whose cases to list (ref), as the bottleneck view links it."
 MSG_NO_DIAGRAM = "This workflow has no published version to draw; the table has the numbers."
 
 
@@ -119,10 +117,10 @@ def bottleneck_panel(data: dict, *, version, link) -> Panel:
             [
                 Cell(value=name),
                 Cell(value=KIND_WORDS[passage["kind"]]),
-                _count(passage["passed"], ref, ids),
-                _share(passage["share"], ref, ids, passage["passed"]),
-                _hours(passage["p50"], ref, ids, passage["passed"]),
-                _hours(passage["p90"], ref, ids, passage["passed"]),
+                count_cell(passage["passed"], ref, ids),
+                share_cell(passage["share"], ref, ids, passage["passed"]),
+                hours_cell(passage["p50"], ref, ids, passage["passed"]),
+                hours_cell(passage["p90"], ref, ids, passage["passed"]),
             ]
         )
         if passage["passed"]:
@@ -144,20 +142,12 @@ def bottleneck_panel(data: dict, *, version, link) -> Panel:
         elif node_id:
             overlay.nodes[node_id] = mark
     closed = Table("closed", "Cases closed in the range", ["Closed cases"])
-    closed.rows.append([_count(data["closed"], "closed", data["case_ids"])])
+    closed.rows.append([count_cell(data["closed"], "closed", data["case_ids"])])
     chart = None
     if version is not None:
         title = f"{version.definition.name}, version {version.number}: time at each step"
         chart = render_svg(version.spec, title=title, overlay=overlay)
-    panel = Panel("bottlenecks", "Bottlenecks", TIME_BASIS, [closed, table], chart)
-    for table in panel.tables:
-        for row in table.rows:
-            label = row[0].shown if len(row) > 1 and not row[0].ref else ""
-            for column, cell in zip(table.columns, row, strict=True):
-                if cell.ref:
-                    cell.href = link(cell.ref)
-                    cell.about = f"{table.caption}: {label + ', ' if label else ''}{column.lower()}"
-    return panel
+    return Panel("bottlenecks", "Bottlenecks", TIME_BASIS, [closed, table], chart).linked(link)
 
 
 def _version_drawn(workflow: str, number):
@@ -171,7 +161,7 @@ def _version_drawn(workflow: str, number):
 
 
 def _built(request, workflow: str):
-    scope, checked, params = _context(request, workflow)
+    scope, checked, params = dashboard_context(request, workflow)
     if not scope.sees_workflow(workflow):  # a manager sees their reports' approvals, no workflow whole
         raise NotAllowed(MSG_NOT_YOUR_WORKFLOW.format(key=workflow))
     base = reverse("dashboards:bottleneck-cases", args=[workflow])
@@ -232,23 +222,8 @@ def bottleneck_cases(request, workflow: str):
     """The cases behind one number of the bottleneck view (a step: the cases that passed it),
     computed again for this person and filter, so nobody lists cases outside their scope."""
     panel, _, params, _ = _built(request, workflow)
-    ref = request.GET.get("ref", "")
-    if not ref:
-        raise ValidationFailed(MSG_NAME_A_NUMBER, field_errors={"ref": [MSG_NAME_A_NUMBER]})
-    cell = panel.cell(ref)
-    if cell is None:
-        raise Http404(MSG_UNKNOWN_NUMBER)
-    query = urlencode(params)
     back = reverse("dashboards:bottlenecks", args=[workflow])
-    context = {
-        "panel": panel,
-        "ref": ref,
-        "cell": cell,
-        "cases": cases_behind(user=request.user, case_ids=cell.case_ids),
-        "more": max(len(cell.case_ids) - MAX_LISTED, 0),
-        "back": f"{back}?{query}" if query else back,
-        "back_label": "Bottlenecks",
-        "workflow": workflow,
-        "params": params,
-    }
-    return render(request, "dashboards/cases.html", context)
+    ref = request.GET.get("ref", "")
+    return cases_page(
+        request, panel=panel, ref=ref, params=params, back=back, workflow=workflow, back_label="Bottlenecks"
+    )

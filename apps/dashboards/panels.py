@@ -70,21 +70,38 @@ class Panel:
     def cell(self, ref: str) -> Cell | None:
         return next((c for c in self.cells() if c.ref == ref), None)
 
+    def linked(self, link: Callable) -> "Panel":
+        """The panel with every named number linked to its drill-down (`link(ref)`) and saying what
+        it is ("Open cases by stage: review, open cases")."""
+        for table in self.tables:
+            for row in table.rows:
+                label = row[0].shown if len(row) > 1 and not row[0].ref else ""
+                for column, cell in zip(table.columns, row, strict=True):
+                    if cell.ref:
+                        cell.href = link(cell.ref)
+                        cell.about = f"{table.caption}: {label + ', ' if label else ''}{column.lower()}"
+        return self
+
 
 def _label(value) -> Cell:
     return Cell(value=value)
 
 
-def _count(n: int, ref: str, ids=()) -> Cell:
+# The cells of numbers, shared with the bottleneck view: clickable when there are cases behind.
+
+
+def count_cell(n: int, ref: str, ids=()) -> Cell:
+    """A count of cases (clickable when not zero)."""
     return Cell(value=n, ref=ref if n else "", case_ids=tuple(ids) if n else ())
 
 
-def _hours(h, ref: str, ids, n: int) -> Cell:
+def hours_cell(h, ref: str, ids, n: int) -> Cell:
     """Hours over `n` cases (clickable when there are any)."""
     return Cell(value=h, text=NOTHING if h is None else f"{h:,.1f}", ref=ref if n else "", case_ids=tuple(ids))
 
 
-def _share(rate, ref: str, ids, n: int) -> Cell:
+def share_cell(rate, ref: str, ids, n: int) -> Cell:
+    """A share of `n` cases (clickable when there are any)."""
     return Cell(
         value=rate, text=NOTHING if rate is None else f"{rate * 100:.1f} %", ref=ref if n else "", case_ids=tuple(ids)
     )
@@ -103,14 +120,14 @@ def wip(data: dict, link: Callable) -> Panel:
     by_stage = Table("stage", "Open cases by stage", ["Stage", "Open cases"])
     for group in data["by_stage"]:
         ref = f"stage:{group['stage']}"
-        by_stage.rows.append([_label(group["stage"]), _count(group["count"], ref, _behind(group))])
+        by_stage.rows.append([_label(group["stage"]), count_cell(group["count"], ref, _behind(group))])
     waiting = {g["waiting_on"]: g for g in data["by_waiting_on"]}
     by_state = Table("waiting", "Open cases by whom they wait on", ["Waiting on", "Open cases"])
     for key, words in WAITING_ON:
         group = waiting.get(key, {"count": 0, "case_ids": []})
-        by_state.rows.append([_label(words), _count(group["count"], f"waiting:{key}", _behind(group))])
+        by_state.rows.append([_label(words), count_cell(group["count"], f"waiting:{key}", _behind(group))])
     every = sorted(pk for g in data["by_stage"] for pk in _behind(g))
-    total = Table("open", "Open now", ["Open cases"], [[_count(data["open"], "open", every)]])
+    total = Table("open", "Open now", ["Open cases"], [[count_cell(data["open"], "open", every)]])
     chart = bar_chart(
         title="Open cases by stage",
         labels=[g["stage"] for g in data["by_stage"]],
@@ -131,7 +148,7 @@ def aging(data: dict, link: Callable) -> Panel:
     buckets = Table("bucket", "Open cases by age, in business hours", ["Age", "Open cases"])
     for bucket in data["buckets"]:
         ref = f"bucket:{bucket['bucket']}"
-        buckets.rows.append([_label(bucket["bucket"]), _count(bucket["count"], ref, _behind(bucket))])
+        buckets.rows.append([_label(bucket["bucket"]), count_cell(bucket["count"], ref, _behind(bucket))])
     oldest = Table("oldest", "The oldest open cases", ["Case", "Workflow", "Stage", "Business hours", "Hours"])
     for case in data["oldest"]:
         ref, ids = f"case:{case['case_id']}", (case["case_id"],)
@@ -140,8 +157,8 @@ def aging(data: dict, link: Callable) -> Panel:
                 Cell(value=case["case_id"], text=f"#{case['case_id']}", ref=ref, case_ids=ids),
                 _label(case["workflow"]),
                 _label(case["stage"]),
-                _hours(case["business_hours"], ref, ids, 1),
-                _hours(case["hours"], ref, ids, 1),
+                hours_cell(case["business_hours"], ref, ids, 1),
+                hours_cell(case["hours"], ref, ids, 1),
             ]
         )
     chart = bar_chart(
@@ -171,8 +188,8 @@ def approvals(data: dict, link: Callable) -> Panel:
         people.rows.append(
             [
                 _label(group["owner"]),
-                _count(group["count"], ref, _behind(group)),
-                _hours(group["oldest_hours"], ref, _behind(group), group["count"]),
+                count_cell(group["count"], ref, _behind(group)),
+                hours_cell(group["oldest_hours"], ref, _behind(group), group["count"]),
             ]
         )
     queues = Table("role", "Pending in a role's queue", ["Role queue", "Pending", "Oldest (hours)"])
@@ -181,8 +198,8 @@ def approvals(data: dict, link: Callable) -> Panel:
         queues.rows.append(
             [
                 _label(group["role"]),
-                _count(group["count"], ref, _behind(group)),
-                _hours(group["oldest_hours"], ref, _behind(group), group["count"]),
+                count_cell(group["count"], ref, _behind(group)),
+                hours_cell(group["oldest_hours"], ref, _behind(group), group["count"]),
             ]
         )
     latency = Table(
@@ -196,9 +213,9 @@ def approvals(data: dict, link: Callable) -> Panel:
         latency.rows.append(
             [
                 _label(group["stage"]),
-                _count(group["count"], ref, ids),
-                _hours(group["p50"], ref, ids, group["count"]),
-                _hours(group["p90"], ref, ids, group["count"]),
+                count_cell(group["count"], ref, ids),
+                hours_cell(group["p50"], ref, ids, group["count"]),
+                hours_cell(group["p90"], ref, ids, group["count"]),
             ]
         )
     holders = [(g["owner"], f"person:{g['owner']}", g["count"]) for g in data["by_person"]]
@@ -221,9 +238,9 @@ def approvals(data: dict, link: Callable) -> Panel:
 def _failure_cells(counts: dict, ref: str) -> list[Cell]:
     """Failures, open, repaired: each lists exactly its own cases."""
     return [
-        _count(counts["count"], ref, _behind(counts)),
-        _count(counts["open"], f"{ref}:open", _behind(counts, "open_case_ids")),
-        _count(counts["repaired"], f"{ref}:repaired", _behind(counts, "repaired_case_ids")),
+        count_cell(counts["count"], ref, _behind(counts)),
+        count_cell(counts["open"], f"{ref}:open", _behind(counts, "open_case_ids")),
+        count_cell(counts["repaired"], f"{ref}:repaired", _behind(counts, "repaired_case_ids")),
     ]
 
 
@@ -278,9 +295,9 @@ def _spread_row(label, group: dict, ref: str) -> list[Cell]:
     ids = _behind(group)
     return [
         _label(label),
-        _count(group["count"], ref, ids),
-        _hours(group["p50"], ref, ids, group["count"]),
-        _hours(group["p90"], ref, ids, group["count"]),
+        count_cell(group["count"], ref, ids),
+        hours_cell(group["p50"], ref, ids, group["count"]),
+        hours_cell(group["p90"], ref, ids, group["count"]),
     ]
 
 
@@ -293,11 +310,11 @@ def cycle_time(data: dict, link: Callable) -> Panel:
         ["Closed cases", "p50 (hours)", "p90 (hours)", "p50 (business hours)", "p90 (business hours)"],
         [
             [
-                _count(overall["count"], "overall", ids),
-                _hours(overall["p50"], "overall", ids, n),
-                _hours(overall["p90"], "overall", ids, n),
-                _hours(overall["business_p50"], "overall", ids, n),
-                _hours(overall["business_p90"], "overall", ids, n),
+                count_cell(overall["count"], "overall", ids),
+                hours_cell(overall["p50"], "overall", ids, n),
+                hours_cell(overall["p90"], "overall", ids, n),
+                hours_cell(overall["business_p50"], "overall", ids, n),
+                hours_cell(overall["business_p90"], "overall", ids, n),
             ]
         ],
     )
@@ -334,21 +351,21 @@ def rework(data: dict, link: Callable) -> Panel:
         ["Closed cases", "Returned at least once", "Rework rate"],
         [
             [
-                _count(data["closed"], "closed", closed_ids),
-                _count(returned["count"], "returned", _behind(returned)),
-                _share(data["rate"], "returned", _behind(returned), returned["count"]),
+                count_cell(data["closed"], "closed", closed_ids),
+                count_cell(returned["count"], "returned", _behind(returned)),
+                share_cell(data["rate"], "returned", _behind(returned), returned["count"]),
             ]
         ],
     )
     per_case = Table("returns", "Returns to the requester per case", ["Returns", "Cases"])
     for group in data["returns_per_case"]:
         per_case.rows.append(
-            [_label(group["returns"]), _count(group["count"], f"returns:{group['returns']}", _behind(group))]
+            [_label(group["returns"]), count_cell(group["count"], f"returns:{group['returns']}", _behind(group))]
         )
     repairs = Table("repairs", "Repairs per automated step (failures dealt with by an operator)", ["Step", "Repairs"])
     for group in data["repairs_by_step"]:
         repairs.rows.append(
-            [_label(group["step_key"]), _count(group["repairs"], f"repairs:{group['step_key']}", _behind(group))]
+            [_label(group["step_key"]), count_cell(group["repairs"], f"repairs:{group['step_key']}", _behind(group))]
         )
     groups = data["returns_per_case"]
     chart = bar_chart(
@@ -372,7 +389,7 @@ def sla(data: dict, link: Callable) -> Panel:
         "total",
         "SLA clocks ended or breached in the range",
         ["Met", "Breached"],
-        [[_count(data["met"], "clocks", met_ids), _count(data["breached"], "breached", breached_ids)]],
+        [[count_cell(data["met"], "clocks", met_ids), count_cell(data["breached"], "breached", breached_ids)]],
     )
     by_stage = Table("stage", "Met and breached by stage", ["Stage", "Met", "Breached"])
     for group in data["by_stage"]:
@@ -380,15 +397,15 @@ def sla(data: dict, link: Callable) -> Panel:
         by_stage.rows.append(
             [
                 _label(stage),
-                _count(group["met"], f"stage:{stage}", _behind(group)),
-                _count(group["breached"], f"stage:{stage}:breached", _behind(group, "breached_case_ids")),
+                count_cell(group["met"], f"stage:{stage}", _behind(group)),
+                count_cell(group["breached"], f"stage:{stage}:breached", _behind(group, "breached_case_ids")),
             ]
         )
     escalations = Table("escalation", "Escalations fired, by level", ["Level", "Action", "Fired"])
     for group in data["escalations"]:
         ref = f"escalation:{group['level']}:{group['action']}"
         escalations.rows.append(
-            [_label(group["level"]), _label(group["action"]), _count(group["count"], ref, _behind(group))]
+            [_label(group["level"]), _label(group["action"]), count_cell(group["count"], ref, _behind(group))]
         )
     stages = data["by_stage"]
     chart = bar_chart(
@@ -444,15 +461,7 @@ def panel_build(*, key: str, scope, metrics_filter, link: Callable, now=None, wi
     kind = PANELS[key]
     extra = {"now": now} if kind.takes_now else {}
     data = kind.selector(scope=scope, metrics_filter=metrics_filter, with_case_ids=with_case_ids, **extra)
-    panel = kind.layout(data, link)
-    for table in panel.tables:
-        for row in table.rows:
-            label = row[0].shown if len(row) > 1 and not row[0].ref else ""
-            for column, cell in zip(table.columns, row, strict=True):
-                if cell.ref:
-                    cell.href = link(cell.ref)
-                    cell.about = f"{table.caption}: {label + ', ' if label else ''}{column.lower()}"
-    return panel
+    return kind.layout(data, link).linked(link)
 
 
 def panel_keys(scope) -> list[str]:

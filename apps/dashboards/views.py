@@ -24,6 +24,7 @@ from .selectors import MAX_LISTED, cases_behind
 
 MSG_UNKNOWN_PANEL = "There is no panel '{panel}'."
 MSG_UNKNOWN_NUMBER = "This number is not on the panel any more; open the dashboard again."
+MSG_NAME_A_NUMBER = "Name the number whose cases to list (ref), as the page links it."
 MSG_NAME_A_PANEL = "Name a panel: " + ", ".join(PANELS) + "."
 MSG_NO_SUCH_WORKFLOW = "No workflow has the key '{key}'."
 
@@ -40,7 +41,7 @@ def _filter_params(request, workflow: str) -> dict:
     return {name: value.strip() for name, value in params.items() if value and value.strip()}
 
 
-def _context(request, workflow: str):
+def dashboard_context(request, workflow: str):
     """(scope, filter, params) for a dashboard request, permission checked first."""
     scope = metrics_scope(user=request.user)
     ensure_can_see_metrics(scope=scope, workflow=workflow)
@@ -73,12 +74,13 @@ def _linker(workflow: str, params: dict, panel: str):
 
 def _dashboard(request, workflow: str = ""):
     try:
-        scope, checked, params = _context(request, workflow)
+        scope, checked, params = dashboard_context(request, workflow)
     except ValidationFailed as invalid:
         context = {"errors": invalid.field_errors, "params": request.GET, "workflow": workflow, "panels": []}
-        context["choices"] = filter_choices()
-        template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
-        return render(request, template, context, status=400)
+        if request.htmx:
+            return render(request, "dashboards/_panels.html", context, status=400)
+        context["choices"] = filter_choices()  # the teams and roles the filter form offers
+        return render(request, "dashboards/dashboard.html", context, status=400)
     now = timezone.now()
     panels = [
         panel_build(key=key, scope=scope, metrics_filter=checked, link=_linker(workflow, params, key), now=now)
@@ -94,7 +96,6 @@ def _dashboard(request, workflow: str = ""):
         "params": params,
         "query": f"?{query}" if query else "",
         "panels": panels,
-        "choices": filter_choices(),  # the teams and roles the filter offers
         "scope": scope,
         "link": _linker(workflow, params, ""),
         # Thresholds crossed now, of the workflows shown whole (issue 13: "shows on the dashboard").
@@ -102,8 +103,10 @@ def _dashboard(request, workflow: str = ""):
         if not (scope.sees_all or scope.workflows)
         else alerts_crossed(workflows=[workflow] if workflow else (None if scope.sees_all else scope.workflows)),
     }
-    template = "dashboards/_panels.html" if request.htmx else "dashboards/dashboard.html"
-    return render(request, template, context)
+    if request.htmx:  # the panels alone: the filter form stays on the page
+        return render(request, "dashboards/_panels.html", context)
+    context["choices"] = filter_choices()
+    return render(request, "dashboards/dashboard.html", context)
 
 
 @require_safe
@@ -120,7 +123,7 @@ def dashboard_workflow(request, workflow: str):
 
 def _panel_for(request, workflow: str, panel: str, *, named_in_query: bool = False, with_case_ids: bool = False):
     """The panel for this person and filter: who asks is checked first, then what they asked for."""
-    scope, checked, params = _context(request, workflow)
+    scope, checked, params = dashboard_context(request, workflow)
     if panel not in PANELS:
         if named_in_query:
             raise ValidationFailed(MSG_NAME_A_PANEL, field_errors={"panel": [MSG_NAME_A_PANEL]})
@@ -157,18 +160,27 @@ def case_list(request):
     panel = request.GET.get("panel", "")
     ref = request.GET.get("ref", "")
     built, params = _panel_for(request, workflow, panel, named_in_query=True, with_case_ids=True)
-    cell = built.cell(ref)
+    back = reverse("dashboards:workflow", args=[workflow]) if workflow else reverse("dashboards:all")
+    return cases_page(request, panel=built, ref=ref, params=params, back=back, workflow=workflow)
+
+
+def cases_page(request, *, panel, ref: str, params: dict, back: str, workflow: str, back_label: str = ""):
+    """The page of the cases behind the number `ref` of `panel` (built for this person and filter),
+    for the dashboards' drill-down and the bottleneck view's alike."""
+    if not ref:
+        raise ValidationFailed(MSG_NAME_A_NUMBER, field_errors={"ref": [MSG_NAME_A_NUMBER]})
+    cell = panel.cell(ref)
     if cell is None:
         raise Http404(MSG_UNKNOWN_NUMBER)
-    back = reverse("dashboards:workflow", args=[workflow]) if workflow else reverse("dashboards:all")
     query = urlencode(params)
     context = {
-        "panel": built,
+        "panel": panel,
         "ref": ref,
         "cell": cell,
         "cases": cases_behind(user=request.user, case_ids=cell.case_ids),
         "more": max(len(cell.case_ids) - MAX_LISTED, 0),
         "back": f"{back}?{query}" if query else back,
+        "back_label": back_label,
         "workflow": workflow,
         "params": params,
     }

@@ -1,6 +1,6 @@
 """Filling the metric fields of clocks written before they existed (migration 0003): the same
 rules as the code that now sets them when a clock starts, ends, breaches or fires (clocks.py,
-sweeper.py), applied to what the rows already say. Kept here, outside the migration, so a test
+sweeper.py), applied to what the rows already say (`clocks.clock_settle` decides met or breached). Kept here, outside the migration, so a test
 can run it on clocks made through the services."""
 
 from datetime import datetime
@@ -12,6 +12,8 @@ def clock_metric_fields_fill(clock_model) -> int:
     """Set `stage`, `counted_at`, `result` and `last_fired_at` of every clock from its row, its
     task and its case; returns how many clocks were written. `clock_model` is SlaClock (a
     migration passes its historical model)."""
+    from .clocks import clock_settle
+
     rows = (
         clock_model.objects.order_by("pk")
         .values_list(
@@ -38,9 +40,9 @@ def clock_metric_fields_fill(clock_model) -> int:
         else:
             clock.stage = kind
         end = (task_end if task_id else case_end) or stopped_at
-        late_at = breached_at or (due if due is not None and end is not None and due < end else None)
-        clock.counted_at = late_at or end
-        clock.result = "" if clock.counted_at is None else ("breached" if late_at else "met")
+        if end is not None or breached_at is not None:  # else it runs in time: not counted yet
+            clock.due, clock.breached_at = due, breached_at
+            clock_settle(clock, end=end or breached_at)
         fired = (levels or [])[:next_level]
         clock.last_fired_at = datetime.fromisoformat(fired[-1]["at"]) if fired else None
         changed.append(clock)

@@ -77,6 +77,9 @@ def test_the_cases_page_refuses_what_the_person_may_not_see(history, demo, clien
     assert client.get(f"/dashboards/cases/?workflow={KEY}&panel=wip&ref=stage:nowhere").status_code == 404
     assert client.get(f"/dashboards/cases/?workflow={KEY}&panel=nothing&ref=x").status_code == 400
     assert client.get(f"/dashboards/cases/?workflow={KEY}&panel=wip&ref=open&from=yesterday").status_code == 400
+    # No number named: a 400 naming `ref`, not an empty list of a label's "cases".
+    unnamed = client.get(f"/dashboards/cases/?workflow={KEY}&panel=wip")
+    assert unnamed.status_code == 400 and "ref" in unnamed.content.decode()
 
 
 # Each page's statements for a person seeing all (oscar) and a workflow owner (olivia): session and
@@ -94,6 +97,17 @@ def test_a_dashboard_costs_a_fixed_number_of_queries(history, demo, client, djan
     client.get(url)  # sessions, calendars and the like warmed once
     with time_machine.travel(NOW, tick=False), django_assert_num_queries(QUERIES[(username, url)]):
         assert client.get(url).status_code == 200
+
+
+def test_the_panels_fragment_does_not_read_what_only_the_filter_form_shows(
+    history, demo, client, django_assert_num_queries
+):
+    # htmx swaps the panels alone (the form stays on the page): three fewer than the page, its
+    # layout's one and the teams and roles the form offers (two; they were read again before).
+    client.force_login(demo["oscar"])
+    client.get(PAGE)
+    with time_machine.travel(NOW, tick=False), django_assert_num_queries(QUERIES[("oscar", PAGE)] - 3):
+        assert client.get(PAGE, HTTP_HX_REQUEST="true").status_code == 200
 
 
 def test_a_crossed_threshold_shows_on_the_dashboard(history, demo, client):

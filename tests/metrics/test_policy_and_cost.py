@@ -52,7 +52,7 @@ PANEL_QUERIES = {
     "exceptions_panel": 1,  # step failures
     "cycle_time_panel": 1,  # closed cases (both cycle times are on the case since it closed)
     "rework_panel": 2,  # closed cases by returns (kept on the case), step failures
-    "sla_panel": 2,  # clocks, the stages of their tasks
+    "sla_panel": 2,  # clocks met and breached (one UNION ALL), escalations fired
     "metrics_summary": 7,
 }
 

@@ -5,8 +5,8 @@ Entry points (all keyword-only; `scope` from `apps.metrics.policy.metrics_scope(
 
 - `metrics_summary(scope, metrics_filter, now)`: the API's headline numbers;
 - `workflow_choices(scope)`: the workflows (and their versions) a filter may offer;
-- panels, each a plain dict whose numbers carry the `case_ids` behind them:
-  `wip_panel`, `aging_panel`, `approvals_panel`, `exceptions_panel`, `cycle_time_panel`,
+- panels, each a plain dict of numbers, with the `case_ids` behind each when asked
+  (`with_case_ids=True`, the drill-down page): `wip_panel`, `aging_panel`, `approvals_panel`, `exceptions_panel`, `cycle_time_panel`,
   `rework_panel`, `sla_panel`;
 - `bottleneck_steps(scope, metrics_filter)`: per step of the workflow, the time the cases closed in
   the range spent there (p50, p90) and the share that passed it (the bottleneck view).

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.cases.models import Case
-from apps.cases.passages import case_had_role_queue
+from apps.cases.reporting import case_had_role_queue
 from apps.core.percentiles import percentile
 from apps.definitions.accessors import spec_of
 from apps.definitions.models import DefinitionVersion

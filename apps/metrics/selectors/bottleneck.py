@@ -18,7 +18,7 @@ case summed over its visits (a case returned once visits its stage twice), so p5
 from collections import defaultdict
 
 from apps.automation.selectors import step_runs_for_metrics
-from apps.cases.passages import person_steps_passed
+from apps.cases.reporting import person_steps_passed
 from apps.cases.taskinfo import REWORK
 
 from ..filters import MetricsFilter

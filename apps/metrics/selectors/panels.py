@@ -1,5 +1,6 @@
-"""The dashboards' panels: each a plain dict, every number with the `case_ids` behind it so a page
-can link through to the cases. Same cases counted as in `summary` (module docstring there).
+"""The dashboards' panels: each a plain dict of numbers and, when asked (`with_case_ids`), the
+`case_ids` behind each so a page can link through to the cases. Same cases counted as in
+`summary` (module docstring there).
 """
 
 from collections import defaultdict
@@ -55,6 +56,19 @@ def _counted(pairs, name: str) -> list[dict]:
     return [{name: key, "count": n} for key, n in sorted(groups.items())]
 
 
+def _rows(cases, fields: tuple, with_case_ids: bool) -> list[tuple]:
+    """[(*fields, x)] of `cases`: x a case's id per row with_case_ids, else how many cases share
+    those values (counted by the database: GROUP BY)."""
+    if with_case_ids:
+        return list(cases.values_list(*fields, "pk"))
+    return list(cases.values_list(*fields).annotate(n=Count("pk")).values_list(*fields, "n"))
+
+
+def _tallied(pairs, name: str, with_case_ids: bool) -> list[dict]:
+    """[(key, x)] of `_rows` -> [{name: key, count, case_ids?}], by key."""
+    return _grouped(pairs, name, True) if with_case_ids else _counted(pairs, name)
+
+
 def _ids(wanted: bool, key: str, ids) -> dict:
     """{key: sorted ids} when the cases behind the numbers are wanted, else nothing."""
     return {key: sorted(set(ids))} if wanted else {}
@@ -72,21 +86,14 @@ def _moments(metrics_filter: MetricsFilter) -> dict:
 def wip_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_ids=False) -> dict:
     """Open cases by stage and by whom they wait on: a person, a system, the requester, or an
     operator (exception). One query."""
-    cases = open_now(scoped_cases(scope, metrics_filter))
-    if with_case_ids:
-        rows = list(cases.values_list("pk", "state", "stage"))
-        return {
-            "open": len(rows),
-            "by_stage": _grouped(((stage_label(state, stage), pk) for pk, state, stage in rows), "stage", True),
-            "by_waiting_on": _grouped(
-                ((WAITING_ON.get(state, "system"), pk) for pk, state, _ in rows), "waiting_on", True
-            ),
-        }
-    rows = list(cases.values_list("state", "stage").annotate(n=Count("pk")).values_list("state", "stage", "n"))
+    rows = _rows(open_now(scoped_cases(scope, metrics_filter)), ("state", "stage"), with_case_ids)
+    by_stage = _tallied(((stage_label(state, stage), x) for state, stage, x in rows), "stage", with_case_ids)
     return {
-        "open": sum(n for *_, n in rows),
-        "by_stage": _counted(((stage_label(state, stage), n) for state, stage, n in rows), "stage"),
-        "by_waiting_on": _counted(((WAITING_ON.get(state, "system"), n) for state, _, n in rows), "waiting_on"),
+        "open": sum(g["count"] for g in by_stage),
+        "by_stage": by_stage,
+        "by_waiting_on": _tallied(
+            ((WAITING_ON.get(state, "system"), x) for state, _, x in rows), "waiting_on", with_case_ids
+        ),
     }
 
 
@@ -258,18 +265,9 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_cas
     has dealt with). Three queries."""
     cases = scoped_cases(scope, metrics_filter)
     closed = closed_in(cases, metrics_filter)
-    if with_case_ids:
-        pairs = list(closed.values_list("returned_count", "pk"))
-        per_count = _grouped(pairs, "returns", True)
-        n_closed = len(pairs)
-        returned = sorted(pk for n, pk in pairs if n)
-        n_returned = len(returned)
-    else:
-        tally = list(closed.values_list("returned_count").annotate(n=Count("pk")).values_list("returned_count", "n"))
-        per_count = _counted(tally, "returns")
-        n_closed = sum(n for _, n in tally)
-        n_returned = sum(n for returns, n in tally if returns)
-        returned = []
+    per_count = _tallied(_rows(closed, ("returned_count",), with_case_ids), "returns", with_case_ids)
+    returned = [g for g in per_count if g["returns"]]
+    n_closed, n_returned = sum(g["count"] for g in per_count), sum(g["count"] for g in returned)
     repairs = _grouped(
         (
             (f["step_key"], f["case_id"])
@@ -281,13 +279,13 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_cas
     )
     return {
         "closed": n_closed,
-        "returned": {"count": n_returned, **_ids(with_case_ids, "case_ids", returned)},
+        "returned": {
+            "count": n_returned,
+            **_ids(with_case_ids, "case_ids", (pk for g in returned for pk in g["case_ids"])),
+        },
         "rate": ratio(n_returned, n_closed),
         "returns_per_case": per_count,
-        "repairs_by_step": [
-            {"step_key": g["step_key"], "repairs": g["count"], **_ids(with_case_ids, "case_ids", g.get("case_ids", []))}
-            for g in repairs
-        ],
+        "repairs_by_step": [{"step_key": g.pop("step_key"), "repairs": g.pop("count"), **g} for g in repairs],
     }
 
 
