@@ -6,20 +6,16 @@ as the metrics read them: `from=2026-11-02&to=2026-11-08` is Monday 00:00 to the
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
 from apps.core.errors import ValidationFailed
 from apps.definitions.models import WorkflowDefinition
-
-# Far enough either way for "everything", near enough that the day after and the moments in any
-# time zone still exist (date.max + 1 day does not).
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
+from apps.metrics.filters import FIRST_DAY, LAST_DAY, MSG_OUT_OF_RANGE, day_start, parse_day
 
 MSG_DATE_REQUIRED = "Give a date as YYYY-MM-DD."
 MSG_BAD_DATE = "Give a date as YYYY-MM-DD, e.g. 2026-11-30."
-MSG_OUT_OF_RANGE = "Give a day between {first} and {last}."
 MSG_TO_BEFORE_FROM = "The end of the range ({to}) is before its start ({start})."
 MSG_UNKNOWN_WORKFLOW = "No workflow has the key '{key}'."
 MSG_INVALID = "Invalid evidence range: {names}."
@@ -33,12 +29,12 @@ class EvidenceRange:
 
     @property
     def moment_from(self) -> datetime:
-        return _midnight(self.date_from)
+        return day_start(self.date_from)
 
     @property
     def moment_to(self) -> datetime:
         """The first moment after the range (the day after `to`, at midnight)."""
-        return _midnight(self.date_to + timedelta(days=1))
+        return day_start(self.date_to + timedelta(days=1))
 
     def as_dict(self) -> dict:
         return {
@@ -51,19 +47,12 @@ class EvidenceRange:
         }
 
 
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
-
-
 def _date(value, name: str, errors: dict) -> date | None:
     text = str(value or "").strip()
     if not text:
         errors[name] = [MSG_DATE_REQUIRED]
         return None
-    try:
-        parsed = date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        parsed = None
+    parsed = parse_day(text)
     if parsed is None:
         errors[name] = [MSG_BAD_DATE]
     elif not FIRST_DAY <= parsed <= LAST_DAY:

@@ -27,6 +27,10 @@ MSG_BAD_VERSION = "Give a version number (1, 2, ...)."
 MSG_VERSION_NEEDS_WORKFLOW = "A version is a version of one workflow: give the workflow too."
 MSG_UNKNOWN_VERSION = "Workflow '{key}' has no version {number}."
 MAX_VERSION = 2**31 - 1
+# Far enough either way for "everything", near enough that the day after and the moments in any
+# time zone still exist (date.max + 1 day does not: `to=9999-12-31` was a 500).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
+MSG_OUT_OF_RANGE = "Give a day between {first} and {last}."
 MSG_UNKNOWN_TEAM = "No team (department) has the name or number '{team}'."
 MSG_UNKNOWN_ROLE = "No role has the key '{role}'."
 MSG_INVALID = "Invalid metrics filter: {names}."
@@ -74,6 +78,9 @@ def _date(value, name: str, errors: dict) -> date | None:
     parsed = parse_day(value)
     if parsed is None:
         errors[name] = [MSG_BAD_DATE]
+    elif not FIRST_DAY <= parsed <= LAST_DAY:
+        errors[name] = [MSG_OUT_OF_RANGE.format(first=FIRST_DAY, last=LAST_DAY)]
+        return None
     return parsed
 
 

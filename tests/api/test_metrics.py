@@ -64,6 +64,8 @@ def test_the_team_and_role_filters(api, demo):
     [
         ({"from": "2026-02-30"}, "from", MSG_BAD_DATE),
         ({"to": "yesterday"}, "to", MSG_BAD_DATE),
+        ({"to": "9999-12-31"}, "to", "Give a day between 1900-01-01 and 9999-12-30."),
+        ({"from": "0001-01-01"}, "from", "Give a day between 1900-01-01 and 9999-12-30."),
         ({"from": "2026-12-02", "to": "2026-12-01"}, "to", "The end of the range (2026-12-01) is before its start"),
         ({"workflow": "no-such-flow"}, "workflow", "No workflow has the key 'no-such-flow'."),
         ({"workflow": "purchase-approval", "version": "two"}, "version", "Give a version number"),
