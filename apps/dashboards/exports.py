@@ -3,19 +3,13 @@ page shows them unrounded. Labels come from people and other systems (a stage ke
 a person's name), so a cell that a spreadsheet would run as a formula gets a leading apostrophe
 (OWASP, "CSV Injection"), as the case search's export does."""
 
-import re
+from apps.core.csvsafe import formula_safe
 
 from .panels import Panel
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
-
 
 def cell_text(value) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+    return formula_safe("" if value is None else str(value))
 
 
 def csv_rows(panel: Panel) -> list[list[str]]:
