@@ -1,7 +1,10 @@
 """Background schedules are declared in code, idempotently: each app names its own, this
 module keeps exactly one django-q2 Schedule per name in the shape the app asked for."""
 
+from datetime import datetime, time, timedelta
+
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
 
 
 def schedule_every_minute(*, name: str, func: str, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -40,6 +43,14 @@ def schedule_periodic(
         schedules.filter(pk__in=[s.pk for s in extra]).delete()
     if any(getattr(first, field) != value for field, value in wanted.items()):
         schedules.filter(pk=first.pk).update(**wanted)
+
+
+def schedule_daily(*, name: str, func: str, at: time, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Declare `func` to run every day at `at` (installation time), first tomorrow at that time."""
+    from django_q.models import Schedule
+
+    first = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=1), at))
+    schedule_periodic(name=name, func=func, schedule_type=Schedule.DAILY, next_run=first, using=using)
 
 
 def after_migrate(ensure):
