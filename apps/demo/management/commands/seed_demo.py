@@ -1,11 +1,11 @@
-"""Create the demo organisation and publish the purchase-approval and invoice-processing workflows. Idempotent."""
+"""Create the demo organisation and publish every workflow template of the library. Idempotent."""
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from apps.definitions.library import INVOICE_PROCESSING, PURCHASE_APPROVAL
+from apps.definitions.library import LIBRARY
 from apps.definitions.models import DefinitionVersion, WorkflowDefinition
 from apps.definitions.services import definition_create, draft_create_from, draft_update, spec_hash, version_publish
 from apps.demo.history import history_seed
@@ -56,8 +56,8 @@ def seed_demo_data(*, stdout=None) -> None:
         Department.objects.filter(name="Engineering").update(head=users["bob"])
         Department.objects.filter(name="Management").update(head=users["carol"])
         calendar_ensure_default()
-        _install(PURCHASE_APPROVAL, owner=users["olivia"], stdout=stdout)
-        _install(INVOICE_PROCESSING, owner=users["olivia"], stdout=stdout)
+        for template in LIBRARY:
+            _install(template, owner=users["olivia"], stdout=stdout)
 
 
 def _install(template: dict, *, owner, stdout=None) -> None:
