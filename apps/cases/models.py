@@ -33,6 +33,33 @@ class Outcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ProcessMoment(models.DateTimeField):
+    """A copy, on the case row, of one of its viewflow Process row's moments (`created`,
+    `finished`), written by every save of the case from the parent's value.
+
+    The metrics filter cases by workflow and test flag (columns of the case row) and by when
+    they started or closed (columns of the process row): across two tables no index serves both,
+    and the database read every case of the history to find the range's. With the moment on the
+    case row, one index range scan finds them (issue 13; bench/README "what dominates").
+    The parent row is saved first (multi-table inheritance), so its value is set by then."""
+
+    def __init__(self, *args, source: str = "", **kwargs):
+        self.source = source
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.source)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 def cycle_hours_of(created, finished) -> float:
     """Wall-clock hours from start to close (never negative)."""
     return max((finished - created).total_seconds(), 0.0) / 3600
@@ -80,7 +107,12 @@ class Case(Process):
         null=True, blank=True, help_text="Start to close, business hours on the version's SLA calendar."
     )
 
-    history = HistoricalRecords()
+    # When the case started and closed, copied from its process row (ProcessMoment); not in the
+    # history (the process's own `created` and `finished` are).
+    started_at = ProcessMoment(source="created", help_text="Copy of the process's start, for the metrics' ranges.")
+    closed_at = ProcessMoment(source="finished", help_text="Copy of the process's close, for the metrics' ranges.")
+
+    history = HistoricalRecords(excluded_fields=["started_at", "closed_at"])
 
     class Meta:
         ordering = ["-created"]
@@ -90,7 +122,11 @@ class Case(Process):
                 fields=["workflow_key", "version_number"],
                 condition=models.Q(outcome__isnull=True, is_test=False),
                 name="case_open_by_workflow",
-            )
+            ),
+            # The metrics' date ranges (apps.metrics.selectors.base): cases started in, closed in,
+            # or open during the range; `closed_at IS NULL` (open) is read through the same index.
+            models.Index(fields=["started_at"], name="case_started_at"),
+            models.Index(fields=["closed_at"], name="case_closed_at"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -108,6 +144,10 @@ class Case(Process):
         # cycle time goes with that save, so it costs no statement and no history row.
         if self.finished is not None and self.cycle_hours is None and self.created is not None:
             self.cycle_hours = cycle_hours_of(self.created, self.finished)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:  # the copies follow whichever moment is saved
+            mirrored = {"created": "started_at", "finished": "closed_at"}
+            kwargs["update_fields"] = {*update_fields, *(mirrored[f] for f in update_fields if f in mirrored)}
         super().save(*args, **kwargs)
 
     @property

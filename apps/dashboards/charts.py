@@ -42,6 +42,7 @@ STYLE = Style(
 COMMON = {
     "style": STYLE,
     "js": [],  # no script: the policy would refuse it, and the numbers are in the table anyway
+    "css": [],  # no stylesheet read and inlined per chart: the filter would drop it (chart_stylesheet)
     "disable_xml_declaration": True,
     "explicit_size": False,
     "width": 640,
@@ -92,8 +93,27 @@ def _render(chart) -> SafeString:
     return SafeString(chart.render(is_unicode=True))
 
 
+def _frozen(series) -> tuple:
+    return tuple((name, tuple(values), tuple(hrefs)) for name, values, hrefs in series)
+
+
 def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list, list]], stacked=False, horizontal=False):
     """series: [(name, values, hrefs)], one value and one drill-down link per label."""
+    return _bar_chart(title, tuple(labels), _frozen(series), stacked, horizontal)
+
+
+def line_chart(*, title: str, labels: list[str], series: list[tuple[str, list, list]], y_title: str = ""):
+    return _line_chart(title, tuple(labels), _frozen(series), y_title)
+
+
+# A chart is a pure function of its title, labels, values and links (the SVG holds no random id:
+# the filter drops it), and pygal takes tens of milliseconds to draw one; a dashboard looked at
+# again with the same numbers gets its charts from this process's memory (bench/README).
+CHARTS_REMEMBERED = 256
+
+
+@lru_cache(maxsize=CHARTS_REMEMBERED)
+def _bar_chart(title: str, labels: tuple, series: tuple, stacked: bool, horizontal: bool) -> SafeString:
     kind = {
         (False, False): pygal.Bar,
         (True, False): pygal.StackedBar,
@@ -101,7 +121,7 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list, li
         (True, True): pygal.HorizontalStackedBar,
     }[(stacked, horizontal)]
     chart = kind(title=title, show_legend=len(series) > 1, **COMMON)
-    chart.x_labels = labels
+    chart.x_labels = list(labels)
     totals = [sum(v or 0 for v in column) for column in zip(*(values for _, values, _ in series), strict=True)]
     chart.y_labels = _count_ticks(
         max(totals) if stacked and totals else max((max(v) for _, v, _ in series if v), default=0)
@@ -111,7 +131,8 @@ def bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list, li
     return _render(chart)
 
 
-def line_chart(*, title: str, labels: list[str], series: list[tuple[str, list, list]], y_title: str = ""):
+@lru_cache(maxsize=CHARTS_REMEMBERED)
+def _line_chart(title: str, labels: tuple, series: tuple, y_title: str) -> SafeString:
     chart = pygal.Line(
         title=title,
         y_title=y_title,
@@ -122,7 +143,7 @@ def line_chart(*, title: str, labels: list[str], series: list[tuple[str, list, l
         include_x_axis=True,
         **COMMON,
     )
-    chart.x_labels = labels
+    chart.x_labels = list(labels)
     for name, values, hrefs in series:
         chart.add(name, [_point(v, h) if v is not None else None for v, h in zip(values, hrefs, strict=True)])
     return _render(chart)

@@ -120,9 +120,14 @@ def clock_settle(clock: SlaClock, *, end: datetime) -> None:
 
 def clock_end_moment():
     """An expression: when a clock ended, as the rows say (None while it runs): its task's end,
-    for a whole-case clock its case's end, else the moment the sweeper stopped it."""
+    for a whole-case clock its case's end (`closed_at`, on the case row: no join to the process
+    table), else the moment the sweeper stopped it."""
     return Coalesce(
-        Case(When(task__isnull=False, then=F("task__finished")), default=F("case__finished")),
+        Case(
+            When(task__isnull=False, then=F("task__finished")),
+            default=F("case__closed_at"),
+            output_field=DateTimeField(),
+        ),
         F("stopped_at"),
         output_field=DateTimeField(),
     )

@@ -64,3 +64,24 @@ class BusinessHoursIndex:
         if end <= start:
             return 0.0
         return (self._point(end) - self._point(start)) / MICROSECONDS_PER_HOUR
+
+    def latest_start(self, end: datetime, hours: float) -> datetime:
+        """The latest moment from which at least `hours` business hours pass until `end`: a case
+        started at or before it is at least that old at `end`, one started after it is younger
+        (hours() never decreases as the start moves back). The inverse of hours(), so a count of
+        ages in buckets is a count of start moments between a few of these, not a walk per case."""
+        end = _aware(end)
+        target = self._point(end) - round(hours * MICROSECONDS_PER_HOUR)
+        day = end.astimezone(self.schedule.zone).date()
+        while self._before(day) > target:  # back to the day the target point falls in
+            day -= timedelta(days=1)
+        # the last day whose start is still at or before it (days off in between add nothing)
+        while day < end.astimezone(self.schedule.zone).date() and self._before(day + timedelta(days=1)) <= target:
+            day += timedelta(days=1)
+        window, offset = self._window(day), target - self._before(day)
+        if window is None or offset >= self._length(day):
+            # Only on the end's own day: the target is where its working time ends (or it has
+            # none), and every moment from there to the end adds nothing.
+            return end
+        # Before the end's working time starts, every moment of its morning qualifies as well.
+        return min(window[0] + timedelta(microseconds=offset), end)

@@ -34,7 +34,7 @@ def bottleneck_steps(*, scope: MetricsScope, metrics_filter: MetricsFilter) -> d
     p90, case_ids}]}: the cases closed in the range, the version numbers they ran on, and per step
     the cases that passed it (see the module's docstring). Three queries."""
     closed = closed_in(scoped_cases(scope, metrics_filter), metrics_filter)
-    ended = {pk: (finished, number) for pk, finished, number in closed.values_list("pk", "finished", "version_number")}
+    ended = {pk: (finished, number) for pk, finished, number in closed.values_list("pk", "closed_at", "version_number")}
     if not ended:
         return {"closed": 0, "case_ids": [], "versions": [], "steps": []}
     # {(kind, key): {case_id: hours}}; names and stage/approver keys per step

@@ -5,19 +5,20 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, DateField
-from django.db.models.functions import TruncWeek
+from django.db.models import CharField, Count, DateField, Value
+from django.db.models.functions import Cast, TruncWeek
 from django.utils import timezone
 
 from apps.automation.selectors import RECURRING_COUNT, step_failures_for_metrics
 from apps.cases.models import CaseState
 from apps.cases.reporting import approval_latency_by_stage, approvals_decided
+from apps.core.percentiles import PercentileCont, in_database, rounded
 from apps.sla.models import ClockResult
 from apps.sla.selectors import clock_cases_for_metrics, clock_counts_for_metrics, escalations_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
-from .base import BusinessClock, closed_in, hours, open_now, scoped_cases, spread, week_of
+from .base import BusinessClock, closed_in, hours, open_during, open_now, scoped_cases, spread, week_of
 from .summary import pending_approval_rows, pending_by_holder, ratio, stage_label
 
 WAITING_ON = {
@@ -103,7 +104,7 @@ def aging_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None,
     now = now or timezone.now()
     rows = list(
         open_now(scoped_cases(scope, metrics_filter)).values_list(
-            "pk", "workflow_key", "version_id", "created", "state", "stage"
+            "pk", "workflow_key", "version_id", "started_at", "state", "stage"
         )
     )
     clock = BusinessClock(row[2] for row in rows)
@@ -146,7 +147,7 @@ def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
         holders = [{k: v for k, v in g.items() if k != "case_ids"} for g in holders]
     latency_rows = []
     if scope.sees_all or scope.workflows:
-        cases = scoped_cases(scope, metrics_filter)
+        cases = open_during(scoped_cases(scope, metrics_filter), metrics_filter)
         window = {"finished_from": metrics_filter.moment_from, "finished_to": metrics_filter.moment_to}
         if with_case_ids:
             latency: dict[str, list] = defaultdict(list)
@@ -174,7 +175,8 @@ def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with
     probably a rule missing upstream). One query. The cases behind "open" are those whose
     failure still waits, behind "repaired" those with one repaired (`open_case_ids`,
     `repaired_case_ids`)."""
-    failures = step_failures_for_metrics(cases=scoped_cases(scope, metrics_filter), **_moments(metrics_filter))
+    cases = open_during(scoped_cases(scope, metrics_filter), metrics_filter)
+    failures = step_failures_for_metrics(cases=cases, **_moments(metrics_filter))
 
     def tally(key_of) -> list[dict]:
         groups: dict = defaultdict(list)
@@ -208,16 +210,64 @@ def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with
     return {"by_category": by_category, "by_week": by_week, "recurring": recurring}
 
 
+def _cycle_spreads_in_database(closed, week) -> dict:
+    """{(kind, key): {p50, p90, count, business_p50, business_p90}} of closed cases, for kind ""
+    (all of them, key ""), "week", "version" and "outcome": one statement, the UNION ALL of four
+    grouped aggregates whose percentiles PostgreSQL computes (no row reaches Python)."""
+    numbers = {
+        "count": Count("pk"),
+        "p50": PercentileCont("cycle_hours", 0.5),
+        "p90": PercentileCont("cycle_hours", 0.9),
+        "business_p50": PercentileCont("cycle_business_hours", 0.5),
+        "business_p90": PercentileCont("cycle_business_hours", 0.9),
+    }
+    keys = {
+        "": Value(""),
+        "week": Cast(Cast(week, DateField()), CharField()),  # 2026-11-02, as date.isoformat()
+        "version": Cast("version_number", CharField()),
+        "outcome": Cast("outcome", CharField()),
+    }
+    branches = [
+        closed.annotate(kind=Value(kind), key=key)
+        .values("kind", "key")
+        .annotate(**numbers)
+        .values_list("kind", "key", *numbers)
+        for kind, key in keys.items()
+    ]
+    found = {}
+    for kind, key, *values in branches[0].union(*branches[1:], all=True):
+        row = dict(zip(numbers, values, strict=True))
+        found[(kind, key)] = {name: rounded(v) if name != "count" else v for name, v in row.items()}
+    return found
+
+
 def cycle_time_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_ids=False) -> dict:
     """Cycle time (start to close) of the cases closed in the range: p50/p90 overall in wall-clock
     and business hours, and per week of closing, per version, per outcome (wall clock)."""
     # The week of closing (its Monday, local time) from the database: as week_of, without a
     # time-zone conversion per row in Python.
-    week = TruncWeek("finished", tzinfo=timezone.get_current_timezone(), output_field=DateField())
+    week = TruncWeek("closed_at", tzinfo=timezone.get_current_timezone(), output_field=DateField())
+    closed = closed_in(scoped_cases(scope, metrics_filter), metrics_filter)
+    if in_database(closed) and not with_case_ids:
+        spreads = _cycle_spreads_in_database(closed, week)
+        overall = spreads.get(
+            ("", ""), {"p50": None, "p90": None, "count": 0, "business_p50": None, "business_p90": None}
+        )
+
+        def listed(kind: str, key_name: str, convert=str) -> list[dict]:
+            rows = [(convert(key), numbers) for (k, key), numbers in spreads.items() if k == kind]
+            return [{key_name: key, "p50": n["p50"], "p90": n["p90"], "count": n["count"]} for key, n in sorted(rows)]
+
+        return {
+            "overall": overall,
+            "by_week": listed("week", "week"),
+            "by_version": listed("version", "version", int),
+            "by_outcome": listed("outcome", "outcome"),
+        }
     rows = list(
-        closed_in(scoped_cases(scope, metrics_filter), metrics_filter)
-        .annotate(week=week)
-        .values_list("pk", "cycle_hours", "cycle_business_hours", "outcome", "version_number", "week")
+        closed.annotate(week=week).values_list(
+            "pk", "cycle_hours", "cycle_business_hours", "outcome", "version_number", "week"
+        )
     )
     # Both cycle times were written on the case when it closed (Case.save, apps.sla at close).
     cases = [
@@ -271,7 +321,7 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_cas
     repairs = _grouped(
         (
             (f["step_key"], f["case_id"])
-            for f in step_failures_for_metrics(cases=cases, **_moments(metrics_filter))
+            for f in step_failures_for_metrics(cases=open_during(cases, metrics_filter), **_moments(metrics_filter))
             if not f["open"]
         ),
         "step_key",
@@ -295,7 +345,7 @@ def sla_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None, w
     (due) in the range by level: (1, "remind"), (2, "escalate"), ... of any clock, running or not.
     Two queries (apps.sla.selectors), a third for the cases behind the numbers: `case_ids` (cases
     with a clock met) and `breached_case_ids` per stage."""
-    cases, moments = scoped_cases(scope, metrics_filter), _moments(metrics_filter)
+    cases, moments = open_during(scoped_cases(scope, metrics_filter), metrics_filter), _moments(metrics_filter)
     by_stage = clock_counts_for_metrics(cases=cases, now=now, by_stage=True, **moments)
     behind = clock_cases_for_metrics(cases=cases, now=now, **moments) if with_case_ids else {}
     escalations: dict = defaultdict(set)

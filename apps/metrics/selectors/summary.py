@@ -25,7 +25,7 @@ from apps.sla.selectors import clock_counts_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
-from .base import closed_in, hours, open_now, real_cases, scoped_cases, spread, started_in
+from .base import closed_in, hours, open_during, open_now, real_cases, scoped_cases, spread, started_in
 
 
 def stage_label(state: str, stage: str) -> str:
@@ -43,10 +43,10 @@ def pending_approval_rows(scope: MetricsScope, metrics_filter: MetricsFilter) ->
     plus those held by the people who report to them (one or two queries)."""
     rows = []
     if scope.sees_all or scope.workflows:
-        rows = approvals_open(cases=scoped_cases(scope, metrics_filter))
+        rows = approvals_open(cases=open_now(scoped_cases(scope, metrics_filter)))
     if scope.reports and not scope.sees_all:
         seen = {row["task_id"] for row in rows}
-        held = approvals_open(cases=real_cases(metrics_filter), owner_ids=sorted(scope.reports))
+        held = approvals_open(cases=open_now(real_cases(metrics_filter)), owner_ids=sorted(scope.reports))
         rows = sorted(rows + [row for row in held if row["task_id"] not in seen], key=lambda r: r["created"])
     return rows
 
@@ -110,12 +110,14 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
     )
 
     moments = {"moment_from": metrics_filter.moment_from, "moment_to": metrics_filter.moment_to}
+    # What a case leaves in the range (decisions, clocks, failures) it leaves while open.
+    during = open_during(cases, metrics_filter)
     latency = approval_latency_by_stage(
-        cases=cases, finished_from=metrics_filter.moment_from, finished_to=metrics_filter.moment_to
+        cases=during, finished_from=metrics_filter.moment_from, finished_to=metrics_filter.moment_to
     )
-    clocks = clock_counts_for_metrics(cases=cases, now=now, **moments)
+    clocks = clock_counts_for_metrics(cases=during, now=now, **moments)
     categories: dict[str, int] = defaultdict(int)
-    for failure in step_failures_for_metrics(cases=cases, **moments):
+    for failure in step_failures_for_metrics(cases=during, **moments):
         categories[failure["category"]] += 1
 
     return {
