@@ -87,8 +87,10 @@ def test_the_cases_page_refuses_what_the_person_may_not_see(history, demo, clien
 # each panel (see tests/metrics/test_policy_and_cost.py) and the alert thresholds crossed, whatever
 # the number of cases.
 # Three fewer than before the cycle times and returns were kept on the case (the cycle-time panel
-# read the versions and their calendar, the rework panel each case's rework tasks).
-QUERIES = {("oscar", "/dashboards/"): 20, ("oscar", PAGE): 21, ("olivia", PAGE): 23}
+# read the versions and their calendar, the rework panel each case's rework tasks); one more
+# since the aging panel counts its buckets in the database (counts, then the oldest, instead of
+# every open case: the work no longer grows with the number of open cases).
+QUERIES = {("oscar", "/dashboards/"): 21, ("oscar", PAGE): 22, ("olivia", PAGE): 24}
 
 
 @pytest.mark.parametrize(("username", "url"), sorted(QUERIES))

@@ -47,7 +47,7 @@ def test_an_owner_is_refused_another_owners_workflow(demo):
 # Each panel's statements, the scope being known (a page reads it once per request).
 PANEL_QUERIES = {
     "wip_panel": 1,  # open cases
-    "aging_panel": 3,  # open cases, their versions, the calendar they name
+    "aging_panel": 4,  # the open cases' versions, the calendar they name, counts by age, the oldest
     "approvals_panel": 2,  # open approvals, decided approvals
     "exceptions_panel": 1,  # step failures
     "cycle_time_panel": 1,  # closed cases (both cycle times are on the case since it closed)

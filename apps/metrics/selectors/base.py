@@ -100,12 +100,14 @@ def week_of(moment: datetime) -> date:
 
 class BusinessClock:
     """Business hours between two moments on each version's SLA calendar (the spec's calendar,
-    else the organisation's default). One query for the versions, one per calendar they name.
-    Each calendar's days are walked once (apps.sla.hours_index), however many cases ask."""
+    else the organisation's default). One query for the versions (`version_ids`: ids, or a
+    queryset of them read as a subquery), one per calendar they name. Each calendar's days are
+    walked once (apps.sla.hours_index), however many cases ask."""
 
     def __init__(self, version_ids):
         self.calendars, by_name = {}, {}
-        for version in DefinitionVersion.objects.filter(pk__in=set(version_ids)):
+        ids = version_ids if isinstance(version_ids, QuerySet) else set(version_ids)
+        for version in DefinitionVersion.objects.filter(pk__in=ids):
             name = spec_of(version).calendar or ""
             if name not in by_name:
                 by_name[name] = BusinessHoursIndex(calendar_for(definition=version))
@@ -116,6 +118,13 @@ class BusinessClock:
         if index is None:
             return hours(start, end)
         return index.hours(start, end)
+
+    def versions_by_calendar(self) -> list[tuple[BusinessHoursIndex, list[int]]]:
+        """[(a calendar's index, the ids of the versions on it)]."""
+        found: dict[int, tuple] = {}
+        for version_id, index in sorted(self.calendars.items()):
+            found.setdefault(id(index), (index, []))[1].append(version_id)
+        return list(found.values())
 
 
 def workflow_choices(*, scope: MetricsScope) -> list[dict]:

@@ -5,7 +5,7 @@
 
 from collections import defaultdict
 
-from django.db.models import CharField, Count, DateField, Value
+from django.db.models import CharField, Count, DateField, Q, Value
 from django.db.models.functions import Cast, TruncWeek
 from django.utils import timezone
 
@@ -100,42 +100,73 @@ def wip_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_i
 
 def aging_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None, with_case_ids=False) -> dict:
     """Open cases by age in business hours (each on its version's SLA calendar), in AGE_BUCKETS,
-    and the OLDEST_LISTED oldest. Two queries plus one per calendar."""
+    and the OLDEST_LISTED oldest (ties: the earlier start, then the lower id).
+
+    The numbers alone (the dashboard, the CSV) are counted by the database: a bucket's cases are
+    those started between two moments per calendar (BusinessHoursIndex.latest_start), so the
+    work does not grow with the number of open cases. One query for the versions and one per
+    calendar, one for the counts, one per calendar for the oldest. With the cases behind each
+    number (the drill-down page), every open case is read and aged: two queries plus one per
+    calendar."""
     now = now or timezone.now()
-    rows = list(
-        open_now(scoped_cases(scope, metrics_filter)).values_list(
-            "pk", "workflow_key", "version_id", "started_at", "state", "stage"
-        )
-    )
+    cases = open_now(scoped_cases(scope, metrics_filter))
+    if not with_case_ids:
+        return _aging_counted(cases, now)
+    rows = list(cases.values_list("pk", "workflow_key", "version_id", "started_at", "state", "stage"))
     clock = BusinessClock(row[2] for row in rows)
-    # (business hours, case id, row), oldest first
+    # (business hours, start, case id, row), oldest first
     aged = sorted(
-        ((round(clock.hours(row[2], row[3], now), 2), row[0], row) for row in rows),
-        key=lambda item: (-item[0], item[1]),
+        ((clock.hours(row[2], row[3], now), row[3], row[0], row) for row in rows),
+        key=lambda item: (-item[0], item[1], item[2]),
     )
     buckets = []
     for label, low, high in AGE_BUCKETS:
-        ids = [pk for age, pk, _ in aged if age >= low and (high is None or age < high)]
-        buckets.append(
-            {
-                "bucket": label,
-                "min_hours": low,
-                "max_hours": high,
-                "count": len(ids),
-                **_ids(with_case_ids, "case_ids", ids),
-            }
-        )
-    oldest = [
-        {
-            "case_id": pk,
-            "workflow": workflow,
-            "stage": stage_label(state, stage),
-            "business_hours": age,
-            "hours": round(hours(created, now), 2),
-        }
-        for age, pk, (_, workflow, _, created, state, stage) in aged[:OLDEST_LISTED]
-    ]
+        ids = [pk for age, _, pk, _ in aged if age >= low and (high is None or age < high)]
+        buckets.append({"bucket": label, "min_hours": low, "max_hours": high, "count": len(ids), "case_ids": ids})
+    oldest = [_oldest_row(row, age, now) for age, _, _, row in aged[:OLDEST_LISTED]]
     return {"open": len(aged), "buckets": buckets, "oldest": oldest}
+
+
+def _oldest_row(row, age: float, now) -> dict:
+    pk, workflow, _, started, state, stage = row
+    return {
+        "case_id": pk,
+        "workflow": workflow,
+        "stage": stage_label(state, stage),
+        "business_hours": round(age, 2),
+        "hours": round(hours(started, now), 2),
+    }
+
+
+def _aging_counted(cases, now) -> dict:
+    """aging_panel's numbers without the cases behind them, counted by the database."""
+    clock = BusinessClock(cases.values("version_id"))
+    by_calendar = clock.versions_by_calendar()
+    counts = {}
+    for number, (_, low, high) in enumerate(AGE_BUCKETS):
+        started_then = Q(pk__in=[])
+        for index, version_ids in by_calendar:
+            part = Q(version_id__in=version_ids)
+            if low:
+                part &= Q(started_at__lte=index.latest_start(now, low))
+            if high is not None:
+                part &= Q(started_at__gt=index.latest_start(now, high))
+            started_then |= part
+        counts[f"bucket_{number}"] = Count("pk", filter=started_then)
+    numbers = cases.aggregate(open=Count("pk"), **counts)
+    buckets = [
+        {"bucket": label, "min_hours": low, "max_hours": high, "count": numbers[f"bucket_{number}"]}
+        for number, (label, low, high) in enumerate(AGE_BUCKETS)
+    ]
+    # On one calendar the oldest in business hours are the earliest started.
+    candidates = []
+    for _, version_ids in by_calendar:
+        earliest = cases.filter(version_id__in=version_ids).order_by("started_at", "pk")[:OLDEST_LISTED]
+        for row in earliest.values_list("pk", "workflow_key", "version_id", "started_at", "state", "stage"):
+            candidates.append((clock.hours(row[2], row[3], now), row[3], row[0], row))
+    candidates.sort(key=lambda item: (-item[0], item[1], item[2]))
+    oldest = [_oldest_row(row, age, now) for age, _, _, row in candidates[:OLDEST_LISTED]]
+    return {"open": numbers["open"], "buckets": buckets, "oldest": oldest}
 
 
 def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None, with_case_ids=False) -> dict:
