@@ -88,8 +88,13 @@ class SlaClock(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["case", "kind"]),
+            # The clocks counted in a date range, with what the metrics read of them (covering on
+            # PostgreSQL: an index-only scan, not one heap page per clock; SQLite ignores `include`).
             models.Index(
-                fields=["counted_at"], condition=models.Q(counted_at__isnull=False), name="sla_clock_counted_at"
+                fields=["counted_at"],
+                include=["case", "result", "stage", "id"],
+                condition=models.Q(counted_at__isnull=False),
+                name="sla_clock_counted_at_cover",
             ),
             # Clocks still running: a metric counts them as breached once past due.
             models.Index(fields=["due"], condition=models.Q(counted_at__isnull=True), name="sla_clock_running_due"),

@@ -105,7 +105,7 @@ def _counted_clocks(*, cases, moment_from, moment_to, now):
 
     - settled: the clocks of closed cases and those the sweeper marked breached carry when they
       count and how (`counted_at`, `result`; clocks.clocks_end, the sweeper): an index range scan
-      (sla_clock_counted_at), whatever the length of the history;
+      (sla_clock_counted_at_cover, index-only on PostgreSQL), whatever the length of the history;
     - not settled: the clocks of open cases, classified as they are read (sla_clock_running_due
       holds them): ended (their task did) before their due moment: met at the end; ended past
       it, or still running past it: breached at the due moment; still running in time: neither.
