@@ -112,6 +112,11 @@ class StepAttempt(models.Model):
     class Meta:
         db_table = "integrations_stepattempt"
         ordering = ["started", "pk"]
+        indexes = [
+            # The step failures of a date range (the metrics' exceptions and repairs): a few in a
+            # hundred attempts fail for good, read without the others.
+            models.Index(fields=["started"], condition=models.Q(outcome="failed"), name="step_attempt_failed_started"),
+        ]
 
     def __str__(self) -> str:
         return f"attempt {self.number} of {self.run_id}: {self.outcome}"
