@@ -19,7 +19,7 @@ does; dropped at the end unless --keep), it builds a history in two steps:
    open templates.
 2. Clones in bulk (INSERT ... SELECT ... generate_series, one statement per table and batch):
    every row of the template cases in viewflow_process, cases_case, viewflow_task,
-   sla_slaclock, integrations_steprun and integrations_stepattempt is copied with its ids shifted
+   sla_slaclock, cases_approvaldecision, integrations_steprun and integrations_stepattempt is copied with its ids shifted
    by a per-table stride times the clone number (foreign keys shifted alike) and every
    timestamp, including the `at` of each SLA level in the clocks' JSON, moved back in time.
    Closed templates are laid back-to-back into the past at a steady arrival rate (--per-day
@@ -69,6 +69,7 @@ TABLES = [
     ("cases_case", "process_ptr_id", {"process_ptr_id": "viewflow_process"}),
     ("viewflow_task", "id", {"id": "viewflow_task", "process_id": "viewflow_process"}),
     ("sla_slaclock", "id", {"id": "sla_slaclock", "case_id": "viewflow_process", "task_id": "viewflow_task"}),
+    ("cases_approvaldecision", "task_id", {"task_id": "viewflow_task", "case_id": "viewflow_process"}),
     (
         "integrations_steprun",
         "id",
@@ -87,6 +88,7 @@ TEMPLATE_ROWS = {
     "cases_case": "t.process_ptr_id IN (SELECT id FROM tpl)",
     "viewflow_task": "t.process_id IN (SELECT id FROM tpl)",
     "sla_slaclock": "t.case_id IN (SELECT id FROM tpl)",
+    "cases_approvaldecision": "t.case_id IN (SELECT id FROM tpl)",
     "integrations_steprun": "t.case_id IN (SELECT id FROM tpl)",
     "integrations_stepattempt": "t.run_id IN (SELECT r.id FROM integrations_steprun r WHERE r.case_id IN (SELECT id FROM tpl))",
 }

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from .models import cycle_hours_of
 
 REWORK_TASK = "cases/flows.CaseFlow.rework"
+APPROVAL_TASK = "cases/flows.CaseFlow.approve"
 BATCH = 2000
 
 
@@ -30,3 +31,41 @@ def case_facts_fill(case_model, task_model) -> int:
         rows.append(case_model(pk=pk, cycle_hours=cycle_hours_of(created, finished)))
     case_model.objects.bulk_update(rows, ["cycle_hours"], batch_size=BATCH)
     return len(rows)
+
+
+def approval_decisions_fill(decision_model, task_model) -> int:
+    """An ApprovalDecision row for every approval task a person decided before they were kept;
+    returns how many were written. One read of the tasks with their cases, written in batches."""
+    from django.db.models.fields.json import KeyTextTransform
+
+    from .models import cycle_hours_of
+
+    tasks = task_model.objects.filter(flow_task=APPROVAL_TASK, status="DONE").order_by("pk")
+    rows, written = [], 0
+    for pk, case_id, stage, created, finished, workflow_key, version_number, is_test in tasks.values_list(
+        "pk",
+        "process_id",
+        KeyTextTransform("stage", "data"),
+        "created",
+        "finished",
+        "process__case__workflow_key",
+        "process__case__version_number",
+        "process__case__is_test",
+    ).iterator(chunk_size=BATCH):
+        rows.append(
+            decision_model(
+                task_id=pk,
+                case_id=case_id,
+                workflow_key=workflow_key,
+                version_number=version_number,
+                is_test=is_test,
+                stage=stage or "",
+                decided_at=finished,
+                hours=cycle_hours_of(created, finished),
+            )
+        )
+        if len(rows) >= BATCH:
+            decision_model.objects.bulk_create(rows)
+            written, rows = written + len(rows), []
+    decision_model.objects.bulk_create(rows)
+    return written + len(rows)

@@ -175,6 +175,35 @@ def attachment_path(instance, filename):
     return f"cases/{instance.case_id}/{instance.sha256}"
 
 
+class ApprovalDecision(models.Model):
+    """One row per approval task a person decided, written with the decision, in its transaction
+    (services.task_complete): what the metrics read of approvals (latency per stage, apps.metrics)
+    without the tasks' JSON or a join to the cases. It copies the case's workflow, version and test
+    flag, the filters almost every dashboard applies; a filter by team or role reads the cases."""
+
+    task = models.OneToOneField("viewflow.Task", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    workflow_key = models.CharField(max_length=100)
+    version_number = models.PositiveIntegerField()
+    is_test = models.BooleanField()
+    stage = models.CharField(max_length=100, blank=True)
+    decided_at = models.DateTimeField()
+    hours = models.FloatField(help_text="Created to decided, wall-clock hours.")
+
+    class Meta:
+        indexes = [
+            # The decisions of a date range with what the metrics read (covering on PostgreSQL).
+            models.Index(
+                fields=["decided_at"],
+                include=["workflow_key", "version_number", "is_test", "stage", "hours", "case"],
+                name="approval_decided_at",
+            )
+        ]
+
+    def __str__(self):
+        return f"decision of task {self.task_id} on case {self.case_id}"
+
+
 class Attachment(models.Model):
     """A document attached to a case (a quote, an invoice), stored with its SHA-256 checksum."""
 

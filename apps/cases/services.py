@@ -32,7 +32,7 @@ from .acting import acting
 from .change_reasons import change_note, change_words, event_words
 from .flows import CaseFlow, case_closed, task_cancelled
 from .locking import locked_case_take
-from .models import Case, CaseState, Comment, Outcome
+from .models import ApprovalDecision, Case, CaseState, Comment, Outcome, cycle_hours_of
 from .nodes import ROLE_PREFIX, task_role
 from .policy import (
     MSG_NOT_CLAIMED_BY_YOU,
@@ -311,7 +311,24 @@ def task_complete(
         # Emitted before the engine moves on, so receivers see it before the case closes.
         events.emit(events.task_completed, case=case, task=task, actor=actor, decision=decision)
         activation.execute()
+        if task.flow_task == CaseFlow.approve:  # what the metrics call an approval (reporting)
+            _decision_fact(case, task)
         return task
+
+
+def _decision_fact(case, task) -> None:
+    """The decided approval's row for the metrics (models.ApprovalDecision), once its task has
+    finished: one INSERT in the decision's transaction."""
+    ApprovalDecision.objects.create(
+        task_id=task.pk,
+        case_id=case.pk,
+        workflow_key=case.workflow_key,
+        version_number=case.version_number,
+        is_test=case.is_test,
+        stage=task.data.get("stage", ""),
+        decided_at=task.finished,
+        hours=cycle_hours_of(task.created, task.finished),
+    )
 
 
 def _cancel_open_tasks(case, *, actor, reason: str) -> None:

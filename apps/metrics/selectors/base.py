@@ -77,6 +77,18 @@ def open_during(cases: QuerySet[Case], metrics_filter: MetricsFilter) -> QuerySe
     return cases
 
 
+def decisions_of(scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
+    """How the decided approvals of the range are narrowed (apps.cases.reporting
+    approval_latency_by_stage): by the workflow and version each decision copies from its case,
+    unless the filter names a team or a role, which only the cases know."""
+    if metrics_filter.team is not None or metrics_filter.role:
+        return {"cases": open_during(scoped_cases(scope, metrics_filter), metrics_filter)}
+    workflows = None if scope.sees_all else set(scope.workflows)
+    if metrics_filter.workflow:
+        workflows = {metrics_filter.workflow} if workflows is None else workflows & {metrics_filter.workflow}
+    return {"workflows": None if workflows is None else sorted(workflows), "version": metrics_filter.version}
+
+
 def open_now(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Cases open now, whatever the date range."""
     return cases.filter(outcome__isnull=True, closed_at__isnull=True)

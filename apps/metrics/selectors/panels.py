@@ -18,7 +18,7 @@ from apps.sla.selectors import clock_cases_for_metrics, clock_counts_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
-from .base import BusinessClock, closed_in, hours, open_during, open_now, scoped_cases, spread, week_of
+from .base import BusinessClock, closed_in, decisions_of, hours, open_during, open_now, scoped_cases, spread, week_of
 from .summary import pending_approval_rows, pending_by_holder, ratio, stage_label
 
 WAITING_ON = {
@@ -191,7 +191,9 @@ def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
         else:
             latency_rows = [
                 {"stage": stage, **numbers}
-                for stage, numbers in sorted(approval_latency_by_stage(cases=cases, **window).items())
+                for stage, numbers in sorted(
+                    approval_latency_by_stage(**decisions_of(scope, metrics_filter), **window).items()
+                )
             ]
     return {
         "by_person": [{k: v for k, v in g.items() if k != "role"} for g in holders if g["owner"]],

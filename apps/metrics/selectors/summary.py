@@ -25,7 +25,7 @@ from apps.sla.selectors import clock_counts_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
-from .base import closed_in, hours, open_during, open_now, real_cases, scoped_cases, spread, started_in
+from .base import closed_in, decisions_of, hours, open_during, open_now, real_cases, scoped_cases, spread, started_in
 
 
 def stage_label(state: str, stage: str) -> str:
@@ -110,10 +110,12 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
     )
 
     moments = {"moment_from": metrics_filter.moment_from, "moment_to": metrics_filter.moment_to}
-    # What a case leaves in the range (decisions, clocks, failures) it leaves while open.
+    # What a case leaves in the range (clocks, failures) it leaves while open.
     during = open_during(cases, metrics_filter)
     latency = approval_latency_by_stage(
-        cases=during, finished_from=metrics_filter.moment_from, finished_to=metrics_filter.moment_to
+        **decisions_of(scope, metrics_filter),
+        finished_from=metrics_filter.moment_from,
+        finished_to=metrics_filter.moment_to,
     )
     clocks = clock_counts_for_metrics(cases=during, now=now, **moments)
     categories: dict[str, int] = defaultdict(int)
