@@ -4,6 +4,9 @@ Plain Python over the spec: the flow's `route` node calls `case_route` and dispa
 state it sets. Every decision is explained (rule, inputs, outcome) in `case.route`.
 """
 
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -11,7 +14,14 @@ from apps.definitions.accessors import Approver, Stage, spec_of
 from apps.definitions.conditions import Words, evaluate
 from apps.definitions.selectors import definition_owners
 from apps.org import roles
-from apps.org.selectors import user_delegate, user_manager_chain
+from apps.org.selectors import (
+    department_role_members,
+    user_attributes,
+    user_delegate,
+    user_manager,
+    user_manager_chain,
+    user_role_names,
+)
 
 from .models import Case, CaseState, Outcome
 from .policy import APPROVAL, REFUSALS, assignee_problem
@@ -90,11 +100,112 @@ def _assign_user(user, approver: Approver, case: Case, taken: set, note: str, at
     return {"role": roles.OPERATORS}, f"{note}; {reasons} The operators queue assigns it."
 
 
+class _Requester(Mapping):
+    """The requester's attributes for conditions that ask about them, read on first use only
+    (one query; a workflow whose rules never ask pays nothing)."""
+
+    def __init__(self, user):
+        self._user, self._attributes = user, None
+
+    def _read(self) -> dict:
+        if self._attributes is None:
+            self._attributes = user_attributes(user=self._user)
+        return self._attributes
+
+    def __getitem__(self, key):
+        return self._read()[key]
+
+    def __iter__(self):
+        return iter(self._read())
+
+    def __len__(self):
+        return len(self._read())
+
+
+def requester_attributes(user) -> Mapping:
+    """The attributes of `user` that conditions may ask about, read when first asked."""
+    return _Requester(user)
+
+
+def _amount(case: Case, field: str) -> Decimal | None:
+    try:
+        return Decimal(str((case.data or {}).get(field)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _shown(amount) -> str:
+    return f"{amount:,.2f}".rstrip("0").rstrip(".") if amount is not None else "no limit"
+
+
+def _resolve_with_authority(approver: Approver, case: Case, taken: set, at) -> tuple[dict, str, dict]:
+    """A manager approver under the workflow's authority limits: from the requester's manager up
+    the chain to the first person whose limit covers the amount. Returns (assignment, note, the
+    authority explanation: the amount and each person looked at with their limit)."""
+    authority = spec_of(case.version).authority
+    amount = _amount(case, authority.field)
+    looked, current, seen = [], case.requester, {case.requester.pk}
+    chosen = None
+    while len(looked) < AUTHORITY_MAX_LEVELS:
+        manager = user_manager(user=current, away_at=at)
+        if manager is None or manager.pk in seen:
+            break
+        seen.add(manager.pk)
+        limit = authority.limit_of(username=manager.username, role_names=user_role_names(user=manager))
+        looked.append({"username": manager.username, "up_to": None if limit is None else str(limit)})
+        chosen, current = manager, manager
+        if amount is None or limit is None or limit >= amount:
+            break
+    explanation = {"field": authority.field, "amount": None if amount is None else str(amount), "chain": looked}
+    if chosen is None:
+        note = f"{case.requester.username} has no manager: the operators queue assigns it"
+        return {"role": roles.OPERATORS}, note, explanation
+    steps = [
+        f"{p['username']} may approve up to {_shown(None if p['up_to'] is None else Decimal(p['up_to']))}"
+        for p in looked
+    ]
+    covered = amount is None or looked[-1]["up_to"] is None or Decimal(looked[-1]["up_to"]) >= amount
+    if amount is None:
+        verdict = f"no {authority.field} to compare, so the requester's manager"
+    elif covered and len(looked) == 1:
+        verdict = f"{authority.field} {_shown(amount)} is within it"
+    elif covered:
+        verdict = f"{authority.field} {_shown(amount)} is above the lower limits, so the next level up"
+    else:
+        verdict = f"nobody in the chain may approve {authority.field} {_shown(amount)}; the top of the chain approves"
+    explanation["covered"] = covered
+    note = f"{'; '.join(steps)}: {verdict}"
+    assignment, note = _assign_user(chosen, approver, case, taken, note, at)
+    return assignment, note, explanation
+
+
+AUTHORITY_MAX_LEVELS = 20  # as user_manager_chain: a chain longer than this is a loop in the data
+
+
 def _resolve_approver(approver: Approver, case: Case, taken: set, at) -> tuple[dict, str]:
     """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note).
     `at`: the moment of the routing (who is away then)."""
     requester = case.requester
     kind = approver.type
+    if kind == "user_field":
+        username = str((case.data or {}).get(approver.field) or "")
+        user = User.objects.filter(username=username, is_active=True).first() if username else None
+        if user is None:
+            note = f"nobody active is named in {approver.field}: the operators queue assigns it"
+            return {"role": roles.OPERATORS}, note
+        return _assign_user(user, approver, case, taken, f"{user.username} is named as {approver.field}", at)
+    if kind == "department_role":
+        members = department_role_members(user=requester, role=approver.role)
+        for member in members:
+            if assignee_problem(user=member, case=case, kind=APPROVAL, holders=taken) is None:
+                taken.add(member.pk)
+                others = [m.username for m in members if m.pk != member.pk]
+                note = f"{member.username} holds {approver.role} in the requester's department" + (
+                    f" (first of {len(members)} by name; also {', '.join(others)})" if others else ""
+                )
+                return {"user_id": member.pk, "username": member.username}, note
+        note = f"nobody else in the requester's department holds {approver.role}: the operators queue assigns it"
+        return {"role": roles.OPERATORS}, note
     if kind in {"manager", "managers_manager"}:
         wanted = 0 if kind == "manager" else 1
         chain = user_manager_chain(user=requester, limit=wanted + 1, away_at=at)
@@ -135,10 +246,11 @@ def _resolve_owners(approver: Approver, case: Case, taken: set) -> list[tuple[di
     ]
 
 
-def _explain_rule(subject: str, condition, data: dict, words: Words) -> dict:
+def _explain_rule(subject: str, condition, data: dict, words: Words, requester=None) -> dict:
     """The rule, its outcome and the inputs it read; its text in the version's words (field
-    labels, numbers as people write them: "Amount 5,000 >= 1,000")."""
-    trace = evaluate(condition, data, words=words)
+    labels, numbers as people write them: "Amount 5,000 >= 1,000"). Inputs about the requester
+    are named "requester.<attribute>"."""
+    trace = evaluate(condition, data, words=words, requester=requester)
     return {
         "rule": subject,
         "condition": condition,
@@ -153,11 +265,12 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
     spec = spec_of(case.version)
     words = spec.words
     data = case.data or {}
+    asker = _Requester(case.requester)
     rules: list[dict] = []
     now = timezone.now()
     explanation = {"version": case.version_number, "at": now.isoformat(), "rules": rules}
     for stage in spec.stages[start_at:]:
-        rule = _explain_rule(f"{stage.name} stage", stage.when, data, words)
+        rule = _explain_rule(f"{stage.name} stage", stage.when, data, words, asker)
         if stage.when:
             rules.append(rule)
         if not rule["result"]:
@@ -179,24 +292,35 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
             case.returned_count = getattr(case, "returned_count", 0) + 1
             return
         if stage.is_step:
+            summary = f"Waiting on {stage.system}: {stage.name}."
+            day = data.get(stage.not_before) if stage.not_before else None
+            if day:
+                field = spec.field(stage.not_before)
+                label = field.form_label if field is not None else stage.not_before
+                summary = f"Waiting until {day} ({label}), then {stage.system}: {stage.name}."
             explanation.update(
                 outcome=CaseState.WAITING,
                 stage=stage.key,
                 step=stage.type,
                 system=stage.system,
-                summary=f"Waiting on {stage.system}: {stage.name}.",
+                summary=summary,
+                **({"not_before": day} if day else {}),
             )
             case.state, case.stage, case.route = CaseState.WAITING, stage.key, explanation
             return
         approvers, taken = [], set()
         for approver in stage.approvers:
-            a_rule = _explain_rule(approver.label, approver.when, data, words)
+            a_rule = _explain_rule(approver.label, approver.when, data, words, asker)
             if approver.when:
                 rules.append(a_rule)
             if not a_rule["result"]:
                 continue
+            extra = {"fields": list(approver.fields)} if approver.fields else {}
             if approver.type == "owners":
                 resolved = _resolve_owners(approver, case, taken)
+            elif approver.authority and spec.authority is not None:
+                assignment, note, authority = _resolve_with_authority(approver, case, taken, now)
+                resolved, extra = [(assignment, note)], {**extra, "authority": authority}
             else:
                 resolved = [_resolve_approver(approver, case, taken, now)]
             for assignment, note in resolved:
@@ -206,6 +330,7 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
                         "label": approver.label,
                         "why": a_rule["text"] if approver.when else "always",
                         "assignee_note": note,
+                        **extra,
                         **assignment,
                     }
                 )

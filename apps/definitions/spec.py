@@ -3,12 +3,18 @@
 A spec is plain JSON::
 
     {"fields": [{"name", "type", "label", "help", "required", "required_before",
-                 "choices", "default", "min", "max", "greater_than", "decimal_places"}],
+                 "choices", "default", "min", "max", "greater_than", "decimal_places",
+                 "not_requester" (a "user" field: may not name the requester)}],
      "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
                  "approvers": [{"key", "label", "type": "manager" | "managers_manager"
-                                | "role" | "user", "role", "user", "when"}
-                               | {"key", "label", "type": "owners", "field"}]}
-                | {"key", "name", "when", "type": "http", "system",
+                                | "role" | "user", "role", "user", "when",
+                                "fields": [names the approver fills in to approve],
+                                "authority": true (a manager: climb the chain to one whose
+                                               limit covers the amount, see "authority")}
+                               | {"key", "label", "type": "owners", "field"}
+                               | {"key", "label", "type": "user_field", "field"}
+                               | {"key", "label", "type": "department_role", "role"}]}
+                | {"key", "name", "when", "type": "http", "system", "not_before" (a date field),
                    "request": {"method", "url", "headers", "body"}, "timeout_seconds",
                    "retry": {"attempts", "backoff_seconds", "max_backoff_seconds", "retry_on"},
                    "response": {"map": {field: "dotted.path"}}, "undo": {request},
@@ -16,13 +22,17 @@ A spec is plain JSON::
                 | {"key", "name", "when", "type": "wait", "system", "timeout_hours"}],
      "on_missing_required": "return_to_requester",
      "reason_codes": [{"code", "label"}],
+     "authority": {"field": amount field, "default_up_to": number,
+                   "limits": [{"role" | "user", "up_to": number}]},
      "description": "what this workflow is for", "form_intro": "text above the start form"}
 
 Stages run one after another; the approvers of a stage work in parallel and the stage's
 policy says how many must approve. An "http" stage is an automated call to another system (see
 apps/integrations/calls.py for its placeholders); a "wait" stage waits for that system to call
-back through an inbound webhook. A `when` condition adds the stage or approver only
-when it holds (see conditions.py).
+back through an inbound webhook; an "http" stage with `not_before` is called on the day its
+date field names (a scheduled step, e.g. revoking access when it expires). A `when` condition
+adds the stage or approver only when it holds (see conditions.py; it may ask about the
+requester). Fields an approver lists in `fields` are filled in at that step, not at intake.
 """
 
 import re
@@ -31,7 +41,7 @@ from urllib.parse import urlsplit
 
 from apps.core.netguard import host_problem
 
-from .conditions import OPERATORS, UNARY_OPERATORS, fields_in
+from .conditions import OPERATORS, REQUESTER_ATTRIBUTES, UNARY_OPERATORS, fields_in, is_requester_clause
 from .fields import FIELD_TYPES, clean_value
 from .reachability import unreachable_problems
 from .texts import check_texts
@@ -60,6 +70,10 @@ APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
 # Approvers the builder does not offer, used by built-in workflows: "owners" are the owners of
 # the workflow a text field names (all but the requester), as `workflow-change` needs.
 SYSTEM_APPROVER_TYPES = ["owners"]
+# Approvers the builder does not offer yet (edit them in the spec's JSON): "user_field", the
+# person a "user" field of the case names (the system owner chosen on the form);
+# "department_role", the members of a role within the requester's department.
+SPEC_APPROVER_TYPES = ["user_field", "department_role"]
 ON_MISSING = ["return_to_requester"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -69,6 +83,9 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         return
     if not isinstance(condition, dict):
         problems.append(f"{where}: a condition must be an object.")
+        return
+    if is_requester_clause(condition):
+        _check_requester_clause(condition, where, problems)
         return
     if "field" in condition:
         name, op = condition.get("field"), condition.get("op")
@@ -108,6 +125,35 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         _check_condition(sub, fields_by_name, f"{where}, clause {i}", problems)
 
 
+MSG_REQUESTER_ATTRIBUTE = "{where}: the requester has no attribute '{name}' (use one of {known})."
+MSG_REQUESTER_ORDER = "{where}: '{op}' compares numbers or dates; the requester's {name} is {type}."
+MSG_REQUESTER_VALUE = "{where}: value '{value}' does not fit the requester's {name} ({type})."
+
+
+def _check_requester_clause(condition: dict, where: str, problems: list[str]) -> None:
+    """{"requester": attribute, "op", "value"}: an attribute of the person who asks."""
+    name, op, value = condition.get("requester"), condition.get("op"), condition.get("value")
+    kind = REQUESTER_ATTRIBUTES.get(name) if isinstance(name, str) else None
+    if kind is None:
+        problems.append(MSG_REQUESTER_ATTRIBUTE.format(where=where, name=name, known=", ".join(REQUESTER_ATTRIBUTES)))
+        return
+    if op not in OPERATORS:
+        problems.append(f"{where}: unknown operator '{op}' (use one of {', '.join(OPERATORS)}).")
+        return
+    if op in UNARY_OPERATORS or op == "contains":
+        return
+    if op in {"<", "<=", ">", ">="}:
+        problems.append(MSG_REQUESTER_ORDER.format(where=where, op=op, name=name, type=kind))
+        return
+    if op in {"in", "not in"} and not isinstance(value, list):
+        problems.append(f"{where}: '{op}' needs a list of values.")
+        return
+    for item in value if op in {"in", "not in"} else [value]:
+        fits = isinstance(item, bool) if kind == "boolean" else isinstance(item, str) and bool(item.strip())
+        if not fits:
+            problems.append(MSG_REQUESTER_VALUE.format(where=where, value=item, name=name, type=kind))
+
+
 def _strip_limits(field: dict) -> dict:
     return {k: v for k, v in field.items() if k not in {"greater_than", "min", "max", "max_length"}}
 
@@ -139,6 +185,10 @@ def validate_spec(spec) -> list[str]:
             continue
         if field["type"] == "choice" and not field.get("choices"):
             problems.append(f"{where}: a choice field needs choices.")
+        if field.get("not_requester") is not None and (
+            field["type"] != "user" or not isinstance(field["not_requester"], bool)
+        ):
+            problems.append(f"{where}: not_requester is true or false, and only on a user field.")
         for limit in ("min", "max", "greater_than"):
             if limit in field:
                 try:
@@ -199,7 +249,15 @@ def validate_spec(spec) -> list[str]:
             else:
                 approver_keys.add(a_key)
             kind = approver.get("type")
-            if kind in SYSTEM_APPROVER_TYPES:
+            _check_approver_extras(approver, a_where, spec, fields_by_name, problems)
+            if kind == "user_field":
+                named = fields_by_name.get(approver.get("field"))
+                if named is None or named["type"] != "user":
+                    problems.append(f"{a_where}: name the user field that holds the approver (field).")
+            elif kind == "department_role":
+                if not approver.get("role"):
+                    problems.append(f"{a_where}: name the role that approves within the requester's department.")
+            elif kind in SYSTEM_APPROVER_TYPES:
                 named = fields_by_name.get(approver.get("field"))
                 if named is None or named["type"] != "text":
                     problems.append(f"{a_where}: name the text field that holds the workflow's key.")
@@ -220,7 +278,12 @@ def validate_spec(spec) -> list[str]:
             elif n > len(approvers):
                 problems.append(f"{where}: N ({n}) is larger than M, the number of approvers ({len(approvers)}).")
 
+    step_fields = _step_field_names(stages)
     for name, field in fields_by_name.items():
+        if name in step_fields and (field.get("required") or field.get("required_before")):
+            problems.append(
+                f"Field '{name}': filled in by an approver at a step, so it cannot be required from the requester."
+            )
         before = field.get("required_before")
         if before and before not in stage_keys:
             problems.append(f"Field '{name}': required before unknown stage '{before}'.")
@@ -229,6 +292,7 @@ def validate_spec(spec) -> list[str]:
     if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
     _check_sla(spec, stage_keys, problems)
+    _check_authority(spec, fields_by_name, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
         not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r.get("code") or not r.get("label")
@@ -308,6 +372,10 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
             problems.append(f"{where}: timeout_hours must be a number of hours above 0 and at most {MAX_WAIT_HOURS}.")
         return
     check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
+    if stage.get("not_before") is not None:
+        dated = fields_by_name.get(stage["not_before"]) if isinstance(stage["not_before"], str) else None
+        if dated is None or dated["type"] != "date":
+            problems.append(f"{where}: not_before must name a date field (the day the call is made).")
     if "undo" in stage:
         check_request(stage.get("undo"), f"{where}, undo", fields_by_name, problems)
     timeout = _number(stage.get("timeout_seconds", 10))
@@ -338,6 +406,67 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
                 problems.append(f"{where}: the response map writes unknown field '{name}'.")
     if stage.get("on_failure", "exception_queue") not in ON_FAILURE:
         problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
+
+
+def _step_field_names(stages) -> set[str]:
+    return {
+        name
+        for stage in stages
+        if isinstance(stage, dict)
+        for approver in stage.get("approvers") or []
+        if isinstance(approver, dict) and isinstance(approver.get("fields"), list)
+        for name in approver["fields"]
+        if isinstance(name, str)
+    }
+
+
+def _check_approver_extras(approver: dict, where: str, spec: dict, fields_by_name: dict, problems: list[str]) -> None:
+    """What an approver fills in at its step (`fields`) and whether its authority limit applies."""
+    names = approver.get("fields")
+    if names is not None:
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            problems.append(f"{where}: fields must list the names of fields the approver fills in.")
+        else:
+            for name in names:
+                if name not in fields_by_name:
+                    problems.append(f"{where}: the approver fills in unknown field '{name}'.")
+    authority = approver.get("authority")
+    if authority is not None:
+        if not isinstance(authority, bool):
+            problems.append(f"{where}: authority is true or false.")
+        elif authority and approver.get("type") != "manager":
+            problems.append(f"{where}: authority limits climb the manager chain; use them on a manager approver.")
+        elif authority and not isinstance(spec.get("authority"), dict):
+            problems.append(f"{where}: uses authority limits, but the workflow declares none (authority).")
+
+
+def _check_authority(spec: dict, fields_by_name: dict, problems: list[str]) -> None:
+    """Approval authority: {"field": amount field, "default_up_to": n, "limits": [{"role"|"user", "up_to"}]}."""
+    authority = spec.get("authority")
+    if authority is None:
+        return
+    if not isinstance(authority, dict):
+        problems.append("authority must be an object.")
+        return
+    field = fields_by_name.get(authority.get("field"))
+    if field is None or field["type"] not in {"decimal", "integer"}:
+        problems.append("authority: field must name the number field the limits compare (e.g. amount).")
+    if "default_up_to" in authority and (
+        _number(authority["default_up_to"]) is None or _number(authority["default_up_to"]) < 0
+    ):
+        problems.append("authority: default_up_to must be a number, 0 or more.")
+    limits = authority.get("limits", [])
+    if not isinstance(limits, list):
+        problems.append("authority: limits must be a list.")
+        return
+    for i, limit in enumerate(limits, 1):
+        where = f"authority, limit {i}"
+        if not isinstance(limit, dict) or len([k for k in ("role", "user") if limit.get(k)]) != 1:
+            problems.append(f"{where}: name either a role or a user.")
+            continue
+        up_to = _number(limit.get("up_to"))
+        if up_to is None or up_to < 0:
+            problems.append(f"{where}: up_to must be a number, 0 or more.")
 
 
 SLA_ACTIONS = {

@@ -18,10 +18,12 @@ WIDGETS = {
     "integer": lambda spec: forms.NumberInput(attrs={"step": "1"}),
     "date": lambda spec: forms.DateInput(attrs={"type": "date"}),
     "email": lambda spec: forms.EmailInput(),
+    "user": lambda spec: forms.TextInput(attrs={"maxlength": 150, "autocomplete": "off"}),
 }
 
 
-def _field(spec: Field) -> forms.Field:
+def field_for(spec: Field) -> forms.Field:
+    """The form field of one workflow field (a person: their username)."""
     common = {"label": spec.form_label, "help_text": spec.help, "required": False}
     if spec.type == "choice":
         choices = [(c, str(c).replace("_", " ").capitalize()) for c in spec.choices]
@@ -52,7 +54,7 @@ class CaseDataForm(ServiceErrorsForm):
         self.missing = set(missing)
         stage_names = {stage.key: stage.name for stage in stages}  # "Approval", as the owner wrote it
         for spec in fields:
-            field = _field(spec)
+            field = field_for(spec)
             field.required_marker = spec.required
             field.required_before = spec.required_before
             field.required_before_name = stage_names.get(spec.required_before, spec.required_before)
