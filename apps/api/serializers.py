@@ -94,7 +94,7 @@ class TaskOutput(serializers.Serializer):
     why = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField(help_text="Rework only: the fields to fill in.")
     message = serializers.SerializerMethodField(help_text="Rework only: the approver's note to the requester.")
-    fields = serializers.SerializerMethodField(
+    step_fields = serializers.SerializerMethodField(
         help_text="Approval only: the fields this step fills in, sent in `data` with the decision (required to approve)."
     )
 
@@ -117,7 +117,7 @@ class TaskOutput(serializers.Serializer):
         return "open" if status in OPEN_STATUSES else status.lower()
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_fields(self, task) -> list:
+    def get_step_fields(self, task) -> list:
         return task_data.task_fields(task)
 
     @extend_schema_field(serializers.CharField(allow_null=True))

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from apps.core.numbers import number
 from apps.definitions.accessors import Approver, Stage, spec_of
 from apps.definitions.conditions import Words, evaluate
 from apps.definitions.selectors import definition_owners
@@ -135,7 +136,7 @@ def _amount(case: Case, field: str) -> Decimal | None:
 
 
 def _shown(amount) -> str:
-    return f"{amount:,.2f}".rstrip("0").rstrip(".") if amount is not None else "no limit"
+    return number(amount) if amount is not None else "no limit"
 
 
 def _resolve_with_authority(approver: Approver, case: Case, taken: set, at) -> tuple[dict, str, dict]:
@@ -144,6 +145,7 @@ def _resolve_with_authority(approver: Approver, case: Case, taken: set, at) -> t
     authority explanation: the amount and each person looked at with their limit)."""
     authority = spec_of(case.version).authority
     amount = _amount(case, authority.field)
+    label = spec_of(case.version).words.label(authority.field)
     looked, current, seen = [], case.requester, {case.requester.pk}
     chosen = None
     while len(looked) < AUTHORITY_MAX_LEVELS:
@@ -166,13 +168,13 @@ def _resolve_with_authority(approver: Approver, case: Case, taken: set, at) -> t
     ]
     covered = amount is None or looked[-1]["up_to"] is None or Decimal(looked[-1]["up_to"]) >= amount
     if amount is None:
-        verdict = f"no {authority.field} to compare, so the requester's manager"
+        verdict = f"no {label} to compare, so the requester's manager"
     elif covered and len(looked) == 1:
-        verdict = f"{authority.field} {_shown(amount)} is within it"
+        verdict = f"{label} {_shown(amount)} is within it"
     elif covered:
-        verdict = f"{authority.field} {_shown(amount)} is above the lower limits, so the next level up"
+        verdict = f"{label} {_shown(amount)} is above the lower levels' limits, so the next level up approves"
     else:
-        verdict = f"nobody in the chain may approve {authority.field} {_shown(amount)}; the top of the chain approves"
+        verdict = f"nobody in the chain may approve {label} {_shown(amount)}; the top of the chain approves"
     explanation["covered"] = covered
     note = f"{'; '.join(steps)}: {verdict}"
     assignment, note = _assign_user(chosen, approver, case, taken, note, at)
@@ -195,7 +197,8 @@ def _resolve_approver(approver: Approver, case: Case, taken: set, at) -> tuple[d
             return {"role": roles.OPERATORS}, note
         return _assign_user(user, approver, case, taken, f"{user.username} is named as {approver.field}", at)
     if kind == "department_role":
-        members = department_role_members(user=requester, role=approver.role)
+        # The requester never approves their own request, so they are not counted among the candidates.
+        members = [m for m in department_role_members(user=requester, role=approver.role) if m.pk != requester.pk]
         for member in members:
             if assignee_problem(user=member, case=case, kind=APPROVAL, holders=taken) is None:
                 taken.add(member.pk)
