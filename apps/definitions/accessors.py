@@ -17,6 +17,7 @@ from typing import Any
 from apps.core.errors import ValidationFailed
 from apps.core.numbers import number
 
+from .approval_checks import finite_number
 from .conditions import Words, evaluate, reads_requester
 from .fields import MSG_REQUIRED, clean_data, clean_value, missing_fields
 from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
@@ -28,6 +29,10 @@ NUMBER_TYPES = {"decimal", "integer"}
 
 def _text(value, default: str = "") -> str:
     return value if isinstance(value, str) else default
+
+
+def _list(value) -> list | tuple:
+    return value if isinstance(value, list | tuple) else ()
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ class Approver:
             when=raw.get("when"),
             raw=raw,
             field=_text(raw.get("field")),
-            fields=tuple(n for n in raw.get("fields") or () if isinstance(n, str)),
+            fields=tuple(n for n in _list(raw.get("fields")) if isinstance(n, str)),
             authority=raw.get("authority") is True,
         )
 
@@ -319,14 +324,14 @@ class Authority:
         if not isinstance(raw, Mapping):
             return None
         users, roles = {}, {}
-        for limit in raw.get("limits") or ():
-            if isinstance(limit, Mapping) and limit.get("up_to") is not None:
+        for limit in _list(raw.get("limits")):
+            up_to = finite_number(limit.get("up_to")) if isinstance(limit, Mapping) else None
+            if up_to is not None:
                 target = users if limit.get("user") else roles
-                target[_text(limit.get("user") or limit.get("role"))] = Decimal(str(limit["up_to"]))
-        default = raw.get("default_up_to")
+                target[_text(limit.get("user") or limit.get("role"))] = up_to
         return cls(
             field=_text(raw.get("field")),
-            default_up_to=None if default is None else Decimal(str(default)),
+            default_up_to=finite_number(raw.get("default_up_to")),
             users=users,
             roles=roles,
         )

@@ -41,7 +41,9 @@ from urllib.parse import urlsplit
 
 from apps.core.netguard import host_problem
 
-from .conditions import OPERATORS, REQUESTER_ATTRIBUTES, UNARY_OPERATORS, fields_in, is_requester_clause
+from .approval_checks import check_approver_extras, check_authority, check_requester_clause, step_field_names
+from .approval_checks import finite_number as _number
+from .conditions import OPERATORS, UNARY_OPERATORS, fields_in, is_requester_clause
 from .fields import FIELD_TYPES, clean_value
 from .reachability import unreachable_problems
 from .texts import check_texts
@@ -85,7 +87,7 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         problems.append(f"{where}: a condition must be an object.")
         return
     if is_requester_clause(condition):
-        _check_requester_clause(condition, where, problems)
+        check_requester_clause(condition, where, problems)
         return
     if "field" in condition:
         name, op = condition.get("field"), condition.get("op")
@@ -123,35 +125,6 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         return
     for i, sub in enumerate(condition[groups[0]], 1):
         _check_condition(sub, fields_by_name, f"{where}, clause {i}", problems)
-
-
-MSG_REQUESTER_ATTRIBUTE = "{where}: the requester has no attribute '{name}' (use one of {known})."
-MSG_REQUESTER_ORDER = "{where}: '{op}' compares numbers or dates; the requester's {name} is {type}."
-MSG_REQUESTER_VALUE = "{where}: value '{value}' does not fit the requester's {name} ({type})."
-
-
-def _check_requester_clause(condition: dict, where: str, problems: list[str]) -> None:
-    """{"requester": attribute, "op", "value"}: an attribute of the person who asks."""
-    name, op, value = condition.get("requester"), condition.get("op"), condition.get("value")
-    kind = REQUESTER_ATTRIBUTES.get(name) if isinstance(name, str) else None
-    if kind is None:
-        problems.append(MSG_REQUESTER_ATTRIBUTE.format(where=where, name=name, known=", ".join(REQUESTER_ATTRIBUTES)))
-        return
-    if op not in OPERATORS:
-        problems.append(f"{where}: unknown operator '{op}' (use one of {', '.join(OPERATORS)}).")
-        return
-    if op in UNARY_OPERATORS or op == "contains":
-        return
-    if op in {"<", "<=", ">", ">="}:
-        problems.append(MSG_REQUESTER_ORDER.format(where=where, op=op, name=name, type=kind))
-        return
-    if op in {"in", "not in"} and not isinstance(value, list):
-        problems.append(f"{where}: '{op}' needs a list of values.")
-        return
-    for item in value if op in {"in", "not in"} else [value]:
-        fits = isinstance(item, bool) if kind == "boolean" else isinstance(item, str) and bool(item.strip())
-        if not fits:
-            problems.append(MSG_REQUESTER_VALUE.format(where=where, value=item, name=name, type=kind))
 
 
 def _strip_limits(field: dict) -> dict:
@@ -249,7 +222,7 @@ def validate_spec(spec) -> list[str]:
             else:
                 approver_keys.add(a_key)
             kind = approver.get("type")
-            _check_approver_extras(approver, a_where, spec, fields_by_name, problems)
+            check_approver_extras(approver, a_where, spec, fields_by_name, problems)
             if kind == "user_field":
                 named = fields_by_name.get(approver.get("field"))
                 if named is None or named["type"] != "user":
@@ -278,7 +251,7 @@ def validate_spec(spec) -> list[str]:
             elif n > len(approvers):
                 problems.append(f"{where}: N ({n}) is larger than M, the number of approvers ({len(approvers)}).")
 
-    step_fields = _step_field_names(stages)
+    step_fields = step_field_names(stages)
     for name, field in fields_by_name.items():
         if name in step_fields and (field.get("required") or field.get("required_before")):
             problems.append(
@@ -292,7 +265,7 @@ def validate_spec(spec) -> list[str]:
     if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
     _check_sla(spec, stage_keys, problems)
-    _check_authority(spec, fields_by_name, problems)
+    check_authority(spec, fields_by_name, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
         not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r.get("code") or not r.get("label")
@@ -408,82 +381,11 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
         problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
 
 
-def _step_field_names(stages) -> set[str]:
-    return {
-        name
-        for stage in stages
-        if isinstance(stage, dict)
-        for approver in stage.get("approvers") or []
-        if isinstance(approver, dict) and isinstance(approver.get("fields"), list)
-        for name in approver["fields"]
-        if isinstance(name, str)
-    }
-
-
-def _check_approver_extras(approver: dict, where: str, spec: dict, fields_by_name: dict, problems: list[str]) -> None:
-    """What an approver fills in at its step (`fields`) and whether its authority limit applies."""
-    names = approver.get("fields")
-    if names is not None:
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            problems.append(f"{where}: fields must list the names of fields the approver fills in.")
-        else:
-            for name in names:
-                if name not in fields_by_name:
-                    problems.append(f"{where}: the approver fills in unknown field '{name}'.")
-    authority = approver.get("authority")
-    if authority is not None:
-        if not isinstance(authority, bool):
-            problems.append(f"{where}: authority is true or false.")
-        elif authority and approver.get("type") != "manager":
-            problems.append(f"{where}: authority limits climb the manager chain; use them on a manager approver.")
-        elif authority and not isinstance(spec.get("authority"), dict):
-            problems.append(f"{where}: uses authority limits, but the workflow declares none (authority).")
-
-
-def _check_authority(spec: dict, fields_by_name: dict, problems: list[str]) -> None:
-    """Approval authority: {"field": amount field, "default_up_to": n, "limits": [{"role"|"user", "up_to"}]}."""
-    authority = spec.get("authority")
-    if authority is None:
-        return
-    if not isinstance(authority, dict):
-        problems.append("authority must be an object.")
-        return
-    field = fields_by_name.get(authority.get("field"))
-    if field is None or field["type"] not in {"decimal", "integer"}:
-        problems.append("authority: field must name the number field the limits compare (e.g. amount).")
-    if "default_up_to" in authority and (
-        _number(authority["default_up_to"]) is None or _number(authority["default_up_to"]) < 0
-    ):
-        problems.append("authority: default_up_to must be a number, 0 or more.")
-    limits = authority.get("limits", [])
-    if not isinstance(limits, list):
-        problems.append("authority: limits must be a list.")
-        return
-    for i, limit in enumerate(limits, 1):
-        where = f"authority, limit {i}"
-        if not isinstance(limit, dict) or len([k for k in ("role", "user") if limit.get(k)]) != 1:
-            problems.append(f"{where}: name either a role or a user.")
-            continue
-        up_to = _number(limit.get("up_to"))
-        if up_to is None or up_to < 0:
-            problems.append(f"{where}: up_to must be a number, 0 or more.")
-
-
 SLA_ACTIONS = {
     "approval": ["remind", "notify", "escalate", "reroute"],
     "rework": ["remind", "notify", "auto_close"],
     "case": ["remind", "notify"],
 }
-
-
-def _number(value) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None  # NaN and Infinity are no numbers of hours
 
 
 def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> None:

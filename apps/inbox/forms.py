@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from apps.cases.models import Outcome
-from apps.portal.forms import ServiceErrorsForm, field_for
+from apps.portal.forms import ServiceErrorsForm, field_for, submitted_values
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -40,14 +40,7 @@ class DecisionForm(ServiceErrorsForm):
 
     def step_values(self) -> dict:
         """The step fields as submitted, raw, for the service to check."""
-        values = {}
-        for name, spec in self.step_specs.items():
-            raw = self.data.get(self.add_prefix(name))
-            if spec.type == "boolean":
-                values[name] = raw in {"on", "true", "1"}
-            elif raw is not None:
-                values[name] = raw
-        return values
+        return submitted_values(self, self.step_specs)
 
 
 class ReassignForm(ServiceErrorsForm):

@@ -62,11 +62,17 @@ class CaseDataForm(ServiceErrorsForm):
 
     def values(self) -> dict:
         """What was submitted, as raw values for the service to check."""
-        data = {}
-        for name, spec in self.specs.items():
-            raw = self.data.get(self.add_prefix(name))
-            if spec.type == "boolean":
-                data[name] = raw in {"on", "true", "1"}
-            elif raw is not None:
-                data[name] = raw
-        return data
+        return submitted_values(self, self.specs)
+
+
+def submitted_values(form: forms.Form, specs: dict) -> dict:
+    """The values of the workflow fields `specs` ({name: Field}) as submitted to `form`, raw
+    (a checkbox as true or false), for the service to check."""
+    data = {}
+    for name, spec in specs.items():
+        raw = form.data.get(form.add_prefix(name))
+        if spec.type == "boolean":
+            data[name] = raw in {"on", "true", "1"}
+        elif raw is not None:
+            data[name] = raw
+    return data
