@@ -30,6 +30,9 @@ def test_the_security_step_asks_for_the_access_granted(demo, signed_in):
 
     sam.post(f"/tasks/{task.pk}/decide/", {"decision": "approve", "access_granted": "Role ERP_READ"})
     assert reload(case).data["access_granted"] == "Role ERP_READ"
+    history = signed_in("alice").get(f"/cases/{case.pk}/")
+    assert b"Entered at this step" in history.content
+    assert b"Access granted: Role ERP_READ" in history.content
 
 
 def test_the_start_form_does_not_ask_for_what_approvers_fill_in(demo, signed_in):
