@@ -78,12 +78,13 @@ class _Requester(Mapping):
     """The requester's attributes for conditions that ask about them, read on first use only
     (one query; a workflow whose rules never ask pays nothing)."""
 
-    def __init__(self, user):
-        self._user, self._attributes = user, None
+    def __init__(self, who):
+        self._who, self._attributes = who, None
 
     def _read(self) -> dict:
         if self._attributes is None:
-            self._attributes = user_attributes(user=self._user)
+            user = self._who() if callable(self._who) else self._who
+            self._attributes = user_attributes(user=user)
         return self._attributes
 
     def __getitem__(self, key):
@@ -97,7 +98,8 @@ class _Requester(Mapping):
 
 
 def requester_attributes(user) -> Mapping:
-    """The attributes of `user` that conditions may ask about, read when first asked."""
+    """The attributes of `user` (or of whom a callable returns: the case's requester, loaded only
+    then) that conditions may ask about, read when first asked."""
     return _Requester(user)
 
 
