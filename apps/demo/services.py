@@ -177,7 +177,9 @@ def erp_access_revoke(*, payload, key: str) -> Answer:
     reference = "REV-" + hashlib.sha256((key or f"{ticket}/{system}").encode()).hexdigest()[:10].upper()
     repeated = bool(key) and ErpCall.objects.filter(idempotency_key=key[:200], effect=True).exists()
     body = {"reference": reference, "status": "revoked", "ticket": ticket[:50], "system": system[:200]}
-    return Answer(200, body, effect=not repeated, note=f"{'revoked' if not repeated else 'already revoked'} {reference}")
+    return Answer(
+        200, body, effect=not repeated, note=f"{'revoked' if not repeated else 'already revoked'} {reference}"
+    )
 
 
 def erp_call_record(*, method: str, path: str, key: str, mode: str, answer: Answer) -> ErpCall:

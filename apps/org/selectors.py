@@ -209,7 +209,10 @@ def department_role_members(*, user, role: str) -> list:
     department_id = Profile.objects.filter(user_id=user.pk).values("department_id")
     return list(
         User.objects.filter(
-            groups__name=role, is_active=True, profile__department_id__in=department_id, profile__department__isnull=False
+            groups__name=role,
+            is_active=True,
+            profile__department_id__in=department_id,
+            profile__department__isnull=False,
         )
         .distinct()
         .order_by("username")

@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0003_profile_time_zone'),
+        ("org", "0003_profile_time_zone"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalprofile',
-            name='cost_center',
-            field=models.CharField(blank=True, help_text='The cost center this person owns, if any; routing rules may ask.', max_length=50),
+            model_name="historicalprofile",
+            name="cost_center",
+            field=models.CharField(
+                blank=True, help_text="The cost center this person owns, if any; routing rules may ask.", max_length=50
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprofile',
-            name='location',
-            field=models.CharField(blank=True, help_text='Where the person works (a site or city); routing rules may ask.', max_length=100),
+            model_name="historicalprofile",
+            name="location",
+            field=models.CharField(
+                blank=True, help_text="Where the person works (a site or city); routing rules may ask.", max_length=100
+            ),
         ),
         migrations.AddField(
-            model_name='profile',
-            name='cost_center',
-            field=models.CharField(blank=True, help_text='The cost center this person owns, if any; routing rules may ask.', max_length=50),
+            model_name="profile",
+            name="cost_center",
+            field=models.CharField(
+                blank=True, help_text="The cost center this person owns, if any; routing rules may ask.", max_length=50
+            ),
         ),
         migrations.AddField(
-            model_name='profile',
-            name='location',
-            field=models.CharField(blank=True, help_text='Where the person works (a site or city); routing rules may ask.', max_length=100),
+            model_name="profile",
+            name="location",
+            field=models.CharField(
+                blank=True, help_text="Where the person works (a site or city); routing rules may ask.", max_length=100
+            ),
         ),
     ]
