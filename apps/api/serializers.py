@@ -94,6 +94,9 @@ class TaskOutput(serializers.Serializer):
     why = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField(help_text="Rework only: the fields to fill in.")
     message = serializers.SerializerMethodField(help_text="Rework only: the approver's note to the requester.")
+    step_fields = serializers.SerializerMethodField(
+        help_text="Approval only: the fields this step fills in, sent in `data` with the decision (required to approve)."
+    )
 
     _due_of = None
 
@@ -112,6 +115,10 @@ class TaskOutput(serializers.Serializer):
     def get_status(self, task) -> str:
         status = str(task.status)
         return "open" if status in OPEN_STATUSES else status.lower()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_step_fields(self, task) -> list:
+        return task_data.task_fields(task)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_assignee(self, task) -> str | None:

@@ -40,3 +40,8 @@ def task_message(task) -> str | None:
 def task_decision(task) -> str | None:
     """The decision recorded when the task was completed (approve, reject, return, submit)."""
     return task_info(task).decision or None
+
+
+def task_fields(task) -> list:
+    """The fields the approver fills in to approve (send them in `data` with the decision)."""
+    return list(task_info(task).fields)

@@ -28,6 +28,7 @@ CORRECTED = "corrected"
 MOVED = "moved"
 SYSTEM = "system"
 ATTEMPTS = "attempts"
+ENTERED = "entered"  # fields an approver filled in at their step (a GL code, the access granted)
 UNCERTAIN = "uncertain"
 ROLE = "role"
 PERSON = "person"
@@ -146,6 +147,9 @@ def context_words(event, *, spec=None) -> list[Word]:
             words.append(Word(WAITING_SINCE, "Waiting since", moment_text(context["waiting_since"])))
         if context.get("message"):
             words.append(Word(ASKED, "The requester was asked", str(context["message"])))
+    if isinstance(context.get("fields"), dict) and context["fields"]:
+        text = "; ".join(f"{_field_label(spec, n)}: {_shown(spec, n, v)}" for n, v in context["fields"].items())
+        words.append(Word(ENTERED, "Entered at this step", text))
     if isinstance(context.get("changes"), dict) and context["changes"]:
         changes = _changes(spec, context["changes"])
         text = "; ".join(f"{c.field}: {c.before} → {c.after}" for c in changes)

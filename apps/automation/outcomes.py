@@ -2,7 +2,7 @@
 the case with compensation), timed out waiting, called back, or stopped with its case."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -48,6 +48,10 @@ def step_started(*, case, task, stage: Stage) -> StepRun:
     # then the case stays on it (or closes). So a new run is always revision 1.
     revision = 1
     is_wait = stage.is_wait
+    # A scheduled call ("not_before": a date field, e.g. when access expires) is left to the retry
+    # sweep, which queues it once that day has begun; before then nothing is called.
+    scheduled = None if is_wait else not_before(case, stage)
+    due = scheduled if scheduled is not None and scheduled > now else None
     run = StepRun(
         case=case,
         task_id=task.pk,
@@ -58,7 +62,7 @@ def step_started(*, case, task, stage: Stage) -> StepRun:
         status=StepStatus.WAITING if is_wait else StepStatus.PENDING,
         revision=revision,
         idempotency_key=step_key_for(case_id=case.pk, step_key=stage.key, revision=revision),
-        next_attempt_at=now + (timedelta(hours=stage.timeout_hours) if is_wait else PENDING_GRACE),
+        next_attempt_at=due or now + (timedelta(hours=stage.timeout_hours) if is_wait else PENDING_GRACE),
         created=now,
     )
     run.save()
@@ -68,12 +72,25 @@ def step_started(*, case, task, stage: Stage) -> StepRun:
         case=case,
         task=task,
         step=run.step_name,
-        reason=f"Waiting on {run.system}.",
-        context={"system": run.system, "kind": run.kind, "idempotency_key": run.idempotency_key},
+        reason=f"Waiting on {run.system}" + (f" until {due.isoformat()}." if due else "."),
+        context={"system": run.system, "kind": run.kind, "idempotency_key": run.idempotency_key}
+        | ({"not_before": due.isoformat()} if due else {}),
     )
-    if not is_wait:
+    if not is_wait and due is None:
         queue_after_commit([run.pk])
     return run
+
+
+def not_before(case, stage: Stage) -> datetime | None:
+    """When a scheduled step may call: the start of the day its date field names, in the
+    installation's time zone; None when it has no such field or the case no such date."""
+    if not stage.not_before:
+        return None
+    try:
+        day = date.fromisoformat(str((case.data or {}).get(stage.not_before) or ""))
+    except ValueError:
+        return None
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
 
 
 def fail_for_good(case, run: StepRun, category: str, message: str) -> None:

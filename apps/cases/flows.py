@@ -130,6 +130,7 @@ class CaseFlow(flow.Flow):
 
     def decide(self, activation):
         case = activation.process
+        case._routed = True  # this transaction saves the case with its routing (services.task_complete)
         routed_at_start = getattr(case, "_route_ready", False)
         if routed_at_start:
             case._route_ready = False

@@ -4,20 +4,14 @@ Plain Python over the spec: the flow's `route` node calls `case_route` and dispa
 state it sets. Every decision is explained (rule, inputs, outcome) in `case.route`.
 """
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from apps.definitions.accessors import Approver, Stage, spec_of
+from apps.definitions.accessors import Stage, spec_of
 from apps.definitions.conditions import Words, evaluate
-from apps.definitions.selectors import definition_owners
-from apps.org import roles
-from apps.org.selectors import user_delegate, user_manager_chain
 
+from .approvers import requester_attributes, resolve_approver, resolve_owners, resolve_with_authority
 from .models import Case, CaseState, Outcome
-from .policy import APPROVAL, REFUSALS, assignee_problem
 from .taskinfo import task_info
-
-User = get_user_model()
 
 # A task's decision values.
 APPROVE, REJECT, RETURN, SUBMIT = "approve", "reject", "return", "submit"
@@ -44,101 +38,11 @@ def stage_outcome(*, need: int, count: int, decisions: list[str]) -> str | None:
     return None
 
 
-def _people(user, approver: Approver, requester, note: str, at):
-    """Who may approve for one approver entry resolved to `user`, best first, with the note
-    that explains each. Lazy: the backups cost a query each and are looked up only if needed."""
-    away = None
-    if user.pk != requester.pk:  # nobody acts "on behalf of" the requester on their own case
-        delegate = user_delegate(user=user, at=at)
-        if delegate is not None:
-            away = f"{note}; {user.username} is away, so their delegate {delegate.username} acts for them"
-            yield delegate, user.username, away
-    if away is None:
-        yield user, "", note
-    if approver.backup:
-        for backup in User.objects.filter(username=approver.backup):
-            yield backup, "", f"{note}; the approver's backup {backup.username} acts instead"
-    if user.pk != requester.pk:
-        backup = getattr(getattr(user, "profile", None), "backup", None)
-        if backup is not None:
-            yield backup, "", f"{note}; {user.username}'s backup {backup.username} acts instead"
-    if away is not None:
-        yield user, "", note
-
-
-def _assign_user(user, approver: Approver, case: Case, taken: set, note: str, at) -> tuple[dict, str]:
-    """Assign to the first person the segregation-of-duties rule allows: the user, or their
-    delegate while they are away (recorded "on behalf of"), or a backup. With nobody allowed,
-    the operators' queue takes it and the note says why. `taken`: who already approves in
-    this stage round (updated)."""
-    refused = []
-    for person, behalf, why in _people(user, approver, case.requester, note, at):
-        if person.pk in {p for p, _ in refused}:
-            continue
-        problem = assignee_problem(user=person, case=case, kind=APPROVAL, holders=taken)
-        if problem is not None:
-            refused.append((person.pk, REFUSALS[problem].format(username=person.username)))
-            continue
-        taken.add(person.pk)
-        assignment = {"user_id": person.pk, "username": person.username}
-        if behalf:
-            assignment["on_behalf_of"] = behalf
-        if refused:
-            why = f"{why} ({' '.join(r for _, r in refused)})"
-        return assignment, why
-    reasons = " ".join(r for _, r in refused)
-    return {"role": roles.OPERATORS}, f"{note}; {reasons} The operators queue assigns it."
-
-
-def _resolve_approver(approver: Approver, case: Case, taken: set, at) -> tuple[dict, str]:
-    """Who approves for one approver entry: a user, or a role queue. Returns (assignment, note).
-    `at`: the moment of the routing (who is away then)."""
-    requester = case.requester
-    kind = approver.type
-    if kind in {"manager", "managers_manager"}:
-        wanted = 0 if kind == "manager" else 1
-        chain = user_manager_chain(user=requester, limit=wanted + 1, away_at=at)
-        if len(chain) > wanted:
-            relation = "manager" if wanted == 0 else "manager's manager"
-            note = f"{chain[wanted].username} is the requester's {relation}"
-            return _assign_user(chain[wanted], approver, case, taken, note, at)
-        if chain:
-            note = f"no {kind.replace('_', ' ')}; top of chain {chain[-1].username}"
-            return _assign_user(chain[-1], approver, case, taken, note, at)
-        return {"role": roles.OPERATORS}, f"{requester.username} has no manager: the operators queue assigns it"
-    if kind == "role":
-        return {"role": approver.role}, f"any member of {approver.role}"
-    user = User.objects.filter(username=approver.user).first()
-    if user is None:
-        return {"role": roles.OPERATORS}, f"{approver.user} cannot approve this case: the operators queue assigns it"
-    return _assign_user(user, approver, case, taken, f"named approver {user.username}", at)
-
-
-def _resolve_owners(approver: Approver, case: Case, taken: set) -> list[tuple[dict, str]]:
-    """One assignment per owner of the workflow named by the approver's field, but never the
-    requester nor anyone the segregation-of-duties rule refuses (the author of a change does
-    not approve it). With nobody left, the operators queue, saying why."""
-    key = str((case.data or {}).get(approver.field) or "")
-    found, refused = [], []
-    for owner in definition_owners(key=key):
-        problem = assignee_problem(user=owner, case=case, kind=APPROVAL, holders=taken)
-        if problem is not None:
-            refused.append(REFUSALS[problem].format(username=owner.username))
-            continue
-        taken.add(owner.pk)
-        found.append(({"user_id": owner.pk, "username": owner.username}, f"{owner.username} owns {key}"))
-    if found:
-        return found
-    reasons = " ".join(refused) or f"{key} has no owner."
-    return [
-        ({"role": roles.OPERATORS}, f"no other owner of {key} can approve ({reasons}) The operators queue assigns it.")
-    ]
-
-
-def _explain_rule(subject: str, condition, data: dict, words: Words) -> dict:
+def _explain_rule(subject: str, condition, data: dict, words: Words, requester=None) -> dict:
     """The rule, its outcome and the inputs it read; its text in the version's words (field
-    labels, numbers as people write them: "Amount 5,000 >= 1,000")."""
-    trace = evaluate(condition, data, words=words)
+    labels, numbers as people write them: "Amount 5,000 >= 1,000"). Inputs about the requester
+    are named "requester.<attribute>"."""
+    trace = evaluate(condition, data, words=words, requester=requester)
     return {
         "rule": subject,
         "condition": condition,
@@ -153,11 +57,12 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
     spec = spec_of(case.version)
     words = spec.words
     data = case.data or {}
+    asker = requester_attributes(lambda: case.requester)
     rules: list[dict] = []
     now = timezone.now()
     explanation = {"version": case.version_number, "at": now.isoformat(), "rules": rules}
     for stage in spec.stages[start_at:]:
-        rule = _explain_rule(f"{stage.name} stage", stage.when, data, words)
+        rule = _explain_rule(f"{stage.name} stage", stage.when, data, words, asker)
         if stage.when:
             rules.append(rule)
         if not rule["result"]:
@@ -179,26 +84,37 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
             case.returned_count = getattr(case, "returned_count", 0) + 1
             return
         if stage.is_step:
+            summary = f"Waiting on {stage.system}: {stage.name}."
+            day = data.get(stage.not_before) if stage.not_before else None
+            if day:
+                field = spec.field(stage.not_before)
+                label = field.form_label if field is not None else stage.not_before
+                summary = f"Waiting until {day} ({label}), then {stage.system}: {stage.name}."
             explanation.update(
                 outcome=CaseState.WAITING,
                 stage=stage.key,
                 step=stage.type,
                 system=stage.system,
-                summary=f"Waiting on {stage.system}: {stage.name}.",
+                summary=summary,
+                **({"not_before": day} if day else {}),
             )
             case.state, case.stage, case.route = CaseState.WAITING, stage.key, explanation
             return
         approvers, taken = [], set()
         for approver in stage.approvers:
-            a_rule = _explain_rule(approver.label, approver.when, data, words)
+            a_rule = _explain_rule(approver.label, approver.when, data, words, asker)
             if approver.when:
                 rules.append(a_rule)
             if not a_rule["result"]:
                 continue
+            extra = {"fields": list(approver.fields)} if approver.fields else {}
             if approver.type == "owners":
-                resolved = _resolve_owners(approver, case, taken)
+                resolved = resolve_owners(approver, case, taken)
+            elif approver.authority and spec.authority is not None:
+                assignment, note, authority = resolve_with_authority(approver, case, taken, now)
+                resolved, extra = [(assignment, note)], {**extra, "authority": authority}
             else:
-                resolved = [_resolve_approver(approver, case, taken, now)]
+                resolved = [resolve_approver(approver, case, taken, now)]
             for assignment, note in resolved:
                 approvers.append(
                     {
@@ -206,6 +122,7 @@ def case_route(case: Case, *, start_at: int = 0) -> None:
                         "label": approver.label,
                         "why": a_rule["text"] if approver.when else "always",
                         "assignee_note": note,
+                        **extra,
                         **assignment,
                     }
                 )

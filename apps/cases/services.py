@@ -91,7 +91,7 @@ def case_start(
         if existing is not None:
             return existing, False
     version = version_live(key=workflow)
-    cleaned = case_data_check(version=version, data=data, require_complete=require_complete)
+    cleaned = case_data_check(version=version, data=data, require_complete=require_complete, requester=actor)
     try:
         with transaction.atomic(), audit_batch(), acting(actor):
             case = CaseFlow.start.run(
@@ -113,18 +113,21 @@ class Incomplete(ValidationFailed):
     """The data is valid but lacks fields the case's next stage requires."""
 
 
-def case_data_check(*, version, data, require_complete: bool = False) -> dict:
+def case_data_check(*, version, data, require_complete: bool = False, requester=None) -> dict:
     """The cleaned intake data of a case on `version` (ValidationFailed names each bad field;
-    Incomplete, with `require_complete`, each field the first stage needs and the data lacks)."""
-    cleaned = spec_of(version).clean(data)
+    Incomplete, with `require_complete`, each field the first stage needs and the data lacks).
+    `requester`: who asks (a person field marked not_requester may not name them)."""
+    spec = spec_of(version)
+    cleaned = spec.clean_request(data, requester=requester.get_username() if requester is not None else "")
     if require_complete:
-        _check_complete(spec_of(version), cleaned)
+        _check_complete(spec, cleaned, requester=requester)
     return cleaned
 
 
-def _check_complete(spec, data: dict, *, done=()) -> None:
+def _check_complete(spec, data: dict, *, done=(), requester=None) -> None:
     """Incomplete naming each field the case's next stage requires and `data` lacks."""
-    stage, missing = spec.missing_next(data, done=done)
+    asker = routing.requester_attributes(requester) if requester is not None else None
+    stage, missing = spec.missing_next(data, done=done, requester=asker)
     if missing:
         raise Incomplete(
             MSG_INCOMPLETE.format(fields=", ".join(f.label for f in missing), stage=stage.name),
@@ -139,7 +142,8 @@ def case_start_test(*, version, data, actor, requester=None) -> Case:
     task of it is held by `actor`, who decides it as the person it would have gone to; nobody
     else gets a task, a notification, an SLA escalation or a webhook (flows.assigned_user,
     policy.assignee_problem, and the receivers of the feature apps skip sandboxed cases)."""
-    cleaned = spec_of(version).clean(data)
+    asker = requester or actor
+    cleaned = spec_of(version).clean_request(data, requester=asker.get_username())
     with transaction.atomic(), audit_batch(), acting(actor):
         return CaseFlow.start.run(
             version=version, data=cleaned, requester=requester or actor, is_test=True, started_by=actor
@@ -240,7 +244,7 @@ def _reason_from_code(case, reason_code: str | None, reason: str) -> str:
     return reason.strip() or codes[reason_code]
 
 
-def _check_decision(kind: str, decision: str, reason: str, data) -> None:
+def _check_decision(kind: str, decision: str, reason: str, data, step_fields=()) -> None:
     allowed = REWORK_DECISIONS if kind == "rework" else APPROVAL_DECISIONS
     if decision not in allowed:
         raise ValidationFailed(
@@ -250,7 +254,7 @@ def _check_decision(kind: str, decision: str, reason: str, data) -> None:
     if decision in {routing.REJECT, routing.RETURN} and not (reason or "").strip():
         message = MSG_REASON_REQUIRED.format(decision=decision)
         raise ValidationFailed(message, field_errors={"reason": [message]})
-    if data and kind != "rework":
+    if data and kind != "rework" and not step_fields:
         raise ValidationFailed(MSG_DATA_NOT_ALLOWED, field_errors={"data": [MSG_DATA_NOT_ALLOWED]})
 
 
@@ -273,15 +277,26 @@ def task_complete(
         kind = task.data.get("kind", "approval")
         ensure_can_act(user=actor, task=task, case=case)
         reason = _reason_from_code(case, reason_code, reason or "")
-        _check_decision(kind, decision, reason, data)
+        step_fields = tuple(task.data.get("fields") or ()) if kind != "rework" else ()
+        _check_decision(kind, decision, reason, data, step_fields)
+        entered = {}
+        if step_fields:
+            # What the approver fills in at this step (a GL code, the access granted): checked like
+            # intake values, required to approve, audited with the decision.
+            entered = spec_of(case.version).clean_step(
+                data, names=step_fields, base=case.data, approving=decision == routing.APPROVE
+            )
+            case.data = {**(case.data or {}), **entered}
         activation = task.flow_task.activation_class(task)
         if task.owner_id is None:
             _claim(activation, task, case, actor, save=False)  # written once, as it completes
         if kind == "rework":
             # Saved by the route node that runs next, with the new routing, in one write.
-            case.data = spec_of(case.version).clean(data or {}, base=case.data, intake=False)
+            case.data = spec_of(case.version).clean_request(
+                data or {}, requester=case.requester.get_username(), base=case.data, intake=False
+            )
             # Resubmitting without what was asked for would only send it back again (issue 12).
-            _check_complete(spec_of(case.version), case.data, done=case.steps_done or ())
+            _check_complete(spec_of(case.version), case.data, done=case.steps_done or (), requester=case.requester)
         activation.start(None)
         task.data.update(
             reason_code=reason_code or "",
@@ -305,12 +320,20 @@ def task_complete(
                 "round": task.data.get("round"),
                 "on_behalf_of": task.data.get("on_behalf_of", ""),
                 "reason_code": reason_code or "",
+                **({"fields": entered} if entered else {}),
             },
         )
         change_note(case, event_words(decided))
+        if entered:
+            task.data["entered"] = entered
         # Emitted before the engine moves on, so receivers see it before the case closes.
         events.emit(events.task_completed, case=case, task=task, actor=actor, decision=decision)
         activation.execute()
+        if entered and not getattr(case, "_routed", False):
+            # NOTE: the route node saves the case when this decision settles the stage; while
+            # other approvals of the stage are open, nothing else would keep the values.
+            case._history_user = actor
+            case.save()
         if task.flow_task == CaseFlow.approve:  # what the metrics call an approval (reporting)
             _decision_fact(case, task)
         return task

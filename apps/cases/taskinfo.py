@@ -23,6 +23,9 @@ class TaskInfo:
     assignee_note: str
     on_behalf_of: str  # the absent person a delegate acts for
     previous_owners: tuple[str, ...]
+    # an approval task: the fields its approver fills in to approve, and what they entered
+    fields: tuple[str, ...]
+    entered: dict
     # a rework task: what the requester must complete
     missing: tuple
     message: str
@@ -56,6 +59,8 @@ def task_info(task) -> TaskInfo:
         assignee_note=data.get("assignee_note") or "",
         on_behalf_of=data.get("on_behalf_of") or "",
         previous_owners=tuple(data.get("previous_owners") or ()),
+        fields=tuple(data.get("fields") or ()),
+        entered=dict(data.get("entered") or {}),
         missing=tuple(data.get("missing") or ()),
         message=data.get("message") or "",
         decision=data.get("decision") or "",

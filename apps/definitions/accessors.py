@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from apps.core.errors import ValidationFailed
 from apps.core.numbers import number
 
-from .conditions import Words, evaluate
-from .fields import clean_data, clean_value, missing_fields
+from .approval_checks import finite_number
+from .conditions import Words, evaluate, reads_requester
+from .fields import MSG_REQUIRED, clean_data, clean_value, missing_fields
 from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
 from .texts import Texts
 
@@ -27,6 +29,10 @@ NUMBER_TYPES = {"decimal", "integer"}
 
 def _text(value, default: str = "") -> str:
     return value if isinstance(value, str) else default
+
+
+def _list(value) -> list | tuple:
+    return value if isinstance(value, list | tuple) else ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,11 @@ class Field:
     default: Any
     max_length: int | None
     raw: Mapping
+
+    @property
+    def not_requester(self) -> bool:
+        """A person field that may not name the requester (the system owner of their own request)."""
+        return self.raw.get("not_requester") is True
 
     @property
     def form_label(self) -> str:
@@ -104,6 +115,9 @@ class Approver:
     when: Any
     raw: Mapping
     field: str = ""  # "owners": the text field holding the key of the workflow whose owners approve
+    # ("user_field": the user field naming the approver)
+    fields: tuple[str, ...] = ()  # fields this approver fills in to approve (step fields)
+    authority: bool = False  # a manager: climb the chain to the first whose limit covers the amount
 
     @classmethod
     def of(cls, raw: Mapping) -> "Approver":
@@ -118,6 +132,8 @@ class Approver:
             when=raw.get("when"),
             raw=raw,
             field=_text(raw.get("field")),
+            fields=tuple(n for n in _list(raw.get("fields")) if isinstance(n, str)),
+            authority=raw.get("authority") is True,
         )
 
 
@@ -256,6 +272,16 @@ class Stage:
     # hold values that do not convert yet, and only the step runner needs them.
 
     @property
+    def not_before(self) -> str:
+        """The date field whose day this step waits for before it calls ("" when it calls at once)."""
+        return _text(self.raw.get("not_before"))
+
+    @property
+    def reads_requester(self) -> bool:
+        """Does the stage's condition, or one of its approvers', ask about the requester?"""
+        return reads_requester(self.when) or any(reads_requester(a.when) for a in self.approvers)
+
+    @property
     def request(self) -> Call:
         return Call.of(self.raw.get("request"))
 
@@ -280,6 +306,41 @@ class Stage:
 
     def approver(self, key: str) -> Approver | None:
         return next((a for a in self.approvers if a.key == key), None)
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Approval authority: how much each person may approve, on one number field of the case.
+    A person's limit is their own (a "user" limit), else the highest of their roles' limits,
+    else the default; None when none applies (no limit)."""
+
+    field: str
+    default_up_to: Decimal | None
+    users: Mapping
+    roles: Mapping
+
+    @classmethod
+    def of(cls, raw) -> "Authority | None":
+        if not isinstance(raw, Mapping):
+            return None
+        users, roles = {}, {}
+        for limit in _list(raw.get("limits")):
+            up_to = finite_number(limit.get("up_to")) if isinstance(limit, Mapping) else None
+            if up_to is not None:
+                target = users if limit.get("user") else roles
+                target[_text(limit.get("user") or limit.get("role"))] = up_to
+        return cls(
+            field=_text(raw.get("field")),
+            default_up_to=finite_number(raw.get("default_up_to")),
+            users=users,
+            roles=roles,
+        )
+
+    def limit_of(self, *, username: str, role_names) -> Decimal | None:
+        if username in self.users:
+            return self.users[username]
+        held = [self.roles[r] for r in role_names if r in self.roles]
+        return max(held) if held else self.default_up_to
 
 
 @dataclass(frozen=True)
@@ -309,6 +370,7 @@ class Spec:
         self.calendar = _text(raw.get("calendar")).strip() or None
         self.on_missing_required = _text(raw.get("on_missing_required"), "return_to_requester")
         self.texts = Texts.of(raw)  # the spec's own texts; `texts_of(version)` adds the fallback
+        self.authority = Authority.of(raw.get("authority"))
 
     # --- fields ---------------------------------------------------------------------------
 
@@ -335,19 +397,60 @@ class Spec:
         """Validate and normalise field values (ValidationFailed names each bad field)."""
         return clean_data(self.field_dicts, data, base=base, intake=intake)
 
+    def clean_request(self, data, *, requester: str, base=None, intake: bool = True) -> dict:
+        """`clean` for what a requester submits (intake, a resubmission): the fields approvers fill
+        in at a step are not theirs, and a person field marked not_requester may not name them."""
+        return clean_data(self.field_dicts, data, base=base, intake=intake, requester=requester, steps=self.step_fields)
+
+    @property
+    def step_fields(self) -> dict[str, str]:
+        """{field name: the stage's name} of every field an approver fills in at a step."""
+        found = {}
+        for stage in self.stages:
+            for approver in stage.approvers:
+                for name in approver.fields:
+                    found.setdefault(name, stage.name)
+        return found
+
+    @property
+    def intake_fields(self) -> tuple[Field, ...]:
+        """The fields the requester fills in (the start form, a returned request)."""
+        steps = self.step_fields
+        return tuple(f for f in self.fields if f.name not in steps)
+
+    def clean_step(self, data, *, names, base, approving: bool) -> dict:
+        """The values an approver enters at their step (`names`: the approver's fields): checked
+        like intake values, each required to approve. Returns only what changed;
+        ValidationFailed names each bad field, and each field the approver may not fill."""
+        data = data or {}
+        errors = {
+            name: [f"Not filled in at this step (fill in: {', '.join(names) or 'nothing'})."]
+            for name in data
+            if name not in names
+        }
+        if errors:
+            raise ValidationFailed("Some fields are not valid.", field_errors=errors)
+        own = [dict(f.raw, required=False) for f in self.fields if f.name in names]
+        cleaned = clean_data(own, data, base={k: v for k, v in (base or {}).items() if k in names}, intake=False)
+        if approving:
+            missing = {n: [MSG_REQUIRED] for n in names if cleaned.get(n) in (None, "")}
+            if missing:
+                raise ValidationFailed("Some fields are not valid.", field_errors=missing)
+        return {k: v for k, v in cleaned.items() if (base or {}).get(k) != v}
+
     def missing(self, data, *, stage: str) -> tuple[Field, ...]:
         """Required fields still empty before `stage`."""
         names = {f["name"] for f in missing_fields(self.field_dicts, data, stage=stage)}
         return tuple(f for f in self.fields if f.name in names)
 
-    def missing_next(self, data, *, done=()) -> tuple["Stage | None", tuple[Field, ...]]:
+    def missing_next(self, data, *, done=(), requester=None) -> tuple["Stage | None", tuple[Field, ...]]:
         """The stage a case with `data` goes to next from the start (its condition holds and, for
         an automated step, it is not in `done`) and the fields still empty that it requires.
 
         The same test the router applies before it enters a stage, so a form can name what is
         missing before the case is sent back for it."""
         for stage in self.stages:
-            if not evaluate(stage.when, data).result:
+            if not evaluate(stage.when, data, requester=requester).result:
                 continue
             if stage.is_step and stage.key in done:
                 continue

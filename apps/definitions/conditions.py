@@ -2,7 +2,9 @@
 
 A condition is either a clause ``{"field": "amount", "op": ">=", "value": 1000}`` or a group
 ``{"all": [...]}`` / ``{"any": [...]}`` of conditions, or ``{"not": condition}`` (the builder's
-"skip the stage when ..."). Evaluation returns the outcome and a
+"skip the stage when ..."). A clause may also read an attribute of the person who asked,
+``{"requester": "department", "op": "=", "value": "Finance"}`` (REQUESTER_ATTRIBUTES; the engine
+supplies them, apps.org.selectors.user_attributes). Evaluation returns the outcome and a
 plain-words trace of every clause, so a case can always say why it went where it went.
 """
 
@@ -15,6 +17,18 @@ from apps.core.numbers import number
 OPERATORS = ["=", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "is empty", "is not empty"]
 UNARY_OPERATORS = {"is empty", "is not empty"}
 ORDERING_OPERATORS = {"<", "<=", ">", ">="}
+# What a condition may ask about the requester, and the type each attribute compares as.
+REQUESTER_ATTRIBUTES = {
+    "department": "text",  # the name of their department
+    "location": "text",  # where they work (their profile's location)
+    "cost_center": "text",  # the cost center they own ("" when none)
+    "cost_center_owner": "boolean",  # whether they own a cost center
+}
+REQUESTER_PREFIX = "requester."  # how a requester attribute is named among a trace's inputs
+
+
+def is_requester_clause(condition) -> bool:
+    return isinstance(condition, Mapping) and "requester" in condition
 
 
 @dataclass
@@ -38,6 +52,8 @@ class Words:
     numeric: frozenset = frozenset()
 
     def label(self, name: str) -> str:
+        if name.startswith(REQUESTER_PREFIX):
+            return "Requester's " + name[len(REQUESTER_PREFIX) :].replace("_", " ")
         return self.labels.get(name) or name
 
     def value(self, name: str, value) -> str:
@@ -66,9 +82,15 @@ def _comparable(left, right):
         return str(left), str(right)
 
 
-def evaluate_clause(clause: dict, data: dict, words: Words = AS_STORED) -> tuple[bool, dict]:
-    name, op, expected = clause["field"], clause["op"], clause.get("value")
-    actual = data.get(name)
+def evaluate_clause(clause: dict, data: dict, words: Words = AS_STORED, requester=None) -> tuple[bool, dict]:
+    """One clause over the case's `data`, or, for a requester clause, over `requester` (a mapping
+    of REQUESTER_ATTRIBUTES; None: unknown, so every attribute is empty)."""
+    if is_requester_clause(clause):
+        name, op, expected = REQUESTER_PREFIX + clause["requester"], clause["op"], clause.get("value")
+        actual = (requester or {}).get(clause["requester"])
+    else:
+        name, op, expected = clause["field"], clause["op"], clause.get("value")
+        actual = data.get(name)
     if op == "is empty":
         result = _is_empty(actual)
     elif op == "is not empty":
@@ -103,19 +125,20 @@ def evaluate_clause(clause: dict, data: dict, words: Words = AS_STORED) -> tuple
     return result, {"field": name, "op": op, "value": expected, "actual": actual, "result": result, "text": rendered}
 
 
-def evaluate(condition: dict | None, data: dict, *, words: Words = AS_STORED) -> Trace:
-    """Evaluate a condition against case data; an absent condition is always true. The trace's
-    text reads with `words` (a version's `spec.words`: labels and formatted numbers)."""
+def evaluate(condition: dict | None, data: dict, *, words: Words = AS_STORED, requester=None) -> Trace:
+    """Evaluate a condition against case data (and the requester's attributes, `requester`); an
+    absent condition is always true. The trace's text reads with `words` (a version's
+    `spec.words`: labels and formatted numbers)."""
     if not condition:
         return Trace(True, "always", [])
-    if "field" in condition:
-        result, clause = evaluate_clause(condition, data, words)
+    if "field" in condition or is_requester_clause(condition):
+        result, clause = evaluate_clause(condition, data, words, requester)
         return Trace(result, clause["text"], [clause])
     if "not" in condition:
-        inner = evaluate(condition["not"], data, words=words)
+        inner = evaluate(condition["not"], data, words=words, requester=requester)
         return Trace(not inner.result, f"not ({inner.text})", inner.clauses)
     mode = "all" if "all" in condition else "any"
-    parts = [evaluate(sub, data, words=words) for sub in condition[mode]]
+    parts = [evaluate(sub, data, words=words, requester=requester) for sub in condition[mode]]
     result = all(p.result for p in parts) if mode == "all" else any(p.result for p in parts)
     joiner = " and " if mode == "all" else " or "
     text = joiner.join(p.text if len(p.clauses) <= 1 else f"({p.text})" for p in parts)
@@ -125,7 +148,7 @@ def evaluate(condition: dict | None, data: dict, *, words: Words = AS_STORED) ->
 
 def fields_in(condition: dict | None) -> list[str]:
     """Every field name a condition reads."""
-    if not condition:
+    if not condition or is_requester_clause(condition):
         return []
     if "field" in condition:
         return [condition["field"]]
@@ -133,3 +156,14 @@ def fields_in(condition: dict | None) -> list[str]:
         return fields_in(condition["not"])
     mode = "all" if "all" in condition else "any"
     return [name for sub in condition.get(mode, []) for name in fields_in(sub)]
+
+
+def reads_requester(condition) -> bool:
+    """Does the condition ask about the requester (so the engine must read their attributes)?"""
+    if not isinstance(condition, Mapping):
+        return False
+    if is_requester_clause(condition):
+        return True
+    if "not" in condition:
+        return reads_requester(condition["not"])
+    return any(reads_requester(sub) for mode in ("all", "any") for sub in condition.get(mode) or [])

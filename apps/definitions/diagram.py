@@ -115,11 +115,24 @@ class Layout:
 
 
 def approver_detail(approver: dict) -> str:
+    detail = _approver_who(approver)
+    if isinstance(approver.get("fields"), list) and approver["fields"]:
+        detail += f"; fills in {', '.join(str(f) for f in approver['fields'])}"
+    return detail
+
+
+def _approver_who(approver: dict) -> str:
     kind = approver.get("type")
     if kind == "role":
         return f"any member of {approver.get('role')}"
     if kind == "user":
         return f"named: {approver.get('user')}"
+    if kind == "user_field":
+        return f"the person named in {approver.get('field')}"
+    if kind == "department_role":
+        return f"a member of {approver.get('role')} in the requester's department"
+    if kind == "manager" and approver.get("authority") is True:
+        return "requester's manager, or higher up when the amount is above their authority"
     return APPROVER_KINDS.get(kind, str(kind))
 
 

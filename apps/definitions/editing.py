@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 
 from apps.core.errors import NotFound, ValidationFailed
 
-from .conditions import OPERATORS, UNARY_OPERATORS
+from .conditions import OPERATORS, UNARY_OPERATORS, is_requester_clause
 from .fields import FIELD_TYPES, clean_value
 from .formvalues import (
     MSG_CHOICE,
@@ -98,6 +98,8 @@ def rule_of(condition) -> dict | None:
         effect, condition = "skip", condition["not"]
     if not condition:
         return {"effect": effect, "match": "all", "clauses": []}
+    if is_requester_clause(condition):
+        return None  # the builder's rows name case fields; a requester clause is edited as JSON
     if "field" in condition:
         return {"effect": effect, "match": "all", "clauses": [condition]}
     mode = "all" if "all" in condition else "any"

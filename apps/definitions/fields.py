@@ -1,5 +1,6 @@
 """Typed case fields: checking what a requester (or an integrator) submits against a version's
-field specs. Values are stored as JSON: decimals as strings, dates as ISO strings."""
+field specs. Values are stored as JSON: decimals as strings, dates as ISO strings, a person
+("user") as their username."""
 
 import datetime
 import re
@@ -9,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from apps.core.errors import ValidationFailed
+from apps.org.selectors import username_active
 
-FIELD_TYPES = ["text", "textarea", "decimal", "integer", "date", "choice", "boolean", "email"]
+FIELD_TYPES = ["text", "textarea", "decimal", "integer", "date", "choice", "boolean", "email", "user"]
 
 MSG_REQUIRED = "This field is required."
 MSG_UNKNOWN = "Unknown field: this workflow has no such field."
@@ -28,6 +30,9 @@ MSG_GREATER_THAN = "Must be greater than {limit}."
 MSG_DECIMAL_PLACES = "Enter at most {places} decimal places."
 MSG_TOO_MANY_DIGITS = "Enter at most {digits} digits before the decimal point."
 MSG_CONTROL_CHARACTERS = "Remove control characters (such as NUL) from the text."
+MSG_NOT_A_USER = "There is no active user '{username}'."
+MSG_NOT_THE_REQUESTER = "Name someone other than yourself: the requester cannot be the {label}."
+MSG_STEP_FIELD = "Filled in at the {step} step, not by the requester."
 
 DEFAULT_MAX_DIGITS = 15
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -119,15 +124,28 @@ def clean_value(spec: dict, value):
         except ValidationError:
             raise ValueError(MSG_NOT_AN_EMAIL) from None
         return text
+    if kind == "user":
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValueError(MSG_NOT_TEXT)
+        username = str(value).strip()
+        if CONTROL_CHARACTERS.search(username) or not username_active(username=username):
+            raise ValueError(MSG_NOT_A_USER.format(username=username[:150]))
+        return username
     raise ValueError(f"Unsupported field type {kind!r}.")  # pragma: no cover - validator refuses it
 
 
-def clean_data(fields: list[dict], data, *, base: dict | None = None, intake: bool = True) -> dict:
+def clean_data(
+    fields: list[dict], data, *, base: dict | None = None, intake: bool = True, requester: str = "", steps=None
+) -> dict:
     """Check submitted values against field specs and return the stored data.
 
     `base` is the data already on the case (a resubmission changes only what it sends).
     At intake, fields marked required must be present and defaults fill what is absent.
     Raises ValidationFailed naming each bad field.
+
+    From a requester (`requester`: their username), a person field marked `not_requester` may not
+    name them, and the fields `steps` names ({field: step name}) are not theirs to fill: an
+    approver fills them at that step.
     """
     if not isinstance(data, dict):
         raise ValidationFailed(
@@ -139,12 +157,19 @@ def clean_data(fields: list[dict], data, *, base: dict | None = None, intake: bo
     for name in data:
         if name not in by_name:
             errors[name] = [MSG_UNKNOWN]
+        elif steps and name in steps and not _empty(data[name]):
+            errors[name] = [MSG_STEP_FIELD.format(step=steps[name])]
     for name, spec in by_name.items():
+        if name in errors:
+            continue
         if name in data and not _empty(data[name]):
             try:
                 cleaned[name] = clean_value(spec, data[name])
             except ValueError as problem:
                 errors[name] = [str(problem)]
+            else:
+                if requester and spec.get("not_requester") and cleaned[name] == requester:
+                    errors[name] = [MSG_NOT_THE_REQUESTER.format(label=(spec.get("label") or name).lower())]
         elif name in data:
             cleaned.pop(name, None)
         if intake and _empty(cleaned.get(name)) and spec.get("default") not in (None, ""):

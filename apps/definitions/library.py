@@ -234,3 +234,177 @@ INVOICE_PROCESSING = {
 }
 
 LIBRARY = [PURCHASE_APPROVAL, INVOICE_PROCESSING]
+
+
+# Admin access asked by someone outside this department also needs the requester's manager.
+ACCESS_ADMIN_DEPARTMENT = "IT"
+
+ACCESS_REQUEST = {
+    "key": "access-request",
+    "name": "Access request",
+    "description": (
+        "An employee asks for access to a system; the system's owner and security approve, security records the "
+        "access granted, and the access is revoked automatically when it expires."
+    ),
+    "spec": {
+        "description": (
+            "An employee asks for access to a system, with a ticket reference and a justification. The system owner "
+            "named on the form approves first (never the requester: nobody approves their own access); admin access "
+            f"asked from outside {ACCESS_ADMIN_DEPARTMENT} also needs the requester's manager. Security then approves "
+            "and records the access it granted. On the expiry date an automated step revokes the access in the "
+            "access control system and records its revocation reference; if that call fails, the case waits in the "
+            "operators' exception queue until the revocation is done."
+        ),
+        "form_intro": (
+            "Name the system, the access you need, the system's owner (not yourself) and the ticket this request "
+            "belongs to, and say why you need it. Choose when the access ends: it is revoked automatically on that "
+            "day. The system owner approves, then security grants the access and records what it granted."
+        ),
+        "fields": [
+            {"name": "system", "type": "text", "label": "System", "required": True, "max_length": 200},
+            {
+                "name": "access_level",
+                "type": "choice",
+                "label": "Access level",
+                "choices": ["read", "write", "admin"],
+                "default": "read",
+            },
+            {
+                "name": "system_owner",
+                "type": "user",
+                "label": "System owner",
+                "required": True,
+                "not_requester": True,
+                "help": "The username of the person who owns the system; they approve first. Not yourself.",
+            },
+            {
+                "name": "ticket_reference",
+                "type": "text",
+                "label": "Ticket reference",
+                "required": True,
+                "max_length": 50,
+                "help": "The service desk ticket this access is for (evidence for the audit).",
+            },
+            {
+                "name": "justification",
+                "type": "textarea",
+                "label": "Justification",
+                "required": True,
+                "max_length": 2000,
+                "help": "Why you need this access, and for what work.",
+            },
+            {
+                "name": "access_expires",
+                "type": "date",
+                "label": "Access expires",
+                "required": True,
+                "help": "The access is revoked automatically at the start of this day.",
+            },
+            {
+                "name": "access_granted",
+                "type": "textarea",
+                "label": "Access granted",
+                "max_length": 1000,
+                "help": "Security records exactly what it granted (account, role, scope).",
+            },
+            {
+                "name": "revocation_reference",
+                "type": "text",
+                "label": "Revocation reference",
+                "max_length": 100,
+                "help": "Filled in by the access control system when it revokes the access.",
+            },
+        ],
+        "stages": [
+            {
+                "key": "owner_approval",
+                "name": "Owner approval",
+                "policy": "all",
+                "approvers": [
+                    {
+                        "key": "system_owner",
+                        "label": "System owner approval",
+                        "type": "user_field",
+                        "field": "system_owner",
+                    },
+                    {
+                        "key": "manager",
+                        "label": "Manager approval",
+                        "type": "manager",
+                        "when": {
+                            "all": [
+                                {"field": "access_level", "op": "=", "value": "admin"},
+                                {"requester": "department", "op": "!=", "value": ACCESS_ADMIN_DEPARTMENT},
+                            ]
+                        },
+                    },
+                ],
+            },
+            {
+                "key": "security",
+                "name": "Security approval",
+                "policy": "all",
+                "approvers": [
+                    {
+                        "key": "security",
+                        "label": "Security approval and grant",
+                        "type": "role",
+                        "role": "security",
+                        "fields": ["access_granted"],
+                    }
+                ],
+            },
+            {
+                "key": "revoke",
+                "name": "Revoke access on expiry",
+                "type": "http",
+                "system": "Access control",
+                "not_before": "access_expires",
+                "request": {
+                    "method": "POST",
+                    "url": "{{endpoint.ERP}}/access/revocations",
+                    "headers": {"Authorization": "Bearer {{secret.ERP_TOKEN}}"},
+                    "body": {
+                        "case": "{{case.id}}",
+                        "ticket": "{{field.ticket_reference}}",
+                        "system": "{{field.system}}",
+                        "access": "{{field.access_granted}}",
+                    },
+                },
+                "timeout_seconds": 10,
+                "retry": {
+                    "attempts": 5,
+                    "backoff_seconds": 60,
+                    "max_backoff_seconds": 3600,
+                    "retry_on": [408, 429, 500, 502, 503, 504],
+                },
+                "response": {"map": {"revocation_reference": "reference"}},
+                "on_failure": "exception_queue",
+            },
+        ],
+        "sla": {
+            "approval": {
+                "target_hours": 16,
+                "business": True,
+                "levels": [
+                    {"after_hours": 8, "action": "remind"},
+                    {"after_hours": 16, "action": "escalate"},
+                ],
+            },
+            "rework": {
+                "target_hours": 40,
+                "business": True,
+                "levels": [{"after_hours": 80, "action": "auto_close"}],
+            },
+        },
+        "on_missing_required": "return_to_requester",
+        "reason_codes": [
+            {"code": "no_business_need", "label": "No business need"},
+            {"code": "excessive_access", "label": "More access than the work needs"},
+            {"code": "missing_evidence", "label": "Ticket or justification missing"},
+            {"code": "other", "label": "Other"},
+        ],
+    },
+}
+
+LIBRARY.append(ACCESS_REQUEST)

@@ -10,7 +10,7 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import product
 
-from .conditions import AS_STORED, Words
+from .conditions import AS_STORED, REQUESTER_PREFIX, Words, is_requester_clause
 
 MAX_ALTERNATIVES = 256
 EMPTY_SAFE = {"!=", "not in", "is empty"}
@@ -26,8 +26,8 @@ class _Unknown(Exception):
 
 
 def _alternatives(condition) -> list[list[dict]]:
-    if not condition:
-        return [[]]
+    if not condition or is_requester_clause(condition):
+        return [[]]  # who asks is not known before a case starts: assume any requester can
     if "field" in condition:
         return [[condition]]
     if "not" in condition:
@@ -176,6 +176,10 @@ def condition_text(condition, words: Words = AS_STORED) -> str:
     `spec.words`, `Amount >= 1,000 and Vendor risk = high`."""
     if not condition:
         return "always"
+    if is_requester_clause(condition):
+        name, value = REQUESTER_PREFIX + str(condition["requester"]), condition.get("value")
+        shown = "" if condition["op"] in {"is empty", "is not empty"} else " " + words.value(name, value)
+        return f"{words.label(name)} {condition['op']}{shown}"
     if "field" in condition:
         name, value = condition["field"], condition.get("value")
         shown = "" if condition["op"] in {"is empty", "is not empty"} else " " + words.value(name, value)

@@ -94,6 +94,11 @@ def step_text(stage: dict, fields: dict | None = None) -> str:
             f"without a callback in time {ON_FAILURE['exception_queue']}"
         )
     parts = [f"automated: calls {system} ({request_text(stage.get('request'))})", _tries(stage)]
+    if isinstance(stage.get("not_before"), str) and stage["not_before"]:
+        label = (fields or {}).get(stage["not_before"], {}).get("label") or stage["not_before"]
+        parts[0] = (
+            f"automated, on the day in {label} (not before): calls {system} ({request_text(stage.get('request'))})"
+        )
     mapping = (stage.get("response") or {}).get("map") if isinstance(stage.get("response"), dict) else None
     if isinstance(mapping, dict) and mapping:
         labels = {name: (fields or {}).get(name, {}).get("label") or name for name in mapping}

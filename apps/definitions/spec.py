@@ -3,12 +3,18 @@
 A spec is plain JSON::
 
     {"fields": [{"name", "type", "label", "help", "required", "required_before",
-                 "choices", "default", "min", "max", "greater_than", "decimal_places"}],
+                 "choices", "default", "min", "max", "greater_than", "decimal_places",
+                 "not_requester" (a "user" field: may not name the requester)}],
      "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
                  "approvers": [{"key", "label", "type": "manager" | "managers_manager"
-                                | "role" | "user", "role", "user", "when"}
-                               | {"key", "label", "type": "owners", "field"}]}
-                | {"key", "name", "when", "type": "http", "system",
+                                | "role" | "user", "role", "user", "when",
+                                "fields": [names the approver fills in to approve],
+                                "authority": true (a manager: climb the chain to one whose
+                                               limit covers the amount, see "authority")}
+                               | {"key", "label", "type": "owners", "field"}
+                               | {"key", "label", "type": "user_field", "field"}
+                               | {"key", "label", "type": "department_role", "role"}]}
+                | {"key", "name", "when", "type": "http", "system", "not_before" (a date field),
                    "request": {"method", "url", "headers", "body"}, "timeout_seconds",
                    "retry": {"attempts", "backoff_seconds", "max_backoff_seconds", "retry_on"},
                    "response": {"map": {field: "dotted.path"}}, "undo": {request},
@@ -16,13 +22,17 @@ A spec is plain JSON::
                 | {"key", "name", "when", "type": "wait", "system", "timeout_hours"}],
      "on_missing_required": "return_to_requester",
      "reason_codes": [{"code", "label"}],
+     "authority": {"field": amount field, "default_up_to": number,
+                   "limits": [{"role" | "user", "up_to": number}]},
      "description": "what this workflow is for", "form_intro": "text above the start form"}
 
 Stages run one after another; the approvers of a stage work in parallel and the stage's
 policy says how many must approve. An "http" stage is an automated call to another system (see
 apps/integrations/calls.py for its placeholders); a "wait" stage waits for that system to call
-back through an inbound webhook. A `when` condition adds the stage or approver only
-when it holds (see conditions.py).
+back through an inbound webhook; an "http" stage with `not_before` is called on the day its
+date field names (a scheduled step, e.g. revoking access when it expires). A `when` condition
+adds the stage or approver only when it holds (see conditions.py; it may ask about the
+requester). Fields an approver lists in `fields` are filled in at that step, not at intake.
 """
 
 import re
@@ -31,7 +41,9 @@ from urllib.parse import urlsplit
 
 from apps.core.netguard import host_problem
 
-from .conditions import OPERATORS, UNARY_OPERATORS, fields_in
+from .approval_checks import check_approver_extras, check_authority, check_requester_clause, step_field_names
+from .approval_checks import finite_number as _number
+from .conditions import OPERATORS, UNARY_OPERATORS, fields_in, is_requester_clause
 from .fields import FIELD_TYPES, clean_value
 from .reachability import unreachable_problems
 from .texts import check_texts
@@ -60,6 +72,10 @@ APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
 # Approvers the builder does not offer, used by built-in workflows: "owners" are the owners of
 # the workflow a text field names (all but the requester), as `workflow-change` needs.
 SYSTEM_APPROVER_TYPES = ["owners"]
+# Approvers the builder does not offer yet (edit them in the spec's JSON): "user_field", the
+# person a "user" field of the case names (the system owner chosen on the form);
+# "department_role", the members of a role within the requester's department.
+SPEC_APPROVER_TYPES = ["user_field", "department_role"]
 ON_MISSING = ["return_to_requester"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -69,6 +85,9 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         return
     if not isinstance(condition, dict):
         problems.append(f"{where}: a condition must be an object.")
+        return
+    if is_requester_clause(condition):
+        check_requester_clause(condition, where, problems)
         return
     if "field" in condition:
         name, op = condition.get("field"), condition.get("op")
@@ -139,6 +158,10 @@ def validate_spec(spec) -> list[str]:
             continue
         if field["type"] == "choice" and not field.get("choices"):
             problems.append(f"{where}: a choice field needs choices.")
+        if field.get("not_requester") is not None and (
+            field["type"] != "user" or not isinstance(field["not_requester"], bool)
+        ):
+            problems.append(f"{where}: not_requester is true or false, and only on a user field.")
         for limit in ("min", "max", "greater_than"):
             if limit in field:
                 try:
@@ -199,7 +222,15 @@ def validate_spec(spec) -> list[str]:
             else:
                 approver_keys.add(a_key)
             kind = approver.get("type")
-            if kind in SYSTEM_APPROVER_TYPES:
+            check_approver_extras(approver, a_where, spec, fields_by_name, problems)
+            if kind == "user_field":
+                named = fields_by_name.get(approver.get("field"))
+                if named is None or named["type"] != "user":
+                    problems.append(f"{a_where}: name the user field that holds the approver (field).")
+            elif kind == "department_role":
+                if not approver.get("role"):
+                    problems.append(f"{a_where}: name the role that approves within the requester's department.")
+            elif kind in SYSTEM_APPROVER_TYPES:
                 named = fields_by_name.get(approver.get("field"))
                 if named is None or named["type"] != "text":
                     problems.append(f"{a_where}: name the text field that holds the workflow's key.")
@@ -220,7 +251,12 @@ def validate_spec(spec) -> list[str]:
             elif n > len(approvers):
                 problems.append(f"{where}: N ({n}) is larger than M, the number of approvers ({len(approvers)}).")
 
+    step_fields = step_field_names(stages)
     for name, field in fields_by_name.items():
+        if name in step_fields and (field.get("required") or field.get("required_before")):
+            problems.append(
+                f"Field '{name}': filled in by an approver at a step, so it cannot be required from the requester."
+            )
         before = field.get("required_before")
         if before and before not in stage_keys:
             problems.append(f"Field '{name}': required before unknown stage '{before}'.")
@@ -229,6 +265,7 @@ def validate_spec(spec) -> list[str]:
     if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
     _check_sla(spec, stage_keys, problems)
+    check_authority(spec, fields_by_name, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
         not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r.get("code") or not r.get("label")
@@ -308,6 +345,10 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
             problems.append(f"{where}: timeout_hours must be a number of hours above 0 and at most {MAX_WAIT_HOURS}.")
         return
     check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
+    if stage.get("not_before") is not None:
+        dated = fields_by_name.get(stage["not_before"]) if isinstance(stage["not_before"], str) else None
+        if dated is None or dated["type"] != "date":
+            problems.append(f"{where}: not_before must name a date field (the day the call is made).")
     if "undo" in stage:
         check_request(stage.get("undo"), f"{where}, undo", fields_by_name, problems)
     timeout = _number(stage.get("timeout_seconds", 10))
@@ -345,16 +386,6 @@ SLA_ACTIONS = {
     "rework": ["remind", "notify", "auto_close"],
     "case": ["remind", "notify"],
 }
-
-
-def _number(value) -> Decimal | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None  # NaN and Infinity are no numbers of hours
 
 
 def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> None:

@@ -1,6 +1,7 @@
 """What the demo ERP does with a call: book an invoice (at most once per Idempotency-Key),
 cancel one, or misbehave the way its mode says. Views only translate HTTP to these functions."""
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -157,6 +158,27 @@ def erp_invoice_cancel(*, reference: str) -> Answer:
     body = {"reference": invoice.reference, "status": "cancelled", "cancelled": invoice.cancelled.isoformat()}
     return Answer(
         200, body, effect=effect, note=f"{'cancelled' if effect else 'already cancelled'} {invoice.reference}"
+    )
+
+
+MSG_REVOKE_FIELDS = "Name the system and the ticket whose access ends."
+
+
+def erp_access_revoke(*, payload, key: str) -> Answer:
+    """The demo access control (served by the demo ERP): end the access a ticket granted to a
+    system, as the access-request workflow's scheduled step asks when the access expires. The
+    reference is derived from the Idempotency-Key, so a repeated call answers the same and
+    revokes once (the call log shows one call with an effect)."""
+    if not isinstance(payload, dict):
+        return Answer(400, {"message": MSG_NOT_JSON}, note="not json")
+    ticket, system = str(payload.get("ticket") or "").strip(), str(payload.get("system") or "").strip()
+    if not ticket or not system:
+        return Answer(400, {"message": MSG_REVOKE_FIELDS}, note="incomplete")
+    reference = "REV-" + hashlib.sha256((key or f"{ticket}/{system}").encode()).hexdigest()[:10].upper()
+    repeated = bool(key) and ErpCall.objects.filter(idempotency_key=key[:200], effect=True).exists()
+    body = {"reference": reference, "status": "revoked", "ticket": ticket[:50], "system": system[:200]}
+    return Answer(
+        200, body, effect=not repeated, note=f"{'revoked' if not repeated else 'already revoked'} {reference}"
     )
 
 

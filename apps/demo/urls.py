@@ -11,4 +11,5 @@ urlpatterns = [
     path("erp/invoices/", views.invoice_book),
     path("erp/invoices/<str:reference>", views.invoice_cancel, name="erp-invoice"),
     path("erp/invoices/<str:reference>/", views.invoice_cancel),
+    path("erp/access/revocations", views.access_revoke, name="erp-access-revoke"),
 ]

@@ -73,6 +73,21 @@ def invoice_book(request):
 
 
 @csrf_exempt
+@require_http_methods(["POST"])
+def access_revoke(request):
+    """The demo access control's revoke call (the access-request workflow's expiry step)."""
+
+    def handle(*, mode, key):
+        try:
+            payload = json_loads_limited(request.body or b"null")
+        except ValueError:
+            payload = None
+        return services.erp_access_revoke(payload=payload, key=key)
+
+    return _serve(request, handle)
+
+
+@csrf_exempt
 @require_http_methods(["DELETE"])
 def invoice_cancel(request, reference):
     return _serve(request, lambda *, mode, key: services.erp_invoice_cancel(reference=reference))

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from apps.cases.models import Outcome
-from apps.portal.forms import ServiceErrorsForm
+from apps.portal.forms import ServiceErrorsForm, field_for, submitted_values
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -28,9 +28,19 @@ class DecisionForm(ServiceErrorsForm):
     )
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Comment")
 
-    def __init__(self, *args, reason_codes: list[dict], **kwargs):
+    def __init__(self, *args, reason_codes: list[dict], step_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason_code"].choices = [("", "—")] + [(c["code"], c["label"]) for c in reason_codes]
+        # What this step fills in (the workflow's "fields" of the approver), above the reason.
+        self.step_specs = {spec.name: spec for spec in step_fields}
+        for spec in reversed(step_fields):
+            field = field_for(spec)
+            field.label = f"{field.label} (required to approve)"
+            self.fields = {spec.name: field, **self.fields}
+
+    def step_values(self) -> dict:
+        """The step fields as submitted, raw, for the service to check."""
+        return submitted_values(self, self.step_specs)
 
 
 class ReassignForm(ServiceErrorsForm):

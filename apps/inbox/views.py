@@ -78,7 +78,7 @@ def request_list(request):
 @portal_errors
 def request_start(request, key):
     version = version_live(key=key)
-    fields = spec_of(version).fields
+    fields = spec_of(version).intake_fields  # what approvers fill in at their step is not asked here
     # NOTE: bound on every POST, even an empty one, so the service's field errors can be shown.
     form = CaseDataForm(
         request.POST if request.method == "POST" else None, fields=fields, stages=spec_of(version).stages
@@ -93,7 +93,9 @@ def request_start(request, key):
         incomplete = None
         try:
             if errors:  # the data is still checked, so every problem shows at once
-                case_services.case_data_check(version=version, data=form.values(), require_complete=complete)
+                case_services.case_data_check(
+                    version=version, data=form.values(), require_complete=complete, requester=request.user
+                )
             else:
                 case, _ = case_services.case_start(
                     workflow=key, data=form.values(), actor=request.user, require_complete=complete
@@ -202,9 +204,10 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
     kind = info.kind
     spec = spec_of(case.version)
     if kind == "rework" and form is None:
-        form = CaseDataForm(initial=case.data, fields=spec.fields, missing=info.missing, stages=spec.stages)
+        form = CaseDataForm(initial=case.data, fields=spec.intake_fields, missing=info.missing, stages=spec.stages)
     if kind == "approval" and decision_form is None:
-        decision_form = DecisionForm(reason_codes=_reason_codes(spec))
+        decision_form = DecisionForm(reason_codes=_reason_codes(spec), step_fields=_step_fields(spec, info))
+        decision_form.initial.update({f.name: case.data.get(f.name) for f in _step_fields(spec, info)})
     return {
         "task": task,
         "info": info,
@@ -278,6 +281,11 @@ def _field_rows(case) -> list[dict]:
     ]
 
 
+def _step_fields(spec, info) -> tuple:
+    """The fields the approver of this task fills in (a GL code, the access granted)."""
+    return tuple(f for f in spec.fields if f.name in info.fields)
+
+
 def _reason_codes(spec) -> list[dict]:
     """The reason codes a decision may cite, as DecisionForm takes them ({code, label})."""
     return [c.as_dict() for c in spec.reason_codes]
@@ -314,10 +322,12 @@ def task_decide(request, task_id):
     info, spec = task_info(task), spec_of(case.version)
     form = decision_form = None
     if info.kind == "rework":
-        form = CaseDataForm(request.POST, fields=spec.fields, missing=info.missing, stages=spec.stages)
+        form = CaseDataForm(request.POST, fields=spec.intake_fields, missing=info.missing, stages=spec.stages)
         arguments = {"decision": "submit", "data": form.values(), "comment": request.POST.get("comment", "")}
     else:
-        decision_form = DecisionForm(request.POST, reason_codes=_reason_codes(spec))
+        decision_form = DecisionForm(
+            request.POST, reason_codes=_reason_codes(spec), step_fields=_step_fields(spec, info)
+        )
         decision = request.POST.get("decision", "")
         if decision not in {"approve", "reject", "return"}:
             return HttpResponseBadRequest("Choose approve, reject or return.")
@@ -327,6 +337,8 @@ def task_decide(request, task_id):
             "comment": request.POST.get("comment", ""),
             "reason_code": request.POST.get("reason_code") or None,
         }
+        if info.fields:
+            arguments["data"] = decision_form.step_values()
     try:
         case_services.task_complete(task_id=task.pk, actor=request.user, **arguments)
     except ValidationFailed as invalid:

@@ -20,7 +20,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "department", "manager", "title"]
+    list_display = ["user", "department", "manager", "title", "location", "cost_center"]
     list_filter = ["department"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["user", "manager"]

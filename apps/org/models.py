@@ -39,6 +39,12 @@ class Profile(models.Model):
         related_name="reports",
     )
     title = models.CharField(max_length=100, blank=True)
+    location = models.CharField(
+        max_length=100, blank=True, help_text="Where the person works (a site or city); routing rules may ask."
+    )
+    cost_center = models.CharField(
+        max_length=50, blank=True, help_text="The cost center this person owns, if any; routing rules may ask."
+    )
     backup = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -5,5 +5,6 @@ LEGAL = "legal"
 AUDITORS = "auditors"
 WORKFLOW_OWNERS = "workflow-owners"
 OPERATORS = "operators"
+SECURITY = "security"  # grants and records system access (the access-request template)
 
-ALL_ROLES = [FINANCE, LEGAL, AUDITORS, WORKFLOW_OWNERS, OPERATORS]
+ALL_ROLES = [FINANCE, LEGAL, AUDITORS, WORKFLOW_OWNERS, OPERATORS, SECURITY]

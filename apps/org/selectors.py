@@ -180,3 +180,40 @@ def user_report_ids(*, user) -> list[int]:
     from .models import Profile
 
     return list(Profile.objects.filter(manager_id=user.pk).values_list("user_id", flat=True))
+
+
+def username_active(*, username: str) -> bool:
+    """Is there an active person with this username (one query)?"""
+    return bool(username) and User.objects.filter(username=username, is_active=True).exists()
+
+
+def user_attributes(*, user) -> dict:
+    """What a routing condition may ask about a person (apps.definitions.conditions.
+    REQUESTER_ATTRIBUTES): their department's name, location, and the cost center they own (one query)."""
+    from .models import Profile
+
+    row = Profile.objects.filter(user_id=user.pk).values("department__name", "location", "cost_center").first() or {}
+    cost_center = row.get("cost_center") or ""
+    return {
+        "department": row.get("department__name") or "",
+        "location": row.get("location") or "",
+        "cost_center": cost_center,
+        "cost_center_owner": bool(cost_center),
+    }
+
+
+def department_role_members(*, user, role: str) -> list:
+    """Active members of `role` in `user`'s department, by username (one query; none without a department)."""
+    from .models import Profile
+
+    department_id = Profile.objects.filter(user_id=user.pk).values("department_id")
+    return list(
+        User.objects.filter(
+            groups__name=role,
+            is_active=True,
+            profile__department_id__in=department_id,
+            profile__department__isnull=False,
+        )
+        .distinct()
+        .order_by("username")
+    )

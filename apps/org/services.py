@@ -26,9 +26,11 @@ def person_upsert(
     roles: list[str] | None = None,
     is_superuser: bool = False,
     time_zone: str | None = None,
+    location: str | None = None,
+    cost_center: str | None = None,
 ):
     """Create or update a person with their profile and roles; the same call twice changes nothing.
-    `time_zone` None leaves the person's own choice alone."""
+    `time_zone`, `location` and `cost_center` None leave what the profile has alone."""
     user, _ = User.objects.get_or_create(username=username)
     user.first_name, user.last_name, user.email = first_name, last_name, email
     user.is_superuser = user.is_staff = is_superuser
@@ -41,6 +43,10 @@ def person_upsert(
     if time_zone is not None:
         validate_time_zone(time_zone)
         profile.time_zone = time_zone
+    if location is not None:
+        profile.location = location
+    if cost_center is not None:
+        profile.cost_center = cost_center
     profile.save()
     if roles is not None:
         user.groups.set([Group.objects.get_or_create(name=name)[0] for name in roles])

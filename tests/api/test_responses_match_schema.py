@@ -138,6 +138,7 @@ def test_an_undocumented_field_or_a_wrong_type_fails(schema, conforms):
         "why": "",
         "missing": None,
         "message": None,
+        "step_fields": [],
     }
     assert conforms.problems(body, task) == []
     assert conforms.problems({**body, "surprise": 1}, task) == [

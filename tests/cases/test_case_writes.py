@@ -54,6 +54,7 @@ def test_who_may_write(start_purchase, users):
         "olivia": False,
         "oscar": False,  # an operator, but the case has no automated step
         "ivan": False,  # an integrator: webhooks, not cases
+        "sam": False,  # security: access requests only
         "admin": True,
     }
 

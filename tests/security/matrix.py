@@ -302,6 +302,7 @@ ROWS = [
     Row("demo:erp",                  "GET",   "L    F     F     O     F      F      O"),
     Row("demo:erp-mode",             "POST",  "L    F     F     O     F      F      O", data={"mode": "ok"}),
     Row("demo:erp-invoices",         "POST",  "L    L     L     L     L      L      L", data={}),
+    Row("demo:erp-access-revoke",    "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo/erp/invoices/",        "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo:erp-invoice",          "DELETE", "L   L     L     L     L      L      L", path={"reference": "INV-1"}),
     Row("demo/erp/invoices/<str:reference>/", "DELETE", "L L L L L L L", path={"reference": "INV-1"}),

@@ -18,10 +18,12 @@ WIDGETS = {
     "integer": lambda spec: forms.NumberInput(attrs={"step": "1"}),
     "date": lambda spec: forms.DateInput(attrs={"type": "date"}),
     "email": lambda spec: forms.EmailInput(),
+    "user": lambda spec: forms.TextInput(attrs={"maxlength": 150, "autocomplete": "off"}),
 }
 
 
-def _field(spec: Field) -> forms.Field:
+def field_for(spec: Field) -> forms.Field:
+    """The form field of one workflow field (a person: their username)."""
     common = {"label": spec.form_label, "help_text": spec.help, "required": False}
     if spec.type == "choice":
         choices = [(c, str(c).replace("_", " ").capitalize()) for c in spec.choices]
@@ -52,7 +54,7 @@ class CaseDataForm(ServiceErrorsForm):
         self.missing = set(missing)
         stage_names = {stage.key: stage.name for stage in stages}  # "Approval", as the owner wrote it
         for spec in fields:
-            field = _field(spec)
+            field = field_for(spec)
             field.required_marker = spec.required
             field.required_before = spec.required_before
             field.required_before_name = stage_names.get(spec.required_before, spec.required_before)
@@ -60,11 +62,17 @@ class CaseDataForm(ServiceErrorsForm):
 
     def values(self) -> dict:
         """What was submitted, as raw values for the service to check."""
-        data = {}
-        for name, spec in self.specs.items():
-            raw = self.data.get(self.add_prefix(name))
-            if spec.type == "boolean":
-                data[name] = raw in {"on", "true", "1"}
-            elif raw is not None:
-                data[name] = raw
-        return data
+        return submitted_values(self, self.specs)
+
+
+def submitted_values(form: forms.Form, specs: dict) -> dict:
+    """The values of the workflow fields `specs` ({name: Field}) as submitted to `form`, raw
+    (a checkbox as true or false), for the service to check."""
+    data = {}
+    for name, spec in specs.items():
+        raw = form.data.get(form.add_prefix(name))
+        if spec.type == "boolean":
+            data[name] = raw in {"on", "true", "1"}
+        elif raw is not None:
+            data[name] = raw
+    return data

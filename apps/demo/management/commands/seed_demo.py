@@ -30,8 +30,21 @@ PEOPLE = [
     ("olivia", "Olivia", "Owens", "Operations", None, "Workflow owner", [roles.WORKFLOW_OWNERS], False),
     ("oscar", "Oscar", "Ortiz", "Operations", None, "Operator", [roles.OPERATORS], False),
     ("ivan", "Ivan", "Ivanov", "IT", None, "Integrator", [INTEGRATORS], False),
+    ("sam", "Sam", "Stone", "IT", "carol", "Security officer", [roles.SECURITY], False),
     ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
 ]
+
+
+# Where people work and the cost centers they own: what routing rules may ask about a requester.
+WHERE = {
+    "carol": ("London", "CC-001"),
+    "bob": ("Berlin", "CC-100"),
+    "alice": ("Berlin", ""),
+    "fiona": ("London", ""),
+    "frank": ("London", ""),
+    "ivan": ("Berlin", ""),
+    "sam": ("Berlin", ""),
+}
 
 
 def seed_demo_data(*, stdout=None) -> None:
@@ -52,6 +65,8 @@ def seed_demo_data(*, stdout=None) -> None:
                 roles=role_names,
                 is_superuser=superuser,
                 time_zone=TIME_ZONE,
+                location=WHERE.get(username, ("", ""))[0],
+                cost_center=WHERE.get(username, ("", ""))[1],
             )
         Department.objects.filter(name="Engineering").update(head=users["bob"])
         Department.objects.filter(name="Management").update(head=users["carol"])
