@@ -3,7 +3,8 @@
 A spec is plain JSON::
 
     {"fields": [{"name", "type", "label", "help", "required", "required_before",
-                 "choices", "default", "min", "max", "greater_than", "decimal_places"}],
+                 "choices", "default", "min", "max", "greater_than", "decimal_places",
+                 "show_when"}],
      "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
                  "approvers": [{"key", "label", "type": "manager" | "managers_manager"
                                 | "role" | "user", "role", "user", "when"}
@@ -22,7 +23,9 @@ Stages run one after another; the approvers of a stage work in parallel and the 
 policy says how many must approve. An "http" stage is an automated call to another system (see
 apps/integrations/calls.py for its placeholders); a "wait" stage waits for that system to call
 back through an inbound webhook. A `when` condition adds the stage or approver only
-when it holds (see conditions.py).
+when it holds (see conditions.py). A field's `show_when` (the same condition language, over
+fields listed before it) asks for the field only when it holds: otherwise the form leaves it
+out, it is never required and a value sent for it is refused (see fields.py).
 """
 
 import re
@@ -108,6 +111,27 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         _check_condition(sub, fields_by_name, f"{where}, clause {i}", problems)
 
 
+MSG_SHOW_WHEN_LATER = "{where}: shown only when a condition holds on '{name}', which is not a field listed before it."
+
+
+def _check_show_when(field: dict, earlier: dict, where: str, problems: list[str]) -> None:
+    """A field's `show_when` reads only fields listed before it: the form decides top-down what
+    to ask, and no field can hide itself or the field that decides about it."""
+    condition = field.get("show_when")
+    if condition in (None, {}):
+        return
+    try:
+        later = [n for n in fields_in(condition) if isinstance(n, str) and n not in earlier]
+    except (AttributeError, TypeError):  # not a condition: _check_condition says what is wrong
+        later = []
+    if later:
+        problems.append(MSG_SHOW_WHEN_LATER.format(where=where, name=later[0]))
+        return
+    _check_condition(condition, earlier, f"{where}, shown when", problems)
+    if field.get("required_before"):
+        problems.append(f"{where}: a field shown only when a condition holds cannot be required before a stage.")
+
+
 def _strip_limits(field: dict) -> dict:
     return {k: v for k, v in field.items() if k not in {"greater_than", "min", "max", "max_length"}}
 
@@ -153,6 +177,7 @@ def validate_spec(spec) -> list[str]:
                 clean_value(field, field["default"])
             except ValueError as problem:
                 problems.append(f"{where}: default '{field['default']}' is not valid: {problem}")
+        _check_show_when(field, fields_by_name, where, problems)
         # Rule values are compared against the type only, not the intake limits.
         fields_by_name[name] = _strip_limits(field)
 
@@ -411,6 +436,8 @@ def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
 def condition_fields(spec: dict) -> set[str]:
     """All fields read by the spec's conditions (used by the builder's impact checks)."""
     names = set()
+    for field in spec.get("fields", []):
+        names.update(fields_in(field.get("show_when")))
     for stage in spec.get("stages", []):
         names.update(fields_in(stage.get("when")))
         for approver in stage.get("approvers", []):

@@ -5,5 +5,12 @@ LEGAL = "legal"
 AUDITORS = "auditors"
 WORKFLOW_OWNERS = "workflow-owners"
 OPERATORS = "operators"
+# Customer onboarding hands a customer from sales to compliance (KYC) to operations (activation).
+SALES = "sales"
+COMPLIANCE = "compliance"
+OPERATIONS = "operations"
+# HR requests: HR decides leave, personal data changes and letters; payroll answers pay questions.
+HR = "hr"
+PAYROLL = "payroll"
 
-ALL_ROLES = [FINANCE, LEGAL, AUDITORS, WORKFLOW_OWNERS, OPERATORS]
+ALL_ROLES = [FINANCE, LEGAL, AUDITORS, WORKFLOW_OWNERS, OPERATORS, SALES, COMPLIANCE, OPERATIONS, HR, PAYROLL]

@@ -30,6 +30,11 @@ PEOPLE = [
     ("olivia", "Olivia", "Owens", "Operations", None, "Workflow owner", [roles.WORKFLOW_OWNERS], False),
     ("oscar", "Oscar", "Ortiz", "Operations", None, "Operator", [roles.OPERATORS], False),
     ("ivan", "Ivan", "Ivanov", "IT", None, "Integrator", [INTEGRATORS], False),
+    ("sam", "Sam", "Sorensen", "Sales", "carol", "Account executive", [roles.SALES], False),
+    ("connie", "Connie", "Cruz", "Compliance", "carol", "Compliance officer", [roles.COMPLIANCE], False),
+    ("otto", "Otto", "Olsen", "Operations", "carol", "Operations specialist", [roles.OPERATIONS], False),
+    ("hanna", "Hanna", "Hill", "People", "carol", "HR partner", [roles.HR], False),
+    ("paul", "Paul", "Park", "People", "carol", "Payroll specialist", [roles.PAYROLL], False),
     ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
 ]
 
