@@ -387,9 +387,9 @@ class Spec:
         return next((c.label for c in self.reason_codes if c.code == code), None)
 
     def sla(self, kind: str, *, stage_key: str = "") -> SlaPolicy | None:
-        """The SLA policy of a clock: a stage's own policy for its approvals, else the spec's
-        policy for that kind ("approval", "rework" or "case")."""
-        if kind == APPROVAL and stage_key:
+        """The SLA policy of a clock: a stage's own policy for its approvals (or, for a wait step,
+        its wait), else the spec's policy for that kind ("approval", "rework", "case", "wait")."""
+        if kind in (APPROVAL, WAIT) and stage_key:
             stage = self.stage(stage_key)
             if stage is not None and stage.sla is not None:
                 return stage.sla

@@ -236,8 +236,10 @@ INVOICE_PROCESSING = {
 LIBRARY = [PURCHASE_APPROVAL, INVOICE_PROCESSING]
 
 
-# A customer who has not sent their documents after this many hours is an exception for operators.
+# A customer who has not sent their documents after this many hours is an exception for operators;
+# after ONBOARDING_CHASE_HOURS the sales rep's manager is told.
 ONBOARDING_WAIT_HOURS = 120
+ONBOARDING_CHASE_HOURS = 72
 
 CUSTOMER_ONBOARDING = {
     "key": "customer-onboarding",
@@ -250,15 +252,17 @@ CUSTOMER_ONBOARDING = {
         "description": (
             "Sales starts the onboarding of a new customer. Enterprise deals are first confirmed by the "
             "sales rep's manager. Then the case waits for the customer: their documents arrive through the "
-            "customer portal's callback, or an operator records them when they come another way. Compliance "
-            "checks the customer (legal too when the risk is high), and operations activates the account: "
-            f"an approved case is an active customer. A customer silent for {ONBOARDING_WAIT_HOURS} hours "
-            "lands in the operators' exception queue, where they wait again, record the documents, or close "
-            "the onboarding."
+            "customer portal's callback, or an operator records them when they come another way. While it "
+            "waits, the customer contact is reminded by e-mail after 24 and 48 hours, the sales rep after 48, "
+            f"and the sales rep's manager is told after {ONBOARDING_CHASE_HOURS}. Compliance checks the customer "
+            "(legal too when the risk is high), and operations activates the account: an approved case is an "
+            f"active customer. A customer silent for {ONBOARDING_WAIT_HOURS} hours lands in the operators' "
+            "exception queue, where they wait again, record the documents, or close the onboarding."
         ),
         "form_intro": (
             "Name the customer and the contact who sends their documents. Enterprise deals need your "
-            "manager's approval first. While the customer has not answered, you are reminded to chase them."
+            "manager's approval first. While the customer has not answered, their contact is reminded by "
+            "e-mail, and so are you."
         ),
         "fields": [
             {"name": "company_name", "type": "text", "label": "Company", "required": True, "max_length": 200},
@@ -268,7 +272,7 @@ CUSTOMER_ONBOARDING = {
                 "type": "email",
                 "label": "Contact e-mail",
                 "required": True,
-                "help": "Where the customer portal's invitation and our requests for documents go.",
+                "help": "While we wait for the customer's documents, reminders go to this address.",
             },
             {
                 "name": "segment",
@@ -321,6 +325,16 @@ CUSTOMER_ONBOARDING = {
                 "type": "wait",
                 "system": "Customer",
                 "timeout_hours": ONBOARDING_WAIT_HOURS,
+                "sla": {
+                    "target_hours": ONBOARDING_CHASE_HOURS,
+                    "business": False,
+                    "levels": [
+                        {"after_hours": 24, "action": "notify", "notify": {"field": "contact_email"}},
+                        {"after_hours": 48, "action": "notify", "notify": {"field": "contact_email"}},
+                        {"after_hours": 48, "action": "remind"},
+                        {"after_hours": ONBOARDING_CHASE_HOURS, "action": "notify", "notify": {"type": "manager"}},
+                    ],
+                },
             },
             {
                 "key": "compliance_review",
@@ -363,11 +377,7 @@ CUSTOMER_ONBOARDING = {
             "case": {
                 "target_hours": 80,
                 "business": True,
-                "levels": [
-                    {"after_hours": 24, "action": "remind"},
-                    {"after_hours": 48, "action": "remind"},
-                    {"after_hours": 80, "action": "notify", "notify": {"role": "operations"}},
-                ],
+                "levels": [{"after_hours": 80, "action": "notify", "notify": {"role": "operations"}}],
             },
         },
         "on_missing_required": "return_to_requester",

@@ -253,7 +253,7 @@ def validate_spec(spec) -> list[str]:
             problems.append(f"Field '{name}': required at intake and before a stage; choose one.")
     if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
-    _check_sla(spec, stage_keys, problems)
+    _check_sla(spec, stage_keys, problems, fields_by_name)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
         not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r.get("code") or not r.get("label")
@@ -369,7 +369,11 @@ SLA_ACTIONS = {
     "approval": ["remind", "notify", "escalate", "reroute"],
     "rework": ["remind", "notify", "auto_close"],
     "case": ["remind", "notify"],
+    # A wait step's clock runs while the case waits for the other side (a customer): it reminds
+    # the requester, or notifies someone, e.g. the customer contact an e-mail field names.
+    "wait": ["remind", "notify"],
 }
+MSG_NOTIFY_FIELD = "{where}: notify field '{name}' must be an e-mail field of this workflow."
 
 
 def _number(value) -> Decimal | None:
@@ -382,7 +386,7 @@ def _number(value) -> Decimal | None:
     return number if number.is_finite() else None  # NaN and Infinity are no numbers of hours
 
 
-def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> None:
+def _check_sla_policy(policy, kind: str, where: str, problems: list[str], fields_by_name: dict | None = None) -> None:
     if not isinstance(policy, dict):
         problems.append(f"{where}: must be an object.")
         return
@@ -407,13 +411,17 @@ def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> Non
             problems.append(f"{l_where}: action '{level.get('action')}' is not one of {', '.join(SLA_ACTIONS[kind])}.")
         target_spec = level.get("notify")
         if level.get("action") == "notify" and target_spec is not None:
-            if not isinstance(target_spec, dict) or not (
+            if isinstance(target_spec, dict) and target_spec.get("field"):
+                named = (fields_by_name or {}).get(target_spec["field"])
+                if named is None or named.get("type") != "email":
+                    problems.append(MSG_NOTIFY_FIELD.format(where=l_where, name=target_spec["field"]))
+            elif not isinstance(target_spec, dict) or not (
                 target_spec.get("role") or target_spec.get("user") or target_spec.get("type") == "manager"
             ):
-                problems.append(f"{l_where}: notify needs a role, a user, or type manager.")
+                problems.append(f"{l_where}: notify needs a role, a user, type manager, or an e-mail field.")
 
 
-def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
+def _check_sla(spec: dict, stage_keys: list[str], problems: list[str], fields_by_name: dict | None = None) -> None:
     """SLA policies: per kind of step (approval, rework, the whole case) and per stage."""
     sla = spec.get("sla")
     if sla is None:
@@ -423,12 +431,13 @@ def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
         return
     for kind, policy in sla.items():
         if kind not in SLA_ACTIONS:
-            problems.append(f"SLA '{kind}': use approval, rework or case.")
+            problems.append(f"SLA '{kind}': use approval, rework, case or wait.")
             continue
-        _check_sla_policy(policy, kind, f"SLA {kind}", problems)
+        _check_sla_policy(policy, kind, f"SLA {kind}", problems, fields_by_name)
     for stage in spec.get("stages") if isinstance(spec.get("stages"), list) else []:
         if isinstance(stage, dict) and stage.get("sla") is not None:
-            _check_sla_policy(stage["sla"], "approval", f"Stage '{stage.get('key')}' SLA", problems)
+            kind = "wait" if stage.get("type") == "wait" else "approval"
+            _check_sla_policy(stage["sla"], kind, f"Stage '{stage.get('key')}' SLA", problems, fields_by_name)
     if spec.get("calendar") is not None and not isinstance(spec.get("calendar"), str):
         problems.append("calendar must be the name of a business calendar.")
 

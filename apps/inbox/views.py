@@ -37,7 +37,7 @@ from apps.org.services import absence_set
 from apps.portal.errors import portal_errors, safe_next
 from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
-from apps.sla.selectors_due import case_slas
+from apps.sla.selectors_due import case_sla, case_slas
 
 from . import exports, selectors
 from .audit_views import filters_query, form_problems
@@ -457,7 +457,7 @@ def case_detail(request, case_id):
             "attachments": case.attachments.all(),
             "comment_form": CommentForm(),
             "files_form": AttachmentsForm(),
-            "case_sla": case_slas(case_ids=[case.pk]).get(case.pk),
+            "case_sla": case_sla(case=case),
             "can_withdraw": case.is_open and case.requester_id == request.user.pk,
             "can_write": case_can_write(user=request.user, case=case),
             "can_see_history": user_sees_all_cases(user=request.user),

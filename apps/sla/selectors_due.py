@@ -3,6 +3,8 @@
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
+from apps.definitions.accessors import spec_of
+
 from .clocks import is_breached, next_escalation
 from .models import ClockKind, ClockResult, SlaClock
 
@@ -69,3 +71,11 @@ def case_slas(*, case_ids) -> dict[int, dict]:
     now = timezone.now()
     clocks = SlaClock.objects.filter(case_id__in=list(case_ids), kind=ClockKind.CASE)
     return {clock.case_id: case_sla_of(clock, at=now) for clock in clocks}
+
+
+def case_sla(*, case) -> dict | None:
+    """The whole-case SLA of one case (see `case_sla_of`). NOTE: no query for a workflow version
+    without a whole-case SLA; one for those with it."""
+    if spec_of(case.version).sla(ClockKind.CASE) is None:
+        return None
+    return case_sla_of(SlaClock.objects.filter(case=case, kind=ClockKind.CASE).first())

@@ -181,3 +181,14 @@ def test_case_start_honours_show_when(demo):
         actor=demo["alice"],
     )
     assert case.data == {"request_type": "reference_letter", "letter_purpose": "Landlord"}
+
+
+def test_a_field_another_field_is_shown_by_cannot_be_removed_in_the_builder():
+    from apps.definitions.editing import row_remove
+
+    with pytest.raises(ValidationFailed):
+        row_remove(copy.deepcopy(spec(*FIELDS)), section="fields", index=0)
+    assert [f["name"] for f in row_remove(copy.deepcopy(spec(*FIELDS)), section="fields", index=1)["fields"]] == [
+        "kind",
+        "note",
+    ]

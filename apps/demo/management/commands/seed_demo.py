@@ -32,7 +32,7 @@ PEOPLE = [
     ("ivan", "Ivan", "Ivanov", "IT", None, "Integrator", [INTEGRATORS], False),
     ("sam", "Sam", "Sorensen", "Sales", "carol", "Account executive", [roles.SALES], False),
     ("connie", "Connie", "Cruz", "Compliance", "carol", "Compliance officer", [roles.COMPLIANCE], False),
-    ("otto", "Otto", "Olsen", "Operations", "carol", "Operations specialist", [roles.OPERATIONS], False),
+    ("opal", "Opal", "Olsen", "Operations", "carol", "Operations specialist", [roles.OPERATIONS], False),
     ("hanna", "Hanna", "Hill", "People", "carol", "HR partner", [roles.HR], False),
     ("paul", "Paul", "Park", "People", "carol", "Payroll specialist", [roles.PAYROLL], False),
     ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
