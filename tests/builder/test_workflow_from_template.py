@@ -33,6 +33,9 @@ def test_from_template_to_a_published_workflow_two(template, signed_in, client, 
     definition = WorkflowDefinition.objects.get(key=key)
     live = definition.versions.get(number=1)
     assert live.spec == template["spec"]  # the template as it is, published
+    version_page = owner.get(published["Location"])
+    assert version_page.status_code == 200 and "<svg" in version_page.content.decode()  # its diagram
+    assert owner.get(f"/workflows/{key}/v1/sop/").status_code == 200  # its procedure
 
     client.force_login(demo["alice"])
     assert f"/requests/new/{key}/" in client.get("/requests/new/").content.decode()
