@@ -14,7 +14,7 @@ A spec is plain JSON::
                    "retry": {"attempts", "backoff_seconds", "max_backoff_seconds", "retry_on"},
                    "response": {"map": {field: "dotted.path"}}, "undo": {request},
                    "on_failure": "exception_queue" | "fail_case"}
-                | {"key", "name", "when", "type": "wait", "system", "timeout_hours"}],
+                | {"key", "name", "when", "type": "wait", "system", "timeout_hours", "sla"}],
      "on_missing_required": "return_to_requester",
      "reason_codes": [{"code", "label"}],
      "description": "what this workflow is for", "form_intro": "text above the start form"}
@@ -22,7 +22,9 @@ A spec is plain JSON::
 Stages run one after another; the approvers of a stage work in parallel and the stage's
 policy says how many must approve. An "http" stage is an automated call to another system (see
 apps/integrations/calls.py for its placeholders); a "wait" stage waits for that system to call
-back through an inbound webhook. A `when` condition adds the stage or approver only
+back through an inbound webhook; its own "sla" (kind "wait") reminds while it waits, and a
+notify level may name an e-mail field (`{"field": "contact_email"}`) to mail someone outside the
+organisation. A `when` condition adds the stage or approver only
 when it holds (see conditions.py). A field's `show_when` (the same condition language, over
 fields listed before it) asks for the field only when it holds: otherwise the form leaves it
 out, it is never required and a value sent for it is refused (see fields.py).

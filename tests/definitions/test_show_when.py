@@ -192,3 +192,12 @@ def test_a_field_another_field_is_shown_by_cannot_be_removed_in_the_builder():
         "kind",
         "note",
     ]
+
+
+def test_the_procedure_says_when_a_field_is_asked(demo):
+    from apps.definitions.selectors import version_live
+    from apps.definitions.sop import sop_build
+
+    fields = {f["name"]: f["rules"] for f in sop_build(version=version_live(key="hr-request"))["fields"]}
+    assert fields["leave_start"] == "asked only when Request type = leave; required"
+    assert fields["details"] == "optional"
