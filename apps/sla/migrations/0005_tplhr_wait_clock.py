@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sla', '0004_case_cycle_business_hours_fill'),
+        ("sla", "0004_case_cycle_business_hours_fill"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='slaclock',
-            name='kind',
-            field=models.CharField(choices=[('approval', 'Approval'), ('rework', 'Waiting on the requester'), ('case', 'Whole case'), ('wait', 'Waiting on another system')], max_length=20),
+            model_name="slaclock",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("approval", "Approval"),
+                    ("rework", "Waiting on the requester"),
+                    ("case", "Whole case"),
+                    ("wait", "Waiting on another system"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
