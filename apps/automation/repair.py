@@ -46,6 +46,12 @@ MSG_RESOLVED = "Case cancelled by {actor}, who resolved this timed-out call: {ch
 REPAIRABLE = [StepStatus.EXCEPTION, StepStatus.RETRYING]
 
 
+def run_repairable(run: StepRun) -> bool:
+    """In the exception queue or retrying; or a wait step still waiting, which a person may
+    complete by hand ("the customer sent it by e-mail": skip), route, or give up (cancel)."""
+    return run.status in REPAIRABLE or (run.kind == StepKind.WAIT and run.status == StepStatus.WAITING)
+
+
 def _locked_run(case, run_id: int, actor) -> StepRun:
     run = StepRun.objects.select_for_update().filter(pk=run_id, case=case).first()
     if run is None:
@@ -54,7 +60,7 @@ def _locked_run(case, run_id: int, actor) -> StepRun:
         raise NotAllowed(MSG_NOT_OPERATOR)
     if case.requester_id == actor.pk:
         raise NotAllowed(MSG_OWN_CASE)
-    if run.status not in REPAIRABLE:
+    if not run_repairable(run):
         raise Conflict(MSG_NOT_REPAIRABLE.format(status=run.get_status_display().lower()))
     return run
 

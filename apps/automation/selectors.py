@@ -13,7 +13,7 @@ from apps.definitions.accessors import spec_of
 
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .policy import user_can_repair_steps
-from .repair import MSG_NOT_FOUND, MSG_NOT_OPERATOR, REPAIRABLE
+from .repair import MSG_NOT_FOUND, MSG_NOT_OPERATOR, run_repairable
 
 TABS = {"exceptions": "Exceptions", "retrying": "Retrying now"}
 TAB_STATUS = {"exceptions": StepStatus.EXCEPTION, "retrying": StepStatus.RETRYING}
@@ -145,7 +145,7 @@ def step_runs_for_case(*, case) -> list[StepRun]:
 def user_may_repair(*, user, run: StepRun) -> bool:
     """Whether the actions are worth showing: the service decides again when one is used."""
     allowed = user_can_repair_steps(user=user) or run.assigned_to_id == user.pk
-    return allowed and run.case.requester_id != user.pk and run.status in REPAIRABLE
+    return allowed and run.case.requester_id != user.pk and run_repairable(run)
 
 
 # --- Operations (apps.ops): an automated step failed for good when an attempt ended "failed" (it

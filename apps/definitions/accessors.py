@@ -18,8 +18,8 @@ from apps.core.errors import ValidationFailed
 from apps.core.numbers import number
 
 from .approval_checks import finite_number
-from .conditions import Words, evaluate, reads_requester
-from .fields import MSG_REQUIRED, clean_data, clean_value, missing_fields
+from .conditions import Words, evaluate, fields_in, reads_requester
+from .fields import MSG_REQUIRED, clean_data, clean_value, missing_fields, shown
 from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
 from .texts import Texts
 
@@ -71,6 +71,11 @@ class Field:
     @property
     def is_number(self) -> bool:
         return self.type in NUMBER_TYPES
+
+    @property
+    def show_when(self):
+        """The condition under which the field applies (None: always)."""
+        return self.raw.get("show_when") or None
 
     def shown(self, value) -> str:
         """A stored value as people read it: numbers as `number` writes them ("5,000"), an empty
@@ -393,6 +398,15 @@ class Spec:
             numeric=frozenset(f.name for f in self.fields if f.is_number),
         )
 
+    def shown_fields(self, data) -> tuple[Field, ...]:
+        """The fields that apply to `data` (see `fields_shown`)."""
+        return fields_shown(self.fields, data)
+
+    @property
+    def controlling_fields(self) -> frozenset:
+        """Fields whose value decides whether another field is shown (a form refreshes on them)."""
+        return frozenset(name for f in self.fields for name in fields_in(f.show_when))
+
     def clean(self, data, *, base=None, intake: bool = True) -> dict:
         """Validate and normalise field values (ValidationFailed names each bad field)."""
         return clean_data(self.field_dicts, data, base=base, intake=intake)
@@ -476,13 +490,26 @@ class Spec:
         return next((c.label for c in self.reason_codes if c.code == code), None)
 
     def sla(self, kind: str, *, stage_key: str = "") -> SlaPolicy | None:
-        """The SLA policy of a clock: a stage's own policy for its approvals, else the spec's
-        policy for that kind ("approval", "rework" or "case")."""
-        if kind == APPROVAL and stage_key:
+        """The SLA policy of a clock: a stage's own policy for its approvals (or, for a wait step,
+        its wait), else the spec's policy for that kind ("approval", "rework", "case", "wait")."""
+        if kind in (APPROVAL, WAIT) and stage_key:
             stage = self.stage(stage_key)
             if stage is not None and stage.sla is not None:
                 return stage.sla
         return self._sla.get(kind)
+
+
+def fields_shown(fields: tuple[Field, ...], data) -> tuple[Field, ...]:
+    """The fields that apply to `data` (values as submitted or stored): those without a
+    `show_when`, and those whose condition holds, decided top-down as at intake."""
+    data = dict(data or {})
+    kept = []
+    for field in fields:
+        if field.show_when and not shown(field.raw, data).result:
+            data.pop(field.name, None)
+            continue
+        kept.append(field)
+    return tuple(kept)
 
 
 def spec_of(version) -> Spec:

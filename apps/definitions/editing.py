@@ -173,6 +173,8 @@ def _clean_field(spec, values, index):
     for kept in ("greater_than", "decimal_places", "max_length", "max_digits"):
         if kept in previous and previous.get("type") == kind:
             row[kept] = previous[kept]
+    if previous.get("show_when"):  # set in the spec (JSON, a template): the row form keeps it
+        row["show_when"] = previous["show_when"]
     default = _text(values, "default")
     if default and not errors.get("type") and not errors.get("choices"):
         try:
@@ -377,6 +379,8 @@ def _rename_field(spec, old, new):
         for sub in condition.get("all", []) + condition.get("any", []):
             walk(sub)
 
+    for field in spec.get("fields", []):
+        walk(field.get("show_when"))
     for stage in spec.get("stages", []):
         walk(stage.get("when"))
         for approver in stage.get("approvers", []):

@@ -12,6 +12,8 @@ from django.core.validators import validate_email
 from apps.core.errors import ValidationFailed
 from apps.org.selectors import username_active
 
+from .conditions import Words, evaluate
+
 FIELD_TYPES = ["text", "textarea", "decimal", "integer", "date", "choice", "boolean", "email", "user"]
 
 MSG_REQUIRED = "This field is required."
@@ -33,6 +35,7 @@ MSG_CONTROL_CHARACTERS = "Remove control characters (such as NUL) from the text.
 MSG_NOT_A_USER = "There is no active user '{username}'."
 MSG_NOT_THE_REQUESTER = "Name someone other than yourself: the requester cannot be the {label}."
 MSG_STEP_FIELD = "Filled in at the {step} step, not by the requester."
+MSG_NOT_SHOWN = "This field applies only when {condition}; leave it empty."
 
 DEFAULT_MAX_DIGITS = 15
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -134,6 +137,15 @@ def clean_value(spec: dict, value):
     raise ValueError(f"Unsupported field type {kind!r}.")  # pragma: no cover - validator refuses it
 
 
+def shown(field: dict, data: dict, words: Words | None = None):
+    """Whether a field applies to `data` (its `show_when` holds; always without one), and the trace."""
+    return evaluate(field.get("show_when"), data, words=words or Words())
+
+
+def _words(fields: list[dict]) -> Words:
+    return Words(labels={f["name"]: f.get("label") or f["name"] for f in fields})
+
+
 def clean_data(
     fields: list[dict], data, *, base: dict | None = None, intake: bool = True, requester: str = "", steps=None
 ) -> dict:
@@ -141,6 +153,8 @@ def clean_data(
 
     `base` is the data already on the case (a resubmission changes only what it sends).
     At intake, fields marked required must be present and defaults fill what is absent.
+    A field whose `show_when` does not hold is left out: not required, no default, a value kept
+    from `base` dropped, and a value sent for it refused (it would be data nobody reads).
     Raises ValidationFailed naming each bad field.
 
     From a requester (`requester`: their username), a person field marked `not_requester` may not
@@ -159,9 +173,19 @@ def clean_data(
             errors[name] = [MSG_UNKNOWN]
         elif steps and name in steps and not _empty(data[name]):
             errors[name] = [MSG_STEP_FIELD.format(step=steps[name])]
+    words = None
     for name, spec in by_name.items():
         if name in errors:
             continue
+        if spec.get("show_when"):
+            # Fields are decided top-down: the condition reads only fields listed before this one.
+            words = words or _words(fields)
+            trace = shown(spec, cleaned, words)
+            if not trace.result:
+                cleaned.pop(name, None)
+                if name in data and not _empty(data[name]) and data[name] is not False:
+                    errors[name] = [MSG_NOT_SHOWN.format(condition=_rule_text(spec["show_when"], words))]
+                continue
         if name in data and not _empty(data[name]):
             try:
                 cleaned[name] = clean_value(spec, data[name])
@@ -179,6 +203,11 @@ def clean_data(
     if errors:
         raise ValidationFailed("Some fields are not valid.", field_errors=errors)
     return cleaned
+
+
+def _rule_text(condition: dict, words: Words) -> str:
+    """The condition as a rule ("Request type = leave"), without what the case has."""
+    return evaluate(condition, {}, words=words).text.replace(" (it is empty)", "")
 
 
 def missing_fields(fields: list[dict], data: dict, *, stage: str) -> list[dict]:

@@ -408,3 +408,314 @@ ACCESS_REQUEST = {
 }
 
 LIBRARY.append(ACCESS_REQUEST)
+
+
+# A customer who has not sent their documents after this many hours is an exception for operators;
+# after ONBOARDING_CHASE_HOURS the sales rep's manager is told.
+ONBOARDING_WAIT_HOURS = 120
+ONBOARDING_CHASE_HOURS = 72
+
+CUSTOMER_ONBOARDING = {
+    "key": "customer-onboarding",
+    "name": "Customer onboarding",
+    "description": (
+        "Sales hands a new customer over: the customer sends their documents, compliance checks them, "
+        "operations activates the account."
+    ),
+    "spec": {
+        "description": (
+            "Sales starts the onboarding of a new customer. Enterprise deals are first confirmed by the "
+            "sales rep's manager. Then the case waits for the customer: their documents arrive through the "
+            "customer portal's callback, or an operator records them when they come another way. While it "
+            "waits, the customer contact is reminded by e-mail after 24 and 48 hours, the sales rep after 48, "
+            f"and the sales rep's manager is told after {ONBOARDING_CHASE_HOURS}. Compliance checks the customer "
+            "(legal too when the risk is high), and operations activates the account: an approved case is an "
+            f"active customer. A customer silent for {ONBOARDING_WAIT_HOURS} hours lands in the operators' "
+            "exception queue, where they wait again, record the documents, or close the onboarding."
+        ),
+        "form_intro": (
+            "Name the customer and the contact who sends their documents. Enterprise deals need your "
+            "manager's approval first. While the customer has not answered, their contact is reminded by "
+            "e-mail, and so are you."
+        ),
+        "fields": [
+            {"name": "company_name", "type": "text", "label": "Company", "required": True, "max_length": 200},
+            {"name": "contact_name", "type": "text", "label": "Customer contact", "required": True, "max_length": 200},
+            {
+                "name": "contact_email",
+                "type": "email",
+                "label": "Contact e-mail",
+                "required": True,
+                "help": "While we wait for the customer's documents, reminders go to this address.",
+            },
+            {
+                "name": "segment",
+                "type": "choice",
+                "label": "Segment",
+                "choices": ["small_business", "mid_market", "enterprise"],
+                "default": "small_business",
+            },
+            {
+                "name": "risk_level",
+                "type": "choice",
+                "label": "Risk level",
+                "choices": ["low", "medium", "high"],
+                "default": "low",
+                "help": "Sales' first view (country, industry, ownership). High risk adds a legal review.",
+            },
+            {
+                "name": "expected_monthly_volume",
+                "type": "decimal",
+                "label": "Expected monthly volume",
+                "min": 0,
+                "decimal_places": 2,
+            },
+            {
+                "name": "documents_received",
+                "type": "boolean",
+                "label": "Documents received",
+                "help": "Set by the customer portal's callback (or by whoever records the documents).",
+            },
+            {
+                "name": "customer_reference",
+                "type": "text",
+                "label": "Customer portal reference",
+                "max_length": 100,
+                "help": "Filled in by the customer portal when the customer sends their documents.",
+            },
+            {"name": "notes", "type": "textarea", "label": "Notes"},
+        ],
+        "stages": [
+            {
+                "key": "sales_review",
+                "name": "Sales sign-off",
+                "when": {"all": [{"field": "segment", "op": "=", "value": "enterprise"}]},
+                "policy": "all",
+                "approvers": [{"key": "sales_manager", "label": "Sales manager sign-off", "type": "manager"}],
+            },
+            {
+                "key": "customer_documents",
+                "name": "Waiting for customer",
+                "type": "wait",
+                "system": "Customer",
+                "timeout_hours": ONBOARDING_WAIT_HOURS,
+                "sla": {
+                    "target_hours": ONBOARDING_CHASE_HOURS,
+                    "business": False,
+                    "levels": [
+                        {"after_hours": 24, "action": "notify", "notify": {"field": "contact_email"}},
+                        {"after_hours": 48, "action": "notify", "notify": {"field": "contact_email"}},
+                        {"after_hours": 48, "action": "remind"},
+                        {"after_hours": ONBOARDING_CHASE_HOURS, "action": "notify", "notify": {"type": "manager"}},
+                    ],
+                },
+            },
+            {
+                "key": "compliance_review",
+                "name": "Compliance check",
+                "policy": "all",
+                "approvers": [
+                    {"key": "compliance", "label": "Compliance check (KYC)", "type": "role", "role": "compliance"},
+                    {
+                        "key": "legal",
+                        "label": "Legal review of a high-risk customer",
+                        "type": "role",
+                        "role": "legal",
+                        "when": {"all": [{"field": "risk_level", "op": "=", "value": "high"}]},
+                    },
+                ],
+            },
+            {
+                "key": "activation",
+                "name": "Activation",
+                "policy": "all",
+                "approvers": [
+                    {"key": "operations", "label": "Activate the account", "type": "role", "role": "operations"}
+                ],
+            },
+        ],
+        "sla": {
+            "approval": {
+                "target_hours": 16,
+                "business": True,
+                "levels": [
+                    {"after_hours": 8, "action": "remind"},
+                    {"after_hours": 16, "action": "escalate"},
+                ],
+            },
+            "rework": {
+                "target_hours": 40,
+                "business": True,
+                "levels": [{"after_hours": 40, "action": "auto_close"}],
+            },
+            "case": {
+                "target_hours": 80,
+                "business": True,
+                "levels": [{"after_hours": 80, "action": "notify", "notify": {"role": "operations"}}],
+            },
+        },
+        "on_missing_required": "return_to_requester",
+        "reason_codes": [
+            {"code": "kyc_failed", "label": "KYC check failed"},
+            {"code": "sanctions_hit", "label": "Sanctions or PEP match"},
+            {"code": "customer_unresponsive", "label": "Customer did not answer"},
+            {"code": "duplicate_customer", "label": "Customer already exists"},
+            {"code": "other", "label": "Other"},
+        ],
+    },
+}
+
+HR_REQUEST_TYPES = ["leave", "personal_data", "payroll", "reference_letter"]
+
+
+def _only_for(*request_types: str) -> dict:
+    """The `show_when` of a field that belongs to some request types only."""
+    if len(request_types) == 1:
+        return {"field": "request_type", "op": "=", "value": request_types[0]}
+    return {"field": "request_type", "op": "in", "value": list(request_types)}
+
+
+HR_REQUEST = {
+    "key": "hr-request",
+    "name": "HR request",
+    "description": "An employee asks HR for leave, a change of personal data, a pay correction or a letter.",
+    "spec": {
+        "description": (
+            "An employee asks HR for something. The form asks only what the request type needs. Leave is "
+            "approved by the employee's manager, then HR; personal data changes and reference letters go to "
+            "HR; pay questions go to payroll. The requester sees on their request when it is due (5 business "
+            "days) and whether it is on time."
+        ),
+        "form_intro": (
+            "Choose the request type first: the form then asks what that type needs. You see on your request "
+            "when HR promises an answer."
+        ),
+        "fields": [
+            {
+                "name": "request_type",
+                "type": "choice",
+                "label": "Request type",
+                "required": True,
+                "choices": HR_REQUEST_TYPES,
+                "default": "leave",
+            },
+            {
+                "name": "leave_type",
+                "type": "choice",
+                "label": "Leave type",
+                "choices": ["annual", "sick", "parental", "unpaid"],
+                "required": True,
+                "show_when": _only_for("leave"),
+            },
+            {
+                "name": "leave_start",
+                "type": "date",
+                "label": "First day",
+                "required": True,
+                "show_when": _only_for("leave"),
+            },
+            {
+                "name": "leave_end",
+                "type": "date",
+                "label": "Last day",
+                "required": True,
+                "show_when": _only_for("leave"),
+            },
+            {
+                "name": "change_details",
+                "type": "textarea",
+                "label": "What changes",
+                "required": True,
+                "help": "The new address, name or bank account, as it should be recorded.",
+                "show_when": _only_for("personal_data"),
+            },
+            {
+                "name": "effective_date",
+                "type": "date",
+                "label": "Effective from",
+                "show_when": _only_for("personal_data", "payroll"),
+            },
+            {
+                "name": "pay_period",
+                "type": "text",
+                "label": "Pay period",
+                "required": True,
+                "max_length": 20,
+                "help": "The month concerned, e.g. 2026-11.",
+                "show_when": _only_for("payroll"),
+            },
+            {
+                "name": "pay_issue",
+                "type": "choice",
+                "label": "Pay issue",
+                "choices": ["missing_payment", "wrong_amount", "tax", "other"],
+                "required": True,
+                "show_when": _only_for("payroll"),
+            },
+            {
+                "name": "letter_purpose",
+                "type": "text",
+                "label": "Letter for",
+                "required": True,
+                "max_length": 200,
+                "help": "Who the letter is for (a landlord, a bank, a visa application).",
+                "show_when": _only_for("reference_letter"),
+            },
+            {"name": "details", "type": "textarea", "label": "Anything else"},
+        ],
+        "stages": [
+            {
+                "key": "manager_approval",
+                "name": "Manager approval",
+                "when": {"all": [_only_for("leave")]},
+                "policy": "all",
+                "approvers": [{"key": "manager", "label": "Manager approval", "type": "manager"}],
+            },
+            {
+                "key": "hr_review",
+                "name": "HR",
+                "when": {"all": [_only_for("leave", "personal_data", "reference_letter")]},
+                "policy": "all",
+                "approvers": [{"key": "hr", "label": "HR decision", "type": "role", "role": "hr"}],
+            },
+            {
+                "key": "payroll_review",
+                "name": "Payroll",
+                "when": {"all": [_only_for("payroll")]},
+                "policy": "all",
+                "approvers": [{"key": "payroll", "label": "Payroll answer", "type": "role", "role": "payroll"}],
+            },
+        ],
+        "sla": {
+            "approval": {
+                "target_hours": 16,
+                "business": True,
+                "levels": [
+                    {"after_hours": 8, "action": "remind"},
+                    {"after_hours": 16, "action": "escalate"},
+                ],
+            },
+            "rework": {
+                "target_hours": 40,
+                "business": True,
+                "levels": [{"after_hours": 40, "action": "auto_close"}],
+            },
+            "case": {
+                "target_hours": 40,
+                "business": True,
+                "pause_on_rework": True,
+                "levels": [{"after_hours": 40, "action": "notify", "notify": {"role": "hr"}}],
+            },
+        },
+        "on_missing_required": "return_to_requester",
+        "reason_codes": [
+            {"code": "not_eligible", "label": "Not eligible"},
+            {"code": "no_balance", "label": "Not enough leave left"},
+            {"code": "team_coverage", "label": "Team coverage"},
+            {"code": "missing_information", "label": "Information missing"},
+            {"code": "other", "label": "Other"},
+        ],
+    },
+}
+
+LIBRARY.extend([CUSTOMER_ONBOARDING, HR_REQUEST])

@@ -118,6 +118,8 @@ def sop_build(*, version) -> dict:
     fields = []
     for field in spec.get("fields", []):
         rules = []
+        if field.get("show_when"):  # asked only for some requests ("only when Request type = leave")
+            rules.append(f"asked {_rule(field['show_when'], words)}")
         if field.get("required"):
             rules.append("required")
         if field.get("required_before"):

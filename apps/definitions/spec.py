@@ -4,7 +4,7 @@ A spec is plain JSON::
 
     {"fields": [{"name", "type", "label", "help", "required", "required_before",
                  "choices", "default", "min", "max", "greater_than", "decimal_places",
-                 "not_requester" (a "user" field: may not name the requester)}],
+                 "not_requester" (a "user" field: may not name the requester), "show_when"}],
      "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
                  "approvers": [{"key", "label", "type": "manager" | "managers_manager"
                                 | "role" | "user", "role", "user", "when",
@@ -19,7 +19,7 @@ A spec is plain JSON::
                    "retry": {"attempts", "backoff_seconds", "max_backoff_seconds", "retry_on"},
                    "response": {"map": {field: "dotted.path"}}, "undo": {request},
                    "on_failure": "exception_queue" | "fail_case"}
-                | {"key", "name", "when", "type": "wait", "system", "timeout_hours"}],
+                | {"key", "name", "when", "type": "wait", "system", "timeout_hours", "sla"}],
      "on_missing_required": "return_to_requester",
      "reason_codes": [{"code", "label"}],
      "authority": {"field": amount field, "default_up_to": number,
@@ -29,10 +29,15 @@ A spec is plain JSON::
 Stages run one after another; the approvers of a stage work in parallel and the stage's
 policy says how many must approve. An "http" stage is an automated call to another system (see
 apps/integrations/calls.py for its placeholders); a "wait" stage waits for that system to call
-back through an inbound webhook; an "http" stage with `not_before` is called on the day its
-date field names (a scheduled step, e.g. revoking access when it expires). A `when` condition
-adds the stage or approver only when it holds (see conditions.py; it may ask about the
-requester). Fields an approver lists in `fields` are filled in at that step, not at intake.
+back through an inbound webhook; its own "sla" (kind "wait") reminds while it waits, and a
+notify level may name an e-mail field (`{"field": "contact_email"}`) to mail someone outside the
+organisation. An "http" stage with `not_before` is called on the day its date field names (a
+scheduled step, e.g. revoking access when it expires). A `when` condition adds the stage or
+approver only when it holds (see conditions.py; it may ask about the requester). Fields an
+approver lists in `fields` are filled in at that step, not at intake. A field's `show_when` (the
+same condition language, over fields listed before it) asks for the field only when it holds:
+otherwise the form leaves it out, it is never required and a value sent for it is refused (see
+fields.py).
 """
 
 import re
@@ -127,6 +132,27 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         _check_condition(sub, fields_by_name, f"{where}, clause {i}", problems)
 
 
+MSG_SHOW_WHEN_LATER = "{where}: shown only when a condition holds on '{name}', which is not a field listed before it."
+
+
+def _check_show_when(field: dict, earlier: dict, where: str, problems: list[str]) -> None:
+    """A field's `show_when` reads only fields listed before it: the form decides top-down what
+    to ask, and no field can hide itself or the field that decides about it."""
+    condition = field.get("show_when")
+    if condition in (None, {}):
+        return
+    try:
+        later = [n for n in fields_in(condition) if isinstance(n, str) and n not in earlier]
+    except (AttributeError, TypeError):  # not a condition: _check_condition says what is wrong
+        later = []
+    if later:
+        problems.append(MSG_SHOW_WHEN_LATER.format(where=where, name=later[0]))
+        return
+    _check_condition(condition, earlier, f"{where}, shown when", problems)
+    if field.get("required_before"):
+        problems.append(f"{where}: a field shown only when a condition holds cannot be required before a stage.")
+
+
 def _strip_limits(field: dict) -> dict:
     return {k: v for k, v in field.items() if k not in {"greater_than", "min", "max", "max_length"}}
 
@@ -176,6 +202,7 @@ def validate_spec(spec) -> list[str]:
                 clean_value(field, field["default"])
             except ValueError as problem:
                 problems.append(f"{where}: default '{field['default']}' is not valid: {problem}")
+        _check_show_when(field, fields_by_name, where, problems)
         # Rule values are compared against the type only, not the intake limits.
         fields_by_name[name] = _strip_limits(field)
 
@@ -264,7 +291,7 @@ def validate_spec(spec) -> list[str]:
             problems.append(f"Field '{name}': required at intake and before a stage; choose one.")
     if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
-    _check_sla(spec, stage_keys, problems)
+    _check_sla(spec, stage_keys, problems, fields_by_name)
     check_authority(spec, fields_by_name, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
@@ -385,10 +412,14 @@ SLA_ACTIONS = {
     "approval": ["remind", "notify", "escalate", "reroute"],
     "rework": ["remind", "notify", "auto_close"],
     "case": ["remind", "notify"],
+    # A wait step's clock runs while the case waits for the other side (a customer): it reminds
+    # the requester, or notifies someone, e.g. the customer contact an e-mail field names.
+    "wait": ["remind", "notify"],
 }
+MSG_NOTIFY_FIELD = "{where}: notify field '{name}' must be an e-mail field of this workflow."
 
 
-def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> None:
+def _check_sla_policy(policy, kind: str, where: str, problems: list[str], fields_by_name: dict | None = None) -> None:
     if not isinstance(policy, dict):
         problems.append(f"{where}: must be an object.")
         return
@@ -413,13 +444,17 @@ def _check_sla_policy(policy, kind: str, where: str, problems: list[str]) -> Non
             problems.append(f"{l_where}: action '{level.get('action')}' is not one of {', '.join(SLA_ACTIONS[kind])}.")
         target_spec = level.get("notify")
         if level.get("action") == "notify" and target_spec is not None:
-            if not isinstance(target_spec, dict) or not (
+            if isinstance(target_spec, dict) and target_spec.get("field"):
+                named = (fields_by_name or {}).get(target_spec["field"])
+                if named is None or named.get("type") != "email":
+                    problems.append(MSG_NOTIFY_FIELD.format(where=l_where, name=target_spec["field"]))
+            elif not isinstance(target_spec, dict) or not (
                 target_spec.get("role") or target_spec.get("user") or target_spec.get("type") == "manager"
             ):
-                problems.append(f"{l_where}: notify needs a role, a user, or type manager.")
+                problems.append(f"{l_where}: notify needs a role, a user, type manager, or an e-mail field.")
 
 
-def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
+def _check_sla(spec: dict, stage_keys: list[str], problems: list[str], fields_by_name: dict | None = None) -> None:
     """SLA policies: per kind of step (approval, rework, the whole case) and per stage."""
     sla = spec.get("sla")
     if sla is None:
@@ -429,12 +464,13 @@ def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
         return
     for kind, policy in sla.items():
         if kind not in SLA_ACTIONS:
-            problems.append(f"SLA '{kind}': use approval, rework or case.")
+            problems.append(f"SLA '{kind}': use approval, rework, case or wait.")
             continue
-        _check_sla_policy(policy, kind, f"SLA {kind}", problems)
+        _check_sla_policy(policy, kind, f"SLA {kind}", problems, fields_by_name)
     for stage in spec.get("stages") if isinstance(spec.get("stages"), list) else []:
         if isinstance(stage, dict) and stage.get("sla") is not None:
-            _check_sla_policy(stage["sla"], "approval", f"Stage '{stage.get('key')}' SLA", problems)
+            kind = "wait" if stage.get("type") == "wait" else "approval"
+            _check_sla_policy(stage["sla"], kind, f"Stage '{stage.get('key')}' SLA", problems, fields_by_name)
     if spec.get("calendar") is not None and not isinstance(spec.get("calendar"), str):
         problems.append("calendar must be the name of a business calendar.")
 
@@ -442,6 +478,8 @@ def _check_sla(spec: dict, stage_keys: list[str], problems: list[str]) -> None:
 def condition_fields(spec: dict) -> set[str]:
     """All fields read by the spec's conditions (used by the builder's impact checks)."""
     names = set()
+    for field in spec.get("fields", []):
+        names.update(fields_in(field.get("show_when")))
     for stage in spec.get("stages", []):
         names.update(fields_in(stage.get("when")))
         for approver in stage.get("approvers", []):

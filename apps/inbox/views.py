@@ -37,6 +37,7 @@ from apps.org.services import absence_set
 from apps.portal.errors import portal_errors, safe_next
 from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
+from apps.sla.selectors_due import case_sla, case_slas
 
 from . import exports, selectors
 from .audit_views import filters_query, form_problems
@@ -81,10 +82,21 @@ def request_start(request, key):
     fields = spec_of(version).intake_fields  # what approvers fill in at their step is not asked here
     # NOTE: bound on every POST, even an empty one, so the service's field errors can be shown.
     form = CaseDataForm(
-        request.POST if request.method == "POST" else None, fields=fields, stages=spec_of(version).stages
+        request.POST if request.method == "POST" else None,
+        fields=fields,
+        stages=spec_of(version).stages,
+        refresh_url=f"{request.path}?refresh=1",
     )
     files_form = AttachmentsForm()
-    if request.method == "POST":
+    if request.method == "POST" and request.GET.get("refresh"):
+        # A field others depend on changed (htmx): the fields that apply now, nothing checked or started.
+        form = CaseDataForm(
+            initial=form.values(),
+            fields=fields,
+            stages=spec_of(version).stages,
+            refresh_url=f"{request.path}?refresh=1",
+        )
+    elif request.method == "POST":
         uploads = request.FILES.getlist("attachments")
         errors = _attachment_errors(uploads)
         # What the first stage needs is asked for here, at the form, unless the person chose to
@@ -148,6 +160,9 @@ def _attachment_errors(uploads) -> dict:
 def my_request_list(request):
     q = request.GET.get("q", "").strip()[:200]
     page = paginate(request, selectors.my_requests(user=request.user, q=q))
+    slas = case_slas(case_ids=[case.pk for case in page.object_list])
+    for case in page.object_list:
+        case.sla = slas.get(case.pk)
     query = QueryDict(mutable=True)
     if q:
         query["q"] = q
@@ -454,6 +469,7 @@ def case_detail(request, case_id):
             "attachments": case.attachments.all(),
             "comment_form": CommentForm(),
             "files_form": AttachmentsForm(),
+            "case_sla": case_sla(case=case),
             "can_withdraw": case.is_open and case.requester_id == request.user.pk,
             "can_write": case_can_write(user=request.user, case=case),
             "can_see_history": user_sees_all_cases(user=request.user),

@@ -35,7 +35,12 @@ class Notification(models.Model):
     Kind = Kind
     EmailStatus = EmailStatus
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    # Someone outside the organisation (a customer contact named by a case field): no portal
+    # account, so no user; only the e-mail goes to this address.
+    address = models.EmailField(blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -55,6 +60,14 @@ class Notification(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "dedupe_key"], name="notify_one_per_user_and_event"),
+            models.UniqueConstraint(
+                fields=["address", "dedupe_key"],
+                condition=models.Q(user__isnull=True),
+                name="notify_one_per_address_and_event",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | ~models.Q(address=""), name="notify_user_or_address"
+            ),
         ]
         indexes = [
             # The header badge (unread count) and the list (unread first, newest first).
@@ -63,7 +76,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.user_id}: {self.subject}"
+        return f"{self.get_kind_display()} for {self.user_id or self.address}: {self.subject}"
 
     @property
     def is_read(self) -> bool:

@@ -111,6 +111,39 @@ def notification_send(
     return created
 
 
+def notification_send_to_address(
+    *, address: str, kind: str, subject: str, body: str, case=None, dedupe_key: str
+) -> Notification | None:
+    """E-mail someone outside the organisation (a customer contact named by a case field) once
+    per `dedupe_key`, after commit, through the same outbox, retries and failed list as people's
+    notifications. None when that address was already told under the key."""
+    assert connection.in_atomic_block, MSG_OUTSIDE_TRANSACTION
+    if kind not in Kind.values:
+        raise ValueError(MSG_BAD_KIND.format(kind=kind))
+    if not dedupe_key or len(dedupe_key) > KEY_MAX:
+        raise ValueError(MSG_BAD_KEY)
+    now = timezone.now()
+    row = Notification(
+        user=None,
+        address=address,
+        kind=kind,
+        subject=_one_line(subject, SUBJECT_MAX),
+        body=body,
+        case_id=_pk(case),
+        created=now,
+        dedupe_key=dedupe_key,
+        email_status=EmailStatus.PENDING,
+        next_attempt_at=now + PENDING_GRACE,
+    )
+    inserted = _insert_new([row])
+    if not inserted:
+        return None
+    row.pk = inserted[0][0]
+    row._state.adding, row._state.db = False, "default"
+    outbox_add(OUTBOX_KIND, [row.pk], task=DELIVER_TASK, chunk=DELIVER_CHUNK, enqueue=_enqueue_delivery)
+    return row
+
+
 def _may_have_address(user) -> bool:
     """Whether to plan an e-mail. NOTE: the engine hands over users it did not load (a stub
     `User(pk=..., username=...)` for an assigned approver, to save a query); their address is
@@ -155,7 +188,7 @@ def notification_deliver(*, notification_id: int) -> Notification | None:
             return None
         fields = ["email_status", "email_attempts", "email_last_error", "email_sent_at", "next_attempt_at"]
         user = notification.user
-        if not user.email or not user.is_active:
+        if user is not None and (not user.email or not user.is_active):
             notification.email_status = EmailStatus.SKIPPED
             notification.email_last_error = MSG_NO_ADDRESS if not user.email else MSG_INACTIVE
             notification.next_attempt_at = None
@@ -252,13 +285,16 @@ def _email(notification: Notification) -> EmailMessage:
     parts = [notification.body.strip()] if notification.body.strip() else []
     if notification.url:
         parts.append(f"Open it in WMS: {portal}{notification.url}")
-    parts.append(
-        f"-- \nYou get this e-mail because of your work in WMS. All your notifications: {portal}/notifications/"
-    )
+    if notification.user_id is None:  # a customer contact: no account, nothing to open
+        parts = parts[:1]
+    else:
+        parts.append(
+            f"-- \nYou get this e-mail because of your work in WMS. All your notifications: {portal}/notifications/"
+        )
     return EmailMessage(
         subject=notification.subject,
         body="\n\n".join(parts),
-        to=[notification.user.email],
+        to=[notification.address or notification.user.email],
         headers={"Auto-Submitted": "auto-generated", "X-WMS-Notification": str(notification.pk)},
     )
 

@@ -6,5 +6,12 @@ AUDITORS = "auditors"
 WORKFLOW_OWNERS = "workflow-owners"
 OPERATORS = "operators"
 SECURITY = "security"  # grants and records system access (the access-request template)
+# Customer onboarding hands a customer from sales to compliance (KYC) to operations (activation).
+SALES = "sales"
+COMPLIANCE = "compliance"
+OPERATIONS = "operations"
+# HR requests: HR decides leave, personal data changes and letters; payroll answers pay questions.
+HR = "hr"
+PAYROLL = "payroll"
 
-ALL_ROLES = [FINANCE, LEGAL, AUDITORS, WORKFLOW_OWNERS, OPERATORS, SECURITY]
+ALL_ROLES = [FINANCE, LEGAL, AUDITORS, WORKFLOW_OWNERS, OPERATORS, SECURITY, SALES, COMPLIANCE, OPERATIONS, HR, PAYROLL]

@@ -12,11 +12,12 @@ from apps.cases.services import case_auto_close, task_reassign
 from apps.cases.taskinfo import task_info, task_label
 from apps.core.errors import ServiceError
 from apps.core.moments import moment_text
-from apps.notify.services import notification_send
+from apps.definitions.accessors import spec_of
+from apps.notify.services import notification_send, notification_send_to_address
 from apps.org import roles
 from apps.org.selectors import role_members, user_manager, user_manager_chain, user_time_zones
 
-from .models import SlaClock
+from .models import ClockKind, SlaClock
 
 User = get_user_model()
 
@@ -70,7 +71,10 @@ def _due(clock, verb: str):
     return lambda zone: f"It {verb} due {moment_text(clock.due, zone=zone)}."
 
 
-def _label(task) -> str:
+def _label(task, clock=None) -> str:
+    if clock is not None and clock.kind == ClockKind.WAIT:  # a step's task has no label: its stage's name
+        stage = spec_of(clock.case.version).stage(clock.stage)
+        return stage.name if stage is not None else "Waiting step"
     return task_label(task, "Task") if task is not None else "Case"
 
 
@@ -79,7 +83,7 @@ def fire_breach(clock, level, task):
         action=Action.SLA_BREACHED,
         case=clock.case,
         task=task,
-        step=_label(task),
+        step=_label(task, clock),
         reason=f"Not done within {level['after_hours']:g} {'business ' if clock.business_hours else ''}hours.",
         context=_level_context(clock, level),
     )
@@ -94,14 +98,16 @@ def _tell(clock, level, task, people, *, kind, audit_action, subject, body, reas
         action=audit_action,
         case=clock.case,
         task=task,
-        step=_label(task),
+        step=_label(task, clock),
         reason=reason or f"{told} {names or 'nobody'}.",
         context={**_level_context(clock, level), **(extra or {})},
     )
 
 
 def fire_remind(clock, level, task):
-    people = _task_people(task) if task is not None else [clock.case.requester]
+    # A wait step waits on another side, not on a person of ours: its requester is reminded.
+    waiting_on_us = task is not None and clock.kind != ClockKind.WAIT
+    people = _task_people(task) if waiting_on_us else [clock.case.requester]
     _tell(
         clock,
         level,
@@ -110,7 +116,7 @@ def fire_remind(clock, level, task):
         kind="reminder",
         audit_action=Action.SLA_REMINDED,
         told="Reminded",
-        subject=f"Reminder: {_label(task)} on request #{clock.case_id} is waiting",
+        subject=f"Reminder: {_label(task, clock)} on request #{clock.case_id} is waiting",
         body=_due(clock, "is"),
     )
     return "reminded"
@@ -127,7 +133,42 @@ def _notify_targets(clock, level, task) -> list:
     return [manager] if manager else role_members(role=roles.OPERATORS)
 
 
+MSG_CONTACT_SUBJECT = "Reminder: we are waiting for you (request #{case})"
+MSG_CONTACT_BODY = (
+    "{step} for request #{case} is still open on our side. Please send what we asked for; "
+    "if you already did, you can ignore this message."
+)
+MSG_CONTACT_TOLD = "Reminded the contact in {field}: {address}."
+MSG_CONTACT_MISSING = "Nobody reminded: the request has no address in {field}."
+
+
+def _notify_contact(clock, level, task, field: str):
+    """Someone outside the organisation, at the address a case field holds (a customer contact)."""
+    address = str((clock.case.data or {}).get(field) or "").strip()
+    if address:
+        notification_send_to_address(
+            address=address,
+            kind="reminder",
+            subject=MSG_CONTACT_SUBJECT.format(case=clock.case_id),
+            body=MSG_CONTACT_BODY.format(step=_label(task, clock), case=clock.case_id),
+            case=clock.case,
+            dedupe_key=f"sla:{clock.pk}:{clock.next_level}",
+        )
+    audit_record(
+        action=Action.SLA_NOTIFIED,
+        case=clock.case,
+        task=task,
+        step=_label(task, clock),
+        reason=(MSG_CONTACT_TOLD if address else MSG_CONTACT_MISSING).format(field=field, address=address),
+        context={**_level_context(clock, level), "contact_field": field},
+    )
+    return f"reminded {address}" if address else "no contact address"
+
+
 def fire_notify(clock, level, task):
+    field = (level.get("notify") or {}).get("field")
+    if field:
+        return _notify_contact(clock, level, task, field)
     _tell(
         clock,
         level,
@@ -136,7 +177,7 @@ def fire_notify(clock, level, task):
         kind="escalation",
         audit_action=Action.SLA_NOTIFIED,
         told="Notified",
-        subject=f"Overdue: {_label(task)} on request #{clock.case_id}",
+        subject=f"Overdue: {_label(task, clock)} on request #{clock.case_id}",
         body=_due(clock, "was"),
     )
     return "notified"
@@ -149,7 +190,7 @@ def _reassign(clock, level, task, to_user, *, reason, audit_action, cause):
         action=audit_action,
         case=clock.case,
         task=task,
-        step=_label(task),
+        step=_label(task, clock),
         reason=reason,
         context={**_level_context(clock, level), "to": to_user.username},
     )
@@ -166,7 +207,7 @@ def _stays(clock, level, task, *, audit_action, why: str) -> str:
         _task_people(task) + role_members(role=roles.OPERATORS),
         kind="escalation" if audit_action == Action.SLA_ESCALATED else "reroute",
         audit_action=audit_action,
-        subject=f"{_label(task)} on request #{clock.case_id} is overdue and nobody else may take it",
+        subject=f"{_label(task, clock)} on request #{clock.case_id} is overdue and nobody else may take it",
         body=f"{reason} Please route it by hand.",
         reason=reason,
     )
@@ -197,7 +238,7 @@ def fire_escalate(clock, level, task):
         _task_people(task) + role_members(role=roles.OPERATORS),
         kind="escalation",
         audit_action=Action.SLA_ESCALATED,
-        subject=f"Escalation: {_label(task)} on request #{clock.case_id} is overdue",
+        subject=f"Escalation: {_label(task, clock)} on request #{clock.case_id} is overdue",
         body="Nobody took it in time; please pick it up.",
         reason="No owner to escalate from: the queue and the operators were alerted.",
     )
@@ -217,7 +258,7 @@ def fire_reroute(clock, level, task):
             role_members(role=roles.OPERATORS),
             kind="reroute",
             audit_action=Action.SLA_REROUTED,
-            subject=f"No backup for {_label(task)} on request #{clock.case_id}",
+            subject=f"No backup for {_label(task, clock)} on request #{clock.case_id}",
             body="Please route it by hand.",
             reason="No backup found: operators were asked to route it.",
         )
@@ -268,7 +309,7 @@ def fire(clock: SlaClock, level: dict, task) -> str:
             role_members(role=roles.OPERATORS),
             kind="escalation",
             audit_action=Action.SLA_NOTIFIED,
-            subject=f"{level['action'].capitalize()} of {_label(task)} on request #{clock.case_id} failed",
+            subject=f"{level['action'].capitalize()} of {_label(task, clock)} on request #{clock.case_id} failed",
             body=refusal.message,
             reason=f"{level['action']} could not be applied: {refusal.message}",
         )

@@ -77,10 +77,11 @@ def _calendar(case):
     return cached
 
 
-def clock_build(*, case, kind: str, task=None, at: datetime | None = None) -> SlaClock | None:
+def clock_build(*, case, kind: str, task=None, at: datetime | None = None, stage_key: str = "") -> SlaClock | None:
     """The clock of a new task (or of the whole case), not yet saved, if its version has an SLA
-    for it (see `clock_start`; the SLA receivers save several in one INSERT)."""
-    stage_key = task_info(task).stage if task is not None else ""
+    for it (see `clock_start`; the SLA receivers save several in one INSERT). A wait step's task
+    carries no stage: its clock is given the step's key."""
+    stage_key = stage_key or (task_info(task).stage if task is not None else "")
     policy = _policy(case, kind, stage_key)
     if policy is None:
         return None
@@ -105,7 +106,7 @@ def clock_build(*, case, kind: str, task=None, at: datetime | None = None) -> Sl
 
 def clock_stage(*, kind: str, stage_key: str) -> str:
     """What the SLA panel groups a clock by: an approval stage's key, "rework", or "case"."""
-    return (stage_key or "") if kind == ClockKind.APPROVAL else kind
+    return (stage_key or "") if kind in (ClockKind.APPROVAL, ClockKind.WAIT) else kind
 
 
 def clock_settle(clock: SlaClock, *, end: datetime) -> None:
@@ -194,9 +195,9 @@ def case_cycle_record(*, case) -> None:
         type(case).objects.filter(pk=case.pk).update(cycle_business_hours=case.cycle_business_hours)
 
 
-def clock_start(*, case, kind: str, task=None, at: datetime | None = None) -> SlaClock | None:
+def clock_start(*, case, kind: str, task=None, at: datetime | None = None, stage_key: str = "") -> SlaClock | None:
     """Start the clock of a new task (or of the whole case) if its version has an SLA for it."""
-    clock = clock_build(case=case, kind=kind, task=task, at=at)
+    clock = clock_build(case=case, kind=kind, task=task, at=at, stage_key=stage_key)
     if clock is not None:
         clock.save()
     return clock

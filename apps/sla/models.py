@@ -40,6 +40,7 @@ class ClockKind(models.TextChoices):
     APPROVAL = "approval", "Approval"
     REWORK = "rework", "Waiting on the requester"
     CASE = "case", "Whole case"
+    WAIT = "wait", "Waiting on another system"
 
 
 class ClockResult(models.TextChoices):

@@ -61,6 +61,14 @@ def _stage_started(sender, *, case, **details):
     _flush(case)
 
 
+@receiver(events.step_reached, dispatch_uid="sla-step-reached")
+@events.real_cases_only
+def _step_reached(sender, *, case, task, stage, **details):
+    # A wait step's clock: reminders while the case waits for the other side (a customer).
+    if stage is not None and stage.is_wait:
+        _flush(case, clocks.clock_build(case=case, task=task, kind=ClockKind.WAIT, stage_key=stage.key))
+
+
 @receiver(events.case_returned, dispatch_uid="sla-case-returned")
 @events.real_cases_only
 def _case_returned(sender, *, case, **details):

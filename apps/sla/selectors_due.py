@@ -3,7 +3,10 @@
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
+from apps.definitions.accessors import spec_of
+
 from .clocks import is_breached, next_escalation
+from .models import ClockKind, ClockResult, SlaClock
 
 
 def clock_of(task):
@@ -42,3 +45,37 @@ def due_basis(clock, *, short: bool = False) -> str:
     if clock.calendar_name and not short:
         text += f", {clock.calendar_name} calendar"
     return text
+
+
+# The whole-case SLA as its requester reads it: on time, overdue, met, breached, paused.
+ON_TIME, OVERDUE, MET, BREACHED, PAUSED = "on time", "overdue", "met", "breached", "paused"
+
+
+def case_sla_of(clock, *, at=None) -> dict | None:
+    """{due, state, basis, clock} of a whole-case clock (None without one). A running clock is
+    "on time" or "overdue"; a paused one (the case waits on its requester) "paused"; a settled
+    one (the case closed) "met" or "breached"."""
+    if clock is None:
+        return None
+    if clock.result:
+        state = BREACHED if clock.result == ClockResult.BREACHED else MET
+    elif clock.paused_at is not None:
+        state = PAUSED
+    else:
+        state = OVERDUE if is_breached(clock, at=at or timezone.now()) else ON_TIME
+    return {"due": clock.due, "state": state, "basis": due_basis(clock, short=True), "clock": clock}
+
+
+def case_slas(*, case_ids) -> dict[int, dict]:
+    """The whole-case SLA of each case, by case id (one query; cases without one are left out)."""
+    now = timezone.now()
+    clocks = SlaClock.objects.filter(case_id__in=list(case_ids), kind=ClockKind.CASE)
+    return {clock.case_id: case_sla_of(clock, at=now) for clock in clocks}
+
+
+def case_sla(*, case) -> dict | None:
+    """The whole-case SLA of one case (see `case_sla_of`). NOTE: no query for a workflow version
+    without a whole-case SLA; one for those with it."""
+    if spec_of(case.version).sla(ClockKind.CASE) is None:
+        return None
+    return case_sla_of(SlaClock.objects.filter(case=case, kind=ClockKind.CASE).first())

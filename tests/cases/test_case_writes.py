@@ -55,6 +55,11 @@ def test_who_may_write(start_purchase, users):
         "oscar": False,  # an operator, but the case has no automated step
         "ivan": False,  # an integrator: webhooks, not cases
         "sam": False,  # security: access requests only
+        "sally": False,  # the other templates' people
+        "connie": False,
+        "opal": False,
+        "hanna": False,
+        "paul": False,
         "admin": True,
     }
 

@@ -90,9 +90,9 @@ def test_publishing_an_invalid_draft_lists_every_problem_and_publishes_nothing(d
         ),
         (
             {"approval": {"target_hours": 8, "levels": [{"after_hours": 8, "action": "notify", "notify": {}}]}},
-            "notify needs a role, a user, or type manager",
+            "notify needs a role, a user, type manager, or an e-mail field",
         ),
-        ({"later": {"target_hours": 8}}, "SLA 'later': use approval, rework or case"),
+        ({"later": {"target_hours": 8}}, "SLA 'later': use approval, rework, case or wait"),
     ],
 )
 def test_sla_policy_problems_are_named(sla, problem):

@@ -40,7 +40,12 @@ def test_history_tells_every_kind_of_story(history):
     states = {case.state for case in history}
     assert {CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN} <= states
     assert {CaseState.APPROVAL, CaseState.REWORK, CaseState.EXCEPTION} <= states, "work still open at the end"
-    assert {c.definition.key for c in history} == {"purchase-approval", "invoice-processing"}
+    assert {c.definition.key for c in history} == {
+        "purchase-approval",
+        "invoice-processing",
+        "customer-onboarding",
+        "hr-request",
+    }
     rejected = AuditEvent.objects.filter(action=Action.TASK_DECIDED, context__decision="reject")
     assert all(e.context["reason_code"] for e in rejected) and rejected.exists()
     returned = _cases_with(Action.CASE_RETURNED, Action.CASE_RESUBMITTED)
@@ -80,7 +85,9 @@ def test_history_is_in_the_past_within_its_window_and_in_order(history):
     assert not Notification.objects.filter(created__gte=PRESENT).exists()
     # What came before the last day has been read; the last day's news is unread.
     assert Notification.objects.filter(read_at__isnull=False).exists()
-    assert not Notification.objects.filter(read_at__isnull=True, created__lt=PRESENT - timedelta(days=3)).exists()
+    # Read or not is the portal's: a customer contact's reminder (an address, no user) is only mailed.
+    unread = Notification.objects.filter(user__isnull=False, read_at__isnull=True)
+    assert not unread.filter(created__lt=PRESENT - timedelta(days=3)).exists()
 
 
 def test_seeding_again_does_not_double_the_history(history):
@@ -94,3 +101,13 @@ def test_history_days_must_be_sensible(db):
     with pytest.raises(CommandError, match="--history takes a number of days"):
         _seed("--history", "-3")
     assert not Case.objects.exists()
+
+
+def test_history_onboards_customers_and_answers_hr_requests(history):
+    onboardings = [c for c in history if c.workflow_key == "customer-onboarding"]
+    assert any(c.outcome == "approved" and c.data.get("customer_reference") for c in onboardings), "activated"
+    recorded = _cases_with(Action.STEP_SKIPPED) & {c.pk for c in onboardings}
+    assert recorded, "a customer's documents recorded by a person"
+    hr = [c for c in history if c.workflow_key == "hr-request"]
+    assert {c.data["request_type"] for c in hr} >= {"leave", "payroll"}
+    assert any(c.outcome == "approved" for c in hr)

@@ -29,9 +29,8 @@ def test_who_sees_what(demo, username, sees, workflows):
 
 
 def test_managers_see_their_direct_reports(demo):
-    assert metrics_scope(user=demo["carol"]).reports == {
-        demo[name].pk for name in ("bob", "fiona", "frank", "leo", "sam")
-    }
+    reports = ("bob", "fiona", "frank", "leo", "sam", "sally", "connie", "opal", "hanna", "paul")
+    assert metrics_scope(user=demo["carol"]).reports == {demo[name].pk for name in reports}
 
 
 @pytest.mark.parametrize("username", ["alice", "fiona", "leo", "ivan"])

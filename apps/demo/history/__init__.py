@@ -1,7 +1,7 @@
 """`seed_demo --history DAYS`: the demo organisation's past, lived through the real services.
 
 DAYS days before now, the clock is moved back (time_machine) and the demo people start purchases
-and invoices every working day, decide, return, resubmit, withdraw; the ERP goes down for
+and invoices every working day (and customer onboardings and HR requests, template_stories.py), decide, return, resubmit, withdraw; the ERP goes down for
 maintenance and operators repair the cases it failed; the SLA sweep and the step sweep run as the
 clock moves; halfway, Olivia publishes version 2 of purchase approval (finance from 5,000). Every
 row (cases, tasks, audit events, SLA clocks, notifications) is stamped when it happened. The
@@ -35,6 +35,7 @@ from apps.sla.sweeper import sla_sweep
 from . import stories
 from .clock import Agenda
 from .erp import erp_in_process
+from .template_stories import template_stories_plan
 from .world import World
 
 SEED = 13  # the story told; another number tells another one
@@ -126,6 +127,8 @@ def history_seed(
             agenda.at(moment, lambda story=story, plan=plan: world.tell(story(world, plan)))
         for hour in SWEEP_HOURS:
             agenda.at(datetime.combine(day, time(hour, 5), zone), _sweep)
+    # The onboardings and HR requests live on a World of their own: the story above stays as it was.
+    side = template_stories_plan(agenda=agenda, working=working, zone=zone, seed=seed + 1)
     closing = _last_afternoon(working, end.astimezone(zone))
     if closing is not None:
         for minutes, (story, plan) in zip((0, 40), LAST_AFTERNOON, strict=True):
@@ -149,7 +152,7 @@ def history_seed(
             agenda.run()
     finally:
         Conf.SYNC = was_sync
-    return HistoryReport(days=days, start=start, end=end, told=dict(world.told))
+    return HistoryReport(days=days, start=start, end=end, told=dict(world.told + side.told))
 
 
 @contextmanager

@@ -5,7 +5,8 @@ CaseDataForm is built from a version's typed fields (`spec_of(version).fields`);
 
 from django import forms
 
-from apps.definitions.accessors import Field
+from apps.definitions.accessors import Field, fields_shown
+from apps.definitions.conditions import fields_in
 
 TEXT_MAX_LENGTH = 2000  # the widget's limit when the field sets none
 
@@ -46,22 +47,47 @@ class ServiceErrorsForm(forms.Form):
 
 
 class CaseDataForm(ServiceErrorsForm):
-    """The fields of a workflow version, for intake or for a returned request."""
+    """The fields of a workflow version, for intake or for a returned request.
 
-    def __init__(self, *args, fields: tuple[Field, ...], missing=(), stages=(), **kwargs):
+    Only the fields that apply are shown: a field with a `show_when` appears when its condition
+    holds on the values at hand (submitted, else the case's, else the defaults). With
+    `refresh_url`, changing a field another field depends on posts the form there (htmx) and the
+    page swaps in the fields that apply now."""
+
+    def __init__(self, *args, fields: tuple[Field, ...], missing=(), stages=(), refresh_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.specs = {spec.name: spec for spec in fields}
+        self.types = {spec.name: spec.type for spec in fields}
+        controlling = {name for spec in fields for name in fields_in(spec.show_when)}
+        applies = fields_shown(fields, self._current(fields))
+        self.specs = {spec.name: spec for spec in applies}
         self.missing = set(missing)
         stage_names = {stage.key: stage.name for stage in stages}  # "Approval", as the owner wrote it
-        for spec in fields:
+        for spec in applies:
             field = field_for(spec)
+            if refresh_url and spec.name in controlling:
+                field.widget.attrs.update(
+                    {
+                        "hx-post": refresh_url,
+                        "hx-trigger": "change",
+                        "hx-target": "#case-fields",
+                        "hx-select": "#case-fields",
+                        "hx-swap": "outerHTML",
+                    }
+                )
             field.required_marker = spec.required
             field.required_before = spec.required_before
             field.required_before_name = stage_names.get(spec.required_before, spec.required_before)
             self.fields[spec.name] = field
 
+    def _current(self, fields) -> dict:
+        """The values that decide which fields apply: submitted, else initial, else defaults."""
+        if self.is_bound:
+            raw = {spec.name: self.data.get(self.add_prefix(spec.name)) for spec in fields}
+            return {n: (v in {"on", "true", "1"}) if self.types[n] == "boolean" else v for n, v in raw.items()}
+        return {spec.name: self.initial.get(spec.name, spec.default) for spec in fields}
+
     def values(self) -> dict:
-        """What was submitted, as raw values for the service to check."""
+        """What was submitted for the fields that apply, as raw values for the service to check."""
         return submitted_values(self, self.specs)
 
 

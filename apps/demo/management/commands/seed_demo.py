@@ -31,6 +31,11 @@ PEOPLE = [
     ("oscar", "Oscar", "Ortiz", "Operations", None, "Operator", [roles.OPERATORS], False),
     ("ivan", "Ivan", "Ivanov", "IT", None, "Integrator", [INTEGRATORS], False),
     ("sam", "Sam", "Stone", "IT", "carol", "Security officer", [roles.SECURITY], False),
+    ("sally", "Sally", "Sorensen", "Sales", "carol", "Account executive", [roles.SALES], False),
+    ("connie", "Connie", "Cruz", "Compliance", "carol", "Compliance officer", [roles.COMPLIANCE], False),
+    ("opal", "Opal", "Olsen", "Operations", "carol", "Operations specialist", [roles.OPERATIONS], False),
+    ("hanna", "Hanna", "Hill", "People", "carol", "HR partner", [roles.HR], False),
+    ("paul", "Paul", "Park", "People", "carol", "Payroll specialist", [roles.PAYROLL], False),
     ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
 ]
 
