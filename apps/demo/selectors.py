@@ -1,6 +1,6 @@
 from apps.core.errors import NotAllowed
 
-from .models import ErpCall, ErpInvoice, ErpMode, ErpSettings
+from .models import DemoTicket, ErpCall, ErpInvoice, ErpMode, ErpSettings, TicketDeskMode, TicketDeskSettings
 from .policy import user_can_drive_erp
 
 MSG_NOT_ALLOWED = "Only operators, integrators and administrators can see the demo ERP."
@@ -20,4 +20,16 @@ def erp_console(*, user) -> dict:
         "mode": erp_mode_get(),
         "invoices": ErpInvoice.objects.all()[:LOG_SIZE],
         "calls": ErpCall.objects.all()[:LOG_SIZE],
+    }
+
+
+def ticket_desk_console(*, user) -> dict:
+    """What the demo ticketing system's page shows: its mode and its latest tickets."""
+    if not user_can_drive_erp(user=user):
+        raise NotAllowed(MSG_NOT_ALLOWED)
+    row = TicketDeskSettings.objects.filter(pk=1).select_related("changed_by").first()
+    return {
+        "desk_settings": row,
+        "mode": row.mode if row else TicketDeskMode.OK,
+        "tickets": DemoTicket.objects.all()[:LOG_SIZE],
     }

@@ -30,6 +30,10 @@ PEOPLE = [
     ("olivia", "Olivia", "Owens", "Operations", None, "Workflow owner", [roles.WORKFLOW_OWNERS], False),
     ("oscar", "Oscar", "Ortiz", "Operations", None, "Operator", [roles.OPERATORS], False),
     ("ivan", "Ivan", "Ivanov", "IT", None, "Integrator", [INTEGRATORS], False),
+    ("tom", "Tom", "Torres", "IT", "carol", "IT support engineer", [roles.IT_SUPPORT], False),
+    ("sam", "Sam", "Singh", "IT", "tom", "Service desk agent", [roles.SERVICE_DESK], False),
+    ("paula", "Paula", "Park", "Information Security", "carol", "Policy owner", [roles.POLICY_OWNERS], False),
+    ("rita", "Rita", "Reyes", "Risk & Compliance", "carol", "Risk officer", [roles.RISK_COMPLIANCE], False),
     ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
 ]
 
