@@ -16,13 +16,15 @@ A spec is plain JSON::
                 | {"key", "name", "when", "type": "wait", "system", "timeout_hours"}],
      "on_missing_required": "return_to_requester",
      "reason_codes": [{"code", "label"}],
+     "similar_cases": {"months", "same": ["requester" | field name]},
      "description": "what this workflow is for", "form_intro": "text above the start form"}
 
 Stages run one after another; the approvers of a stage work in parallel and the stage's
 policy says how many must approve. An "http" stage is an automated call to another system (see
 apps/integrations/calls.py for its placeholders); a "wait" stage waits for that system to call
 back through an inbound webhook. A `when` condition adds the stage or approver only
-when it holds (see conditions.py).
+when it holds (see conditions.py). `similar_cases` shows approvers how many cases of the
+workflow the same requester, or with the same value of a field, started in the last `months`.
 """
 
 import re
@@ -62,6 +64,9 @@ APPROVER_TYPES = ["manager", "managers_manager", "role", "user"]
 SYSTEM_APPROVER_TYPES = ["owners"]
 ON_MISSING = ["return_to_requester"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+SIMILAR_REQUESTER = "requester"
+SIMILAR_FIELD_TYPES = {"text", "choice", "email", "date"}  # stored as strings: compared as text
+MAX_SIMILAR_MONTHS = 36
 
 
 def _check_condition(condition, fields_by_name: dict, where: str, problems: list[str]) -> None:
@@ -229,6 +234,7 @@ def validate_spec(spec) -> list[str]:
     if spec.get("on_missing_required", "return_to_requester") not in ON_MISSING:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
     _check_sla(spec, stage_keys, problems)
+    _check_similar(spec.get("similar_cases"), fields_by_name, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
         not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r.get("code") or not r.get("label")
@@ -240,6 +246,33 @@ def validate_spec(spec) -> list[str]:
     check_texts(spec, problems)
     problems += unreachable_problems(spec)
     return problems
+
+
+def _check_similar(similar, fields_by_name: dict, problems: list[str]) -> None:
+    """`similar_cases`: a number of months and what "similar" means (the requester, fields)."""
+    if similar is None:
+        return
+    if not isinstance(similar, dict):
+        problems.append("similar_cases must be an object with months and same.")
+        return
+    months = similar.get("months")
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= MAX_SIMILAR_MONTHS:
+        problems.append(f"similar_cases: months must be a whole number from 1 to {MAX_SIMILAR_MONTHS}.")
+    same = similar.get("same")
+    if not isinstance(same, list) or not same or len(set(map(str, same))) != len(same):
+        problems.append('similar_cases: same must list "requester" or field names, each once.')
+        return
+    for name in same:
+        if name == SIMILAR_REQUESTER:
+            continue
+        field = fields_by_name.get(name) if isinstance(name, str) else None
+        if field is None:
+            problems.append(f"similar_cases: unknown field '{name}'.")
+        elif field["type"] not in SIMILAR_FIELD_TYPES:
+            problems.append(
+                f"similar_cases: field '{name}' is {field['type']}; compare exact values "
+                f"({', '.join(sorted(SIMILAR_FIELD_TYPES))})."
+            )
 
 
 def _placeholders(value, found: list) -> list:
