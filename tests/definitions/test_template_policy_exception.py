@@ -136,3 +136,35 @@ def test_a_wrong_similar_cases_setting_is_refused_in_words(similar, problem):
     template = next(t for t in LIBRARY if t["key"] == "policy-exception")
     problems = validate_spec({**template["spec"], "similar_cases": similar})
     assert len(problems) == 1 and problems[0].startswith(problem), problems
+
+
+def test_the_diff_shows_a_changed_similar_cases_setting():
+    from apps.definitions.diff import spec_diff
+
+    spec = next(t for t in LIBRARY if t["key"] == "policy-exception")["spec"]
+    changed = {**spec, "similar_cases": {"months": 24, "same": ["policy"]}}
+    (settings,) = [s for s in spec_diff(spec, changed) if s["title"] == "Settings"]
+    assert settings["changes"] == [
+        {
+            "kind": "setting",
+            "name": "similar requests shown to approvers",
+            "change": "changed",
+            "rows": [
+                {"attr": "months", "old": "12", "new": "24"},
+                {"attr": "same", "old": "requester, policy", "new": "policy"},
+            ],
+        }
+    ]
+    assert [s["changes"] for s in spec_diff(spec, spec) if s["title"] == "Settings"] == [[]]
+
+
+def test_the_procedures_state_each_stage_sla_and_the_similar_requests(demo, client):
+    client.force_login(demo["alice"])
+    policy = client.get("/workflows/policy-exception/v1/sop/").content.decode()
+    assert (
+        "Approvers see how many other requests had the same requester / the same Policy in the last 12 months" in policy
+    )
+    it = client.get("/workflows/it-service-request/v1/sop/").content.decode()
+    # Each stage's own SLA, not the spec-wide approval policy.
+    assert "decide within 4 business hours (remind after 2 h, escalate after 4 h)" in it
+    assert "decide within 8 hours (notify after 1 h, escalate after 4 h, reroute after 8 h)" in it
