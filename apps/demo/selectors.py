@@ -23,13 +23,16 @@ def erp_console(*, user) -> dict:
     }
 
 
+def ticket_desk_mode_get() -> str:
+    return TicketDeskSettings.objects.filter(pk=1).values_list("mode", flat=True).first() or TicketDeskMode.OK
+
+
 def ticket_desk_console(*, user) -> dict:
     """What the demo ticketing system's page shows: its mode and its latest tickets."""
     if not user_can_drive_erp(user=user):
         raise NotAllowed(MSG_NOT_ALLOWED)
-    row = TicketDeskSettings.objects.filter(pk=1).select_related("changed_by").first()
     return {
-        "desk_settings": row,
-        "mode": row.mode if row else TicketDeskMode.OK,
+        "desk_settings": TicketDeskSettings.objects.filter(pk=1).select_related("changed_by").first(),
+        "mode": ticket_desk_mode_get(),
         "tickets": DemoTicket.objects.all()[:LOG_SIZE],
     }

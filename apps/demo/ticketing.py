@@ -9,6 +9,7 @@ from apps.core.errors import NotAllowed, ValidationFailed
 
 from .models import DemoTicket, TicketDeskMode, TicketDeskSettings
 from .policy import user_can_drive_erp
+from .selectors import ticket_desk_mode_get
 from .services import MSG_NOT_JSON, Answer
 
 MSG_MODE_SET = "The ticketing system is now “{mode}”."
@@ -18,10 +19,6 @@ MSG_DOWN = "The ticketing system is down for maintenance."
 MSG_SUMMARY_REQUIRED = "The summary is missing."
 MSG_KEY_REUSED = "This Idempotency-Key was already used for a different ticket."
 MSG_NO_TICKET = "No ticket {number}."
-
-
-def ticket_desk_mode_get() -> str:
-    return TicketDeskSettings.objects.filter(pk=1).values_list("mode", flat=True).first() or TicketDeskMode.OK
 
 
 def ticket_desk_mode_set(*, mode: str, actor) -> TicketDeskSettings:

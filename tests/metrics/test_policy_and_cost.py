@@ -3,6 +3,7 @@
 import pytest
 
 from apps.core.errors import NotAllowed
+from apps.definitions.library import LIBRARY
 from apps.metrics import selectors
 from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import ensure_can_see_metrics, metrics_scope
@@ -16,7 +17,7 @@ from .conftest import KEY, NOW
         ("admin", "all", None),
         ("oscar", "all", None),
         ("audrey", "all", None),
-        ("olivia", "workflows", {"purchase-approval", "invoice-processing"}),
+        ("olivia", "workflows", {t["key"] for t in LIBRARY}),
         ("carol", "reports", set()),
         ("bob", "reports", set()),
     ],
@@ -28,7 +29,8 @@ def test_who_sees_what(demo, username, sees, workflows):
 
 
 def test_managers_see_their_direct_reports(demo):
-    assert metrics_scope(user=demo["carol"]).reports == {demo[name].pk for name in ("bob", "fiona", "frank", "leo")}
+    reports = ("bob", "fiona", "frank", "leo", "tom", "paula", "rita")
+    assert metrics_scope(user=demo["carol"]).reports == {demo[name].pk for name in reports}
 
 
 @pytest.mark.parametrize("username", ["alice", "fiona", "leo", "ivan"])
