@@ -54,6 +54,10 @@ def test_who_may_write(start_purchase, users):
         "olivia": False,
         "oscar": False,  # an operator, but the case has no automated step
         "ivan": False,  # an integrator: webhooks, not cases
+        "tom": False,  # IT support, the service desk, a policy owner, risk: nothing to do with a purchase
+        "sam": False,
+        "paula": False,
+        "rita": False,
         "admin": True,
     }
 
