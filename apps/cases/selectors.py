@@ -1,8 +1,11 @@
 """Reads about cases and tasks, already filtered by what the user may see."""
 
+import calendar
+
 from django.db import connections
 from django.db.models import Count, Prefetch, Q
 from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -11,7 +14,7 @@ from apps.core.errors import NotAllowed, NotFound
 from apps.org.selectors import user_role_names
 
 from .flows import CaseFlow
-from .models import Case
+from .models import Case, Outcome
 from .nodes import ROLE_PREFIX
 from .policy import MSG_CASE_HIDDEN, OPEN_TASK_STATUSES, case_can_view, case_visibility_filter
 from .taskinfo import REWORK
@@ -172,3 +175,45 @@ def case_throughput(*, since) -> dict[str, int]:
     )
     completed = human_tasks().filter(status=STATUS.DONE, finished__gte=since, process__case__is_test=False).count()
     return {**cases, "tasks_completed": completed}
+
+
+def _months_before(moment, months: int):
+    """The same wall-clock moment `months` calendar months earlier (31 March - 1 month: 28/29 Feb)."""
+    total = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(total, 12)
+    month += 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def case_similar_counts(*, case: Case, similar, now=None) -> list[dict]:
+    """How many other cases of the case's workflow were started in the last `similar.months`
+    months by the same requester, and with the same value of each of `similar.fields` (test
+    cases left out), and how many of those were approved: one query.
+
+    Returns [{"same": "requester" | field name, "value", "count", "approved"}], in the spec's
+    order (requester first); a field the case left empty is left out.
+    """
+    since = _months_before(now or timezone.now(), similar.months)
+    matches = {}
+    if similar.by_requester:
+        matches["requester"] = ("", Q(requester_id=case.requester_id))
+    for name in similar.fields:
+        value = (case.data or {}).get(name)
+        if value not in (None, ""):
+            matches[name] = (str(value), Q(**{f"similar_{name}": str(value)}))
+    if not matches:
+        return []
+    queryset = Case.objects.filter(workflow_key=case.workflow_key, is_test=False, created__gte=since).exclude(
+        pk=case.pk
+    )
+    queryset = queryset.annotate(**{f"similar_{name}": KeyTextTransform(name, "data") for name in similar.fields})
+    aggregates = {}
+    for i, (_, condition) in enumerate(matches.values()):
+        aggregates[f"c{i}"] = Count("pk", filter=condition)
+        aggregates[f"a{i}"] = Count("pk", filter=condition & Q(outcome=Outcome.APPROVED))
+    counts = queryset.aggregate(**aggregates)
+    return [
+        {"same": same, "value": value, "count": counts[f"c{i}"], "approved": counts[f"a{i}"]}
+        for i, (same, (value, _)) in enumerate(matches.items())
+    ]

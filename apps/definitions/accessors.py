@@ -20,7 +20,13 @@ from apps.core.numbers import number
 from .approval_checks import finite_number
 from .conditions import Words, evaluate, fields_in, reads_requester
 from .fields import MSG_REQUIRED, clean_data, clean_value, missing_fields, shown
-from .spec import STEP_DEFAULT_RETRY, STEP_DEFAULT_TIMEOUT_SECONDS, STEP_DEFAULT_WAIT_HOURS, STEP_TYPES
+from .spec import (
+    SIMILAR_REQUESTER,
+    STEP_DEFAULT_RETRY,
+    STEP_DEFAULT_TIMEOUT_SECONDS,
+    STEP_DEFAULT_WAIT_HOURS,
+    STEP_TYPES,
+)
 from .texts import Texts
 
 APPROVAL, HTTP, WAIT = "approval", "http", "wait"
@@ -357,6 +363,28 @@ class ReasonCode:
         return {"code": self.code, "label": self.label}
 
 
+@dataclass(frozen=True)
+class SimilarCases:
+    """What approvers are shown about earlier cases: within `months`, by the same requester
+    (`by_requester`) and with the same value of each of `fields`."""
+
+    months: int
+    by_requester: bool
+    fields: tuple[str, ...]
+
+    @classmethod
+    def of(cls, raw) -> "SimilarCases | None":
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("same"), list):
+            return None
+        same = [name for name in raw["same"] if isinstance(name, str)]
+        months = raw.get("months")
+        return cls(
+            months=months if isinstance(months, int) and months > 0 else 12,
+            by_requester=SIMILAR_REQUESTER in same,
+            fields=tuple(name for name in same if name != SIMILAR_REQUESTER),
+        )
+
+
 class Spec:
     """The typed view of one spec (build it with `spec_of`)."""
 
@@ -374,6 +402,7 @@ class Spec:
         self._sla = {kind: SlaPolicy.of(policy) for kind, policy in sla.items()}
         self.calendar = _text(raw.get("calendar")).strip() or None
         self.on_missing_required = _text(raw.get("on_missing_required"), "return_to_requester")
+        self.similar_cases = SimilarCases.of(raw.get("similar_cases"))
         self.texts = Texts.of(raw)  # the spec's own texts; `texts_of(version)` adds the fallback
         self.authority = Authority.of(raw.get("authority"))
 

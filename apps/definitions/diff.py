@@ -97,6 +97,14 @@ def _compare_stages(key: str, old: dict | None, new: dict | None) -> dict | None
     return _compare("stage", key, old, new, STAGE_ATTRS + STEP_ATTRS)
 
 
+def _compare_similar(old, new) -> dict | None:
+    """`similar_cases`: added, removed or changed (months, what counts as the same)."""
+    old, new = (value if isinstance(value, dict) else None for value in (old, new))
+    if old is None and new is None:
+        return None
+    return _compare("setting", "similar requests shown to approvers", old, new, ["months", "same"])
+
+
 def _keyed(items, key) -> dict:
     return {item.get(key): item for item in items or [] if isinstance(item, dict)}
 
@@ -201,7 +209,8 @@ def spec_diff(old: dict, new: dict, *, texts: tuple[Texts, Texts] | None = None)
                 {"action": old.get("on_missing_required", "return_to_requester")},
                 {"action": new.get("on_missing_required", "return_to_requester")},
                 ["action"],
-            )
+            ),
+            _compare_similar(old.get("similar_cases"), new.get("similar_cases")),
         ],
     )
     return sections

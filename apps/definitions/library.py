@@ -719,3 +719,13 @@ HR_REQUEST = {
 }
 
 LIBRARY.extend([CUSTOMER_ONBOARDING, HR_REQUEST])
+
+# NOTE: imported here, below LIBRARY, so each template module stays its own file (library.py
+# would pass 300 lines); each registers itself once.
+from .library_it_service import IT_SERVICE_REQUEST  # noqa: E402
+
+LIBRARY.append(IT_SERVICE_REQUEST)
+
+from .library_policy_exception import POLICY_EXCEPTION  # noqa: E402
+
+LIBRARY.append(POLICY_EXCEPTION)

@@ -165,7 +165,8 @@ def sop_build(*, version) -> dict:
                 "name": stage.get("name") or stage["key"],
                 "when": _rule(stage.get("when"), words),
                 "policy": policy_text(stage),
-                "sla": _sla((spec.get("sla") or {}).get(stage["key"])),
+                # The stage's own policy, else the spec's for approvals (what the SLA clock uses).
+                "sla": _sla(getattr(typed.sla("approval", stage_key=stage["key"]), "raw", None)),
                 "approvers": [
                     {
                         "label": a.get("label") or a["key"],
@@ -186,6 +187,14 @@ def sop_build(*, version) -> dict:
     ]
     if any(is_step(s) for s in spec.get("stages", [])):
         exceptions += STEP_EXCEPTIONS
+    similar = typed.similar_cases
+    if similar is not None:
+        same = ["requester"] * similar.by_requester + [typed.field_labels().get(f, f) for f in similar.fields]
+        exceptions.append(
+            f"Approvers see how many other requests had the same {' / the same '.join(same)} "
+            f"in the last {similar.months} months, and how many were approved: a recurring request may "
+            "mean the rule should change."
+        )
     rework = (spec.get("sla") or {}).get("rework")
     if isinstance(rework, dict) and rework.get("target_hours"):
         exceptions.append(f"A request returned to its requester: {_sla(rework).replace('decide', 'resubmit')}.")

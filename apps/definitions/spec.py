@@ -24,6 +24,7 @@ A spec is plain JSON::
      "reason_codes": [{"code", "label"}],
      "authority": {"field": amount field, "default_up_to": number,
                    "limits": [{"role" | "user", "up_to": number}]},
+     "similar_cases": {"months", "same": ["requester" | field name]},
      "description": "what this workflow is for", "form_intro": "text above the start form"}
 
 Stages run one after another; the approvers of a stage work in parallel and the stage's
@@ -37,7 +38,8 @@ approver only when it holds (see conditions.py; it may ask about the requester).
 approver lists in `fields` are filled in at that step, not at intake. A field's `show_when` (the
 same condition language, over fields listed before it) asks for the field only when it holds:
 otherwise the form leaves it out, it is never required and a value sent for it is refused (see
-fields.py).
+fields.py). `similar_cases` shows approvers how many cases of the workflow the same
+requester, or with the same value of a field, started in the last `months`.
 """
 
 import re
@@ -83,6 +85,9 @@ SYSTEM_APPROVER_TYPES = ["owners"]
 SPEC_APPROVER_TYPES = ["user_field", "department_role"]
 ON_MISSING = ["return_to_requester"]
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+SIMILAR_REQUESTER = "requester"
+SIMILAR_FIELD_TYPES = {"text", "choice", "email", "date"}  # stored as strings: compared as text
+MAX_SIMILAR_MONTHS = 36
 
 
 def _check_condition(condition, fields_by_name: dict, where: str, problems: list[str]) -> None:
@@ -293,6 +298,7 @@ def validate_spec(spec) -> list[str]:
         problems.append(f"on_missing_required must be one of {', '.join(ON_MISSING)}.")
     _check_sla(spec, stage_keys, problems, fields_by_name)
     check_authority(spec, fields_by_name, problems)
+    _check_similar(spec.get("similar_cases"), fields_by_name, problems)
     reason_codes = spec.get("reason_codes", [])
     if not isinstance(reason_codes, list) or any(
         not isinstance(r, dict) or not isinstance(r.get("code"), str) or not r.get("code") or not r.get("label")
@@ -304,6 +310,33 @@ def validate_spec(spec) -> list[str]:
     check_texts(spec, problems)
     problems += unreachable_problems(spec)
     return problems
+
+
+def _check_similar(similar, fields_by_name: dict, problems: list[str]) -> None:
+    """`similar_cases`: a number of months and what "similar" means (the requester, fields)."""
+    if similar is None:
+        return
+    if not isinstance(similar, dict):
+        problems.append("similar_cases must be an object with months and same.")
+        return
+    months = similar.get("months")
+    if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= MAX_SIMILAR_MONTHS:
+        problems.append(f"similar_cases: months must be a whole number from 1 to {MAX_SIMILAR_MONTHS}.")
+    same = similar.get("same")
+    if not isinstance(same, list) or not same or len(set(map(str, same))) != len(same):
+        problems.append('similar_cases: same must list "requester" or field names, each once.')
+        return
+    for name in same:
+        if name == SIMILAR_REQUESTER:
+            continue
+        field = fields_by_name.get(name) if isinstance(name, str) else None
+        if field is None:
+            problems.append(f"similar_cases: unknown field '{name}'.")
+        elif field["type"] not in SIMILAR_FIELD_TYPES:
+            problems.append(
+                f"similar_cases: field '{name}' is {field['type']}; compare exact values "
+                f"({', '.join(sorted(SIMILAR_FIELD_TYPES))})."
+            )
 
 
 def _placeholders(value, found: list) -> list:

@@ -75,3 +75,51 @@ class ErpCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.status_code}"
+
+
+# --- the demo ticketing system (the it-service-request workflow's "Open ticket" step) ----------------
+
+
+class TicketDeskMode(models.TextChoices):
+    OK = "ok", "OK"
+    DOWN = "down", "Down"
+
+
+class TicketDeskSettings(models.Model):
+    """The one row saying whether the demo ticketing system answers (pk 1)."""
+
+    mode = models.CharField(max_length=20, choices=TicketDeskMode.choices, default=TicketDeskMode.OK)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "ticket desk settings"
+        verbose_name_plural = "ticket desk settings"
+
+    def __str__(self) -> str:
+        return f"Ticket desk mode {self.mode}"
+
+
+class DemoTicket(models.Model):
+    """A ticket opened in the demo ticketing system, once per Idempotency-Key."""
+
+    idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    summary = models.CharField(max_length=200)
+    category = models.CharField(max_length=50)
+    priority = models.CharField(max_length=20)
+    case_ref = models.CharField(max_length=50, blank=True, help_text="The WMS case it was opened for.")
+    response = models.JSONField(default=dict, help_text="The answer given, repeated for the same key.")
+    created = models.DateTimeField(default=timezone.now)
+    closed = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"TCK-{self.pk:06d}"

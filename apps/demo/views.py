@@ -16,8 +16,8 @@ from apps.definitions.accessors import Spec
 from apps.definitions.library import INVOICE_PROCESSING
 from apps.portal.errors import portal_errors
 
-from . import selectors, services
-from .models import ErpMode
+from . import selectors, services, ticketing
+from .models import ErpMode, TicketDeskMode
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _STEP = next(s for s in Spec(INVOICE_PROCESSING["spec"]).steps if not s.is_wait)
@@ -33,10 +33,20 @@ MODE_EFFECTS = {
 }
 
 
-def _authorized(request) -> bool:
-    token = (getattr(settings, "WMS_SECRETS", {}) or {}).get("ERP_TOKEN", "")
+def _authorized(request, secret: str = "ERP_TOKEN") -> bool:
+    token = (getattr(settings, "WMS_SECRETS", {}) or {}).get(secret, "")
     given = request.headers.get("Authorization", "")
     return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def _respond(answer: services.Answer) -> HttpResponse:
+    if isinstance(answer.body, str):
+        response = HttpResponse(answer.body, status=answer.status, content_type="text/html; charset=utf-8")
+    else:
+        response = JsonResponse(answer.body, status=answer.status)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response
 
 
 def _serve(request, handle) -> HttpResponse:
@@ -49,13 +59,7 @@ def _serve(request, handle) -> HttpResponse:
     if answer is None:
         answer = handle(mode=mode, key=key)
     services.erp_call_record(method=request.method, path=request.path, key=key, mode=mode, answer=answer)
-    if isinstance(answer.body, str):
-        response = HttpResponse(answer.body, status=answer.status, content_type="text/html; charset=utf-8")
-    else:
-        response = JsonResponse(answer.body, status=answer.status)
-    for name, value in answer.headers.items():
-        response[name] = value
-    return response
+    return _respond(answer)
 
 
 # NOTE: csrf_exempt only here: machine-to-machine calls, authenticated by the bearer token.
@@ -115,3 +119,59 @@ def mode_set(request):
     else:
         messages.success(request, services.MSG_MODE_SET.format(mode=request.POST["mode"]))
     return redirect("demo:erp")
+
+
+# --- the demo ticketing system ---------------------------------------------------------------------
+
+TICKET_MODE_EFFECTS = {
+    TicketDeskMode.OK: "Opens a ticket for each IT service request and answers its number, which the case shows.",
+    TicketDeskMode.DOWN: "Every call gets 503: the “Open ticket” step retries with backoff, then the case goes to "
+    "the exception queue as “target unavailable”, where an operator retries it once the system is back.",
+}
+
+
+def _unauthorized() -> services.Answer:
+    return services.Answer(401, {"message": services.MSG_UNAUTHORIZED}, headers={"WWW-Authenticate": "Bearer"})
+
+
+# NOTE: csrf_exempt only here: machine-to-machine calls, authenticated by the bearer token.
+@csrf_exempt
+@require_http_methods(["POST"])
+def ticket_open(request):
+    if not _authorized(request, "TICKETING_TOKEN"):
+        return _respond(_unauthorized())
+    try:
+        payload = json_loads_limited(request.body or b"null")
+    except ValueError:
+        payload = None
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    return _respond(ticketing.ticket_open(payload=payload, key=key))
+
+
+@csrf_exempt
+@require_http_methods(["DELETE"])
+def ticket_close(request, number):
+    if not _authorized(request, "TICKETING_TOKEN"):
+        return _respond(_unauthorized())
+    return _respond(ticketing.ticket_close(number=number))
+
+
+@portal_errors
+def tickets_console(request):
+    """The operators' page of the demo ticketing system: its mode and the tickets it opened."""
+    context = selectors.ticket_desk_console(user=request.user)
+    modes = [{"value": m.value, "label": m.label, "effect": TICKET_MODE_EFFECTS[m]} for m in TicketDeskMode]
+    endpoint = (getattr(settings, "WMS_ENDPOINTS", {}) or {}).get("TICKETING", "")
+    return render(request, "demo/tickets.html", context | {"modes": modes, "endpoint": endpoint})
+
+
+@portal_errors
+@require_POST
+def tickets_mode_set(request):
+    try:
+        ticketing.ticket_desk_mode_set(mode=request.POST.get("mode", ""), actor=request.user)
+    except ValidationFailed as invalid:
+        messages.error(request, invalid.message)
+    else:
+        messages.success(request, ticketing.MSG_MODE_SET.format(mode=request.POST["mode"]))
+    return redirect("demo:tickets")

@@ -26,7 +26,7 @@ from apps.cases.policy import (
     task_is_open,
 )
 from apps.cases.reassignment import absence_handover
-from apps.cases.selectors import case_get_for_user
+from apps.cases.selectors import case_get_for_user, case_similar_counts
 from apps.cases.taskinfo import task_info, task_label
 from apps.core.errors import Conflict, NotAllowed, ServiceError, ValidationFailed
 from apps.definitions.accessors import spec_of
@@ -246,6 +246,7 @@ def _task_context(request, task, case, form=None, decision_form=None, reassign_f
         "attachments": list(case.attachments.all()),
         "can_reassign": task_is_open(task) and _may_reassign(request, task, case),
         "resubmission": _resubmission(case, spec) if kind == "approval" and case.round > 1 else None,
+        "similar": _similar(case, spec) if kind == "approval" else None,
         "reassign_form": reassign_form or ReassignForm(),
         "card": _case_card(case),
     }
@@ -273,6 +274,23 @@ def _resubmission(case, spec) -> dict | None:
         "returned_reason": returned.reason if returned is not None else "",
         "changes": changes,
     }
+
+
+def _similar(case, spec) -> dict | None:
+    """Recurring-request analysis for approvers, where the workflow asks for it (`similar_cases`):
+    how many other cases the same requester, and the same value of each named field, had lately."""
+    similar = spec.similar_cases
+    if similar is None:
+        return None
+    rows = []
+    for row in case_similar_counts(case=case, similar=similar):
+        if row["same"] == "requester":
+            label = f"Requested by {case.requester.get_full_name() or case.requester.get_username()}"
+        else:
+            field = spec.field(row["same"])
+            label = f"{field.label}: {field.shown(row['value'])}" if field else row["same"]
+        rows.append({**row, "label": label})
+    return {"months": similar.months, "rows": rows}
 
 
 def _timeline(case) -> list:

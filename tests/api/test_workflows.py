@@ -31,8 +31,8 @@ def test_lists_the_published_purchase_approval_with_its_fields(api):
     assert response.status_code == 200
     body = response.json()
     assert isinstance(body, list)
-    # The demo seed publishes every workflow of the library.
-    assert [w["key"] for w in body] == sorted(t["key"] for t in LIBRARY)
+    # The demo seed publishes every workflow of the template library.
+    assert sorted(w["key"] for w in body) == sorted(t["key"] for t in LIBRARY)
     workflow = next(w for w in body if w["key"] == "purchase-approval")
     assert workflow["name"] == "Purchase approval"
     assert workflow["version"] == 1
@@ -70,7 +70,8 @@ def test_new_version_is_listed_and_used_by_new_cases_only(api, users):
     _publish_v2_with_finance_from("10000", users["olivia"])
 
     listed = client.get(URL).json()
-    assert {w["key"]: w["version"] for w in listed} == {t["key"]: 1 for t in LIBRARY} | {"purchase-approval": 2}
+    versions = {w["key"]: w["version"] for w in listed}
+    assert versions == {t["key"]: 2 if t["key"] == "purchase-approval" else 1 for t in LIBRARY}
     after = started(client, amount="5000")
     assert after["version"] == 2
     assert {t["name"] for t in after["open_tasks"]} == {"Manager approval"}

@@ -60,6 +60,10 @@ def test_who_may_write(start_purchase, users):
         "opal": False,
         "hanna": False,
         "paul": False,
+        "tom": False,  # IT support, the service desk, a policy owner, risk: nothing to do with a purchase
+        "dave": False,
+        "paula": False,
+        "rita": False,
         "admin": True,
     }
 

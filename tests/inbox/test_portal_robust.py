@@ -102,7 +102,9 @@ def _portal_views(resolver=None, prefix=""):
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             yield from _portal_views(pattern, route)
-        elif not route.startswith(("admin/", "api/", "accounts/", "demo/erp/invoices", "demo/erp/access/")):
+        elif not route.startswith(
+            ("admin/", "api/", "accounts/", "demo/erp/invoices", "demo/erp/access/", "demo/tickets/api/")
+        ):
             yield route, pattern.callback
 
 

@@ -29,7 +29,21 @@ def test_who_sees_what(demo, username, sees, workflows):
 
 
 def test_managers_see_their_direct_reports(demo):
-    reports = ("bob", "fiona", "frank", "leo", "sam", "sally", "connie", "opal", "hanna", "paul")
+    reports = (
+        "bob",
+        "fiona",
+        "frank",
+        "leo",
+        "sam",
+        "sally",
+        "connie",
+        "opal",
+        "hanna",
+        "paul",
+        "tom",
+        "paula",
+        "rita",
+    )
     assert metrics_scope(user=demo["carol"]).reports == {demo[name].pk for name in reports}
 
 

@@ -306,6 +306,13 @@ ROWS = [
     Row("demo/erp/invoices/",        "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo:erp-invoice",          "DELETE", "L   L     L     L     L      L      L", path={"reference": "INV-1"}),
     Row("demo/erp/invoices/<str:reference>/", "DELETE", "L L L L L L L", path={"reference": "INV-1"}),
+    # --- The demo ticketing system: the same shape as the demo ERP ------------------------------------
+    Row("demo:tickets",              "GET",   "L    F     F     O     F      F      O"),
+    Row("demo:tickets-mode",         "POST",  "L    F     F     O     F      F      O", data={"mode": "ok"}),
+    Row("demo:tickets-open",         "POST",  "L    L     L     L     L      L      L", data={}),
+    Row("demo/tickets/api/tickets/", "POST",  "L    L     L     L     L      L      L", data={}),
+    Row("demo:tickets-close",        "DELETE", "L   L     L     L     L      L      L", path={"number": "TCK-1"}),
+    Row("demo/tickets/api/tickets/<str:number>/", "DELETE", "L L L L L L L", path={"number": "TCK-1"}),
 
     # --- The portal ---------------------------------------------------------------------------
     Row("favicon",                   "GET",   "O    O     O     O     O      O      O"),  # to the SVG icon

@@ -13,6 +13,9 @@ ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]"]
 WMS_DEMO_ERP = env_bool("WMS_DEMO_ERP", True)
 WMS_ENDPOINTS.setdefault("ERP", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/demo/erp")
 WMS_SECRETS.setdefault("ERP_TOKEN", "demo-erp-token")
+# And the demo ticketing system the it-service-request workflow opens its tickets in.
+WMS_ENDPOINTS.setdefault("TICKETING", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/demo/tickets/api")
+WMS_SECRETS.setdefault("TICKETING_TOKEN", "demo-ticketing-token")
 
 # Development webhooks may reach receivers on this machine (production leaves the allow-list empty:
 # subscriptions and literal step URLs reach public addresses only).

@@ -28,8 +28,16 @@ if not env_bool("WMS_Q2_SYNC", True):
 
 # The demo ERP's defaults, as in development; tests that call another server override them.
 WMS_DEMO_ERP = True
-WMS_ENDPOINTS = {**WMS_ENDPOINTS, "ERP": WMS_ENDPOINTS.get("ERP", "http://127.0.0.1:8000/demo/erp")}
-WMS_SECRETS = {**WMS_SECRETS, "ERP_TOKEN": WMS_SECRETS.get("ERP_TOKEN", "demo-erp-token")}
+WMS_ENDPOINTS = {
+    **WMS_ENDPOINTS,
+    "ERP": WMS_ENDPOINTS.get("ERP", "http://127.0.0.1:8000/demo/erp"),
+    "TICKETING": WMS_ENDPOINTS.get("TICKETING", "http://127.0.0.1:8000/demo/tickets/api"),
+}
+WMS_SECRETS = {
+    **WMS_SECRETS,
+    "ERP_TOKEN": WMS_SECRETS.get("ERP_TOKEN", "demo-erp-token"),
+    "TICKETING_TOKEN": WMS_SECRETS.get("TICKETING_TOKEN", "demo-ticketing-token"),
+}
 
 # --- Abuse limits in tests -------------------------------------------------------------------------
 # Django's test client login() calls authenticate() without a request, which axes refuses with an

@@ -36,6 +36,10 @@ PEOPLE = [
     ("opal", "Opal", "Olsen", "Operations", "carol", "Operations specialist", [roles.OPERATIONS], False),
     ("hanna", "Hanna", "Hill", "People", "carol", "HR partner", [roles.HR], False),
     ("paul", "Paul", "Park", "People", "carol", "Payroll specialist", [roles.PAYROLL], False),
+    ("tom", "Tom", "Torres", "IT", "carol", "IT support engineer", [roles.IT_SUPPORT], False),
+    ("dave", "Dave", "Singh", "IT", "tom", "Service desk agent", [roles.SERVICE_DESK], False),
+    ("paula", "Paula", "Park", "Information Security", "carol", "Policy owner", [roles.POLICY_OWNERS], False),
+    ("rita", "Rita", "Reyes", "Risk & Compliance", "carol", "Risk officer", [roles.RISK_COMPLIANCE], False),
     ("admin", "Ada", "Admin", None, None, "Administrator", [], True),
 ]
 
