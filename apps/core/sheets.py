@@ -4,16 +4,16 @@ A migration file may hold tens of thousands of rows: CSV is read through the `cs
 the open file, XLSX through openpyxl's read-only mode (tablib, which the case-list export uses,
 loads a whole sheet first). Writing: CSV a line at a time, XLSX through openpyxl's write-only
 workbook (rows go to a temporary file, not to memory). Cells are text; every text cell written
-goes through `formula_safe`, so a spreadsheet never runs what a case's data holds.
+goes through `formula_safe`, so a spreadsheet never runs what a case's data holds, and every
+cell read through `formula_restored`, so an export imports as the values it was made from.
 """
 
 import csv
-import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from .csvsafe import formula_safe
+from .csvsafe import formula_restored, formula_safe
 from .errors import ValidationFailed
 
 FORMATS = {
@@ -23,6 +23,10 @@ FORMATS = {
 MSG_FORMAT = "Send a CSV or XLSX file (.csv or .xlsx), not '{name}'."
 MSG_UNREADABLE = "The file cannot be read as {fmt}: {problem}"
 MSG_EMPTY = "The file has no header row."
+MSG_BROKEN = (
+    "The file cannot be read as {fmt} at row {row}: {problem}. The rows before it were imported "
+    "(a dry run wrote nothing); fix the file and import it again: what exists is skipped."
+)
 
 
 def sheet_format(name: str) -> str:
@@ -47,13 +51,14 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
+def _decoded(file) -> Iterator[str]:
+    """The file's lines as text, each decoded on its own (a bad byte is found on its line)."""
+    for number, raw in enumerate(file):
+        yield raw.decode("utf-8-sig" if number == 0 else "utf-8")
+
+
 def _csv_lines(file) -> Iterator[list[str]]:
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
-    try:
-        yield from csv.reader(text)
-    finally:
-        if not file.closed:
-            text.detach()  # the caller owns the file (and closes it)
+    return csv.reader(_decoded(file))
 
 
 def _xlsx_lines(file) -> Iterator[list[str]]:
@@ -82,10 +87,19 @@ def sheet_rows(file, *, fmt: str) -> tuple[list[str], Iterator[dict[str, str]]]:
         raise ValidationFailed(MSG_EMPTY, field_errors={"file": [MSG_EMPTY]})
 
     def rows():
-        for line in lines:
-            cells = [_cell(c) for c in line]
+        number = 0
+        while True:
+            try:
+                line = next(lines, None)
+            except Exception as problem:  # undecodable bytes, a broken quote: the sender's mistake
+                message = MSG_BROKEN.format(fmt=fmt.upper(), row=number + 1, problem=problem)
+                raise ValidationFailed(message, field_errors={"file": [message]}) from None
+            if line is None:
+                return
+            cells = [formula_restored(_cell(c)) for c in line]
             if not any(cells):
                 continue
+            number += 1
             yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}
 
     return headers, rows()

@@ -226,3 +226,14 @@ def test_the_command_prints_the_report(demo, tmp_path):
     assert (report["created"], report["errors"]) == (3, 0) and Case.objects.count() == 0
     call_command("import_cases", str(path), "--workflow", WORKFLOW, stdout=io.StringIO())
     assert Case.objects.filter(migrated=True).count() == 3
+
+
+def test_a_file_that_breaks_halfway_says_where(demo):
+    good = "".join(f"E-{i},10,V,CC,nowhere,fiona,alice,,,\n" for i in range(400))
+    headers, rows = sheet_rows(io.BytesIO(f"{HEADER}\n{good}".encode() + b"\xff\xfe,1\n"), fmt="csv")
+
+    with pytest.raises(ValidationFailed) as refused:
+        cases_import(workflow=WORKFLOW, headers=headers, rows=rows, actor=demo["olivia"], dry_run=True)
+
+    assert "at row 401" in refused.value.message
+    assert Case.objects.count() == 0
