@@ -4,7 +4,6 @@ POST /api/v1/cases/import/?workflow=KEY&dry_run=true   multipart field `file` (C
 GET  /api/v1/cases/export/?workflow=KEY&format=csv|xlsx the workflow's cases in the same columns (streamed)
 """
 
-from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -12,13 +11,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.cases.importing import case_export_rows, cases_import, import_columns, import_version
+from apps.cases.importing import cases_import, import_version
 from apps.core.errors import ValidationFailed
-from apps.core.sheets import FORMATS, csv_stream, sheet_format, sheet_rows, xlsx_file
+from apps.core.sheets import FORMATS, sheet_format, sheet_rows
+from apps.portal.downloads import cases_export_download
 
 MSG_WORKFLOW_REQUIRED = "Name the workflow: ?workflow=<key>."
 MSG_FILE_REQUIRED = "Send the spreadsheet as the multipart field 'file' (CSV or XLSX)."
-MSG_FORMAT = "Unknown format '{fmt}'; use csv or xlsx."
 TRUE = {"1", "true", "yes", "on"}
 
 WORKFLOW_PARAMETER = OpenApiParameter("workflow", str, required=True, description="the workflow's key")
@@ -83,20 +82,6 @@ class CaseImportView(APIView):
         return Response(ImportReportOutput(report).data)
 
 
-def export_response(*, workflow: str, fmt: str, actor):
-    """The workflow's cases as a migration file, streamed (the API's and the portal's)."""
-    if fmt not in FORMATS:
-        raise ValidationFailed(MSG_FORMAT.format(fmt=fmt), field_errors={"format": [MSG_FORMAT.format(fmt=fmt)]})
-    version = import_version(workflow=workflow, actor=actor)
-    headers, rows = import_columns(version), case_export_rows(version=version)
-    filename = f"{workflow}-cases.{fmt}"
-    if fmt == "csv":
-        response = StreamingHttpResponse(csv_stream(headers, rows), content_type=FORMATS["csv"])
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    return FileResponse(xlsx_file(headers, rows), as_attachment=True, filename=filename, content_type=FORMATS["xlsx"])
-
-
 class CaseExportView(APIView):
     def perform_content_negotiation(self, request, force=False):
         # ?format= names the file's format here, not one of DRF's renderers (its URL override).
@@ -108,4 +93,4 @@ class CaseExportView(APIView):
     )
     def get(self, request):
         fmt = (request.query_params.get("format") or "csv").lower()
-        return export_response(workflow=_workflow(request), fmt=fmt, actor=request.user)
+        return cases_export_download(workflow=_workflow(request), fmt=fmt, actor=request.user)

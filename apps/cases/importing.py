@@ -43,6 +43,7 @@ EXPORTED_ID = re.compile(r"^case-(\d+)$")  # an ordinary case's external_id in a
 MSG_REQUIRED = "Required."
 MSG_EXTERNAL_ID_COLUMN = "The file has no 'external_id' column (map one in the portal, or add it)."
 MSG_UNKNOWN_COLUMNS = "Unknown columns: {names}. The columns of {workflow} are: {columns}."
+MSG_TWICE = "More than one column is {names}: keep one (or map the others to nothing)."
 MSG_DUPLICATE = "Duplicate of row {row} in this file."
 MSG_STAGE_REQUIRED = "Required: the key of the stage the case resumes at, or 'closed'."
 MSG_STAGE_UNKNOWN = "Unknown stage '{stage}'; use one of: {stages}, closed."
@@ -240,6 +241,10 @@ def _check_headers(version, headers: list[str]) -> None:
         message = MSG_UNKNOWN_COLUMNS.format(
             names=", ".join(unknown), workflow=version.definition.key, columns=", ".join(columns)
         )
+        raise ValidationFailed(message, field_errors={"file": [message]})
+    twice = sorted({h for h in headers if h and headers.count(h) > 1})
+    if twice:
+        message = MSG_TWICE.format(names=", ".join(twice))
         raise ValidationFailed(message, field_errors={"file": [message]})
     if "external_id" not in headers:
         raise ValidationFailed(MSG_EXTERNAL_ID_COLUMN, field_errors={"file": [MSG_EXTERNAL_ID_COLUMN]})

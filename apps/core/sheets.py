@@ -57,6 +57,11 @@ def _decoded(file) -> Iterator[str]:
         yield raw.decode("utf-8-sig" if number == 0 else "utf-8")
 
 
+def sheet_headers(file, *, fmt: str) -> list[str]:
+    """The header row of a file (to map its columns before an import)."""
+    return sheet_rows(file, fmt=fmt)[0]
+
+
 def _csv_lines(file) -> Iterator[list[str]]:
     return csv.reader(_decoded(file))
 
@@ -72,9 +77,10 @@ def _xlsx_lines(file) -> Iterator[list[str]]:
         workbook.close()
 
 
-def sheet_rows(file, *, fmt: str) -> tuple[list[str], Iterator[dict[str, str]]]:
+def sheet_rows(file, *, fmt: str, mapping: dict[str, str] | None = None) -> tuple[list[str], Iterator[dict[str, str]]]:
     """(headers, rows): each row a dict header -> text, read as the caller iterates. Blank
-    lines are left out; ValidationFailed if the file cannot be read or has no header row."""
+    lines are left out; ValidationFailed if the file cannot be read or has no header row.
+    `mapping` renames the file's headers (a header mapped to "" is left out)."""
     lines = _csv_lines(file) if fmt == "csv" else _xlsx_lines(file)
     try:
         headers = [_cell(h) for h in next(lines, [])]
@@ -85,6 +91,8 @@ def sheet_rows(file, *, fmt: str) -> tuple[list[str], Iterator[dict[str, str]]]:
         headers.pop()  # trailing empty header cells (a spreadsheet's formatting)
     if not headers:
         raise ValidationFailed(MSG_EMPTY, field_errors={"file": [MSG_EMPTY]})
+    if mapping is not None:
+        headers = [mapping.get(h, h) for h in headers]
 
     def rows():
         number = 0
@@ -100,7 +108,7 @@ def sheet_rows(file, *, fmt: str) -> tuple[list[str], Iterator[dict[str, str]]]:
             if not any(cells):
                 continue
             number += 1
-            yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers)}
+            yield {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(headers) if h}
 
     return headers, rows()
 
