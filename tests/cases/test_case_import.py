@@ -237,3 +237,13 @@ def test_a_file_that_breaks_halfway_says_where(demo):
 
     assert "at row 401" in refused.value.message
     assert Case.objects.count() == 0
+
+
+def test_external_id_is_unique_per_workflow_in_the_database(demo):
+    from django.db import IntegrityError, transaction
+
+    _import(MESSY[:3], actor=demo["olivia"])
+    first, second = Case.objects.order_by("pk")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=second.pk).update(external_id=first.external_id)
