@@ -21,6 +21,7 @@ from viewflow.workflow.models import Task
 from apps.audit.models import Action
 from apps.audit.services import audit_batch, audit_record
 from apps.core.errors import NotFound, ValidationFailed
+from apps.core.input_guard import MSG_NUL
 from apps.definitions.accessors import Stage, spec_of
 from apps.definitions.policy import ensure_can_edit_definition
 from apps.definitions.selectors import version_live
@@ -215,6 +216,9 @@ def case_import(*, version, row: dict, number: int, actor, lookups: _Lookups | N
     owner (a person, or a role's queue), or closed with its outcome; it is marked migrated,
     began at `created_at` (its SLA clocks count from then) and its history holds the source row.
     """
+    nul = [column for column, value in row.items() if "\x00" in value]
+    if nul:  # PostgreSQL stores no NUL: refused before any query sees it
+        raise ValidationFailed(MSG_NUL, field_errors={column: [MSG_NUL] for column in nul})
     external_id = row.get("external_id", "").strip()
     if not external_id:
         raise ValidationFailed(MSG_REQUIRED, field_errors={"external_id": [MSG_REQUIRED]})

@@ -16,6 +16,7 @@ from apps.cases.importing import case_export_rows, cases_import, import_columns
 from apps.cases.models import Case, CaseState
 from apps.cases.services import task_complete
 from apps.core.errors import NotAllowed, ValidationFailed
+from apps.core.input_guard import MSG_NUL
 from apps.core.sheets import csv_stream, sheet_rows
 from apps.definitions.fields import MSG_NOT_A_NUMBER, MSG_REQUIRED
 from apps.definitions.selectors import version_live
@@ -247,3 +248,9 @@ def test_external_id_is_unique_per_workflow_in_the_database(demo):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Case.objects.filter(pk=second.pk).update(external_id=first.external_id)
+
+
+def test_a_nul_character_is_a_row_error_on_every_database(demo):
+    report = _import([HEADER, "P-1,10,ACME,CC-1,approval,fi\x00ona,alice,,,note\x00"], actor=demo["olivia"])
+
+    assert report["rows"][0]["errors"] == {"owner": MSG_NUL, "note": MSG_NUL}
