@@ -3,7 +3,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import builder_views, evidence_views, exception_views, metrics_views, views, webhook_views
+from . import builder_views, evidence_views, exception_views, import_views, metrics_views, views, webhook_views
 
 # <id:...> (1 to 2**63-1, larger is a 404) is registered for every app by apps.core (converters.py).
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("v1/auth/token/", views.TokenView.as_view(), name="api-token"),
     path("v1/workflows/", views.WorkflowListView.as_view(), name="api-workflows"),
     path("v1/cases/", views.CaseListView.as_view(), name="api-cases"),
+    path("v1/cases/import/", import_views.CaseImportView.as_view(), name="api-cases-import"),
+    path("v1/cases/export/", import_views.CaseExportView.as_view(), name="api-cases-export"),
     path("v1/cases/<id:case_id>/", views.CaseDetailView.as_view(), name="api-case"),
     path("v1/cases/<id:case_id>/steps/", exception_views.CaseStepListView.as_view(), name="api-case-steps"),
     path("v1/tasks/", views.TaskListView.as_view(), name="api-tasks"),

@@ -65,6 +65,8 @@ class Action(models.TextChoices):
     REVIEW_DONE = "review.done", "Reviewed, no change"
     FEEDBACK_GIVEN = "feedback.given", "Feedback on a step"
     FEEDBACK_DONE = "feedback.done", "Feedback marked done"
+    CASE_IMPORTED = "case.imported", "Case migrated from a spreadsheet"
+    CASES_IMPORTED = "cases.imported", "Cases imported from a spreadsheet"
 
 
 class AuditEventQuerySet(models.QuerySet):

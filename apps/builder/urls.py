@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import governance_views, views
+from . import governance_views, migration_views, views
 
 app_name = "builder"
 
@@ -22,6 +22,10 @@ urlpatterns = [
     path("<slug:key>/impact/", views.impact, name="impact"),
     path("<slug:key>/diff/", views.diff, name="diff"),
     path("<slug:key>/export/", views.export, name="export"),
+    path("<slug:key>/migrate/", migration_views.migrate, name="migrate"),
+    path("<slug:key>/migrate/upload/", migration_views.migrate_upload, name="migrate-upload"),
+    path("<slug:key>/migrate/run/", migration_views.migrate_run, name="migrate-run"),
+    path("<slug:key>/migrate/export.<slug:fmt>", migration_views.migrate_export, name="migrate-export"),
     path("<slug:key>/change-control/", governance_views.governance_set, name="governance"),
     path("<slug:key>/owners/", governance_views.owner_add, name="owner-add"),
     path("<slug:key>/owners/remove/", governance_views.owner_remove, name="owner-remove"),

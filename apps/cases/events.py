@@ -10,7 +10,7 @@ never moves without its clocks, notices and deliveries. Side effects that leave 
 
 Every event is sent with `sender=Case` and these keyword arguments:
 
-    case_started     case, actor
+    case_started     case, actor              (`clock_start(case)`: when a migrated case began)
     case_returned    case                      the route sent the case back to its requester
     case_exception   case, step, system, category, message
     case_closed      case, actor, action, reason
@@ -75,6 +75,16 @@ def real_cases_only(receiver_function):
         return receiver_function(sender, case=case, **details)
 
     return receive
+
+
+# Set on a case object while it is being migrated from a spreadsheet: the moment it began there.
+CLOCK_START = "_clock_start"
+
+
+def clock_start(case):
+    """When a clock started for `case` now counts from: None (now), or, while a migrated case is
+    being imported, the moment it began in its spreadsheet (its `created_at`)."""
+    return getattr(case, CLOCK_START, None)
 
 
 def emit(signal: Signal, *, case, **details) -> list:

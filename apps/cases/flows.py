@@ -54,6 +54,20 @@ def round_tasks(case: Case) -> list:
     return tasks
 
 
+# The states a route closes a case in: a decision, or (only at the start of a case migrated
+# closed from a spreadsheet) the outcome its row gives; the End node finishes it.
+CLOSING_STATES = {CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN, CaseState.CANCELLED}
+
+
+def _migrated(case: Case, imported) -> None:
+    """A case migrated from a spreadsheet (`importing.case_import`): its id there, when it began
+    (its SLA clocks count from then: `events.clock_start`), and where it resumes."""
+    case.external_id, case.migrated, case.migration_note = imported.external_id, True, imported.note
+    case.created = imported.created_at
+    setattr(case, events.CLOCK_START, imported.created_at)
+    routing.case_route_imported(case, stage=imported.stage, assignment=imported.assignment, outcome=imported.outcome)
+
+
 class CaseFlow(flow.Flow):
     """Case
 
@@ -109,6 +123,7 @@ class CaseFlow(flow.Flow):
         idempotency_hash="",
         is_test=False,
         started_by=None,
+        imported=None,
     ):
         case = activation.process
         case.definition_id = version.definition_id
@@ -123,9 +138,22 @@ class CaseFlow(flow.Flow):
         case.idempotency_hash = idempotency_hash
         case._history_user = requester
         # Route before the first save, so the case row is written once at start.
-        routing.case_route(case)
+        if imported is None:
+            routing.case_route(case)
+        else:
+            _migrated(case, imported)
         case._route_ready = True
-        change_note(case, event_words(audit_record(action=Action.CASE_STARTED, actor=requester, case=case, data=data)))
+        started = audit_record(action=Action.CASE_STARTED, actor=requester, case=case, data=data)
+        if imported is not None:  # the source row, in the case's history
+            started = audit_record(
+                action=Action.CASE_IMPORTED,
+                actor=current_actor(),
+                case=case,
+                step=case.stage,
+                reason=imported.note,
+                context={"row": imported.row, "source": imported.source, "created_at": case.created.isoformat()},
+            )
+        change_note(case, event_words(started))
         return case
 
     def decide(self, activation):
@@ -153,7 +181,7 @@ class CaseFlow(flow.Flow):
         if case.state == CaseState.REWORK:
             audit_record(action=Action.CASE_RETURNED, case=case, step=case.stage, reason=case.route["summary"])
             events.emit(events.case_returned, case=case)
-        if case.state in {CaseState.APPROVED, CaseState.REJECTED}:
+        if case.state in CLOSING_STATES:
             # The End node saves the finished case; saving here would write it twice.
             case_closed(
                 case=case,

@@ -102,6 +102,11 @@ class Case(Process):
     had_exception = models.BooleanField(
         default=False, help_text="An automated step of the case failed for good (reached the exception queue)."
     )
+    # A case migrated from a spreadsheet (apps.cases.importing): its id there, unique per
+    # workflow (the import skips what it finds), and the note the row carried.
+    external_id = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001 - NULLs do not collide in the unique constraint
+    migrated = models.BooleanField(default=False, help_text="Imported from a spreadsheet (case_import).")
+    migration_note = models.TextField(blank=True)
     cycle_hours = models.FloatField(null=True, blank=True, help_text="Start to close, wall-clock hours.")
     cycle_business_hours = models.FloatField(
         null=True, blank=True, help_text="Start to close, business hours on the version's SLA calendar."
@@ -133,7 +138,12 @@ class Case(Process):
                 fields=["requester", "idempotency_key"],
                 condition=models.Q(idempotency_key__isnull=False),
                 name="case_idempotency_key_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["definition", "external_id"],
+                condition=models.Q(external_id__isnull=False),
+                name="case_external_id_unique",
+            ),
         ]
 
     def __str__(self):

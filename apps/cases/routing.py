@@ -210,3 +210,44 @@ def _with_code(reason: str, label: str) -> str:
     if not label or reason.strip().lower() == label.lower():
         return reason or label
     return f"{label}: {reason}" if reason else label
+
+
+# The states a migrated case may be closed in, by the outcome its spreadsheet row gives.
+IMPORT_CLOSED = {
+    Outcome.APPROVED: CaseState.APPROVED,
+    Outcome.REJECTED: CaseState.REJECTED,
+    Outcome.WITHDRAWN: CaseState.WITHDRAWN,
+    Outcome.CANCELLED: CaseState.CANCELLED,
+}
+
+
+def case_route_imported(case: Case, *, stage: Stage | None, assignment: dict, outcome: str = "") -> None:
+    """Route a case migrated from a spreadsheet where its row says it is: in the approval
+    `stage` with one task for `assignment` (a user, or a role's queue), or closed with
+    `outcome` (`stage` None). No rule is evaluated: the old process already decided. Does not save."""
+    explanation = {"version": case.version_number, "at": timezone.now().isoformat(), "rules": [], "migrated": True}
+    if stage is None:
+        state = IMPORT_CLOSED[outcome]
+        explanation.update(outcome=state, summary=f"Migrated from a spreadsheet, closed: {outcome}.")
+        case.state, case.stage, case.route = state, "", explanation
+        case.outcome, case.closed_reason = outcome, "Closed before it was migrated."
+        return
+    case.round += 1
+    approver = {
+        "approver": "migrated",
+        "label": stage.name,
+        "why": "migrated",
+        "assignee_note": "the owner its spreadsheet row named",
+        **assignment,
+        "stage": stage.key,
+        "round": case.round,
+    }
+    explanation.update(
+        outcome=CaseState.APPROVAL,
+        stage=stage.key,
+        policy="any",
+        need=1,
+        approvers=[approver],
+        summary=f"{stage.name}: migrated from a spreadsheet, with {approver.get('username') or approver['role']}.",
+    )
+    case.state, case.stage, case.route = CaseState.APPROVAL, stage.key, explanation

@@ -15,3 +15,11 @@ def formula_safe(text: str) -> str:
     if text.startswith(FORMULA_START) and not PLAIN_NUMBER.match(text):
         return "'" + text
     return text
+
+
+def formula_restored(text: str) -> str:
+    """A cell read back from a file `formula_safe` wrote: its leading apostrophe taken off again
+    (an import of an export gives the value that was exported)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_START) and not PLAIN_NUMBER.match(text[1:]):
+        return text[1:]
+    return text

@@ -117,6 +117,8 @@ def _task_cancelled(sender, *, case, task, actor, reason, **details):
 @receiver(events.case_closed, dispatch_uid="notify-case-closed")
 @events.real_cases_only
 def _case_closed(sender, *, case, action, reason, **details):
+    if case.migrated and case.route.get("migrated"):
+        return  # closed before it was migrated: its requester heard back then
     if action == Action.CASE_AUTO_CLOSED:
         kind, subject = Kind.AUTO_CLOSED, f"Request #{case.pk} was closed"
     elif action in DECIDED:

@@ -39,7 +39,9 @@ def _flush(case, *more) -> None:
 @receiver(events.case_started, dispatch_uid="sla-case-started")
 @events.real_cases_only
 def _case_started(sender, *, case, **details):
-    clock = clocks.clock_build(case=case, kind=ClockKind.CASE)
+    if case.migrated and case.outcome:
+        return  # migrated closed: its service levels were the old process's, not counted here
+    clock = clocks.clock_build(case=case, kind=ClockKind.CASE, at=events.clock_start(case))
     if case.state == CaseState.APPROVAL:
         _wait(case, clock)
     else:
@@ -52,7 +54,7 @@ def _task_created(sender, *, case, task, **details):
     if task_kind(task) == REWORK:
         _flush(case, clocks.clock_build(case=case, task=task, kind=ClockKind.REWORK))
     else:
-        _wait(case, clocks.clock_build(case=case, task=task, kind=ClockKind.APPROVAL))
+        _wait(case, clocks.clock_build(case=case, task=task, kind=ClockKind.APPROVAL, at=events.clock_start(case)))
 
 
 @receiver(events.stage_started, dispatch_uid="sla-stage-started")

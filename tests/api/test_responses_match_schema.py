@@ -427,6 +427,32 @@ def test_the_metrics_of_a_workflow_with_work_in_progress_and_a_decision(api, con
 
 # --- evidence ----------------------------------------------------------------------------------------
 
+MIGRATION = {("/api/v1/cases/import/", "post"), ("/api/v1/cases/export/", "get")}
+
+
+def test_cases_migrated_from_a_spreadsheet_and_exported(api, conforms, schema):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path, export = "/api/v1/cases/import/", "/api/v1/cases/export/"
+    text = "external_id,amount,vendor,stage,owner,requested_by\nM-1,10,ACME,approval,fiona,alice\nM-2,x,ACME,,,\n"
+
+    def upload():
+        return {"file": SimpleUploadedFile("m.csv", text.encode())}
+
+    olivia = api("olivia")
+    report = conforms(olivia.post(path + "?workflow=purchase-approval", upload()), "post", path, 200)
+    assert [r["status"] for r in report["rows"]] == ["created", "error"]
+    conforms(olivia.post(path + "?workflow=nope", upload()), "post", path, 400)
+    conforms(api("alice").post(path + "?workflow=purchase-approval", upload()), "post", path, 403)
+    conforms(api().post(path + "?workflow=purchase-approval", upload()), "post", path, 401)
+    exported = olivia.get(export, {"workflow": "purchase-approval", "format": "csv"})
+    assert exported.status_code == 200 and "text/csv" in schema["paths"][export]["get"]["responses"]["200"]["content"]
+    conforms.succeeded.add((export, "get"))
+    conforms(olivia.get(export, {"workflow": "purchase-approval", "format": "pdf"}), "get", export, 400)
+    conforms(api("alice").get(export, {"workflow": "purchase-approval"}), "get", export, 403)
+    conforms.assert_succeeded(MIGRATION)
+
+
 EVIDENCE = {("/api/v1/evidence/", "get")}
 
 
@@ -445,5 +471,5 @@ def test_an_evidence_pack_is_a_zip_and_its_refusals_are_documented(api, conforms
 
 
 def test_every_operation_is_covered(schema):
-    covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND | METRICS | EVIDENCE
+    covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND | METRICS | EVIDENCE | MIGRATION
     assert covered == v1_operations(schema)

@@ -38,6 +38,8 @@ V1_OPERATIONS = {
     ("/api/v1/webhooks/deliveries/{delivery_id}/redeliver/", "post"),
     ("/api/v1/definitions/{key}/export/", "get"),
     ("/api/v1/definitions/import/", "post"),
+    ("/api/v1/cases/import/", "post"),
+    ("/api/v1/cases/export/", "get"),
     ("/api/v1/exceptions/", "get"),
     ("/api/v1/exceptions/{run_id}/", "get"),
     ("/api/v1/exceptions/{run_id}/retry/", "post"),
