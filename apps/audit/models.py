@@ -65,6 +65,10 @@ class Action(models.TextChoices):
     REVIEW_DONE = "review.done", "Reviewed, no change"
     FEEDBACK_GIVEN = "feedback.given", "Feedback on a step"
     FEEDBACK_DONE = "feedback.done", "Feedback marked done"
+    SCHEDULE_CHANGED = "schedule.changed", "Schedule created or changed"
+    SCHEDULE_STARTED = "schedule.started", "Started by a schedule"
+    SCHEDULE_FAILED = "schedule.failed", "Scheduled run could not start"
+    SCHEDULE_SKIPPED = "schedule.skipped", "Missed scheduled periods skipped"
 
 
 class AuditEventQuerySet(models.QuerySet):
