@@ -108,7 +108,13 @@ def _clean(*, definition, values: dict) -> dict:
         errors["data"] = [MSG_DATA]
         data = {}
     try:
-        cleaned["data"] = case_data_check(version=version_live(key=definition.key), data=data)
+        version = version_live(key=definition.key)
+        # NOTE: the period field is the run's to fill: checked with a date here, stored as given.
+        needs_period = spec_of(version).field(PERIOD_FIELD) is not None and data.get(PERIOD_FIELD) in (None, "")
+        check = {**data, PERIOD_FIELD: timezone.localdate().isoformat()} if needs_period else data
+        cleaned["data"] = case_data_check(version=version, data=check)
+        if needs_period:
+            cleaned["data"].pop(PERIOD_FIELD, None)
     except NotFound:
         errors["workflow"] = [MSG_NOT_PUBLISHED.format(key=definition.key)]
     except ValidationFailed as invalid:

@@ -28,4 +28,5 @@ class Command(BaseCommand):
             late = " LATE" if run.started_late else ""
             what = f"case {run.case_id}" if run.case_id else f"not started: {run.error}"
             self.stdout.write(f"schedule {run.schedule_id} '{run.schedule.name}' period {run.period_key}{late}: {what}")
-        self.stdout.write(self.style.SUCCESS(f"{len(runs)} run(s) started."))
+        failed = sum(1 for run in runs if not run.case_id)
+        self.stdout.write(self.style.SUCCESS(f"{len(runs) - failed} run(s) started, {failed} could not start."))
