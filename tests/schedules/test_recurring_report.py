@@ -97,9 +97,24 @@ def test_the_data_source_failing_sends_the_run_to_the_exception_queue_and_a_retr
     assert task_for(case, "Prepare the report")
 
 
-def test_a_run_started_after_downtime_is_marked_late_on_its_case(run_at):
+def test_a_run_started_after_downtime_is_marked_late_on_its_case(run_at, client, demo):
     run, case = run_at(berlin(2026, 12, 1, 14, 0))  # the runner was down at 09:00
 
     assert run.started_late and run_is_late(run)
     started = AuditEvent.objects.get(case_id=case.pk, action=Action.SCHEDULE_STARTED)
     assert started.reason == "Started late by schedule 'Monthly finance report': due 2026-12-01 08:00 UTC."
+    client.force_login(demo["fiona"])
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "<dt>Recurring run</dt><dd>Monthly finance report, due" in page
+    assert 'title="started after its period began (the scheduler was down)">late</span>' in page
+
+
+def test_an_on_time_run_shows_no_late_badge_until_it_is_past_its_due_time(run_at, client, demo):
+    import time_machine
+
+    run, case = run_at(berlin(2026, 12, 1, 9, 1))
+    client.force_login(demo["fiona"])
+    with time_machine.travel(berlin(2026, 12, 1, 10, 0), tick=False):
+        assert ">late</span>" not in client.get(f"/cases/{case.pk}/").content.decode()
+    with time_machine.travel(berlin(2026, 12, 3, 10, 0), tick=False):  # past its 8 business hours
+        assert 'title="open past its due time">late</span>' in client.get(f"/cases/{case.pk}/").content.decode()
