@@ -107,6 +107,7 @@ def test_a_run_started_after_downtime_is_marked_late_on_its_case(run_at, client,
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "<dt>Recurring run</dt><dd>Monthly finance report, due" in page
     assert 'title="started after its period began (the scheduler was down)">late</span>' in page
+    assert "Started late by schedule &#x27;Monthly finance report&#x27;: due 2026-12-01 08:00 UTC." in page
 
 
 def test_an_on_time_run_shows_no_late_badge_until_it_is_past_its_due_time(run_at, client, demo):
