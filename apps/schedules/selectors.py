@@ -24,7 +24,7 @@ def schedules_due(*, at=None):
 
 def schedules_for_user(*, user, workflow: str = ""):
     """The schedules of the workflows `user` owns (every schedule, for administrators)."""
-    queryset = WorkflowSchedule.objects.select_related("definition", "requester").prefetch_related("runs__case")
+    queryset = WorkflowSchedule.objects.select_related("definition", "requester")
     if not user.is_superuser:
         queryset = queryset.filter(definition__in=definitions_owned_query(user=user))
     if workflow:
