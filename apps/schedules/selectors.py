@@ -57,8 +57,18 @@ def run_is_late(run: ScheduleRun, *, now=None) -> bool:
     return case is not None and case.is_open and (now or timezone.now()) > run.due_by
 
 
+CASE_KEY_PREFIX = "schedule-"
+
+
+def run_case_key(*, schedule_id: int, period_key: str) -> str:
+    """The idempotency key of the case a schedule starts for a period."""
+    return f"{CASE_KEY_PREFIX}{schedule_id}-{period_key}"
+
+
 def run_for_case(*, case) -> ScheduleRun | None:
-    """The schedule run that started `case`, if a schedule started it."""
+    """The schedule run that started `case`, if a schedule started it (no query for other cases)."""
+    if not (case.idempotency_key or "").startswith(CASE_KEY_PREFIX):
+        return None
     return ScheduleRun.objects.select_related("schedule").filter(case_id=case.pk).first()
 
 

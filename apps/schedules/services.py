@@ -25,7 +25,7 @@ from apps.sla.selectors import calendar_for
 from . import periods
 from .models import RunStatus, ScheduleKind, ScheduleRun, WorkflowSchedule
 from .policy import ensure_can_manage
-from .selectors import schedules_due
+from .selectors import run_case_key, schedules_due
 
 # A run started this long after its period began is marked late (the q2 runner ticks every minute).
 LATE_AFTER = timedelta(minutes=10)
@@ -233,7 +233,14 @@ def _start_period(schedule: WorkflowSchedule, *, due_at: datetime, now: datetime
             with transaction.atomic():
                 version = version_live(key=schedule.definition.key)
                 data = _period_data(schedule, version, due_at, calendar)
-                case, _ = case_start(workflow=schedule.definition.key, data=data, actor=schedule.requester)
+                # The case's idempotency key names its period too: a second guard in the cases
+                # table (unique per requester), and how a case page knows it was scheduled.
+                case, _ = case_start(
+                    workflow=schedule.definition.key,
+                    data=data,
+                    actor=schedule.requester,
+                    idempotency_key=run_case_key(schedule_id=schedule.pk, period_key=key),
+                )
                 reason = (
                     f"Started late by schedule '{schedule.name}': due {due_at:%Y-%m-%d %H:%M} UTC."
                     if late

@@ -26,6 +26,7 @@ def test_a_due_period_starts_one_case_as_the_requester_with_the_prefilled_data(m
     assert case.requester == users["alice"] and case.workflow_key == "purchase-approval"
     assert case.data["vendor"] == "ACME Ltd" and str(case.data["amount"]) in {"500", "500.00"}
     assert run.period_key == "2026-12-01T08:00Z" and not run.started_late
+    assert case.idempotency_key == f"schedule-{schedule.pk}-2026-12-01T08:00Z"  # unique per requester, too
     started = AuditEvent.objects.get(case_id=case.pk, action=Action.SCHEDULE_STARTED)
     assert started.reason == "Started by schedule 'Daily order'."
     assert AuditEvent.objects.filter(case_id=case.pk, action=Action.CASE_STARTED).exists()
