@@ -118,3 +118,25 @@ def test_a_paused_schedule_starts_nothing_and_resuming_does_not_start_the_paused
         "paused",
         "resumed",
     ]
+
+
+def test_a_period_the_live_version_refuses_is_recorded_as_not_started_with_the_reason(make_schedule, users):
+    from apps.definitions.selectors import version_live
+    from apps.definitions.services import draft_create_from, draft_update, version_publish
+    from apps.schedules.models import RunStatus
+
+    schedule = make_schedule(at=berlin(2026, 12, 1, 8, 0))
+    live = version_live(key="purchase-approval")
+    spec = {**live.spec, "fields": [*live.spec["fields"], {"name": "project", "type": "text", "required": True}]}
+    draft = draft_update(
+        version=draft_create_from(version=live, actor=users["olivia"]), spec=spec, actor=users["olivia"]
+    )
+    version_publish(version=draft, actor=users["olivia"])
+
+    [run] = schedules_run_due(at=berlin(2026, 12, 1, 9, 1))
+
+    assert run.status == RunStatus.FAILED and run.case_id is None
+    assert "project" in run.error
+    failed = AuditEvent.objects.get(action=Action.SCHEDULE_FAILED)
+    assert failed.context["schedule"] == schedule.pk and failed.reason == run.error
+    assert schedules_run_due(at=berlin(2026, 12, 1, 9, 2)) == []  # the period is taken: not retried every minute
