@@ -102,7 +102,7 @@ def _portal_views(resolver=None, prefix=""):
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             yield from _portal_views(pattern, route)
-        elif not route.startswith(("admin/", "api/", "accounts/", "demo/erp/invoices")):
+        elif not route.startswith(("admin/", "api/", "accounts/", "demo/erp/invoices", "demo/erp/reports")):
             yield route, pattern.callback
 
 
