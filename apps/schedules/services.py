@@ -43,6 +43,7 @@ MSG_REQUESTER = "No active user '{username}'."
 MSG_DATA = "Give the prefilled data as an object of field values."
 MSG_NOT_PUBLISHED = "'{key}' has no published version to start."
 MSG_NAME_LENGTH = "At most 200 characters."
+MSG_REQUESTER_GONE = "The requester '{username}' is no longer active: choose another requester."
 
 
 def _positive(value, *, limit: int, message: str, field: str, errors: dict) -> int | None:
@@ -231,6 +232,9 @@ def _start_period(schedule: WorkflowSchedule, *, due_at: datetime, now: datetime
             return None  # NOTE: another runner holds (or committed) this period: a no-op
         try:
             with transaction.atomic():
+                if not schedule.requester.is_active:
+                    username = schedule.requester.get_username()
+                    raise ValidationFailed(MSG_REQUESTER_GONE.format(username=username))
                 version = version_live(key=schedule.definition.key)
                 data = _period_data(schedule, version, due_at, calendar)
                 # The case's idempotency key names its period too: a second guard in the cases

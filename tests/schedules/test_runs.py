@@ -140,3 +140,14 @@ def test_a_period_the_live_version_refuses_is_recorded_as_not_started_with_the_r
     failed = AuditEvent.objects.get(action=Action.SCHEDULE_FAILED)
     assert failed.context["schedule"] == schedule.pk and failed.reason == run.error
     assert schedules_run_due(at=berlin(2026, 12, 1, 9, 2)) == []  # the period is taken: not retried every minute
+
+
+def test_a_requester_who_left_starts_nothing_and_the_run_says_why(make_schedule, users):
+    make_schedule(at=berlin(2026, 12, 1, 8, 0))
+    users["alice"].is_active = False
+    users["alice"].save(update_fields=["is_active"])
+
+    [run] = schedules_run_due(at=berlin(2026, 12, 1, 9, 1))
+
+    assert run.case_id is None
+    assert run.error == "The requester 'alice' is no longer active: choose another requester."
