@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.definitions.library import LIBRARY
 from apps.definitions.services import definition_create, version_publish
 from apps.metrics.filters import MSG_BAD_DATE, MSG_VERSION_NEEDS_WORKFLOW
 from apps.metrics.policy import MSG_NO_METRICS, MSG_NOT_YOUR_WORKFLOW
@@ -107,7 +108,7 @@ def test_a_workflow_owner_sees_her_workflows_only(api, demo):
     version_publish(version=draft, actor=demo["admin"])
 
     mine = api("olivia").get(URL).json()
-    assert mine["scope"] == {"sees": "workflows", "workflows": ["invoice-processing", "purchase-approval"]}
+    assert mine["scope"] == {"sees": "workflows", "workflows": sorted(t["key"] for t in LIBRARY)}
     refused = api("olivia").get(URL, {"workflow": "admins-flow"})
     assert refused.status_code == 403
     assert refused.json()["detail"] == MSG_NOT_YOUR_WORKFLOW.format(key="admins-flow")

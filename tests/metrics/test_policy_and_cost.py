@@ -3,6 +3,7 @@
 import pytest
 
 from apps.core.errors import NotAllowed
+from apps.definitions.library import LIBRARY
 from apps.metrics import selectors
 from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import ensure_can_see_metrics, metrics_scope
@@ -16,7 +17,7 @@ from .conftest import KEY, NOW
         ("admin", "all", None),
         ("oscar", "all", None),
         ("audrey", "all", None),
-        ("olivia", "workflows", {"purchase-approval", "invoice-processing"}),
+        ("olivia", "workflows", {t["key"] for t in LIBRARY}),  # seed_demo gives her every template
         ("carol", "reports", set()),
         ("bob", "reports", set()),
     ],
