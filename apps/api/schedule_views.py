@@ -46,7 +46,8 @@ class ScheduleOutput(serializers.Serializer):
     id = serializers.IntegerField()
     workflow = serializers.CharField(source="definition.key")
     name = serializers.CharField()
-    kind = serializers.ChoiceField(ScheduleKind.values)
+    # NOTE: text, not an enum: drf-spectacular names enums by field name and a task has a `kind` too.
+    kind = serializers.CharField(help_text=", ".join(ScheduleKind.values))
     cron = serializers.CharField(help_text="Five fields, in the workflow calendar's time zone.")
     every_days = serializers.IntegerField(allow_null=True)
     due_within_hours = serializers.IntegerField()

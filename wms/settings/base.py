@@ -186,8 +186,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Recurring workflows (apps.schedules): its `kind` is not the other choice sets named `kind`.
-    "ENUM_NAME_OVERRIDES": {"ScheduleKindEnum": "apps.schedules.models.ScheduleKind"},
     # Every operation's error answers (400/401/403/404/409/413/415/422/429), decided by one set of rules.
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "apps.api.schema.document_errors"],
 }
