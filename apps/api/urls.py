@@ -3,7 +3,16 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import builder_views, evidence_views, exception_views, import_views, metrics_views, views, webhook_views
+from . import (
+    builder_views,
+    evidence_views,
+    exception_views,
+    import_views,
+    metrics_views,
+    schedule_views,
+    views,
+    webhook_views,
+)
 
 # <id:...> (1 to 2**63-1, larger is a 404) is registered for every app by apps.core (converters.py).
 
@@ -59,6 +68,8 @@ urlpatterns = [
     path(
         "v1/exceptions/<id:run_id>/cancel/", exception_views.ExceptionCancelView.as_view(), name="api-exception-cancel"
     ),
+    path("v1/schedules/", schedule_views.ScheduleListView.as_view(), name="api-schedules"),
+    path("v1/schedules/<id:schedule_id>/", schedule_views.ScheduleDetailView.as_view(), name="api-schedule"),
     path("v1/metrics/", metrics_views.MetricsView.as_view(), name="api-metrics"),
     path("v1/evidence/", evidence_views.EvidenceView.as_view(), name="api-evidence"),
     path("v1/hooks/<slug:endpoint>/", webhook_views.InboundHookView.as_view(), name="api-inbound-hook"),

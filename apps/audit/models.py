@@ -67,6 +67,10 @@ class Action(models.TextChoices):
     FEEDBACK_DONE = "feedback.done", "Feedback marked done"
     CASE_IMPORTED = "case.imported", "Case migrated from a spreadsheet"
     CASES_IMPORTED = "cases.imported", "Cases imported from a spreadsheet"
+    SCHEDULE_CHANGED = "schedule.changed", "Schedule created or changed"
+    SCHEDULE_STARTED = "schedule.started", "Started by a schedule"
+    SCHEDULE_FAILED = "schedule.failed", "Scheduled run could not start"
+    SCHEDULE_SKIPPED = "schedule.skipped", "Missed scheduled periods skipped"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import governance_views, migration_views, views
+from . import governance_views, migration_views, schedule_views, views
 
 app_name = "builder"
 
@@ -31,6 +31,9 @@ urlpatterns = [
     path("<slug:key>/owners/remove/", governance_views.owner_remove, name="owner-remove"),
     path("<slug:key>/reviewed/", governance_views.review_done, name="reviewed"),
     path("<slug:key>/backlog/", governance_views.backlog, name="backlog"),
+    path("<slug:key>/schedules/", schedule_views.schedules, name="schedules"),
+    path("<slug:key>/schedules/save/", schedule_views.schedule_save, name="schedule-save"),
+    path("<slug:key>/schedules/<id:schedule_id>/toggle/", schedule_views.schedule_toggle, name="schedule-toggle"),
     path("<slug:key>/backlog/<id:feedback_id>/done/", governance_views.feedback_mark_done, name="feedback-done"),
     path("<slug:key>/versions/<id:number>/new-draft/", views.draft_from_version, name="new-draft"),
     path("<slug:key>/versions/<str:ref>/", views.version_detail, name="version"),

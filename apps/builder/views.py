@@ -119,6 +119,7 @@ def definition_new(request):
 @builder_page
 def definition_detail(request, key):
     from .governance_views import governance_context
+    from .schedule_views import schedules_context
 
     definition = _definition(key)
     versions = selectors.definition_versions(definition=definition)
@@ -127,6 +128,7 @@ def definition_detail(request, key):
         "builder/definition.html",
         {
             **governance_context(definition),
+            **schedules_context(request, definition),
             "definition": definition,
             "versions": versions,
             "draft": next((v for v in versions if not v.is_published), None),

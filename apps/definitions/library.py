@@ -233,7 +233,125 @@ INVOICE_PROCESSING = {
     },
 }
 
+# A scheduled run should be closed within this many business hours of its period beginning.
+REPORT_DUE_HOURS = 16
+
+RECURRING_REPORT = {
+    "key": "recurring-report",
+    "name": "Recurring report",
+    "description": "A report started on a schedule: its data is fetched from the ERP, a finance officer "
+    "prepares it and the requester's manager reviews it.",
+    "spec": {
+        "description": (
+            "A recurring report, started by a schedule (Workflows › this workflow › Recurring runs) once per "
+            "period, in the name of the person it is for. The ERP first hands out the period's data extract; a "
+            "finance officer then prepares the report from it and the requester's manager reviews it. When the "
+            "ERP is down or refuses the extract, the run goes to the operators' exception queue, who retry it "
+            "once the ERP is back. A run still open past its due time, or started late after downtime, is "
+            "marked late."
+        ),
+        "form_intro": (
+            "Scheduled runs fill this in themselves: the period is the day the run was due. Start one by hand "
+            "only to make up a run, with the period it covers."
+        ),
+        "fields": [
+            {"name": "report_name", "type": "text", "label": "Report", "required": True, "max_length": 200},
+            {
+                "name": "scheduled_for",
+                "type": "date",
+                "label": "Period",
+                "required": True,
+                "help": "The day the run was due; a schedule fills it in.",
+            },
+            {
+                "name": "source",
+                "type": "choice",
+                "label": "Data source",
+                "choices": ["general_ledger", "accounts_payable", "sales"],
+                "default": "general_ledger",
+            },
+            {
+                "name": "extract_reference",
+                "type": "text",
+                "label": "Extract",
+                "max_length": 100,
+                "help": "Filled in by the ERP when it hands out the period's data.",
+            },
+            {"name": "row_count", "type": "integer", "label": "Rows in the extract", "min": 0},
+            {"name": "distribution", "type": "textarea", "label": "Distribution", "help": "Who receives the report."},
+        ],
+        "stages": [
+            {
+                "key": "fetch_data",
+                "name": "Fetch the data",
+                "type": "http",
+                "system": "ERP",
+                "request": {
+                    "method": "POST",
+                    "url": "{{endpoint.ERP}}/reports",
+                    "headers": {"Authorization": "Bearer {{secret.ERP_TOKEN}}"},
+                    "body": {
+                        "report": "{{field.report_name}}",
+                        "period": "{{field.scheduled_for}}",
+                        "source": "{{field.source}}",
+                    },
+                },
+                "timeout_seconds": 5,
+                "retry": {
+                    "attempts": 3,
+                    "backoff_seconds": 10,
+                    "max_backoff_seconds": 120,
+                    "retry_on": [408, 429, 500, 502, 503, 504],
+                },
+                "response": {"map": {"extract_reference": "extract", "row_count": "rows"}},
+                "on_failure": "exception_queue",
+            },
+            {
+                "key": "prepare",
+                "name": "Prepare",
+                "policy": "any",
+                "approvers": [{"key": "preparer", "label": "Prepare the report", "type": "role", "role": "finance"}],
+            },
+            {
+                "key": "review",
+                "name": "Review",
+                "policy": "any",
+                "approvers": [{"key": "reviewer", "label": "Review the report", "type": "manager"}],
+            },
+        ],
+        "sla": {
+            "approval": {
+                "target_hours": 4,
+                "business": True,
+                "levels": [
+                    {"after_hours": 2, "action": "remind"},
+                    {"after_hours": 4, "action": "escalate"},
+                ],
+            },
+            "rework": {
+                "target_hours": 16,
+                "business": True,
+                "levels": [{"after_hours": 16, "action": "remind"}],
+            },
+            "case": {
+                "target_hours": REPORT_DUE_HOURS,
+                "business": True,
+                "levels": [{"after_hours": REPORT_DUE_HOURS, "action": "remind"}],
+            },
+        },
+        "on_missing_required": "return_to_requester",
+        "reason_codes": [
+            {"code": "numbers_do_not_reconcile", "label": "Numbers do not reconcile"},
+            {"code": "extract_incomplete", "label": "Extract incomplete"},
+            {"code": "wrong_period", "label": "Wrong period"},
+            {"code": "other", "label": "Other"},
+        ],
+    },
+}
+
+
 LIBRARY = [PURCHASE_APPROVAL, INVOICE_PROCESSING]
+LIBRARY.append(RECURRING_REPORT)
 
 
 # Admin access asked by someone outside this department also needs the requester's manager.

@@ -1,9 +1,10 @@
 """What the demo ERP does with a call: book an invoice (at most once per Idempotency-Key),
-cancel one, or misbehave the way its mode says. Views only translate HTTP to these functions."""
+cancel one, hand out a report extract, or misbehave the way its mode says. Views only translate HTTP to these functions."""
 
 import hashlib
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -35,6 +36,8 @@ MSG_KEY_REUSED = "This Idempotency-Key was already used for a different invoice.
 MSG_DOWN = "The ERP is down for maintenance."
 MSG_RATE_LIMITED = f"Too many requests: try again in {RETRY_AFTER_SECONDS} seconds."
 MSG_NO_INVOICE = "No invoice {reference}."
+MSG_PERIOD_REQUIRED = "The period is missing or not a date (YYYY-MM-DD)."
+MSG_PERIOD_LOCKED = "The ledger for this period is locked: the extract cannot be taken now."
 GARBAGE_BODY = "<html><body><h1>502 Proxy Error</h1><p>Upstream sent an invalid response.</p></body></html>"
 
 
@@ -180,6 +183,32 @@ def erp_access_revoke(*, payload, key: str) -> Answer:
     return Answer(
         200, body, effect=not repeated, note=f"{'revoked' if not repeated else 'already revoked'} {reference}"
     )
+
+
+# --- report extracts (the recurring-report workflow's data source) ------------------------------
+
+
+def erp_report_extract(*, payload, locked: bool = False) -> Answer:
+    """A report's data for a period: the invoices booked in the ERP (and not cancelled) so far.
+    Read-only, so it needs no Idempotency-Key and no undo; "reject" mode locks the ledger."""
+    period = str(payload.get("period") or "").strip() if isinstance(payload, dict) else ""
+    try:
+        day = date.fromisoformat(period)
+    except ValueError:
+        return Answer(422, {"message": MSG_PERIOD_REQUIRED}, note="invalid")
+    if locked:
+        return Answer(422, {"message": MSG_PERIOD_LOCKED}, note="ledger locked")
+    booked = ErpInvoice.objects.filter(cancelled__isnull=True)
+    total = sum((i.amount for i in booked), Decimal("0"))
+    source = str(payload.get("source") or "general_ledger")[:50]
+    body = {
+        "extract": f"EXT-{day:%Y%m%d}-{booked.count()}",
+        "period": day.isoformat(),
+        "source": source,
+        "rows": booked.count(),
+        "total": str(total),
+    }
+    return Answer(200, body, note=f"extract {body['extract']}")
 
 
 def erp_call_record(*, method: str, path: str, key: str, mode: str, answer: Answer) -> ErpCall:

@@ -9,6 +9,8 @@ urlpatterns = [
     path("erp/mode/", views.mode_set, name="erp-mode"),
     path("erp/invoices", views.invoice_book, name="erp-invoices"),
     path("erp/invoices/", views.invoice_book),
+    path("erp/reports", views.report_extract, name="erp-reports"),
+    path("erp/reports/", views.report_extract),
     path("erp/invoices/<str:reference>", views.invoice_cancel, name="erp-invoice"),
     path("erp/invoices/<str:reference>/", views.invoice_cancel),
     path("erp/access/revocations", views.access_revoke, name="erp-access-revoke"),

@@ -92,6 +92,21 @@ def access_revoke(request):
 
 
 @csrf_exempt
+@require_http_methods(["POST"])
+def report_extract(request):
+    """The recurring-report workflow's data source (its "Fetch the data" step)."""
+
+    def handle(*, mode, key):
+        try:
+            payload = json_loads_limited(request.body or b"null")
+        except ValueError:
+            payload = None
+        return services.erp_report_extract(payload=payload, locked=mode == ErpMode.REJECT)
+
+    return _serve(request, handle)
+
+
+@csrf_exempt
 @require_http_methods(["DELETE"])
 def invoice_cancel(request, reference):
     return _serve(request, lambda *, mode, key: services.erp_invoice_cancel(reference=reference))

@@ -37,6 +37,7 @@ from apps.org.services import absence_set
 from apps.portal.errors import portal_errors, safe_next
 from apps.portal.forms import CaseDataForm
 from apps.portal.pages import paginate
+from apps.schedules.selectors import run_for_case, run_is_late
 from apps.sla.selectors_due import case_sla, case_slas
 
 from . import exports, selectors
@@ -471,11 +472,14 @@ def case_detail(request, case_id):
     # NOTE: no query for workflows without automated steps; one for those with them.
     step_runs = step_runs_for_case(case=case)
     blocking = next((r for r in reversed(step_runs) if r.is_open and r.kind != StepKind.UNDO), None)
+    scheduled = run_for_case(case=case)
     return render(
         request,
         "inbox/case.html",
         {
             "case": case,
+            "scheduled_run": scheduled,
+            "scheduled_run_late": scheduled is not None and run_is_late(scheduled),
             "step_runs": step_runs,
             "blocking_step": blocking,
             "can_repair_step": blocking is not None and user_may_repair(user=request.user, run=blocking),

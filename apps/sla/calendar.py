@@ -186,6 +186,17 @@ def next_working_moment(*, calendar, at: datetime) -> datetime:
     raise AssertionError("unreachable: days_from raises when it runs out")
 
 
+def working_day_openings(*, calendar, start: datetime):
+    """The opening instants (UTC) of the calendar's working days, from the first at or after
+    `start` on; "every N business days" counts these."""
+    schedule = _Schedule.of(calendar)
+    cursor = _aware(start)
+    for day in schedule.days_from(cursor):
+        window = schedule.window(day)
+        if window is not None and window[0] >= cursor:
+            yield window[0]
+
+
 def add_calendar_hours(start: datetime, hours: float | Decimal | int) -> datetime:
     """`hours` of real elapsed time after `start`, for SLAs that run around the clock."""
     _aware(start)

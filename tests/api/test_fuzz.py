@@ -45,7 +45,12 @@ MAX_EXAMPLES = 25
 ROLES = ["alice", "fiona", "oscar"]  # a requester, a finance approver, an operator
 # Operations only a workflow owner, an auditor or an administrator may use get them too: without them the code
 # past the 403 (a definition import, a subscription change) would never be fuzzed.
-OWNERS = {"/api/v1/definitions/": "olivia", "/api/v1/webhooks/": "admin", "/api/v1/evidence/": "audrey"}
+OWNERS = {
+    "/api/v1/definitions/": "olivia",
+    "/api/v1/schedules/": "olivia",
+    "/api/v1/webhooks/": "admin",
+    "/api/v1/evidence/": "audrey",
+}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,

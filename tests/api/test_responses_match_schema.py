@@ -470,6 +470,46 @@ def test_an_evidence_pack_is_a_zip_and_its_refusals_are_documented(api, conforms
     conforms.assert_succeeded(EVIDENCE)
 
 
+# --- schedules ---------------------------------------------------------------------------------------
+
+SCHEDULES = {
+    ("/api/v1/schedules/", "get"),
+    ("/api/v1/schedules/", "post"),
+    ("/api/v1/schedules/{schedule_id}/", "get"),
+    ("/api/v1/schedules/{schedule_id}/", "patch"),
+}
+
+
+def test_a_schedule_made_changed_and_run_and_its_refusals_are_documented(api, conforms):
+    from apps.schedules.selectors import schedule_get
+    from apps.schedules.services import schedule_run_due
+
+    path, item = "/api/v1/schedules/", "/api/v1/schedules/{schedule_id}/"
+    body = {
+        "workflow": "purchase-approval",
+        "name": "Weekly order",
+        "cron": "0 9 * * 1",
+        "requester": "alice",
+        "data": {"amount": "500", "vendor": "ACME Ltd", "cost_center": "CC-100"},
+    }
+    made = conforms(api("olivia").post(path, body, format="json"), "post", path, 201)
+    schedule_run_due(schedule=schedule_get(schedule_id=made["id"]), at=datetime.fromisoformat(made["next_due_at"]))
+    listed = conforms(api("olivia").get(path), "get", path, 200)
+    [run] = next(s["runs"] for s in listed if s["id"] == made["id"])
+    assert run["case"] is not None and run["status"] == "started" and run["late"] is False
+    one = f"{path}{made['id']}/"
+    conforms(api("olivia").get(one), "get", item, 200)
+    conforms(api("olivia").patch(one, {"is_active": False}, format="json"), "patch", item, 200)
+    conforms(api("olivia").post(path, {**body, "cron": "bad"}, format="json"), "post", path, 400)
+    conforms(api("olivia").patch(one, {"every_days": "x"}, format="json"), "patch", item, 400)
+    conforms(api("alice").get(path), "get", path, 403)
+    conforms(api("alice").get(one), "get", item, 403)
+    conforms(api("olivia").get(f"{path}999999/"), "get", item, 404)
+    conforms(api().get(path), "get", path, 401)
+    conforms.assert_succeeded(SCHEDULES)
+
+
 def test_every_operation_is_covered(schema):
     covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND | METRICS | EVIDENCE | MIGRATION
+    covered |= SCHEDULES
     assert covered == v1_operations(schema)

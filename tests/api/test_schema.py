@@ -49,6 +49,10 @@ V1_OPERATIONS = {
     ("/api/v1/metrics/", "get"),
     ("/api/v1/evidence/", "get"),
     ("/api/v1/hooks/{endpoint}/", "post"),
+    ("/api/v1/schedules/", "get"),
+    ("/api/v1/schedules/", "post"),
+    ("/api/v1/schedules/{schedule_id}/", "get"),
+    ("/api/v1/schedules/{schedule_id}/", "patch"),
 }
 
 

@@ -103,7 +103,15 @@ def _portal_views(resolver=None, prefix=""):
         if isinstance(pattern, URLResolver):
             yield from _portal_views(pattern, route)
         elif not route.startswith(
-            ("admin/", "api/", "accounts/", "demo/erp/invoices", "demo/erp/access/", "demo/tickets/api/")
+            (
+                "admin/",
+                "api/",
+                "accounts/",
+                "demo/erp/invoices",
+                "demo/erp/access/",
+                "demo/erp/reports",
+                "demo/tickets/api/",
+            )
         ):
             yield route, pattern.callback
 

@@ -37,13 +37,14 @@ from apps.cases.reassignment import operators_tell
 from apps.cases.services import case_start, task_claim, task_requeue
 from apps.core.heartbeats import SLA_SWEEP, STEP_SWEEP, WORKER, heartbeat_beat
 from apps.definitions.importexport import definition_export
-from apps.definitions.selectors import version_live
+from apps.definitions.selectors import definition_get, version_live
 from apps.definitions.services import definition_create, draft_create_from, version_publish
 from apps.demo.management.commands.seed_demo import seed_demo_data
 from apps.integrations.endpoints import endpoint_create
 from apps.integrations.models import WebhookDelivery
 from apps.integrations.services import event_publish, subscription_create, subscription_update
 from apps.notify.services import notification_send
+from apps.schedules.services import schedule_create
 from apps.sla.models import BusinessCalendar
 
 OTHER_DEFINITION = {
@@ -139,6 +140,28 @@ def build_dataset() -> Dataset:
     version_publish(version=version_2, actor=users["admin"])
     draft_create_from(version=version_live(key="admin-only"), actor=users["admin"])
     data.objects["definition"] = ({"key": "purchase-approval"}, {"key": "admin-only"})
+    # Schedules: one of olivia's workflow, one of admin's (olivia may not see or change it).
+    own_schedule = schedule_create(
+        definition=definition_get(key="purchase-approval"),
+        actor=users["olivia"],
+        name="Matrix weekly",
+        cron="0 9 * * 1",
+        requester="alice",
+        data={"amount": "700", "vendor": "Initech"},
+    )
+    other_schedule = schedule_create(
+        definition=other.definition,
+        actor=users["admin"],
+        name="Admin weekly",
+        cron="0 9 * * 1",
+        requester="alice",
+        data={"amount": "700"},
+    )
+    data.objects["schedule"] = (
+        {"key": "purchase-approval", "schedule_id": own_schedule.pk},
+        {"key": "admin-only", "schedule_id": other_schedule.pk},
+    )
+    data.objects["api-schedule"] = ({"schedule_id": own_schedule.pk}, {"schedule_id": other_schedule.pk})
     # The SOP of version 1: purchase approval's is live (anyone may start it), admin-only's is old.
     data.objects["sop"] = ({"key": "purchase-approval", "number": 1}, {"key": "admin-only", "number": 1})
     export = definition_export(definition=other.definition, actor=users["admin"], version="1")

@@ -68,6 +68,16 @@ INBOUND = {
     "field_map": "amount=order.total",
 }
 BUILDER = {"section": "fields"}
+SCHEDULE_FORM = {
+    "name": "Matrix",
+    "kind": "cron",
+    "cron": "0 9 * * 1",
+    "requester": "alice",
+    "data.amount": "700",
+    "data.vendor": "Initech",
+}
+SCHEDULE = {"workflow": "purchase-approval", "name": "Matrix", "cron": "0 9 * * 1", "requester": "alice",
+            "data": {"amount": "700", "vendor": "Initech"}}
 VERSION_1 = {"ref": "1", "number": 1}
 
 
@@ -124,6 +134,11 @@ ROWS = [
         data={"decision": "approve"}),
     Row("api-definition-import",     "POST",  "L    F     F     F     F      O      O", data="import"),
     Row("api-definition-export",     "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
+    Row("api-schedules",             "GET",   "L    F     F     F     F      O      O"),
+    Row("api-schedules",             "POST",  "L    F     F     F     F      O      O", data=SCHEDULE),
+    Row("api-schedule",              "GET",   "L    F     F     F     F      O/F    O", obj="api-schedule"),
+    Row("api-schedule",              "PATCH", "L    F     F     F     F      O/F    O", obj="api-schedule",
+        data={"name": "Renamed"}),
     Row("api-webhooks",              "GET",   "L    F     F     O     F      F      O"),
     Row("api-webhooks",              "POST",  "L    F     F     F     F      F      O", data=HOOK),
     Row("api-webhook",               "GET",   "L    F     F     O     F      F      O", obj="subscription"),
@@ -231,6 +246,10 @@ ROWS = [
     Row("builder:backlog",           "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
     Row("builder:feedback-done",     "POST",  "L    F     F     F     F      H/F    H", obj="definition",
         path={"feedback_id": 999999}),
+    Row("builder:schedules",         "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
+    Row("builder:schedule-save",     "POST",  "L    F     F     F     F      O/F    O", obj="definition",
+        data=SCHEDULE_FORM),
+    Row("builder:schedule-toggle",   "POST",  "L    F     F     F     F      O/F    O", obj="schedule"),
     Row("builder:feedback",          "POST",  "L    O/F   O/F   O     O      O      O", obj="task",
         data={"text": "Matrix: this step is wrong"}),
 
@@ -304,6 +323,8 @@ ROWS = [
     Row("demo:erp-invoices",         "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo:erp-access-revoke",    "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo/erp/invoices/",        "POST",  "L    L     L     L     L      L      L", data={}),
+    Row("demo:erp-reports",          "POST",  "L    L     L     L     L      L      L", data={}),
+    Row("demo/erp/reports/",         "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo:erp-invoice",          "DELETE", "L   L     L     L     L      L      L", path={"reference": "INV-1"}),
     Row("demo/erp/invoices/<str:reference>/", "DELETE", "L L L L L L L", path={"reference": "INV-1"}),
     # --- The demo ticketing system: the same shape as the demo ERP ------------------------------------

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.metrics",
     "apps.alerts",
     "apps.evidence",
+    "apps.schedules",
     "apps.dashboards",
 ]
 

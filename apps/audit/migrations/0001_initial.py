@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,26 +15,62 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_name', models.CharField(max_length=150)),
-                ('action', models.CharField(choices=[('case.started', 'Case started'), ('case.routed', 'Case routed'), ('case.returned', 'Returned to requester'), ('case.resubmitted', 'Resubmitted'), ('case.closed', 'Case closed'), ('case.withdrawn', 'Case withdrawn'), ('task.created', 'Task created'), ('task.claimed', 'Task claimed'), ('task.released', 'Task released'), ('task.decided', 'Decision recorded'), ('task.cancelled', 'Task cancelled'), ('definition.created', 'Definition created'), ('version.published', 'Version published')], db_index=True, max_length=40)),
-                ('case_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('task_id', models.BigIntegerField(blank=True, null=True)),
-                ('workflow', models.CharField(blank=True, max_length=100)),
-                ('version', models.PositiveIntegerField(blank=True, null=True)),
-                ('step', models.CharField(blank=True, max_length=100)),
-                ('reason', models.TextField(blank=True)),
-                ('comment', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict, help_text='Snapshot of the case data at the time.')),
-                ('context', models.JSONField(blank=True, default=dict, help_text='Why: rule results, decision details.')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("actor_name", models.CharField(max_length=150)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("case.started", "Case started"),
+                            ("case.routed", "Case routed"),
+                            ("case.returned", "Returned to requester"),
+                            ("case.resubmitted", "Resubmitted"),
+                            ("case.closed", "Case closed"),
+                            ("case.withdrawn", "Case withdrawn"),
+                            ("task.created", "Task created"),
+                            ("task.claimed", "Task claimed"),
+                            ("task.released", "Task released"),
+                            ("task.decided", "Decision recorded"),
+                            ("task.cancelled", "Task cancelled"),
+                            ("definition.created", "Definition created"),
+                            ("version.published", "Version published"),
+                        ],
+                        db_index=True,
+                        max_length=40,
+                    ),
+                ),
+                ("case_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("task_id", models.BigIntegerField(blank=True, null=True)),
+                ("workflow", models.CharField(blank=True, max_length=100)),
+                ("version", models.PositiveIntegerField(blank=True, null=True)),
+                ("step", models.CharField(blank=True, max_length=100)),
+                ("reason", models.TextField(blank=True)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "data",
+                    models.JSONField(blank=True, default=dict, help_text="Snapshot of the case data at the time."),
+                ),
+                (
+                    "context",
+                    models.JSONField(blank=True, default=dict, help_text="Why: rule results, decision details."),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['case_id', 'at'], name='audit_audit_case_id_a7126d_idx')],
+                "ordering": ["at", "id"],
+                "indexes": [models.Index(fields=["case_id", "at"], name="audit_audit_case_id_a7126d_idx")],
             },
         ),
     ]

@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('case.started', 'Case started'), ('case.routed', 'Case routed'), ('case.returned', 'Returned to requester'), ('case.resubmitted', 'Resubmitted'), ('case.closed', 'Case closed'), ('case.withdrawn', 'Case withdrawn'), ('task.created', 'Task created'), ('task.claimed', 'Task claimed'), ('task.released', 'Task released'), ('task.decided', 'Decision recorded'), ('task.cancelled', 'Task cancelled'), ('comment.added', 'Comment added'), ('attachment.added', 'Attachment added'), ('definition.created', 'Definition created'), ('version.published', 'Version published')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("case.started", "Case started"),
+                    ("case.routed", "Case routed"),
+                    ("case.returned", "Returned to requester"),
+                    ("case.resubmitted", "Resubmitted"),
+                    ("case.closed", "Case closed"),
+                    ("case.withdrawn", "Case withdrawn"),
+                    ("task.created", "Task created"),
+                    ("task.claimed", "Task claimed"),
+                    ("task.released", "Task released"),
+                    ("task.decided", "Decision recorded"),
+                    ("task.cancelled", "Task cancelled"),
+                    ("comment.added", "Comment added"),
+                    ("attachment.added", "Attachment added"),
+                    ("definition.created", "Definition created"),
+                    ("version.published", "Version published"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
     ]

@@ -4,15 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_alter_auditevent_action'),
+        ("audit", "0004_alter_auditevent_action"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('case.started', 'Case started'), ('case.routed', 'Case routed'), ('case.returned', 'Returned to requester'), ('case.resubmitted', 'Resubmitted'), ('case.closed', 'Case closed'), ('case.withdrawn', 'Case withdrawn'), ('task.created', 'Task created'), ('task.claimed', 'Task claimed'), ('task.released', 'Task released'), ('task.decided', 'Decision recorded'), ('task.cancelled', 'Task cancelled'), ('task.reassigned', 'Task reassigned'), ('case.auto_closed', 'Case auto-closed'), ('sla.reminded', 'Reminder sent'), ('sla.notified', 'SLA notice sent'), ('sla.escalated', 'Escalated'), ('sla.rerouted', 'Rerouted to backup'), ('sla.breached', 'SLA breached'), ('sla.paused', 'SLA clock paused'), ('sla.resumed', 'SLA clock resumed'), ('absence.handover', 'Tasks handed over'), ('comment.added', 'Comment added'), ('attachment.added', 'Attachment added'), ('definition.created', 'Definition created'), ('version.published', 'Version published'), ('draft.started', 'Draft started'), ('draft.changed', 'Draft changed'), ('definition.imported', 'Definition imported'), ('step.started', 'Automated step started'), ('step.succeeded', 'Automated step succeeded'), ('step.failed', 'Automated step failed: exception'), ('step.retried', 'Step retried by an operator'), ('step.skipped', 'Step skipped by an operator'), ('step.assigned', 'Exception routed to a person'), ('step.callback', 'Callback received'), ('step.compensated', 'Compensation (undo) done'), ('case.data_edited', 'Case data corrected'), ('case.cancelled', 'Case cancelled'), ('case.failed', 'Case failed'), ('auth.login_failed', 'Sign-in failed'), ('auth.locked_out', 'Sign-ins locked out')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("case.started", "Case started"),
+                    ("case.routed", "Case routed"),
+                    ("case.returned", "Returned to requester"),
+                    ("case.resubmitted", "Resubmitted"),
+                    ("case.closed", "Case closed"),
+                    ("case.withdrawn", "Case withdrawn"),
+                    ("task.created", "Task created"),
+                    ("task.claimed", "Task claimed"),
+                    ("task.released", "Task released"),
+                    ("task.decided", "Decision recorded"),
+                    ("task.cancelled", "Task cancelled"),
+                    ("task.reassigned", "Task reassigned"),
+                    ("case.auto_closed", "Case auto-closed"),
+                    ("sla.reminded", "Reminder sent"),
+                    ("sla.notified", "SLA notice sent"),
+                    ("sla.escalated", "Escalated"),
+                    ("sla.rerouted", "Rerouted to backup"),
+                    ("sla.breached", "SLA breached"),
+                    ("sla.paused", "SLA clock paused"),
+                    ("sla.resumed", "SLA clock resumed"),
+                    ("absence.handover", "Tasks handed over"),
+                    ("comment.added", "Comment added"),
+                    ("attachment.added", "Attachment added"),
+                    ("definition.created", "Definition created"),
+                    ("version.published", "Version published"),
+                    ("draft.started", "Draft started"),
+                    ("draft.changed", "Draft changed"),
+                    ("definition.imported", "Definition imported"),
+                    ("step.started", "Automated step started"),
+                    ("step.succeeded", "Automated step succeeded"),
+                    ("step.failed", "Automated step failed: exception"),
+                    ("step.retried", "Step retried by an operator"),
+                    ("step.skipped", "Step skipped by an operator"),
+                    ("step.assigned", "Exception routed to a person"),
+                    ("step.callback", "Callback received"),
+                    ("step.compensated", "Compensation (undo) done"),
+                    ("case.data_edited", "Case data corrected"),
+                    ("case.cancelled", "Case cancelled"),
+                    ("case.failed", "Case failed"),
+                    ("auth.login_failed", "Sign-in failed"),
+                    ("auth.locked_out", "Sign-ins locked out"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
     ]

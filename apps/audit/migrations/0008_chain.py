@@ -29,77 +29,82 @@ def chain_existing_events(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0007_alert_actions'),
+        ("audit", "0007_alert_actions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditevent',
-            name='seq',
+            model_name="auditevent",
+            name="seq",
             field=models.BigIntegerField(editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='prev_hash',
-            field=models.CharField(default='', editable=False, max_length=64),
+            model_name="auditevent",
+            name="prev_hash",
+            field=models.CharField(default="", editable=False, max_length=64),
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='case_prev_hash',
-            field=models.CharField(blank=True, default='', editable=False, max_length=64),
+            model_name="auditevent",
+            name="case_prev_hash",
+            field=models.CharField(blank=True, default="", editable=False, max_length=64),
             preserve_default=False,
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='hash',
-            field=models.CharField(default='', editable=False, max_length=64),
+            model_name="auditevent",
+            name="hash",
+            field=models.CharField(default="", editable=False, max_length=64),
             preserve_default=False,
         ),
         migrations.RunPython(chain_existing_events, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='auditevent',
-            name='seq',
+            model_name="auditevent",
+            name="seq",
             field=models.BigIntegerField(editable=False, unique=True),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="auditevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['case_id', 'seq'], name='audit_audit_case_id_seq_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["case_id", "seq"], name="audit_audit_case_id_seq_idx"),
         ),
         migrations.CreateModel(
-            name='ChainHead',
+            name="ChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True)),
-                ('seq', models.BigIntegerField()),
-                ('hash', models.CharField(max_length=64)),
-                ('written_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField(unique=True)),
+                ("seq", models.BigIntegerField()),
+                ("hash", models.CharField(max_length=64)),
+                ("written_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['day'],
+                "ordering": ["day"],
             },
         ),
         migrations.CreateModel(
-            name='ChainVerification',
+            name="ChainVerification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('ok', models.BooleanField()),
-                ('count', models.BigIntegerField(default=0)),
-                ('message', models.TextField()),
-                ('break_seq', models.BigIntegerField(blank=True, null=True)),
-                ('break_how', models.CharField(blank=True, max_length=20)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("ok", models.BooleanField()),
+                ("count", models.BigIntegerField(default=0)),
+                ("message", models.TextField()),
+                ("break_seq", models.BigIntegerField(blank=True, null=True)),
+                ("break_how", models.CharField(blank=True, max_length=20)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

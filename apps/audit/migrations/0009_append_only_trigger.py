@@ -16,9 +16,8 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0008_chain'),
+        ("audit", "0008_chain"),
     ]
 
     operations = [

@@ -13,6 +13,7 @@ from apps.integrations.policy import INTEGRATORS
 from apps.org import roles
 from apps.org.models import Department
 from apps.org.services import person_upsert
+from apps.schedules.services import schedule_create
 from apps.sla.services import calendar_ensure_default
 
 PASSWORD = "demo"
@@ -111,6 +112,30 @@ def _install(template: dict, *, owner, stdout=None) -> None:
         stdout.write(f"Published {template['key']} version {version.number}")
 
 
+# The recurring report's demo schedule: monthly, in fiona's name (frank prepares, carol reviews).
+DEMO_SCHEDULE = {
+    "name": "Monthly finance report",
+    "kind": "cron",
+    "cron": "0 9 1 * *",
+    "requester": "fiona",
+    "data": {"report_name": "Monthly finance report", "source": "general_ledger", "distribution": "carol, finance"},
+}
+
+
+def seed_demo_schedule(*, stdout=None) -> None:
+    """One schedule of recurring-report, made now (after any history, so no period of the past is
+    due): it starts nothing until its first period. Idempotent."""
+    definition = WorkflowDefinition.objects.filter(key="recurring-report").first()
+    if definition is None or definition.schedules.exists():
+        return
+    owner = definition.owner
+    schedule = schedule_create(definition=definition, actor=owner, **DEMO_SCHEDULE)
+    if stdout:
+        stdout.write(
+            f"Scheduled {definition.key}: '{schedule.name}', first run {schedule.next_due_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
 MAX_HISTORY_DAYS = 365
 MSG_HISTORY_DAYS = f"--history takes a number of days from 1 to {MAX_HISTORY_DAYS}."
 
@@ -143,4 +168,5 @@ class Command(BaseCommand):
                 self.stdout.write(line)
         else:
             seed_demo_data(stdout=self.stdout)
+        seed_demo_schedule(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo user's password is 'demo'."))
