@@ -76,8 +76,13 @@ SCHEDULE_FORM = {
     "data.amount": "700",
     "data.vendor": "Initech",
 }
-SCHEDULE = {"workflow": "purchase-approval", "name": "Matrix", "cron": "0 9 * * 1", "requester": "alice",
-            "data": {"amount": "700", "vendor": "Initech"}}
+SCHEDULE = {
+    "workflow": "purchase-approval",
+    "name": "Matrix",
+    "cron": "0 9 * * 1",
+    "requester": "alice",
+    "data": {"amount": "700", "vendor": "Initech"},
+}
 VERSION_1 = {"ref": "1", "number": 1}
 
 
@@ -134,6 +139,8 @@ ROWS = [
         data={"decision": "approve"}),
     Row("api-definition-import",     "POST",  "L    F     F     F     F      O      O", data="import"),
     Row("api-definition-export",     "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
+    Row("api-cases-import",          "POST",  "L    B     B     B     B      B      B", data={}),
+    Row("api-cases-export",          "GET",   "L    B     B     B     B      B      B"),
     Row("api-schedules",             "GET",   "L    F     F     F     F      O      O"),
     Row("api-schedules",             "POST",  "L    F     F     F     F      O      O", data=SCHEDULE),
     Row("api-schedule",              "GET",   "L    F     F     F     F      O/F    O", obj="api-schedule"),
@@ -204,6 +211,11 @@ ROWS = [
     Row("me:settings",               "POST",  "L    O     O     O     O      O      O", data={"time_zone": "UTC"}),
 
     # --- The builder (workflow owners read every definition, edit their own) --------------------
+    Row("builder:migrate",           "GET",   "L    F     F     F     F      O/F    O", obj="definition"),
+    Row("builder:migrate-upload",    "POST",  "L    F     F     F     F      B/F    B", obj="definition", data={}),
+    Row("builder:migrate-run",       "POST",  "L    F     F     F     F      B/F    B", obj="definition", data={}),
+    Row("builder:migrate-export",    "GET",   "L    F     F     F     F      O/F    O", obj="definition",
+        path={"fmt": "csv"}),
     Row("builder:index",             "GET",   "L    F     F     F     F      O      O"),
     Row("builder:new",               "POST",  "L    F     F     F     F      O      O",
         data={"key": "matrix-new", "name": "Matrix new"}),
