@@ -147,8 +147,8 @@ def context_words(event, *, spec=None) -> list[Word]:
             words.append(Word(WAITING_SINCE, "Waiting since", moment_text(context["waiting_since"])))
         if context.get("message"):
             words.append(Word(ASKED, "The requester was asked", str(context["message"])))
-    if isinstance(context.get("fields"), dict) and context["fields"]:
-        text = "; ".join(f"{_field_label(spec, n)}: {_shown(spec, n, v)}" for n, v in context["fields"].items())
+    if isinstance(context.get("entered"), dict) and context["entered"]:
+        text = "; ".join(f"{_field_label(spec, n)}: {_shown(spec, n, v)}" for n, v in context["entered"].items())
         words.append(Word(ENTERED, "Entered at this step", text))
     if isinstance(context.get("changes"), dict) and context["changes"]:
         changes = _changes(spec, context["changes"])

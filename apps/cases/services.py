@@ -320,7 +320,7 @@ def task_complete(
                 "round": task.data.get("round"),
                 "on_behalf_of": task.data.get("on_behalf_of", ""),
                 "reason_code": reason_code or "",
-                **({"fields": entered} if entered else {}),
+                **({"entered": entered} if entered else {}),
             },
         )
         change_note(case, event_words(decided))

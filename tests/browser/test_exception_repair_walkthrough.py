@@ -17,6 +17,7 @@ def test_an_erp_refusal_is_repaired_from_the_exception_queue(new_page, live_serv
     with override_settings(WMS_ENDPOINTS={"ERP": f"{live_server.url}/demo/erp"}):
         # oscar makes the demo ERP refuse new invoices.
         oscar = new_page("oscar")
+        oscar.locator("details.menu summary").click()  # the demo pages wait behind "More"
         oscar.get_by_role("link", name="Demo ERP").click()
         oscar.get_by_role("button", name="Switch to reject").click()
         expect(oscar.locator("h1")).to_contain_text("reject")
@@ -47,6 +48,7 @@ def test_an_erp_refusal_is_repaired_from_the_exception_queue(new_page, live_serv
         detail = oscar.url
 
         # The ERP is back; oscar corrects the vendor and retries.
+        oscar.locator("details.menu summary").click()  # the demo pages wait behind "More"
         oscar.get_by_role("link", name="Demo ERP").click()
         oscar.get_by_role("button", name="Switch to ok").click()
         expect(oscar.locator("h1")).to_contain_text("ok")

@@ -100,7 +100,7 @@ def test_typical_path_owner_then_security_then_revoked_on_the_expiry_date(
     assert case.data["revocation_reference"] == "REV-1"
     # The evidence: ticket, justification and the access granted are in the case history.
     decided = [e for e in events(case, Action.TASK_DECIDED) if e.actor_name == "sam"]
-    assert decided[0].context["fields"] == {"access_granted": "Role ERP_READ for alice"}
+    assert decided[0].context["entered"] == {"access_granted": "Role ERP_READ for alice"}
     assert events(case, Action.CASE_STARTED)[0].data["ticket_reference"] == "SD-4711"
 
 

@@ -57,7 +57,7 @@ def test_a_step_field_is_filled_by_its_approver_required_to_approve_and_kept_in_
     # The stage still waits for the manager; the value is kept all the same.
     assert reload(case).data["gl_code"] == "6000"
     decided = events(case, Action.TASK_DECIDED)[-1]
-    assert decided.actor_name == "fiona" and decided.context["fields"] == {"gl_code": "6000"}
+    assert decided.actor_name == "fiona" and decided.context["entered"] == {"gl_code": "6000"}
     task_complete(task_id=task_for(case, "Manager").pk, actor=demo["bob"], decision="approve")
     later = task_for(reload(case), "Legal")
     assert later.process.case.data["gl_code"] == "6000"  # the later step reads it
