@@ -8,7 +8,7 @@ function is one statement; none reads more columns than the numbers need.
 
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, Min, OuterRef
 from django.db.models.fields.json import KeyTextTransform
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -117,6 +117,26 @@ def approvals_open(*, cases, owner_ids=None) -> list[dict]:
         }
         for pk, case_id, stage, created, owner_id, username, permission in rows
     ]
+
+
+def approvals_open_by_holder(*, cases) -> list[dict]:
+    """Open approval tasks of `cases` counted by who holds them, without reading each task:
+    [{owner (username, "" for a queue), role (the queue's role, "" when a person holds them),
+    count, oldest (the earliest created)}], in no particular order. One query."""
+    rows = (
+        _approvals()
+        .filter(status__in=OPEN_TASK_STATUSES, process_id__in=cases.values("pk"))
+        .order_by()
+        .values_list("owner__username", "owner_permission")
+        .annotate(count=Count("pk"), oldest=Min("created"))
+    )
+    found: dict[tuple, dict] = {}
+    for username, permission, count, oldest in rows:
+        key = (username or "", "" if username else (permission or "").removeprefix(ROLE_PREFIX))
+        group = found.setdefault(key, {"owner": key[0], "role": key[1], "count": 0, "oldest": oldest})
+        group["count"] += count
+        group["oldest"] = min(group["oldest"], oldest)
+    return list(found.values())
 
 
 def person_steps_passed(*, cases) -> list[dict]:

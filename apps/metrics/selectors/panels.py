@@ -19,7 +19,7 @@ from apps.sla.selectors import clock_cases_for_metrics, clock_counts_for_metrics
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
 from .base import BusinessClock, closed_in, decisions_of, hours, open_during, open_now, scoped_cases, spread, week_of
-from .summary import pending_approval_rows, pending_by_holder, ratio, stage_label
+from .summary import pending_approval_rows, pending_by_holder, pending_counted, ratio, stage_label
 
 WAITING_ON = {
     CaseState.APPROVAL: "person",
@@ -173,9 +173,10 @@ def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
     """Approvals pending now by person and by role's queue (count, oldest, cases), and the
     latency of the approvals decided in the range per stage (wall-clock hours)."""
     now = now or timezone.now()
-    holders = pending_by_holder(pending_approval_rows(scope, metrics_filter), now=now)
-    if not with_case_ids:
-        holders = [{k: v for k, v in g.items() if k != "case_ids"} for g in holders]
+    if with_case_ids:
+        holders = pending_by_holder(pending_approval_rows(scope, metrics_filter), now=now)
+    else:
+        holders = pending_counted(scope, metrics_filter, now=now)
     latency_rows = []
     if scope.sees_all or scope.workflows:
         cases = open_during(scoped_cases(scope, metrics_filter), metrics_filter)

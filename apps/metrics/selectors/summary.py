@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.automation.selectors import step_failures_for_metrics
 from apps.cases.models import CaseState, Outcome
-from apps.cases.reporting import approval_latency_by_stage, approvals_open
+from apps.cases.reporting import approval_latency_by_stage, approvals_open, approvals_open_by_holder
 from apps.core.percentiles import PercentileCont, in_database, rounded
 from apps.sla.selectors import clock_counts_for_metrics
 
@@ -49,6 +49,28 @@ def pending_approval_rows(scope: MetricsScope, metrics_filter: MetricsFilter) ->
         held = approvals_open(cases=open_now(real_cases(metrics_filter)), owner_ids=sorted(scope.reports))
         rows = sorted(rows + [row for row in held if row["task_id"] not in seen], key=lambda r: r["created"])
     return rows
+
+
+def pending_counted(scope: MetricsScope, metrics_filter: MetricsFilter, *, now) -> list[dict]:
+    """pending_by_holder's numbers without the cases behind them: [{owner, role, count,
+    oldest_hours}], largest first. Counted by the database (one query) for a person who sees
+    whole workflows, so the cost does not grow with the open approvals; a manager's view, which
+    adds the approvals their reports hold in any workflow, is counted from the rows."""
+    if scope.reports and not scope.sees_all:
+        groups = pending_by_holder(pending_approval_rows(scope, metrics_filter), now=now)
+        return [{k: v for k, v in g.items() if k != "case_ids"} for g in groups]
+    if not (scope.sees_all or scope.workflows):
+        return []
+    found = [
+        {
+            "owner": group["owner"] or None,
+            "role": group["role"] or None,
+            "count": group["count"],
+            "oldest_hours": round(hours(group["oldest"], now), 2),
+        }
+        for group in approvals_open_by_holder(cases=open_now(scoped_cases(scope, metrics_filter)))
+    ]
+    return sorted(found, key=lambda g: (-g["count"], -g["oldest_hours"], g["owner"] or "", g["role"] or ""))
 
 
 def pending_by_holder(rows: list[dict], *, now) -> list[dict]:
@@ -133,10 +155,7 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
         "exception_rate": ratio(started["failed"], started["started"]),
         "rework_rate": ratio(returned, cycle["count"]),
         "sla": clocks,
-        "pending_approvals": [
-            {key: value for key, value in group.items() if key != "case_ids"}
-            for group in pending_by_holder(pending_approval_rows(scope, metrics_filter), now=now)
-        ],
+        "pending_approvals": pending_counted(scope, metrics_filter, now=now),
         "exceptions": [
             {"category": category, "count": n}
             for category, n in sorted(categories.items(), key=lambda i: (-i[1], i[0]))
