@@ -141,6 +141,10 @@ def test_history_tells_access_it_policy_exception_and_scheduled_report_stories(h
         )
     )
     assert {"paula", "rita"} <= deciders
+    ended = [c for c in exceptions if c.data.get("end_reference")]
+    assert ended and all(c.outcome == "approved" and c.finished for c in ended), "an exception ended on its expiry"
+    assert any(c.state == CaseState.WAITING for c in exceptions), "approved exceptions in force"
+    assert any(c.outcome == "rejected" and c.closed_reason for c in exceptions)
     last = max((c for c in exceptions if c.requester.username == "alice"), key=lambda c: c.pk)
     counts = case_similar_counts(case=last, similar=spec_of(last.version).similar_cases)
     assert {row["same"]: row["count"] for row in counts}["requester"] >= 1, "alice's earlier exception is counted"

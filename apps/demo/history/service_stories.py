@@ -7,8 +7,10 @@ purchase and invoice stories as they were.
   revoke step calls the demo access control (the in-process demo ERP) at the step sweep.
 - IT: the demo ticketing desk opens a ticket for each request (its number is on the case), dave
   triages and tom resolves; one is critical (the urgent stage), one is a duplicate.
-- Policy exceptions: the manager, paula from medium risk and rita for high risk decide; alice asks
-  twice for the same policy, so the approvers of her second one see the similar-cases count.
+- Policy exceptions: the manager, paula from medium risk and rita for high risk decide; approved
+  ones are in force until their expiry date; alice asks twice for the same policy (the first for
+  three days, so its expiry step ends it within the history), so the approvers of her second one
+  see the similar-cases count.
 - Recurring report: a schedule made on the history's first morning starts a run every two working
   days through the schedules' own runner; one morning the runner is down and the run starts
   late (and is marked so); once the ERP's ledger is locked, the data step fails and oscar
@@ -134,13 +136,17 @@ def it_service(world: World, plan: str, category: str) -> Story:
 def policy_exception(world: World, plan: str) -> Story:
     rng = world.rng
     repeat = plan == "repeat"
+    # alice's first stay at the client's site is short: it ends (its expiry step runs) within the history
+    short = repeat and not world.numbers["repeat"]
+    world.numbers["repeat"] += repeat
+    days = 3 if short else rng.randrange(30, 90)
     data = {
         "policy": "remote-access" if repeat else rng.choice(["software-installation", "data-retention"]),
         "exception": "Work from the client's site in Lyon" if repeat else "Keep test exports longer than 30 days",
         "rationale": "The client's network blocks our VPN; their on-site network is the only way in.",
         "risk": "low" if repeat else ("medium" if plan in ("medium", "rejected") else "high"),
         "compensating_controls": "Read-only access; no customer data leaves the client's network.",
-        "expires_on": (world.agenda.now.date() + timedelta(days=rng.randrange(30, 90))).isoformat(),
+        "expires_on": (world.agenda.now.date() + timedelta(days=days)).isoformat(),
     }
     case = _start(world, "policy-exception", "alice" if repeat else rng.choice(["bob", "leo"]), data)
     yield world.hours(1, 8)
