@@ -14,7 +14,7 @@ from apps.core.errors import NotAllowed, NotFound
 from apps.org.selectors import user_role_names
 
 from .flows import CaseFlow
-from .models import Case, Outcome
+from .models import Case, CaseState, Outcome
 from .nodes import ROLE_PREFIX
 from .policy import MSG_CASE_HIDDEN, OPEN_TASK_STATUSES, case_can_view, case_visibility_filter
 from .taskinfo import REWORK
@@ -189,7 +189,8 @@ def _months_before(moment, months: int):
 def case_similar_counts(*, case: Case, similar, now=None) -> list[dict]:
     """How many other cases of the case's workflow were started in the last `similar.months`
     months by the same requester, and with the same value of each of `similar.fields` (test
-    cases left out), and how many of those were approved: one query.
+    cases left out), and how many of those were approved (closed so, or in force until their
+    scheduled step): one query.
 
     Returns [{"same": "requester" | field name, "value", "count", "approved"}], in the spec's
     order (requester first); a field the case left empty is left out.
@@ -208,10 +209,16 @@ def case_similar_counts(*, case: Case, similar, now=None) -> list[dict]:
         pk=case.pk
     )
     queryset = queryset.annotate(**{f"similar_{name}": KeyTextTransform(name, "data") for name in similar.fields})
+    # Approved: closed so, or approved and waiting for its scheduled step (an exception in force
+    # until its expiry date, an access until it is revoked; the templates schedule such a step
+    # after their approvals).
+    approved = Q(outcome=Outcome.APPROVED) | Q(
+        outcome__isnull=True, state=CaseState.WAITING, route__has_key="not_before"
+    )
     aggregates = {}
     for i, (_, condition) in enumerate(matches.values()):
         aggregates[f"c{i}"] = Count("pk", filter=condition)
-        aggregates[f"a{i}"] = Count("pk", filter=condition & Q(outcome=Outcome.APPROVED))
+        aggregates[f"a{i}"] = Count("pk", filter=condition & approved)
     counts = queryset.aggregate(**aggregates)
     return [
         {"same": same, "value": value, "count": counts[f"c{i}"], "approved": counts[f"a{i}"]}

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from apps.core.errors import ValidationFailed
 from apps.core.numbers import number
 
@@ -442,8 +444,17 @@ class Spec:
 
     def clean_request(self, data, *, requester: str, base=None, intake: bool = True) -> dict:
         """`clean` for what a requester submits (intake, a resubmission): the fields approvers fill
-        in at a step are not theirs, and a person field marked not_requester may not name them."""
-        return clean_data(self.field_dicts, data, base=base, intake=intake, requester=requester, steps=self.step_fields)
+        in at a step are not theirs, a person field marked not_requester may not name them, and a
+        date field marked not_past may not be before today (the installation's date)."""
+        return clean_data(
+            self.field_dicts,
+            data,
+            base=base,
+            intake=intake,
+            requester=requester,
+            steps=self.step_fields,
+            today=timezone.localdate(),
+        )
 
     @property
     def step_fields(self) -> dict[str, str]:

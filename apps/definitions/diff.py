@@ -9,7 +9,7 @@ from .diagram import DEFAULT_WAIT_HOURS, STEP_KINDS, is_step, request_text, retr
 from .reachability import condition_text
 from .texts import TEXT_KEYS, TEXT_LABELS, Texts
 
-FIELD_ATTRS = ["type", "label", "help", "required", "required_before", "choices", "default", "min", "max"]
+FIELD_ATTRS = ["type", "label", "help", "required", "required_before", "choices", "default", "min", "max", "not_past"]
 STAGE_ATTRS = ["name", "type", "policy", "n"]
 STEP_ATTRS = [
     "system",

@@ -170,7 +170,7 @@ def _clean_field(spec, values, index):
         if "min" in row and "max" in row and Decimal(str(row["min"])) > Decimal(str(row["max"])):
             errors["max"] = MSG_MIN_MAX
     previous = spec["fields"][index] if index is not None else {}
-    for kept in ("greater_than", "decimal_places", "max_length", "max_digits"):
+    for kept in ("greater_than", "decimal_places", "max_length", "max_digits", "not_past", "not_requester"):
         if kept in previous and previous.get("type") == kind:
             row[kept] = previous[kept]
     if previous.get("show_when"):  # set in the spec (JSON, a template): the row form keeps it

@@ -36,6 +36,7 @@ MSG_NOT_A_USER = "There is no active user '{username}'."
 MSG_NOT_THE_REQUESTER = "Name someone other than yourself: the requester cannot be the {label}."
 MSG_STEP_FIELD = "Filled in at the {step} step, not by the requester."
 MSG_NOT_SHOWN = "This field applies only when {condition}; leave it empty."
+MSG_PAST_DATE = "{label} cannot be in the past: enter {today} or later."
 
 DEFAULT_MAX_DIGITS = 15
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -147,7 +148,14 @@ def _words(fields: list[dict]) -> Words:
 
 
 def clean_data(
-    fields: list[dict], data, *, base: dict | None = None, intake: bool = True, requester: str = "", steps=None
+    fields: list[dict],
+    data,
+    *,
+    base: dict | None = None,
+    intake: bool = True,
+    requester: str = "",
+    steps=None,
+    today: datetime.date | None = None,
 ) -> dict:
     """Check submitted values against field specs and return the stored data.
 
@@ -159,7 +167,8 @@ def clean_data(
 
     From a requester (`requester`: their username), a person field marked `not_requester` may not
     name them, and the fields `steps` names ({field: step name}) are not theirs to fill: an
-    approver fills them at that step.
+    approver fills them at that step. With `today`, a date field marked `not_past` refuses a date
+    sent before it (an expiry already over); dates kept from `base` are not checked again.
     """
     if not isinstance(data, dict):
         raise ValidationFailed(
@@ -194,6 +203,9 @@ def clean_data(
             else:
                 if requester and spec.get("not_requester") and cleaned[name] == requester:
                     errors[name] = [MSG_NOT_THE_REQUESTER.format(label=(spec.get("label") or name).lower())]
+                elif today and spec.get("not_past") is True and cleaned[name] < today.isoformat():
+                    label = spec.get("label") or name.replace("_", " ").capitalize()
+                    errors[name] = [MSG_PAST_DATE.format(label=label, today=today.isoformat())]
         elif name in data:
             cleaned.pop(name, None)
         if intake and _empty(cleaned.get(name)) and spec.get("default") not in (None, ""):

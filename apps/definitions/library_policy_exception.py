@@ -1,6 +1,8 @@
-"""The `policy-exception` template: someone asks to be exempted from a policy until a date, with
-their rationale; approvals grow with the risk, and approvers see how often the same person or
-the same policy needed an exception in the last 12 months (`similar_cases`)."""
+"""The `policy-exception` template: someone asks to be exempted from a policy until a date (not
+one in the past), with their rationale; approvals grow with the risk, approvers see how often the
+same person or the same policy needed an exception in the last 12 months (`similar_cases`), and
+on the expiry date a scheduled step records the exception's end in the policy register, which
+closes the case."""
 
 from apps.org.roles import POLICY_OWNERS, RISK_COMPLIANCE
 
@@ -26,12 +28,15 @@ POLICY_EXCEPTION = {
             "manager approves every exception; medium and high risk also need the policy owner, and high risk "
             "also risk & compliance. All approvals run in parallel and one rejection closes the request with "
             f"its reason. Approvers see how many exceptions the same requester and the same policy had in the "
-            f"last {SIMILAR_MONTHS} months, so a recurring exception shows up as a policy to change."
+            f"last {SIMILAR_MONTHS} months, so a recurring exception shows up as a policy to change. An "
+            "approved exception stays in force until its expiry date: on that day an automated step records its "
+            "end in the policy register and the case closes; if that call fails, the case waits in the "
+            "operators' exception queue until the end is recorded."
         ),
         "form_intro": (
             "Name the policy, what you need to do differently and why (the rationale is required), the risk "
-            "and the date the exception ends. Your manager approves every exception; medium risk adds the "
-            "policy owner, high risk adds risk & compliance."
+            "and the date the exception ends (today or later; it ends automatically that day). Your manager "
+            "approves every exception; medium risk adds the policy owner, high risk adds risk & compliance."
         ),
         "fields": [
             {"name": "policy", "type": "choice", "label": "Policy", "required": True, "choices": POLICIES},
@@ -71,7 +76,15 @@ POLICY_EXCEPTION = {
                 "type": "date",
                 "label": "Expires on",
                 "required": True,
-                "help": "The day the exception ends; after it the policy applies again.",
+                "not_past": True,
+                "help": "The day the exception ends (not in the past); from then on the policy applies again.",
+            },
+            {
+                "name": "end_reference",
+                "type": "text",
+                "label": "End recorded",
+                "max_length": 100,
+                "help": "Filled in by the policy register when it records the exception's end.",
             },
         ],
         "stages": [
@@ -96,7 +109,34 @@ POLICY_EXCEPTION = {
                         "when": {"all": [{"field": "risk", "op": "=", "value": "high"}]},
                     },
                 ],
-            }
+            },
+            {
+                "key": "expiry",
+                "name": "End the exception on expiry",
+                "type": "http",
+                "system": "Policy register",
+                "not_before": "expires_on",
+                "request": {
+                    "method": "POST",
+                    "url": "{{endpoint.ERP}}/policy-exceptions/ends",
+                    "headers": {"Authorization": "Bearer {{secret.ERP_TOKEN}}"},
+                    "body": {
+                        "case": "{{case.id}}",
+                        "policy": "{{field.policy}}",
+                        "exception": "{{field.exception}}",
+                        "expires_on": "{{field.expires_on}}",
+                    },
+                },
+                "timeout_seconds": 10,
+                "retry": {
+                    "attempts": 5,
+                    "backoff_seconds": 60,
+                    "max_backoff_seconds": 3600,
+                    "retry_on": [408, 429, 500, 502, 503, 504],
+                },
+                "response": {"map": {"end_reference": "reference"}},
+                "on_failure": "exception_queue",
+            },
         ],
         "sla": {
             "approval": {

@@ -125,6 +125,8 @@ def sop_build(*, version) -> dict:
         if field.get("required_before"):
             before = field["required_before"]
             rules.append(f"required before the {stage_names.get(before, before)} stage")
+        if field.get("not_past") is True:
+            rules.append("today or later")
         if field.get("choices"):
             rules.append("one of " + ", ".join(str(c) for c in field["choices"]))
         for limit, phrase in (("greater_than", "more than"), ("min", "at least"), ("max", "at most")):

@@ -4,7 +4,8 @@ A spec is plain JSON::
 
     {"fields": [{"name", "type", "label", "help", "required", "required_before",
                  "choices", "default", "min", "max", "greater_than", "decimal_places",
-                 "not_requester" (a "user" field: may not name the requester), "show_when"}],
+                 "not_requester" (a "user" field: may not name the requester),
+                 "not_past" (a "date" field: refuses a day before today at intake), "show_when"}],
      "stages": [{"key", "name", "when", "policy": "all" | "any" | "n_of_m", "n",
                  "approvers": [{"key", "label", "type": "manager" | "managers_manager"
                                 | "role" | "user", "role", "user", "when",
@@ -137,6 +138,7 @@ def _check_condition(condition, fields_by_name: dict, where: str, problems: list
         _check_condition(sub, fields_by_name, f"{where}, clause {i}", problems)
 
 
+MSG_NOT_PAST = "{where}: not_past is true or false, and only on a date field."
 MSG_SHOW_WHEN_LATER = "{where}: shown only when a condition holds on '{name}', which is not a field listed before it."
 
 
@@ -193,6 +195,8 @@ def validate_spec(spec) -> list[str]:
             field["type"] != "user" or not isinstance(field["not_requester"], bool)
         ):
             problems.append(f"{where}: not_requester is true or false, and only on a user field.")
+        if field.get("not_past") is not None and (field["type"] != "date" or not isinstance(field["not_past"], bool)):
+            problems.append(MSG_NOT_PAST.format(where=where))
         for limit in ("min", "max", "greater_than"):
             if limit in field:
                 try:

@@ -165,24 +165,45 @@ def erp_invoice_cancel(*, reference: str) -> Answer:
 
 
 MSG_REVOKE_FIELDS = "Name the system and the ticket whose access ends."
+MSG_END_FIELDS = "Name the case and the policy whose exception ends."
+
+
+def _once_per_key(*, prefix: str, key: str, fallback: str, body: dict, done: str) -> Answer:
+    """A recorded action's answer: its reference derived from the Idempotency-Key (else from
+    `fallback`), so a repeated call answers the same and takes effect once (the call log shows
+    one call with an effect)."""
+    reference = f"{prefix}-" + hashlib.sha256((key or fallback).encode()).hexdigest()[:10].upper()
+    repeated = bool(key) and ErpCall.objects.filter(idempotency_key=key[:200], effect=True).exists()
+    return Answer(
+        200,
+        {"reference": reference, **body},
+        effect=not repeated,
+        note=f"{'already ' if repeated else ''}{done} {reference}",
+    )
 
 
 def erp_access_revoke(*, payload, key: str) -> Answer:
     """The demo access control (served by the demo ERP): end the access a ticket granted to a
-    system, as the access-request workflow's scheduled step asks when the access expires. The
-    reference is derived from the Idempotency-Key, so a repeated call answers the same and
-    revokes once (the call log shows one call with an effect)."""
+    system, as the access-request workflow's scheduled step asks when the access expires."""
     if not isinstance(payload, dict):
         return Answer(400, {"message": MSG_NOT_JSON}, note="not json")
     ticket, system = str(payload.get("ticket") or "").strip(), str(payload.get("system") or "").strip()
     if not ticket or not system:
         return Answer(400, {"message": MSG_REVOKE_FIELDS}, note="incomplete")
-    reference = "REV-" + hashlib.sha256((key or f"{ticket}/{system}").encode()).hexdigest()[:10].upper()
-    repeated = bool(key) and ErpCall.objects.filter(idempotency_key=key[:200], effect=True).exists()
-    body = {"reference": reference, "status": "revoked", "ticket": ticket[:50], "system": system[:200]}
-    return Answer(
-        200, body, effect=not repeated, note=f"{'revoked' if not repeated else 'already revoked'} {reference}"
-    )
+    body = {"status": "revoked", "ticket": ticket[:50], "system": system[:200]}
+    return _once_per_key(prefix="REV", key=key, fallback=f"{ticket}/{system}", body=body, done="revoked")
+
+
+def erp_exception_end(*, payload, key: str) -> Answer:
+    """The demo policy register (served by the demo ERP): record that a policy exception has
+    ended, as the policy-exception workflow's scheduled step asks on the expiry date."""
+    if not isinstance(payload, dict):
+        return Answer(400, {"message": MSG_NOT_JSON}, note="not json")
+    case, policy = str(payload.get("case") or "").strip(), str(payload.get("policy") or "").strip()
+    if not case or not policy:
+        return Answer(400, {"message": MSG_END_FIELDS}, note="incomplete")
+    body = {"status": "ended", "case": case[:50], "policy": policy[:100], "ended": timezone.now().isoformat()}
+    return _once_per_key(prefix="END", key=key, fallback=f"{case}/{policy}", body=body, done="ended")
 
 
 # --- report extracts (the recurring-report workflow's data source) ------------------------------

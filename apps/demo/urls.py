@@ -14,6 +14,7 @@ urlpatterns = [
     path("erp/invoices/<str:reference>", views.invoice_cancel, name="erp-invoice"),
     path("erp/invoices/<str:reference>/", views.invoice_cancel),
     path("erp/access/revocations", views.access_revoke, name="erp-access-revoke"),
+    path("erp/policy-exceptions/ends", views.exception_end, name="erp-exception-end"),
     path("tickets/", views.tickets_console, name="tickets"),
     path("tickets/mode/", views.tickets_mode_set, name="tickets-mode"),
     path("tickets/api/tickets", views.ticket_open, name="tickets-open"),

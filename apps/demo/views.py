@@ -76,19 +76,26 @@ def invoice_book(request):
     return _serve(request, handle)
 
 
+def _payload(request):
+    """The request's JSON body, or None when it is not JSON (the service says so)."""
+    try:
+        return json_loads_limited(request.body or b"null")
+    except ValueError:
+        return None
+
+
 @csrf_exempt
 @require_http_methods(["POST"])
 def access_revoke(request):
     """The demo access control's revoke call (the access-request workflow's expiry step)."""
+    return _serve(request, lambda *, mode, key: services.erp_access_revoke(payload=_payload(request), key=key))
 
-    def handle(*, mode, key):
-        try:
-            payload = json_loads_limited(request.body or b"null")
-        except ValueError:
-            payload = None
-        return services.erp_access_revoke(payload=payload, key=key)
 
-    return _serve(request, handle)
+@csrf_exempt
+@require_http_methods(["POST"])
+def exception_end(request):
+    """The demo policy register's end call (the policy-exception workflow's expiry step)."""
+    return _serve(request, lambda *, mode, key: services.erp_exception_end(payload=_payload(request), key=key))
 
 
 @csrf_exempt

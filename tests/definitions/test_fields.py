@@ -39,3 +39,17 @@ def test_data_must_be_an_object():
     with pytest.raises(ValidationFailed) as error:
         clean_data(FIELDS, ["amount", 5])
     assert "data" in error.value.field_errors
+
+
+def test_a_not_past_date_is_checked_against_today_only_when_sent():
+    from datetime import date
+
+    fields = [{"name": "ends", "type": "date", "label": "Ends", "required": True, "not_past": True}]
+    today = date(2026, 12, 3)
+    with pytest.raises(ValidationFailed) as error:
+        clean_data(fields, {"ends": "2026-12-02"}, today=today)
+    assert error.value.field_errors == {"ends": ["Ends cannot be in the past: enter 2026-12-03 or later."]}
+    assert clean_data(fields, {"ends": "2026-12-03"}, today=today) == {"ends": "2026-12-03"}
+    # A date kept from the case (a resubmission that leaves it) and a check without today pass.
+    assert clean_data(fields, {}, base={"ends": "2026-01-01"}, intake=False, today=today) == {"ends": "2026-01-01"}
+    assert clean_data(fields, {"ends": "2026-01-01"}) == {"ends": "2026-01-01"}

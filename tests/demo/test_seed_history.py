@@ -1,6 +1,6 @@
 """`seed_demo --history DAYS`: a past lived through the services, consistent and in the past."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -9,9 +9,13 @@ from django.core.management import CommandError, call_command
 from apps.audit.models import Action, AuditEvent
 from apps.automation.models import StepRun, StepStatus
 from apps.cases.models import Case, CaseState
+from apps.cases.selectors import case_similar_counts
+from apps.definitions.accessors import spec_of
+from apps.definitions.library import LIBRARY
 from apps.definitions.models import DefinitionVersion
-from apps.demo.models import ErpInvoice
+from apps.demo.models import DemoTicket, ErpCall, ErpInvoice
 from apps.notify.models import Notification
+from apps.schedules.models import ScheduleRun
 
 # A fixed present (a Wednesday afternoon), so the story does not depend on the weekday the suite runs.
 PRESENT = datetime(2026, 11, 4, 15, 0, tzinfo=UTC)
@@ -40,12 +44,7 @@ def test_history_tells_every_kind_of_story(history):
     states = {case.state for case in history}
     assert {CaseState.APPROVED, CaseState.REJECTED, CaseState.WITHDRAWN} <= states
     assert {CaseState.APPROVAL, CaseState.REWORK, CaseState.EXCEPTION} <= states, "work still open at the end"
-    assert {c.definition.key for c in history} == {
-        "purchase-approval",
-        "invoice-processing",
-        "customer-onboarding",
-        "hr-request",
-    }
+    assert {c.definition.key for c in history} == {t["key"] for t in LIBRARY}, "every template has cases"
     rejected = AuditEvent.objects.filter(action=Action.TASK_DECIDED, context__decision="reject")
     assert all(e.context["reason_code"] for e in rejected) and rejected.exists()
     returned = _cases_with(Action.CASE_RETURNED, Action.CASE_RESUBMITTED)
@@ -111,3 +110,56 @@ def test_history_onboards_customers_and_answers_hr_requests(history):
     hr = [c for c in history if c.workflow_key == "hr-request"]
     assert {c.data["request_type"] for c in hr} >= {"leave", "payroll"}
     assert any(c.outcome == "approved" for c in hr)
+
+
+def test_history_tells_access_it_policy_exception_and_scheduled_report_stories(history):
+    access = [c for c in history if c.workflow_key == "access-request"]
+    revoked = [c for c in access if c.outcome == "approved" and c.data.get("revocation_reference")]
+    assert revoked, "an access expired and its scheduled step revoked it"
+    (case,) = revoked
+    assert case.data["access_granted"] and case.finished.date() >= date.fromisoformat(case.data["access_expires"])
+    assert ErpCall.objects.filter(path="/demo/erp/access/revocations", status_code=200, effect=True).exists()
+    owners = {c.data["system_owner"] for c in access}
+    assert owners and owners.isdisjoint({c.requester.username for c in access})
+    assert any(c.outcome == "rejected" and "More access than the work needs" in c.closed_reason for c in access)
+
+    it = [c for c in history if c.workflow_key == "it-service-request"]
+    assert all(c.data.get("ticket_number", "").startswith("TCK-") for c in it)
+    assert DemoTicket.objects.count() == len(it)
+    assert any(c.data["priority"] == "critical" and c.outcome == "approved" for c in it), "an urgent one resolved"
+    deciders = set(
+        AuditEvent.objects.filter(case_id__in=[c.pk for c in it], action=Action.TASK_DECIDED).values_list(
+            "actor__username", flat=True
+        )
+    )
+    assert {"dave", "tom"} <= deciders
+
+    exceptions = [c for c in history if c.workflow_key == "policy-exception"]
+    deciders = set(
+        AuditEvent.objects.filter(case_id__in=[c.pk for c in exceptions], action=Action.TASK_DECIDED).values_list(
+            "actor__username", flat=True
+        )
+    )
+    assert {"paula", "rita"} <= deciders
+    ended = [c for c in exceptions if c.data.get("end_reference")]
+    assert ended and all(c.outcome == "approved" and c.finished for c in ended), "an exception ended on its expiry"
+    assert any(c.state == CaseState.WAITING for c in exceptions), "approved exceptions in force"
+    assert any(c.outcome == "rejected" and c.closed_reason for c in exceptions)
+    last = max((c for c in exceptions if c.requester.username == "alice"), key=lambda c: c.pk)
+    counts = case_similar_counts(case=last, similar=spec_of(last.version).similar_cases)
+    assert {row["same"]: row["count"] for row in counts}["requester"] >= 1, "alice's earlier exception is counted"
+
+    runs = list(ScheduleRun.objects.select_related("case"))
+    reports = [c for c in history if c.workflow_key == "recurring-report"]
+    assert len(runs) == len(reports) >= 3 and {r.case_id for r in runs} == {c.pk for c in reports}
+    assert [r.started_late for r in runs].count(True) == 1, "the run the runner started late is marked"
+    failed_then_retried = _cases_with(Action.STEP_FAILED, Action.STEP_RETRIED) & {c.pk for c in reports}
+    assert failed_then_retried and all(
+        Case.objects.get(pk=pk).data.get("extract_reference") for pk in failed_then_retried
+    )
+
+
+def test_seed_demo_without_history_starts_no_case(db):
+    _seed()
+    assert not Case.objects.exists() and not ScheduleRun.objects.exists()
+    assert DefinitionVersion.objects.filter(status="published").count() == len(LIBRARY)

@@ -334,6 +334,7 @@ ROWS = [
     Row("demo:erp-mode",             "POST",  "L    F     F     O     F      F      O", data={"mode": "ok"}),
     Row("demo:erp-invoices",         "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo:erp-access-revoke",    "POST",  "L    L     L     L     L      L      L", data={}),
+    Row("demo:erp-exception-end",    "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo/erp/invoices/",        "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo:erp-reports",          "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo/erp/reports/",         "POST",  "L    L     L     L     L      L      L", data={}),

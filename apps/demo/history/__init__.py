@@ -1,7 +1,8 @@
 """`seed_demo --history DAYS`: the demo organisation's past, lived through the real services.
 
 DAYS days before now, the clock is moved back (time_machine) and the demo people start purchases
-and invoices every working day (and customer onboardings and HR requests, template_stories.py), decide, return, resubmit, withdraw; the ERP goes down for
+and invoices every working day (and customer onboardings and HR requests, template_stories.py;
+access, IT, policy-exception requests and scheduled reports, service_stories.py), decide, return, resubmit, withdraw; the ERP goes down for
 maintenance and operators repair the cases it failed; the SLA sweep and the step sweep run as the
 clock moves; halfway, Olivia publishes version 2 of purchase approval (finance from 5,000). Every
 row (cases, tasks, audit events, SLA clocks, notifications) is stamped when it happened. The
@@ -35,6 +36,7 @@ from apps.sla.sweeper import sla_sweep
 from . import stories
 from .clock import Agenda
 from .erp import erp_in_process
+from .service_stories import service_stories_plan
 from .template_stories import template_stories_plan
 from .world import World
 
@@ -129,6 +131,8 @@ def history_seed(
             agenda.at(datetime.combine(day, time(hour, 5), zone), _sweep)
     # The onboardings and HR requests live on a World of their own: the story above stays as it was.
     side = template_stories_plan(agenda=agenda, working=working, zone=zone, seed=seed + 1)
+    # So do the access, IT, policy-exception and recurring-report stories (service_stories.py).
+    service = service_stories_plan(agenda=agenda, working=working, zone=zone, seed=seed + 2)
     closing = _last_afternoon(working, end.astimezone(zone))
     if closing is not None:
         for minutes, (story, plan) in zip((0, 40), LAST_AFTERNOON, strict=True):
@@ -152,7 +156,7 @@ def history_seed(
             agenda.run()
     finally:
         Conf.SYNC = was_sync
-    return HistoryReport(days=days, start=start, end=end, told=dict(world.told + side.told))
+    return HistoryReport(days=days, start=start, end=end, told=dict(world.told + side.told + service.told))
 
 
 @contextmanager

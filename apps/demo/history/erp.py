@@ -1,4 +1,4 @@
-"""The demo ERP served inside the seeding process, for the invoice steps of the demo history.
+"""The demo ERP (and ticketing desk) served inside the seeding process, for the steps of the demo history.
 
 The history runs before `make run` starts the web server, so the ERP the invoice step calls is
 served here: the real demo ERP views (apps.demo.views) on a loopback port, in a thread, for as
@@ -16,6 +16,7 @@ from django.test.utils import override_settings
 
 ERP_URLCONF = "apps.demo.history.erp_urls"
 ERP_TOKEN = "demo-history-erp-token"
+TICKETING_TOKEN = "demo-history-ticketing-token"
 
 
 class _Quiet(WSGIRequestHandler):
@@ -33,13 +34,19 @@ class _ErpOnly(WSGIHandler):
 
 @contextmanager
 def erp_in_process():
-    """Serve the demo ERP on 127.0.0.1 while the block runs, with WMS_ENDPOINTS["ERP"] pointing at it."""
+    """Serve the demo ERP (and the demo ticketing desk) on 127.0.0.1 while the block runs, with
+    WMS_ENDPOINTS["ERP"] and ["TICKETING"] pointing at them."""
     server = make_server("127.0.0.1", 0, _ErpOnly(), handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}/demo/erp"
-    endpoints = {**(getattr(settings, "WMS_ENDPOINTS", {}) or {}), "ERP": base}
-    secrets = {**(getattr(settings, "WMS_SECRETS", {}) or {}), "ERP_TOKEN": ERP_TOKEN}
+    tickets = f"http://127.0.0.1:{server.server_port}/demo/tickets/api"
+    endpoints = {**(getattr(settings, "WMS_ENDPOINTS", {}) or {}), "ERP": base, "TICKETING": tickets}
+    secrets = {
+        **(getattr(settings, "WMS_SECRETS", {}) or {}),
+        "ERP_TOKEN": ERP_TOKEN,
+        "TICKETING_TOKEN": TICKETING_TOKEN,
+    }
     hosts = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     try:
         with override_settings(WMS_ENDPOINTS=endpoints, WMS_SECRETS=secrets, ALLOWED_HOSTS=hosts):
