@@ -1,6 +1,8 @@
 """The dashboards' panels on the constructed history (tests/metrics/conftest.py): each number and
 the cases behind it."""
 
+import pytest
+
 from apps.metrics.filters import metrics_filter
 from apps.metrics.policy import metrics_scope
 from apps.metrics.selectors import (
@@ -110,3 +112,23 @@ def test_escalations_count_when_they_fall_due_also_on_clocks_still_running_in_ti
     wednesday = both(sla_panel, **args(demo["oscar"], date_from="2026-11-04", date_to="2026-11-04"), now=NOW)
     assert wednesday["escalations"] == [{"level": 1, "action": "remind", "count": 1, "case_ids": [history["D"].pk]}]
     assert (wednesday["met"], wednesday["breached"]) == (0, 0)  # B's second fell due on Tuesday
+
+
+def test_postgresql_unpacks_the_fired_levels_as_python_does(history, demo):
+    """On PostgreSQL the escalations are read from the clocks' levels by the database; the same
+    clocks read in Python give the same (case, level number, action) list, with and without a
+    date range."""
+    from django.db import connection
+
+    from apps.cases.models import Case
+    from apps.sla.models import SlaClock
+    from apps.sla.selectors import _escalations_in_database, _escalations_in_python
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database's reading of the levels is PostgreSQL's")
+    sla_sweep(at=NOW)
+    clocks = SlaClock.objects.filter(next_level__gt=0, case__in=Case.objects.values("pk")).order_by()
+    assert len(_escalations_in_python(clocks, None, None)) == 2  # B's reminder and D's
+    tuesday, wednesday = at(3, 0), at(4, 0)  # B's reminder fell due on Monday, D's on Wednesday
+    for moments in [(None, None), (tuesday, None), (None, wednesday), (tuesday, wednesday)]:
+        assert sorted(_escalations_in_database(clocks, *moments)) == sorted(_escalations_in_python(clocks, *moments))
