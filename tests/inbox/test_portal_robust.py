@@ -109,6 +109,7 @@ def _portal_views(resolver=None, prefix=""):
                 "accounts/",
                 "demo/erp/invoices",
                 "demo/erp/access/",
+                "demo/erp/policy-exceptions/",
                 "demo/erp/reports",
                 "demo/tickets/api/",
             )
