@@ -5,6 +5,8 @@ name amounts live in the spec (`description`, `form_intro`), beside the rules th
 take their figures from the same constants as those rules.
 """
 
+from .library_sla import approval_sla
+
 # From this amount a purchase also needs finance.
 PURCHASE_FINANCE_FROM = "1000"
 
@@ -501,14 +503,7 @@ ACCESS_REQUEST = {
             },
         ],
         "sla": {
-            "approval": {
-                "target_hours": 16,
-                "business": True,
-                "levels": [
-                    {"after_hours": 8, "action": "remind"},
-                    {"after_hours": 16, "action": "escalate"},
-                ],
-            },
+            "approval": approval_sla(),
             "rework": {
                 "target_hours": 40,
                 "business": True,
@@ -653,14 +648,7 @@ CUSTOMER_ONBOARDING = {
             },
         ],
         "sla": {
-            "approval": {
-                "target_hours": 16,
-                "business": True,
-                "levels": [
-                    {"after_hours": 8, "action": "remind"},
-                    {"after_hours": 16, "action": "escalate"},
-                ],
-            },
+            "approval": approval_sla(),
             "rework": {
                 "target_hours": 40,
                 "business": True,
@@ -805,14 +793,7 @@ HR_REQUEST = {
             },
         ],
         "sla": {
-            "approval": {
-                "target_hours": 16,
-                "business": True,
-                "levels": [
-                    {"after_hours": 8, "action": "remind"},
-                    {"after_hours": 16, "action": "escalate"},
-                ],
-            },
+            "approval": approval_sla(),
             "rework": {
                 "target_hours": 40,
                 "business": True,

@@ -8,6 +8,8 @@ SLA policies attach to a stage, not to a field value, so the priority picks the 
 
 from apps.org.roles import IT_SUPPORT, SERVICE_DESK
 
+from .library_sla import approval_sla
+
 CATEGORIES = ["hardware", "software", "access", "network", "other"]
 PRIORITIES = ["low", "medium", "high", "critical"]
 URGENT = ["high", "critical"]
@@ -162,11 +164,7 @@ IT_SERVICE_REQUEST = {
             },
         ],
         "sla": {
-            "approval": {
-                "target_hours": 16,
-                "business": True,
-                "levels": [{"after_hours": 8, "action": "remind"}, {"after_hours": 16, "action": "escalate"}],
-            },
+            "approval": approval_sla(),
             "rework": {
                 "target_hours": 40,
                 "business": True,
