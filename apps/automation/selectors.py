@@ -12,9 +12,9 @@ from apps.core.errors import NotAllowed, NotFound
 from apps.definitions.accessors import spec_of
 
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
-from .ui_steps import ui_page_facts, ui_repair_version
 from .policy import user_can_repair_steps
 from .repair import MSG_NOT_FOUND, MSG_NOT_OPERATOR, run_repairable
+from .ui_steps import ui_page_facts, ui_repair_version
 
 TABS = {"exceptions": "Exceptions", "retrying": "Retrying now"}
 TAB_STATUS = {"exceptions": StepStatus.EXCEPTION, "retrying": StepStatus.RETRYING}

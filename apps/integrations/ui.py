@@ -405,7 +405,7 @@ def _act(state: _Page, action: dict, where: str, result: UiResult) -> None:
             locator.click(timeout=state.ms())
             page.wait_for_load_state("load", timeout=state.ms())
         elif do == "wait_for":
-            locator.wait_for(state="visible", timeout=state.ms())
+            locator.wait_for(state="attached", timeout=state.ms())
         elif do == "extract":
             result.extracted[action["field"]] = locator.inner_text(timeout=state.ms()).strip()
         elif do == "screenshot":
