@@ -1,5 +1,6 @@
 """Shared fixtures. Test data is built through the real services (seed_demo uses them too)."""
 
+import os
 import socket
 
 import pytest
@@ -121,3 +122,35 @@ def connections(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", recording)
     return made
+
+
+@pytest.fixture(scope="session")
+def ui_runner():
+    """UI steps' own browser (apps.integrations.ui, Debian's Chromium in a thread of its own):
+    started by the first test that runs a step, reused by the rest of the session, closed at its
+    end. Without /usr/bin/chromium or playwright the test is skipped; with CI=true it fails."""
+    import importlib.util
+
+    from apps.integrations.ui import CHROMIUM, ui_browser_close
+
+    problem = None
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        problem = f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    elif importlib.util.find_spec("playwright") is None:
+        problem = "the playwright package is not installed (pip install -r requirements.txt)"
+    if problem:
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}:
+            pytest.fail(f"UI step tests cannot run: {problem} (CI=true)", pytrace=False)
+        pytest.skip(f"UI step tests skipped: {problem}")
+    yield
+    ui_browser_close()
+
+
+@pytest.fixture
+def ui_portal():
+    """A small legacy portal (tests/integrations/ui_portal.py) on a local port, for UI steps."""
+    from tests.integrations.ui_portal import Portal
+
+    portal = Portal().start()
+    yield portal
+    portal.stop()

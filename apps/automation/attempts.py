@@ -1,4 +1,5 @@
-"""One attempt of an automated HTTP step, as a django-q2 worker makes it.
+"""One attempt of an automated HTTP step (or UI step: a script run in a browser, see
+ui_steps.py), as a django-q2 worker makes it.
 
 An attempt is three short pieces, so no database lock is held while the other system answers:
 
@@ -41,10 +42,12 @@ from apps.integrations.calls import (
     response_record,
     retry_delay,
 )
+from apps.integrations.ui import UiResult, UiScript, ui_judge, ui_run
 
 from .base import LEASE_GRACE, MSG_NO_SPEC, call_of, step_spec
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .outcomes import fail_for_good, undo_queue
+from .ui_steps import ui_lease_seconds, ui_prepare, ui_reason, ui_screenshots_store, ui_stage
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +75,8 @@ class _Lease:
     # Identifies this lease: only the attempt holding it may move the case (attempt numbers
     # start again when an operator retries, so they alone cannot tell an old worker apart).
     lease_until: datetime | None = None
+    # A UI step's script, ready to run in the browser (None for HTTP steps).
+    ui: UiScript | None = None
 
 
 def _lease(run_id: int) -> _Lease | None:
@@ -82,7 +87,7 @@ def _lease(run_id: int) -> _Lease | None:
             .select_related("case__version")
             .filter(
                 pk=run_id,
-                kind__in=[StepKind.CALL, StepKind.UNDO],
+                kind__in=[StepKind.CALL, StepKind.UNDO, StepKind.UI],
                 status__in=[StepStatus.PENDING, StepStatus.RETRYING, StepStatus.RUNNING],
             )
             .first()
@@ -91,7 +96,7 @@ def _lease(run_id: int) -> _Lease | None:
             return None  # done, cancelled, in the exception queue, or another worker holds it
         if run.status == StepStatus.RUNNING and run.lease_until and run.lease_until > now:
             return None  # an attempt is under way (a duplicate queue message)
-        if run.kind == StepKind.CALL and not run.case.is_open:
+        if run.kind in (StepKind.CALL, StepKind.UI) and not run.case.is_open:
             run.status, run.finished, run.next_attempt_at = StepStatus.CANCELLED, now, None
             run.resolution = MSG_CLOSED_BEFORE_CALL
             run.save(update_fields=["status", "finished", "next_attempt_at", "resolution"])
@@ -106,11 +111,13 @@ def _lease(run_id: int) -> _Lease | None:
                 request=run.last_request,
             )
         case = run.case
-        stage = step_spec(case, run.step_key)
+        # A UI step an operator retried with a later version's script runs that version's step.
+        stage = ui_stage(case, run) if run.kind == StepKind.UI else step_spec(case, run.step_key)
         timeout = stage.timeout_seconds if stage is not None else float(DEFAULT_TIMEOUT_SECONDS)
+        lease_seconds = ui_lease_seconds(stage) if run.kind == StepKind.UI else timeout
         run.attempts += 1
         run.status = StepStatus.RUNNING
-        run.lease_until = run.next_attempt_at = now + timedelta(seconds=timeout) + LEASE_GRACE
+        run.lease_until = run.next_attempt_at = now + timedelta(seconds=lease_seconds) + LEASE_GRACE
         lease = _Lease(
             run_id=run.pk,
             case_id=case.pk,
@@ -128,16 +135,20 @@ def _lease(run_id: int) -> _Lease | None:
             if run.kind == StepKind.UNDO and run.undo_of_id:
                 # What the step's own answer said (the ERP's reference), not what the case says now.
                 data = {**data, **run.undo_of.output}
-            lease.request, lease.used_secrets = request_build(
-                call=call_of(run, stage),
-                step_key=run.step_key,
-                data=data,
-                case_id=case.pk,
-                workflow=case.workflow_key,
-                version=case.version_number,
-                idempotency_key=run.idempotency_key,
-                system=run.system,
-            )
+            if run.kind == StepKind.UI:
+                lease.ui = ui_prepare(case=case, run=run, stage=stage)
+                lease.request, lease.used_secrets = lease.ui.record, lease.ui.used_secrets
+            else:
+                lease.request, lease.used_secrets = request_build(
+                    call=call_of(run, stage),
+                    step_key=run.step_key,
+                    data=data,
+                    case_id=case.pk,
+                    workflow=case.workflow_key,
+                    version=case.version_number,
+                    idempotency_key=run.idempotency_key,
+                    system=run.system,
+                )
         except RequestProblem as problem:
             lease.problem = problem
         run.last_request = redact(lease.request, lease.used_secrets)
@@ -152,6 +163,8 @@ def step_attempt(*, run_id: int) -> StepRun | None:
         return None
     if lease.problem or lease.dry_run:
         result = None
+    elif lease.ui is not None:
+        result = ui_run(lease.ui)  # in the browser's own thread; seconds, not milliseconds
     else:
         result = call_send(lease.request, timeout=lease.timeout)
     try:
@@ -189,11 +202,13 @@ def _park(lease: _Lease, error: Exception) -> StepRun | None:
         return run
 
 
-def _verdict(lease: _Lease, run: StepRun, result: CallResult | None, fields: tuple) -> Verdict:
+def _verdict(lease: _Lease, run: StepRun, result: CallResult | UiResult | None, fields: tuple) -> Verdict:
     if lease.problem is not None:
         return Verdict("failed", lease.problem.category, str(lease.problem))
     if lease.dry_run:
         return Verdict("succeeded", message=MSG_DRY_RUN)
+    if isinstance(result, UiResult):
+        return ui_judge(result, fields=fields, system=run.system)
     return call_judge(
         result,
         retry_on=lease.stage.retry.retry_on,
@@ -222,7 +237,7 @@ def _undo_late_success(case, run: StepRun, lease: _Lease, verdict: Verdict) -> N
     )
 
 
-def _record(lease: _Lease, result: CallResult | None) -> StepRun:
+def _record(lease: _Lease, result: CallResult | UiResult | None) -> StepRun:
     with engine.case_locked(lease.case_id) as case:
         run = StepRun.objects.select_for_update().get(pk=lease.run_id)
         verdict = _verdict(lease, run, result, spec_of(case.version).fields)
@@ -234,16 +249,21 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
         if verdict.outcome == "retry" and run.attempts >= max_attempts:
             verdict.outcome = "failed"
             verdict.message = f"{verdict.message} Gave up after {run.attempts} attempts."
-        response = response_record(result, lease.used_secrets) if result is not None else {}
+        if isinstance(result, UiResult):
+            # Screenshots are evidence whatever became of the attempt: case attachments.
+            response = {**result.as_record(), "screenshots": ui_screenshots_store(case, run, lease.number, result)}
+        else:
+            response = response_record(result, lease.used_secrets) if result is not None else {}
         if lease.dry_run and lease.problem is None:
             response = {"dry_run": True, "note": MSG_DRY_RUN}
+        status_code = result.status_code if isinstance(result, CallResult) else None
         StepAttempt.objects.create(
             run=run,
             number=lease.number,
             revision=run.revision,
             started=lease.started,
             duration_ms=result.duration_ms if result else 0,
-            status_code=result.status_code if result else None,
+            status_code=status_code,
             outcome="late" if late else verdict.outcome,
             category=verdict.category,
             error=verdict.message,
@@ -263,10 +283,13 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
             context = {
                 "system": run.system,
                 "attempts": run.attempts,
-                "status_code": result.status_code if result else None,
+                "status_code": status_code,
                 "dry_run": lease.dry_run,
                 "idempotency_key": run.idempotency_key,
             }
+            if run.kind == StepKind.UI:
+                context |= {"script_version": run.script_version or case.version_number}
+                context |= {"guard_found": True} if isinstance(result, UiResult) and result.guard_found else {}
             if run.kind == StepKind.UNDO:
                 audit_record(
                     action=Action.STEP_COMPENSATED,
@@ -276,7 +299,12 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
                     context=context,
                 )
             else:
-                reason = MSG_DRY_RUN if lease.dry_run else f"{run.system} answered {result.status_code}."
+                if lease.dry_run:
+                    reason = MSG_DRY_RUN
+                elif isinstance(result, UiResult):
+                    reason = ui_reason(run, result)
+                else:
+                    reason = f"{run.system} answered {result.status_code}."
                 engine.step_done(
                     case=case,
                     run=run,
@@ -284,7 +312,8 @@ def _record(lease: _Lease, result: CallResult | None) -> StepRun:
                     audit={"action": Action.STEP_SUCCEEDED, "reason": reason, "context": context},
                 )
         elif verdict.outcome == "retry":
-            wait = retry_delay(attempts=run.attempts, retry=retry, retry_after=result.retry_after)
+            retry_after = result.retry_after if isinstance(result, CallResult) else None
+            wait = retry_delay(attempts=run.attempts, retry=retry, retry_after=retry_after)
             run.status, run.category, run.next_attempt_at = StepStatus.RETRYING, verdict.category, now + wait
             run.save()
             logger.info("step %s of case %s: attempt %s, retry in %s", run.step_key, case.pk, run.attempts, wait)

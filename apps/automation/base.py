@@ -12,6 +12,9 @@ from apps.integrations.calls import RequestProblem
 from .models import ExceptionCategory, StepKind, StepRun
 
 STEP_TASK = "apps.automation.tasks.step_attempt"
+# UI steps take seconds each: they run on a q2 cluster of their own (settings Q_CLUSTER
+# ALT_CLUSTERS, a worker started with Q_CLUSTER_NAME=ui), never ahead of HTTP steps and sweeps.
+UI_QUEUE = "ui"
 # A queued step whose message got lost (broker down, worker killed before it started) is swept up after this.
 PENDING_GRACE = timedelta(minutes=2)
 # Beyond the call's own timeout, how long an attempt's lease lasts before the sweep retries it.
@@ -36,11 +39,17 @@ def enqueue(ids: list[int]) -> None:
         async_task(STEP_TASK, [run_id])
 
 
-def queue_after_commit(ids: list[int]) -> None:
-    """Queue an attempt of each step once the transaction commits (never for a rolled-back one).
+def enqueue_ui(ids: list[int]) -> None:
+    for run_id in ids:
+        async_task(STEP_TASK, [run_id], cluster=UI_QUEUE)
+
+
+def queue_after_commit(ids: list[int], *, ui: bool = False) -> None:
+    """Queue an attempt of each step once the transaction commits (never for a rolled-back one);
+    `ui`: they are UI steps, for the ui queue.
 
     A lost message is harmless: the sweep queues the step after PENDING_GRACE."""
-    enqueue_after_commit(enqueue, ids)
+    enqueue_after_commit(enqueue_ui if ui else enqueue, ids)
 
 
 def call_of(run: StepRun, stage: Stage) -> Call:

@@ -1,5 +1,5 @@
-"""Automated steps: one run per step of a case (an HTTP call, its undo, or a wait for a
-callback) and the log of its attempts.
+"""Automated steps: one run per step of a case (an HTTP call, its undo, a wait for a callback,
+or a UI script run in a browser) and the log of its attempts.
 
 The tables were created by apps.integrations and keep their names: the models moved here (state
 only, migration 0001) when the step machinery left transport.
@@ -18,6 +18,7 @@ class StepKind(models.TextChoices):
     CALL = "call", "HTTP call"
     UNDO = "undo", "Compensation (undo call)"
     WAIT = "wait", "Wait for callback"
+    UI = "ui", "UI script"
 
 
 class StepStatus(models.TextChoices):
@@ -69,6 +70,11 @@ class StepRun(models.Model):
     )
     last_request = models.JSONField(default=dict, blank=True, help_text="Secrets redacted.")
     last_response = models.JSONField(default=dict, blank=True)
+    script_version = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="A UI step an operator retried with a later version's script: that version's number.",
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

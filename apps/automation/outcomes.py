@@ -58,7 +58,7 @@ def step_started(*, case, task, stage: Stage) -> StepRun:
         step_key=stage.key,
         step_name=stage.name,
         system=stage.system,
-        kind=StepKind.WAIT if is_wait else StepKind.CALL,
+        kind=StepKind.WAIT if is_wait else StepKind.UI if stage.is_ui else StepKind.CALL,
         status=StepStatus.WAITING if is_wait else StepStatus.PENDING,
         revision=revision,
         idempotency_key=step_key_for(case_id=case.pk, step_key=stage.key, revision=revision),
@@ -77,7 +77,7 @@ def step_started(*, case, task, stage: Stage) -> StepRun:
         | ({"not_before": due.isoformat()} if due else {}),
     )
     if not is_wait and due is None:
-        queue_after_commit([run.pk])
+        queue_after_commit([run.pk], ui=stage.is_ui)
     return run
 
 
@@ -150,7 +150,10 @@ def uncertain_calls(*, case) -> list[StepRun]:
     (it booked the invoice, then our wait ran out). Closing the case must not leave that behind."""
     return list(
         StepRun.objects.filter(
-            case=case, kind=StepKind.CALL, status=StepStatus.EXCEPTION, category=ExceptionCategory.TIMEOUT
+            case=case,
+            kind__in=[StepKind.CALL, StepKind.UI],
+            status=StepStatus.EXCEPTION,
+            category=ExceptionCategory.TIMEOUT,
         ).order_by("pk")
     )
 
@@ -253,13 +256,15 @@ def step_retry_due(*, at: datetime | None = None) -> int:
     """Queue steps due for a retry, queued steps whose message got lost and attempts whose
     worker died (their lease ended); time out waits nobody called back. Safe to run concurrently."""
     at = at or timezone.now()
+    due = [StepStatus.PENDING, StepStatus.RETRYING, StepStatus.RUNNING]
     queued = outbox_lease_due(
-        queryset=StepRun.objects.filter(
-            kind__in=[StepKind.CALL, StepKind.UNDO],
-            status__in=[StepStatus.PENDING, StepStatus.RETRYING, StepStatus.RUNNING],
-        ),
+        queryset=StepRun.objects.filter(kind__in=[StepKind.CALL, StepKind.UNDO], status__in=due),
         at=at,
         enqueue=base.enqueue,  # looked up now: tests may stand in for the queue
+    )
+    # UI steps go to their own queue (base.UI_QUEUE), so they never hold up the calls above.
+    queued += outbox_lease_due(
+        queryset=StepRun.objects.filter(kind=StepKind.UI, status__in=due), at=at, enqueue=base.enqueue_ui
     )
     return queued + _time_out_waits(at)
 

@@ -21,6 +21,7 @@ from .base import PENDING_GRACE, call_of, queue_after_commit, step_key_for, step
 from .models import StepKind, StepRun, StepStatus
 from .outcomes import uncertain_calls, undo_queue, wait_hours
 from .policy import user_can_repair_steps
+from .ui_steps import ui_prepare, ui_repair_version, ui_stage
 
 User = get_user_model()
 
@@ -32,6 +33,12 @@ MSG_ASSIGNEE_UNKNOWN = "No active user '{username}'."
 MSG_ASSIGNEE_REQUESTER = "The requester cannot repair their own case; choose someone else."
 MSG_NOT_FOUND = "No such step."
 MSG_CASE_CLOSED_EDIT = "The case is closed: its data can no longer be changed."
+MSG_RETRIED_WITH = "with version {version}'s script"
+MSG_NOT_UI = "Only a UI step can be retried with another version's script."
+MSG_NO_NEWER_SCRIPT = (
+    "Version {version} is not the latest published version with a UI step like {step}: "
+    "retry with the latest one, or publish the fix first."
+)
 MSG_UNCERTAIN = (
     "{steps} timed out: the other system may have done it anyway. Before the case closes, choose: "
     "send the undo call, or confirm it did not take effect."
@@ -88,72 +95,100 @@ def step_retry(*, run_id: int, actor, data: dict | None = None, note: str = "") 
     that timed out but was booked is not booked twice.
     """
     with case_locked(_case_of(run_id), actor) as case:
+        return _retry(case, _locked_run(case, run_id, actor), actor=actor, data=data, note=note)
+
+
+def step_retry_version(*, run_id: int, actor, version: int, note: str = "") -> StepRun:
+    """Retry a UI step with the script of a later published version: the repair after a page
+    changed (the owner fixed the selector in version `version`). Only the latest published
+    version, and only when it has a UI step with the same key; the run keeps that version's
+    number (its attempts record it) and the audit row says which script replaced which."""
+    with case_locked(_case_of(run_id), actor) as case:
         run = _locked_run(case, run_id, actor)
-        changes = {}
-        sent_before = _request_for(case, run)
-        if data:
-            if not case.is_open:
-                raise Conflict(MSG_CASE_CLOSED_EDIT)
-            cleaned = spec_of(case.version).clean(data, base=case.data, intake=False)
-            changes = {
-                k: {"from": (case.data or {}).get(k), "to": v}
-                for k, v in cleaned.items()
-                if (case.data or {}).get(k) != v
-            }
-            case.data = cleaned
-        if changes:
-            edited = audit_record(
-                action=Action.CASE_DATA_EDITED,
-                actor=actor,
-                case=case,
-                step=run.step_name,
-                reason=(note or "").strip() or f"Corrected before retrying {run.step_name}.",
-                data={k: v["to"] for k, v in changes.items()},
-                context={"changes": changes, "step_run": run.pk},
-            )
-            change_note(case, event_words(edited))  # why the case row's data changed
-        if changes and _request_for(case, run) != sent_before:
-            run.revision += 1
-            run.idempotency_key = step_key_for(
-                case_id=case.pk, step_key=run.step_key, revision=run.revision, undo=run.kind == StepKind.UNDO
-            )
-        previous = {"status": run.status, "category": run.category, "attempts": run.attempts}
-        now = timezone.now()
-        if run.kind == StepKind.WAIT:
-            hours = wait_hours(case, run.step_key)
-            run.status, run.next_attempt_at = StepStatus.WAITING, now + timedelta(hours=hours)
-        else:
-            run.status, run.next_attempt_at = StepStatus.PENDING, now + PENDING_GRACE
-        run.attempts, run.category, run.failed_at = 0, "", None
-        run.resolution = f"Retried by {actor.get_username()}" + (f": {note.strip()}" if (note or "").strip() else ".")
-        run.save()
-        if run.kind != StepKind.UNDO and case.is_open:
-            step_waiting_again(case=case, run=run)
-        elif changes:
-            case.save()
-        audit_record(
-            action=Action.STEP_RETRIED,
+        if run.kind != StepKind.UI:
+            raise Conflict(MSG_NOT_UI)
+        latest = ui_repair_version(case=case, run=run)
+        if latest is None or latest != version:
+            raise Conflict(MSG_NO_NEWER_SCRIPT.format(version=version, step=run.step_name))
+        before = run.script_version or case.version_number
+        run.script_version = version
+        note = (note or "").strip() or MSG_RETRIED_WITH.format(version=version)
+        return _retry(
+            case, run, actor=actor, data=None, note=note, context={"script_version": {"from": before, "to": version}}
+        )
+
+
+def _retry(case, run: StepRun, *, actor, data: dict | None, note: str, context: dict | None = None) -> StepRun:
+    """step_retry's work, under the case lock the caller holds."""
+    changes = {}
+    sent_before = _request_for(case, run)
+    if data:
+        if not case.is_open:
+            raise Conflict(MSG_CASE_CLOSED_EDIT)
+        cleaned = spec_of(case.version).clean(data, base=case.data, intake=False)
+        changes = {
+            k: {"from": (case.data or {}).get(k), "to": v} for k, v in cleaned.items() if (case.data or {}).get(k) != v
+        }
+        case.data = cleaned
+    if changes:
+        edited = audit_record(
+            action=Action.CASE_DATA_EDITED,
             actor=actor,
             case=case,
             step=run.step_name,
-            reason=(note or "").strip(),
-            context={
-                **previous,
-                "revision": run.revision,
-                "idempotency_key": run.idempotency_key,
-                "changed": sorted(changes),
-            },
+            reason=(note or "").strip() or f"Corrected before retrying {run.step_name}.",
+            data={k: v["to"] for k, v in changes.items()},
+            context={"changes": changes, "step_run": run.pk},
         )
-        if run.kind != StepKind.WAIT:
-            queue_after_commit([run.pk])
-        return run
+        change_note(case, event_words(edited))  # why the case row's data changed
+    if changes and _request_for(case, run) != sent_before:
+        run.revision += 1
+        run.idempotency_key = step_key_for(
+            case_id=case.pk, step_key=run.step_key, revision=run.revision, undo=run.kind == StepKind.UNDO
+        )
+    previous = {"status": run.status, "category": run.category, "attempts": run.attempts}
+    now = timezone.now()
+    if run.kind == StepKind.WAIT:
+        hours = wait_hours(case, run.step_key)
+        run.status, run.next_attempt_at = StepStatus.WAITING, now + timedelta(hours=hours)
+    else:
+        run.status, run.next_attempt_at = StepStatus.PENDING, now + PENDING_GRACE
+    run.attempts, run.category, run.failed_at = 0, "", None
+    run.resolution = f"Retried by {actor.get_username()}" + (f": {note.strip()}" if (note or "").strip() else ".")
+    run.save()
+    if run.kind != StepKind.UNDO and case.is_open:
+        step_waiting_again(case=case, run=run)
+    elif changes:
+        case.save()
+    audit_record(
+        action=Action.STEP_RETRIED,
+        actor=actor,
+        case=case,
+        step=run.step_name,
+        reason=(note or "").strip(),
+        context={
+            **previous,
+            "revision": run.revision,
+            "idempotency_key": run.idempotency_key,
+            "changed": sorted(changes),
+            **(context or {}),
+        },
+    )
+    if run.kind != StepKind.WAIT:
+        queue_after_commit([run.pk], ui=run.kind == StepKind.UI)
+    return run
 
 
 def _request_for(case, run: StepRun) -> dict | None:
     """The request the step would send with the case's data as it is now (None: cannot be built)."""
-    stage = step_spec(case, run.step_key)
+    stage = ui_stage(case, run) if run.kind == StepKind.UI else step_spec(case, run.step_key)
     if run.kind == StepKind.WAIT or stage is None:
         return None
+    if run.kind == StepKind.UI:
+        try:
+            return ui_prepare(case=case, run=run, stage=stage).record
+        except RequestProblem:
+            return None
     try:
         request, _ = request_build(
             call=call_of(run, stage),

@@ -14,6 +14,7 @@ from apps.definitions.accessors import spec_of
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .policy import user_can_repair_steps
 from .repair import MSG_NOT_FOUND, MSG_NOT_OPERATOR, run_repairable
+from .ui_steps import ui_page_facts, ui_repair_version
 
 TABS = {"exceptions": "Exceptions", "retrying": "Retrying now"}
 TAB_STATUS = {"exceptions": StepStatus.EXCEPTION, "retrying": StepStatus.RETRYING}
@@ -137,8 +138,12 @@ def step_runs_for_case(*, case) -> list[StepRun]:
     if not spec_of(case.version).has_steps:
         return []
     runs = list(StepRun.objects.filter(case_id=case.pk).select_related("assigned_to").order_by("created", "pk"))
+    spec = spec_of(case.version)
     for run in runs:
         run.case = case  # already loaded: no query per run when a page reads run.case
+        stage = spec.stage(run.step_key) if run.kind == StepKind.UI else None
+        # A UI step without a guard may enter its work twice after a crash: the page says so.
+        run.unguarded = stage is not None and stage.is_ui and not stage.has_guard
     return runs
 
 
@@ -211,11 +216,11 @@ def step_failures_for_metrics(*, cases, moment_from=None, moment_to=None) -> lis
 
 
 def step_runs_for_metrics(*, cases) -> list[dict]:
-    """The automated steps (HTTP calls and waits, not undo calls) of `cases` (a Case queryset), as
-    {case_id, step_key, step_name, kind ("http" or "wait"), created (reached), finished (done,
+    """The automated steps (HTTP calls, UI steps and waits, not undo calls) of `cases` (a Case
+    queryset), as {case_id, step_key, step_name, kind ("http", a UI step's too, or "wait"), created (reached), finished (done,
     skipped or cancelled; None while open)}. One query."""
     rows = (
-        StepRun.objects.filter(case_id__in=cases.values("pk"), kind__in=[StepKind.CALL, StepKind.WAIT])
+        StepRun.objects.filter(case_id__in=cases.values("pk"), kind__in=[StepKind.CALL, StepKind.WAIT, StepKind.UI])
         .order_by()
         .values_list("case_id", "step_key", "step_name", "kind", "created", "finished")
     )
@@ -230,3 +235,12 @@ def step_runs_for_metrics(*, cases) -> list[dict]:
         }
         for case_id, step_key, step_name, kind, created, finished in rows
     ]
+
+
+def step_run_ui(*, run: StepRun) -> dict | None:
+    """A UI step's page facts for the exception page (see ui_steps.ui_page_facts), with the
+    version an operator may retry it with (`repair_version`, None when there is none); None for
+    other steps."""
+    if run.kind != StepKind.UI:
+        return None
+    return {**ui_page_facts(run=run), "repair_version": ui_repair_version(case=run.case, run=run)}

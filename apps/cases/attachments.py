@@ -77,3 +77,27 @@ def case_attachment_add(*, case: Case, actor, upload, with_request: bool = False
         context={"sha256": attachment.sha256, "size": attachment.size},
     )
     return attachment
+
+
+def case_evidence_store(*, case: Case, name: str, content: bytes, content_type: str, context: dict) -> Attachment:
+    """Store a document the system itself took for the case (a UI step's screenshot), with its
+    SHA-256, audited as the system's. No upload checks: nobody sent it; closed cases take it too
+    (a late attempt's screenshot is evidence all the same). Call it inside the transaction."""
+    digest = hashlib.sha256(content).hexdigest()
+    attachment = Attachment(
+        case=case,
+        uploaded_by=None,
+        name=os.path.basename(name)[:255],
+        size=len(content),
+        content_type=content_type,
+        sha256=digest,
+    )
+    attachment.file.save(digest, ContentFile(content), save=False)
+    attachment.save()
+    audit_record(
+        action=Action.ATTACHMENT_ADDED,
+        case=case,
+        step=attachment.name,
+        context={"sha256": digest, "size": attachment.size, **context},
+    )
+    return attachment

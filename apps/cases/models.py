@@ -218,7 +218,14 @@ class Attachment(models.Model):
     """A document attached to a case (a quote, an invoice), stored with its SHA-256 checksum."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: taken by the system (a UI step's screenshot).",
+    )
     file = models.FileField(upload_to=attachment_path, max_length=300)
     name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()

@@ -30,8 +30,9 @@ from .spec import (
     STEP_TYPES,
 )
 from .texts import Texts
+from .ui_spec import UI_DEFAULT_TIMEOUT_SECONDS
 
-APPROVAL, HTTP, WAIT = "approval", "http", "wait"
+APPROVAL, HTTP, WAIT, UI = "approval", "http", "wait", "ui"
 NUMBER_TYPES = {"decimal", "integer"}
 
 
@@ -235,8 +236,28 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A ui step's guard: its look-up script, the selector present when the work was already
+    done, and what to read off that page into the case then."""
+
+    script: tuple
+    found: str
+    extract: Mapping
+
+    @classmethod
+    def of(cls, raw: Mapping) -> "Guard":
+        extract = raw.get("extract")
+        return cls(
+            script=tuple(a for a in _list(raw.get("script")) if isinstance(a, Mapping)),
+            found=_text(raw.get("found")),
+            extract=extract if isinstance(extract, Mapping) else {},
+        )
+
+
+@dataclass(frozen=True)
 class Stage:
-    """An approval stage, or an automated step ("http": a call; "wait": a callback)."""
+    """An approval stage, or an automated step ("http": a call; "wait": a callback; "ui": a
+    script run in a browser)."""
 
     key: str
     name: str
@@ -278,8 +299,26 @@ class Stage:
         return self.type == WAIT
 
     @property
+    def is_ui(self) -> bool:
+        return self.type == UI
+
+    @property
     def has_undo(self) -> bool:
-        return isinstance(self.raw.get("undo"), Mapping)
+        return not self.is_ui and isinstance(self.raw.get("undo"), Mapping)
+
+    @property
+    def script(self) -> tuple:
+        """A ui step's actions (dicts with "do"), placeholders not yet filled in."""
+        return tuple(a for a in _list(self.raw.get("script")) if isinstance(a, Mapping))
+
+    @property
+    def guard(self) -> "Guard | None":
+        """A ui step's look-up that tells whether its work was already done; None without one."""
+        return Guard.of(self.raw["guard"]) if isinstance(self.raw.get("guard"), Mapping) else None
+
+    @property
+    def has_guard(self) -> bool:
+        return isinstance(self.raw.get("guard"), Mapping)
 
     # An http step's call. Read when asked (not when the spec is read): a draft being edited may
     # hold values that do not convert yet, and only the step runner needs them.
@@ -315,7 +354,15 @@ class Stage:
 
     @property
     def timeout_seconds(self) -> float:
-        return float(self.raw.get("timeout_seconds", STEP_DEFAULT_TIMEOUT_SECONDS))
+        """An http step's wait for the answer; a ui step's wait per action."""
+        default = UI_DEFAULT_TIMEOUT_SECONDS if self.is_ui else STEP_DEFAULT_TIMEOUT_SECONDS
+        return float(self.raw.get("timeout_seconds", default))
+
+    @property
+    def extract_map(self) -> Mapping:
+        """{field name: CSS selector}: what a ui step reads off the page into the case (its
+        `extract` actions; the guard's `extract` when the guard finds the work done)."""
+        return {a["field"]: a["selector"] for a in self.script if a.get("do") == "extract" and "field" in a}
 
     def approver(self, key: str) -> Approver | None:
         return next((a for a in self.approvers if a.key == key), None)

@@ -43,6 +43,10 @@ def _shape(plane, element_id: str, x: int, y: int, w: int, h: int) -> None:
 
 def _step_documentation(node, stage: dict | None) -> str:
     parts = [node.detail, node.note]
+    if stage and stage.get("type") == "ui":
+        script = stage.get("script") if isinstance(stage.get("script"), list) else []
+        guarded = "a guard first" if isinstance(stage.get("guard"), dict) else "no guard"
+        parts[0] += f" (a UI script of {len(script)} actions in a browser, {guarded})"
     if stage and stage.get("type") == "http":
         parts[0] += f" ({request_text(stage.get('request'))})"
         if isinstance(stage.get("undo"), dict):

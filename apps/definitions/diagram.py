@@ -150,7 +150,7 @@ DEFAULT_BACKOFF = STEP_DEFAULT_RETRY["backoff_seconds"]
 DEFAULT_MAX_BACKOFF = STEP_DEFAULT_RETRY["max_backoff_seconds"]
 DEFAULT_RETRY_ON = STEP_DEFAULT_RETRY["retry_on"]
 DEFAULT_WAIT_HOURS = STEP_DEFAULT_WAIT_HOURS
-STEP_KINDS = {"http": "HTTP step", "wait": "Wait"}
+STEP_KINDS = {"http": "HTTP step", "wait": "Wait", "ui": "UI step"}
 CONCEALED = "…"
 
 
@@ -221,6 +221,8 @@ def step_detail(stage: dict) -> str:
     system = stage.get("system") or "another system"
     if stage.get("type") == "wait":
         return f"waits for {system}, up to {wait_hours(stage)} h"
+    if stage.get("type") == "ui":
+        return f"enters it in {system} (browser)"
     return f"calls {system}"
 
 

@@ -150,7 +150,7 @@ def unreachable_problems(spec: dict) -> list[str]:
         key, when = stage.get("key"), stage.get("when")
         if when and not can_hold(when, fields):
             # NOTE: spec.STEP_TYPES; spec imports this module, so not from there.
-            message = MSG_STEP_UNREACHABLE if stage.get("type") in {"http", "wait"} else MSG_STAGE_UNREACHABLE
+            message = MSG_STEP_UNREACHABLE if stage.get("type") in {"http", "wait", "ui"} else MSG_STAGE_UNREACHABLE
             problems.append(message.format(stage=key, text=condition_text(when)))
             continue
         alive = 0

@@ -80,6 +80,11 @@ def version_live_of(*, definition) -> DefinitionVersion | None:
     )
 
 
+def version_published_get(*, definition, number: int) -> DefinitionVersion | None:
+    """Published version `number` of the definition (None when there is none such)."""
+    return definition.versions.filter(status=VersionStatus.PUBLISHED, number=number).first()
+
+
 def version_get(*, definition, ref) -> DefinitionVersion:
     """A version by number, or the draft for `ref == "draft"`."""
     if str(ref) == "draft":

@@ -93,6 +93,24 @@ def step_text(stage: dict, fields: dict | None = None) -> str:
             f"automated: waits for {system} to call back (inbound webhook), up to {wait_hours(stage)} h; "
             f"without a callback in time {ON_FAILURE['exception_queue']}"
         )
+    if stage.get("type") == "ui":
+        script = stage.get("script") if isinstance(stage.get("script"), list) else []
+        extracted = [a.get("field") for a in script if isinstance(a, dict) and a.get("do") == "extract"]
+        parts = [f"automated: enters it in {system} through its web pages (a UI script of {len(script)} actions)"]
+        parts.append(
+            "first looks whether it was already done there (guard)"
+            if isinstance(stage.get("guard"), dict)
+            else "no guard: a retry after a crash may enter it twice"
+        )
+        parts.append(f"{_tries(stage)} when a page does not load")
+        if extracted:
+            labels = [(fields or {}).get(n, {}).get("label") or n for n in extracted if isinstance(n, str)]
+            parts.append("the page fills in " + ", ".join(labels))
+        parts.append(
+            f"if it keeps failing, or at once when the page changed, the login is refused or a text is missing, {failing}"
+        )
+        parts.append("screenshots are kept with the case")
+        return "; ".join(parts)
     parts = [f"automated: calls {system} ({request_text(stage.get('request'))})", _tries(stage)]
     if isinstance(stage.get("not_before"), str) and stage["not_before"]:
         label = (fields or {}).get(stage["not_before"], {}).get("label") or stage["not_before"]

@@ -20,7 +20,11 @@ A spec is plain JSON::
                    "retry": {"attempts", "backoff_seconds", "max_backoff_seconds", "retry_on"},
                    "response": {"map": {field: "dotted.path"}}, "undo": {request},
                    "on_failure": "exception_queue" | "fail_case"}
-                | {"key", "name", "when", "type": "wait", "system", "timeout_hours", "sla"}],
+                | {"key", "name", "when", "type": "wait", "system", "timeout_hours", "sla"}
+                | {"key", "name", "when", "type": "ui", "system", "timeout_seconds" (per action),
+                   "retry": {"attempts", "backoff_seconds", "max_backoff_seconds"},
+                   "guard": {"script": [actions], "found": selector, "extract": {field: selector}},
+                   "script": [{"do": "goto" | "fill" | ..., ...}], "on_failure"} (see ui_spec.py)],
      "on_missing_required": "return_to_requester",
      "reason_codes": [{"code", "label"}],
      "authority": {"field": amount field, "default_up_to": number,
@@ -53,17 +57,16 @@ from .approval_checks import check_approver_extras, check_authority, check_reque
 from .approval_checks import finite_number as _number
 from .conditions import OPERATORS, UNARY_OPERATORS, fields_in, is_requester_clause
 from .fields import FIELD_TYPES, clean_value
+from .placeholders import PLACEHOLDER, PLACEHOLDER_NAMES
 from .reachability import unreachable_problems
 from .texts import check_texts
+from .ui_spec import check_ui_step
 
 POLICIES = ["all", "any", "n_of_m"]
-STAGE_TYPES = ["approval", "http", "wait"]
-STEP_TYPES = ["http", "wait"]
+STAGE_TYPES = ["approval", "http", "wait", "ui"]
+STEP_TYPES = ["http", "wait", "ui"]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 ON_FAILURE = ["exception_queue", "fail_case"]
-# {{field.amount}}, {{secret.ERP_TOKEN}}, {{endpoint.ERP}}, {{case.id}}, {{step.idempotency_key}}
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([A-Za-z0-9_]+)\s*\}\}")
-PLACEHOLDER_NAMES = {"case": ["id", "workflow", "version"], "step": ["key", "idempotency_key"]}
 MAX_TIMEOUT_SECONDS = 50  # inside the q2 task timeout (60 s)
 MAX_WAIT_HOURS = 8760  # a year
 MAX_BACKOFF_SECONDS = 86400
@@ -408,6 +411,12 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
         if hours is None or not 0 < hours <= MAX_WAIT_HOURS:
             problems.append(f"{where}: timeout_hours must be a number of hours above 0 and at most {MAX_WAIT_HOURS}.")
         return
+    if stage["type"] == "ui":
+        check_ui_step(stage, where, fields_by_name, problems)
+        _check_retry(stage, where, problems)
+        if stage.get("on_failure", "exception_queue") not in ON_FAILURE:
+            problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
+        return
     check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
     if stage.get("not_before") is not None:
         dated = fields_by_name.get(stage["not_before"]) if isinstance(stage["not_before"], str) else None
@@ -418,6 +427,22 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
     timeout = _number(stage.get("timeout_seconds", 10))
     if timeout is None or not 0 < timeout <= MAX_TIMEOUT_SECONDS:
         problems.append(f"{where}: timeout_seconds must be above 0 and at most {MAX_TIMEOUT_SECONDS}.")
+    _check_retry(stage, where, problems)
+    codes = (stage.get("retry") if isinstance(stage.get("retry"), dict) else {}).get("retry_on", [])
+    if not isinstance(codes, list) or any(not isinstance(c, int) or not 400 <= c <= 599 for c in codes):
+        problems.append(f"{where}: retry_on must list HTTP status codes from 400 to 599.")
+    mapping = (stage.get("response") or {}).get("map", {}) if isinstance(stage.get("response", {}), dict) else None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) and v for v in mapping.values()):
+        problems.append(f'{where}: response map must map field names to paths in the answer ("data.id").')
+    else:
+        for name in mapping:
+            if name not in fields_by_name:
+                problems.append(f"{where}: the response map writes unknown field '{name}'.")
+    if stage.get("on_failure", "exception_queue") not in ON_FAILURE:
+        problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
+
+
+def _check_retry(stage: dict, where: str, problems: list[str]) -> None:
     retry = stage.get("retry", {})
     if not isinstance(retry, dict):
         problems.append(f"{where}: retry must be an object.")
@@ -431,18 +456,6 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
             f"{where}: backoff_seconds must be above 0 and max_backoff_seconds at least as large"
             f" and at most {MAX_BACKOFF_SECONDS} (a day)."
         )
-    codes = retry.get("retry_on", [])
-    if not isinstance(codes, list) or any(not isinstance(c, int) or not 400 <= c <= 599 for c in codes):
-        problems.append(f"{where}: retry_on must list HTTP status codes from 400 to 599.")
-    mapping = (stage.get("response") or {}).get("map", {}) if isinstance(stage.get("response", {}), dict) else None
-    if not isinstance(mapping, dict) or not all(isinstance(v, str) and v for v in mapping.values()):
-        problems.append(f'{where}: response map must map field names to paths in the answer ("data.id").')
-    else:
-        for name in mapping:
-            if name not in fields_by_name:
-                problems.append(f"{where}: the response map writes unknown field '{name}'.")
-    if stage.get("on_failure", "exception_queue") not in ON_FAILURE:
-        problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
 
 
 SLA_ACTIONS = {

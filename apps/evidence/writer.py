@@ -41,6 +41,7 @@ MANIFEST = "manifest.json"
 BUFFER_BYTES = 256 * 1024
 FILE_CHUNK = 1024 * 1024
 MISSING_FILE = "missing"
+SYSTEM_UPLOADER = "system"  # taken by the system: a UI step's screenshot
 
 CASE_COLUMNS = [
     "case_id",
@@ -269,7 +270,7 @@ def _write_attachments(pack: PackWriter, cases) -> dict:
                     cell(attachment.name),
                     attachment.size,
                     cell(attachment.content_type),
-                    cell(attachment.uploaded_by.get_username()),
+                    cell(attachment.uploaded_by.get_username() if attachment.uploaded_by_id else SYSTEM_UPLOADER),
                     moment(attachment.created),
                     attachment.sha256,
                     actual or "",

@@ -127,14 +127,33 @@ def _lookup(kind: str, name: str, *, data: dict, context: dict, system: str):
     return context[kind][name]
 
 
-def _render(value, *, data: dict, context: dict, system: str, used_secrets: list, in_url: bool = False):
+def template_context(*, case_id: int, workflow: str, version: int, step_key: str, idempotency_key: str) -> dict:
+    """What {{case.*}} and {{step.*}} placeholders read."""
+    return {
+        "case": {"id": case_id, "workflow": workflow, "version": version},
+        "step": {"key": step_key, "idempotency_key": idempotency_key},
+    }
+
+
+def template_render(value, *, data: dict, context: dict, system: str, used_secrets: list, escape=None):
+    """A template (text, or lists and objects of them) with its placeholders filled in; the
+    values of the secrets it used are appended to `used_secrets` (for `redact`). `escape`, if
+    given, is applied to each value placed inside a longer text (the UI runner quotes values
+    that land in a CSS selector). Raises RequestProblem for an empty field or an unknown name."""
+    return _render(value, data=data, context=context, system=system, used_secrets=used_secrets, escape=escape)
+
+
+def _render(value, *, data: dict, context: dict, system: str, used_secrets: list, in_url: bool = False, escape=None):
     if isinstance(value, dict):
         return {
-            k: _render(v, data=data, context=context, system=system, used_secrets=used_secrets)
+            k: _render(v, data=data, context=context, system=system, used_secrets=used_secrets, escape=escape)
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_render(v, data=data, context=context, system=system, used_secrets=used_secrets) for v in value]
+        return [
+            _render(v, data=data, context=context, system=system, used_secrets=used_secrets, escape=escape)
+            for v in value
+        ]
     if not isinstance(value, str):
         return value
     whole = PLACEHOLDER.fullmatch(value.strip())
@@ -153,6 +172,8 @@ def _render(value, *, data: dict, context: dict, system: str, used_secrets: list
             found = urllib.parse.quote(str(found), safe="")
             if match[1] == "secret":
                 used_secrets.append(found)
+        elif escape is not None and match[1] != "endpoint":
+            found = escape(str(found))
         return str(found)
 
     return PLACEHOLDER.sub(text, value)
@@ -173,10 +194,9 @@ def request_build(
 
     The request is a dict: method, url, headers, body (JSON-ready, or None for GET/DELETE).
     """
-    context = {
-        "case": {"id": case_id, "workflow": workflow, "version": version},
-        "step": {"key": step_key, "idempotency_key": idempotency_key},
-    }
+    context = template_context(
+        case_id=case_id, workflow=workflow, version=version, step_key=step_key, idempotency_key=idempotency_key
+    )
     used: list[str] = []
     method = call.method
     url = _render(call.url, data=data, context=context, system=system, used_secrets=used, in_url=True)
@@ -243,13 +263,17 @@ def _configured_origins() -> set[tuple]:
     return origins
 
 
+def endpoint_trusted(url: str) -> bool:
+    """Does the URL go to a configured endpoint's origin (scheme, host and port)?"""
+    try:
+        return _origin(url) in _configured_origins()
+    except ValueError:
+        return False
+
+
 def _opener_for(url: str):
     """The trusted opener for a configured endpoint's origin; the guarded one for anything else."""
-    try:
-        trusted = _origin(url) in _configured_origins()
-    except ValueError:
-        trusted = False
-    return no_redirects_opener if trusted else guarded_no_redirects_opener
+    return no_redirects_opener if endpoint_trusted(url) else guarded_no_redirects_opener
 
 
 def call_send(request: dict, *, timeout: float) -> CallResult:

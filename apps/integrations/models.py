@@ -150,3 +150,7 @@ class ExceptionCategory(models.TextChoices):
     MISSING_DATA = "missing_data", "Missing data"
     CONFIGURATION = "configuration", "Configuration"
     UNAVAILABLE = "unavailable", "Target unavailable"
+    # A UI step's failures that no retry mends (apps.integrations.ui).
+    PAGE_CHANGED = "page_changed", "Page changed"
+    LOGIN_REFUSED = "login_refused", "Login refused"
+    TEXT_ABSENT = "text_absent", "Expected text absent"

@@ -205,6 +205,22 @@ Q_CLUSTER = {
     "orm": "default",
     "catch_up": False,
 }
+# UI steps (a script in headless Chromium, seconds each) have a queue of their own, worked by a
+# cluster started with Q_CLUSTER_NAME=ui (Procfile "ui-worker"): they never delay HTTP steps, SLA
+# sweeps or notifications. WMS_UI_STEP_WORKERS processes, each with one browser (~150-250 MB).
+WMS_UI_STEP_WORKERS = int(os.environ.get("WMS_UI_STEP_WORKERS", "1"))
+# The longest one UI step run may take (its actions' timeouts are cut to fit).
+WMS_UI_STEP_MAX_SECONDS = int(os.environ.get("WMS_UI_STEP_MAX_SECONDS", "300"))
+WMS_UI_CHROMIUM = os.environ.get("WMS_UI_CHROMIUM", "/usr/bin/chromium")
+Q_CLUSTER["ALT_CLUSTERS"] = {
+    "ui": {
+        "workers": WMS_UI_STEP_WORKERS,
+        "timeout": WMS_UI_STEP_MAX_SECONDS + 60,
+        "retry": WMS_UI_STEP_MAX_SECONDS + 180,
+        "recycle": 200,  # a fresh process (and browser) now and then: Chromium grows
+        "queue_limit": 10,
+    }
+}
 if os.environ.get("Q2_REDIS_URL"):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = os.environ["Q2_REDIS_URL"]

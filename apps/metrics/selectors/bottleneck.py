@@ -11,7 +11,7 @@ case summed over its visits (a case returned once visits its stage twice), so p5
 - "approver": one approver of a stage (`key` "<stage>:<approver>"): the tasks a person decided,
   created to decided (an approval cancelled because others settled the stage is not a pass);
 - "rework": back with the requester, from the return to the resubmission (or the case's end);
-- "http" / "wait": an automated step, from reached to done: retries, waiting for the callback and
+- "http" / "wait": an automated step (a UI step counts as "http"), from reached to done: retries, waiting for the callback and
   time in the exception queue included.
 """
 

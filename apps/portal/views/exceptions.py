@@ -27,6 +27,8 @@ from ..pages import paginate
 
 MSG_RETRIED = "{step} of request #{case} is being tried again."
 MSG_RETRIED_EDITED = "{fields} corrected; {step} of request #{case} is being tried again with the new data."
+MSG_RETRIED_VERSION = "{step} of request #{case} is being tried again with version {version}'s script."
+MSG_VERSION_NUMBER = "Give the number of the version whose script to use."
 MSG_SKIPPED = "{step} of request #{case} skipped: the case goes on without it."
 MSG_ASSIGNED = "{step} of request #{case} routed to {username}."
 MSG_CANCELLED = "Request #{case} cancelled."
@@ -146,6 +148,7 @@ def _detail(request, run, *, form=None, errors=None, values=None, status=200):
         "users": selectors.assignable_users(run=run) if can_act else [],
         "undone": selectors.step_runs_undone_on_cancel(run=run) if can_act else [],
         "uncertain": steps.uncertain_calls(case=case) if can_act and case.is_open else [],
+        "ui": selectors.step_run_ui(run=run),
     }
     return render(request, "integrations/exceptions/detail.html", context, status=status)
 
@@ -202,6 +205,25 @@ def retry(request, run_id):
         messages.success(request, MSG_RETRIED_EDITED.format(fields=fields, step=run.step_name, case=run.case_id))
     else:
         messages.success(request, MSG_RETRIED.format(step=run.step_name, case=run.case_id))
+    return _back(request, run)
+
+
+@portal_errors
+@require_POST
+def retry_version(request, run_id):
+    """Retry a UI step with the latest published version's script (the page-change repair)."""
+    run = selectors.step_run_get(user=request.user, run_id=run_id)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        raise ValidationFailed(MSG_VERSION_NUMBER, field_errors={"version": [MSG_VERSION_NUMBER]}) from None
+    note = request.POST.get("note", "")
+    try:
+        run = steps.step_retry_version(run_id=run.pk, actor=request.user, version=version, note=note)
+    except (Conflict, Busy) as conflict:
+        messages.warning(request, conflict.message)
+        return _back(request, run)
+    messages.success(request, MSG_RETRIED_VERSION.format(step=run.step_name, case=run.case_id, version=version))
     return _back(request, run)
 
 
