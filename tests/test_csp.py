@@ -46,6 +46,8 @@ PAGES = [
     "/dashboards/purchase-approval/",
     "/dashboards/cases/?workflow=purchase-approval&panel=wip&ref=open",
     "/demo/erp/",
+    "/demo/supplier/",
+    "/demo/supplier/portal/login/",
     "/admin/",
     "/admin/auth/user/",
     "/api/docs/",

@@ -26,12 +26,13 @@ from apps.definitions.bpmn import render_bpmn
 from apps.definitions.diagram import render_svg
 from apps.definitions.diff import diff_count, spec_diff
 from apps.definitions.editing import SECTIONS, row_values
-from apps.definitions.editor_rows import dom_id, editor_blocks, form_inputs
+from apps.definitions.editor_rows import dom_id, editor_blocks, form_inputs, ui_script_blocks
 from apps.definitions.importexport import definition_export, definition_import, export_parse
 from apps.definitions.library import LIBRARY
 from apps.definitions.policy import ensure_builder, ensure_can_edit_definition, user_can_edit_definition
 from apps.definitions.sop import sop_build, sop_markdown
 from apps.definitions.texts import TEXT_KEYS, TEXT_LABELS, TEXT_LIMITS, stale_numbers
+from apps.definitions.ui_step_editing import ui_form_op
 from apps.portal.errors import portal_errors
 
 from .change_control import change_request_open
@@ -228,11 +229,13 @@ def _index(raw):
 
 
 def _new_values(section, kind) -> dict:
-    """The starting values of a new row; a new step is an HTTP call unless a wait is asked for."""
+    """The starting values of a new row; a new step is an HTTP call unless a wait or a UI step is asked for."""
     if section != "steps":
         return {}
     if kind == "wait":
         return {"type": "wait", "timeout_hours": "72"}
+    if kind == "ui":  # a script starts on a page: its first row is a goto
+        return {"type": "ui", "on_failure": "exception_queue", "script-0-do": "goto", "script-0-url": ""}
     return {"type": "http", "method": "POST", "on_failure": "exception_queue"}
 
 
@@ -242,6 +245,7 @@ def _open_row(draft, section, parent, raw_index, errors, values=None, kind=None)
         values = row_values(draft.spec, section, index, parent) if index is not None else _new_values(section, kind)
     form = {
         "inputs": form_inputs(draft.spec, section, values, errors),
+        "scripts": ui_script_blocks(draft.spec, values, errors) if section == "steps" else [],
         "errors": errors.get(None, []),
         "section": section,
         "parent": parent or "",
@@ -267,6 +271,13 @@ def row(request, key, section):
         return render(request, "builder/draft.html", _editor_context(request, definition, draft, open_row=open_row))
     values = {k: v for k, v in request.POST.items() if k not in {"csrfmiddlewaretoken", "parent", "index"}}
     index = _index(raw_index)
+    if section == "steps" and values.get("ui_op"):
+        # A UI step's script rows added, removed or moved: the form again, nothing saved yet.
+        open_row = _open_row(draft, section, parent, raw_index, {}, values=ui_form_op(values, values["ui_op"]))
+        if request.htmx:
+            response = render(request, "builder/_row_form.html", {"form": open_row["form"], "definition": definition})
+            return retarget(response, f"#{open_row['form']['dom_id']}")
+        return render(request, "builder/draft.html", _editor_context(request, definition, draft, open_row=open_row))
     try:
         draft = services.draft_row_save(
             version=draft, section=section, values=values, actor=request.user, index=index, parent=parent

@@ -18,6 +18,8 @@ from .conditions import OPERATORS, UNARY_OPERATORS
 from .diagram import STEP_KINDS, approver_detail, is_step, request_text, retry_text, step_detail
 from .fields import FIELD_TYPES
 from .spec import APPROVER_TYPES, METHODS, ON_FAILURE, POLICIES
+from .ui_spec import GUARD_ACTIONS, UI_ACTIONS, UI_DEFAULT_TIMEOUT_SECONDS
+from .ui_step_editing import inputs_of, script_rows
 
 TITLES = {
     "fields": "Fields",
@@ -47,6 +49,43 @@ HINTS = {
     "response_map": "One per line: field = path.in.answer (e.g. erp_id = data.id).",
     "attempts": "Blank: 4. Retried with a growing pause on timeouts and 408, 429, 5xx answers.",
     "undo_url": "Called when the case is cancelled or fails after this step succeeded.",
+}
+UI_HINTS = {
+    "timeout_seconds": f"How long each action waits for its page or element. Blank: {UI_DEFAULT_TIMEOUT_SECONDS}.",
+    "attempts": "Blank: 4. Retried with a growing pause when a page times out or does not load; "
+    "a changed page, a refused login or a missing text goes to the exception queue at once.",
+}
+ACTION_LABELS = {
+    "goto": "Go to (goto)",
+    "fill": "Fill in (fill)",
+    "select": "Choose an option (select)",
+    "click": "Click (click)",
+    "wait_for": "Wait for (wait_for)",
+    "expect_text": "Expect text (expect_text)",
+    "extract": "Read into a field (extract)",
+    "screenshot": "Screenshot (screenshot)",
+}
+ACTION_INPUT_LABELS = {
+    "url": ("URL", "{{endpoint.NAME}}/path"),
+    "selector": ("CSS selector", "#po-number"),
+    "value": ("Value", "{{field.name}}, or {{secret.NAME}} in a fill"),
+    "text": ("Text", "Orders"),
+    "field": ("Case field", ""),
+    "name": ("Screenshot name", "order entered"),
+    "login": ("Failing means the login was refused", ""),
+}
+SCRIPT_TITLES = {
+    "script": (
+        "Script",
+        "One action per row, run in order in a fresh browser. The first goes to the page. "
+        "Secrets only as the value of a fill, and only when every goto is an {{endpoint.NAME}}.",
+    ),
+    "guard": (
+        "Guard (optional, recommended)",
+        "Runs first, on every attempt: it looks the work up (e.g. searches the PO number). If the "
+        "“found” selector is then on the page, the work was already done: the step reads the "
+        "“extract” fields and does not run its script again. Only goto, fill, select, click, wait_for.",
+    ),
 }
 APPROVER_LABELS = {
     "manager": "Requester's manager",
@@ -119,10 +158,14 @@ def form_inputs(spec: dict, section: str, values: dict, errors: dict) -> list[di
                 "choices": choices,
                 "value": "" if value is None else str(value),
                 "errors": errors.get(name, []),
-                "hint": HINTS.get(name, "") if section == "steps" else "",
+                "hint": _hint(name, values) if section == "steps" else "",
             }
         )
     return inputs
+
+
+def _hint(name: str, values: dict) -> str:
+    return (UI_HINTS if values.get("type") == "ui" else {}).get(name) or HINTS.get(name, "")
 
 
 def _step_layout(kind: str) -> list[tuple]:
@@ -130,6 +173,12 @@ def _step_layout(kind: str) -> list[tuple]:
     head.append(("system", "System", "text", None))
     if kind == "wait":
         return head + [("timeout_hours", "Wait at most (hours)", "text", None)]
+    if kind == "ui":
+        return head + [
+            ("timeout_seconds", "Wait per action (seconds)", "text", None),
+            ("attempts", "Attempts", "text", None),
+            ("on_failure", "If it keeps failing", "select", _choices(ON_FAILURE, FAILURE_LABELS)),
+        ]
     return head + [
         ("method", "Method", "select", _choices(METHODS)),
         ("url", "URL", "text", None),
@@ -144,6 +193,90 @@ def _step_layout(kind: str) -> list[tuple]:
     ]
 
 
+def ui_script_blocks(spec: dict, values: dict, errors: dict) -> list[dict]:
+    """A UI step form's script and guard, as rows of inputs (empty for other kinds of step)."""
+    if values.get("type") != "ui":
+        return []
+    fields = [f["name"] for f in spec.get("fields", []) if "name" in f]
+    blocks = []
+    for prefix, actions in (("script", UI_ACTIONS), ("guard", GUARD_ACTIONS)):
+        rows = script_rows(values, prefix)
+        title, hint = SCRIPT_TITLES[prefix]
+        block = {
+            "prefix": prefix,
+            "title": title,
+            "hint": hint,
+            "errors": errors.get(prefix, []),
+            "rows": [
+                _script_row(prefix, n, row, actions, fields, errors, last=n == len(rows) - 1)
+                for n, row in enumerate(rows)
+            ],
+            "extra": [],
+        }
+        if prefix == "guard":
+            block["extra"] = [
+                _plain_input(
+                    "guard_found", "Found: done when this CSS selector is on the page", "text", values, errors
+                ),
+                _plain_input(
+                    "guard_extract",
+                    "Extract when found (field = CSS selector, one per line)",
+                    "textarea",
+                    values,
+                    errors,
+                ),
+            ]
+        blocks.append(block)
+    return blocks
+
+
+def _plain_input(name, label, kind, values, errors) -> dict:
+    value = values.get(name, "")
+    return {
+        "name": name,
+        "label": label,
+        "kind": kind,
+        "value": "" if value is None else str(value),
+        "errors": errors.get(name, []),
+    }
+
+
+def _script_row(prefix, n, row, actions, fields, errors, *, last) -> dict:
+    do = row.get("do", "")
+    choices = _choices(actions, ACTION_LABELS)
+    if do and do not in actions:  # as typed or imported: shown, and the validator's error says why
+        choices.append((do, do))
+    inputs = []
+    for name in inputs_of(do):
+        label, placeholder = ACTION_INPUT_LABELS[name]
+        value = row.get(name, "")
+        kind = "checkbox" if name == "login" else ("select" if name == "field" else "text")
+        field_choices = None
+        if name == "field":
+            field_choices = _choices(fields, blank=True) + ([(value, value)] if value and value not in fields else [])
+        inputs.append(
+            {
+                "name": f"{prefix}-{n}-{name}",
+                "label": label,
+                "placeholder": placeholder,
+                "kind": kind,
+                "choices": field_choices,
+                "value": value,
+            }
+        )
+    return {
+        "n": n,
+        "number": n + 1,
+        "do": do,
+        "do_name": f"{prefix}-{n}-do",
+        "choices": choices,
+        "inputs": inputs,
+        "errors": errors.get(f"{prefix}-{n}", []),
+        "first": n == 0,
+        "last": last,
+    }
+
+
 def _cells(spec: dict, section: str, row: dict) -> list[str]:
     if section == "fields":
         need = (
@@ -156,7 +289,9 @@ def _cells(spec: dict, section: str, row: dict) -> list[str]:
         return [row["name"], row.get("label", ""), row.get("type", ""), need, extra]
     if section == "stages" and is_step(row):
         what = step_detail(row) if row["type"] == "wait" else f"{step_detail(row)}: {request_text(row.get('request'))}"
-        return [row["key"], row.get("name", ""), what, "automated", retry_text(row) if row["type"] == "http" else "—"]
+        if row["type"] == "ui":
+            what = f"{step_detail(row)}: {_script_text(row)}"
+        return [row["key"], row.get("name", ""), what, "automated", retry_text(row) if row["type"] != "wait" else "—"]
     if section == "stages":
         policy = POLICY_LABELS.get(row.get("policy", "all"), row.get("policy"))
         if row.get("policy") == "n_of_m":
@@ -176,6 +311,13 @@ def _cells(spec: dict, section: str, row: dict) -> list[str]:
         )
         return [row["field"], row["op"], shown]
     return [row.get("code", ""), row.get("label", "")]
+
+
+def _script_text(row: dict) -> str:
+    """`9 actions, guard` or `4 actions, no guard`: a UI step in the stage list."""
+    script = row.get("script") if isinstance(row.get("script"), list) else []
+    count = f"{len(script)} action{'' if len(script) == 1 else 's'}"
+    return f"{count}, {'guard' if isinstance(row.get('guard'), dict) else 'no guard'}"
 
 
 COLUMNS = {

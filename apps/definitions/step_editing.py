@@ -1,6 +1,7 @@
-"""The builder's form for an automated step (an HTTP call or a wait for a callback): its flat
-values (`url`, `headers` as "Name: value" lines, `response_map` as "field = path" lines, ...) and
-the step row they make, checked with the spec validator's own words."""
+"""The builder's form for an automated step (an HTTP call, a wait for a callback, or a UI step,
+whose script rows are ui_step_editing.py's): its flat values (`url`, `headers` as "Name: value"
+lines, `response_map` as "field = path" lines, ...) and the step row they make, checked with the
+spec validator's own words."""
 
 import json
 from decimal import Decimal
@@ -25,6 +26,7 @@ from .spec import (
     check_request,
     check_step,
 )
+from .ui_step_editing import clean_ui, ui_form_values
 
 MSG_IS_STEP = "This row is an automated step; edit it as a step."
 MSG_NOT_STEP = "This row is an approval stage, not an automated step."
@@ -40,6 +42,8 @@ MSG_HOURS = "Enter a number of hours above 0."
 
 def step_form_values(stage: dict) -> dict:
     """A step as the flat values of its form."""
+    if stage.get("type") == "ui":
+        return ui_form_values(stage)
     request = stage.get("request") if isinstance(stage.get("request"), dict) else {}
     undo = stage.get("undo") if isinstance(stage.get("undo"), dict) else {}
     retry = stage.get("retry") if isinstance(stage.get("retry"), dict) else {}
@@ -107,6 +111,8 @@ def clean_step(spec, values, index):
         if hours is not None and Decimal(str(hours)) <= 0:
             errors["timeout_hours"] = MSG_HOURS
         row["timeout_hours"] = hours if hours is not None else STEP_DEFAULT_WAIT_HOURS
+    elif kind == "ui":
+        clean_ui(spec, values, previous, row, errors)
     else:
         _clean_call(spec, values, previous, row, errors)
     if errors:

@@ -123,3 +123,54 @@ class DemoTicket(models.Model):
     @property
     def number(self) -> str:
         return f"TCK-{self.pk:06d}"
+
+
+# --- the demo supplier portal (a legacy web tool with no API: the `ui` step's target) --------------
+
+
+class SupplierPortalMode(models.TextChoices):
+    OK = "ok", "OK"
+    CHANGED = "changed", "Changed layout"
+    SLOW = "slow", "Slow"
+
+
+class SupplierPortalSettings(models.Model):
+    """The one row saying how the supplier portal behaves (pk 1)."""
+
+    mode = models.CharField(max_length=20, choices=SupplierPortalMode.choices, default=SupplierPortalMode.OK)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "supplier portal settings"
+        verbose_name_plural = "supplier portal settings"
+
+    def __str__(self) -> str:
+        return f"Supplier portal mode {self.mode}"
+
+
+class SupplierOrder(models.Model):
+    """An order someone (or a UI step) typed into the supplier portal.
+
+    NOTE: the PO number is deliberately not unique: a legacy portal takes the same order twice,
+    and the duplicate stays visible, which is what a `ui` step's guard must prevent."""
+
+    po_number = models.CharField(max_length=50, db_index=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    note = models.TextField(blank=True, max_length=2000)
+    entered_by = models.CharField(max_length=150, help_text="The portal login that entered it.")
+    mode = models.CharField(max_length=20, choices=SupplierPortalMode.choices, default=SupplierPortalMode.OK)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"SO-{self.pk:06d}"

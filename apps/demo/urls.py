@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import supplier_views, views
 
 app_name = "demo"
 
@@ -21,4 +21,13 @@ urlpatterns = [
     path("tickets/api/tickets/", views.ticket_open),
     path("tickets/api/tickets/<str:number>", views.ticket_close, name="tickets-close"),
     path("tickets/api/tickets/<str:number>/", views.ticket_close),
+    # The supplier portal: the operators' console, and the legacy portal's own pages (its own login).
+    path("supplier/", supplier_views.console, name="supplier"),
+    path("supplier/mode/", supplier_views.mode_set, name="supplier-mode"),
+    path("supplier/orders/clear/", supplier_views.orders_clear, name="supplier-clear"),
+    path("supplier/portal/", supplier_views.portal_home, name="supplier-portal"),
+    path("supplier/portal/login/", supplier_views.portal_login, name="supplier-login"),
+    path("supplier/portal/logout/", supplier_views.portal_logout, name="supplier-logout"),
+    path("supplier/portal/orders/new/", supplier_views.portal_order_new, name="supplier-order-new"),
+    path("supplier/portal/orders/<str:number>/", supplier_views.portal_order, name="supplier-order"),
 ]

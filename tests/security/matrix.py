@@ -347,6 +347,20 @@ ROWS = [
     Row("demo/tickets/api/tickets/", "POST",  "L    L     L     L     L      L      L", data={}),
     Row("demo:tickets-close",        "DELETE", "L   L     L     L     L      L      L", path={"number": "TCK-1"}),
     Row("demo/tickets/api/tickets/<str:number>/", "DELETE", "L L L L L L L", path={"number": "TCK-1"}),
+    # --- The demo supplier portal: the console for operators; the portal's pages have their own
+    # login (a WMS sign-in is not one), so every role is sent to the portal's login page (O) ------
+    Row("demo:supplier",             "GET",   "L    F     F     O     F      F      O"),
+    Row("demo:supplier-mode",        "POST",  "L    F     F     O     F      F      O", data={"mode": "ok"}),
+    Row("demo:supplier-clear",       "POST",  "L    F     F     O     F      F      O"),
+    Row("demo:supplier-login",       "GET",   "O    O     O     O     O      O      O"),
+    Row("demo:supplier-login",       "POST",  "O    O     O     O     O      O      O",
+        data={"username": "buyer", "password": "demo-supplier-password"}),
+    Row("demo:supplier-logout",      "POST",  "O    O     O     O     O      O      O"),
+    Row("demo:supplier-portal",      "GET",   "O    O     O     O     O      O      O"),
+    Row("demo:supplier-order-new",   "GET",   "O    O     O     O     O      O      O"),
+    Row("demo:supplier-order-new",   "POST",  "O    O     O     O     O      O      O",
+        data={"po_number": "PO-1", "amount": "10", "currency": "EUR"}),
+    Row("demo:supplier-order",       "GET",   "O    O     O     O     O      O      O", path={"number": "SO-000001"}),
 
     # --- The portal ---------------------------------------------------------------------------
     Row("favicon",                   "GET",   "O    O     O     O     O      O      O"),  # to the SVG icon

@@ -267,6 +267,9 @@ WMS_OUTBOUND_ALLOWED_HOSTS = [
 # The simulated ERP of the live demo (/demo/erp/, apps/demo): on in development, off unless asked
 # for elsewhere, so a production ERP token is never accepted by a stand-in.
 WMS_DEMO_ERP = env_bool("WMS_DEMO_ERP", False)
+# Its supplier portal (/demo/supplier/, the `ui` step's legacy web tool) in mode "slow" answers every
+# page after this many seconds: longer than a UI step waits for a page, so the step times out.
+WMS_DEMO_SUPPLIER_SLOW_SECONDS = float(os.environ.get("WMS_DEMO_SUPPLIER_SLOW_SECONDS", "25"))
 
 # Where people open the portal; e-mails link to it.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://localhost:8000")

@@ -16,6 +16,10 @@ WMS_SECRETS.setdefault("ERP_TOKEN", "demo-erp-token")
 # And the demo ticketing system the it-service-request workflow opens its tickets in.
 WMS_ENDPOINTS.setdefault("TICKETING", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/demo/tickets/api")
 WMS_SECRETS.setdefault("TICKETING_TOKEN", "demo-ticketing-token")
+# And the demo supplier portal (a legacy web tool with no API) that `ui` steps sign in to.
+WMS_ENDPOINTS.setdefault("SUPPLIER_PORTAL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/demo/supplier/portal")
+WMS_SECRETS.setdefault("SUPPLIER_PORTAL_USER", "buyer")
+WMS_SECRETS.setdefault("SUPPLIER_PORTAL_PASSWORD", "demo-supplier-password")
 
 # Development webhooks may reach receivers on this machine (production leaves the allow-list empty:
 # subscriptions and literal step URLs reach public addresses only).

@@ -32,11 +32,14 @@ WMS_ENDPOINTS = {
     **WMS_ENDPOINTS,
     "ERP": WMS_ENDPOINTS.get("ERP", "http://127.0.0.1:8000/demo/erp"),
     "TICKETING": WMS_ENDPOINTS.get("TICKETING", "http://127.0.0.1:8000/demo/tickets/api"),
+    "SUPPLIER_PORTAL": WMS_ENDPOINTS.get("SUPPLIER_PORTAL", "http://127.0.0.1:8000/demo/supplier/portal"),
 }
 WMS_SECRETS = {
     **WMS_SECRETS,
     "ERP_TOKEN": WMS_SECRETS.get("ERP_TOKEN", "demo-erp-token"),
     "TICKETING_TOKEN": WMS_SECRETS.get("TICKETING_TOKEN", "demo-ticketing-token"),
+    "SUPPLIER_PORTAL_USER": WMS_SECRETS.get("SUPPLIER_PORTAL_USER", "buyer"),
+    "SUPPLIER_PORTAL_PASSWORD": WMS_SECRETS.get("SUPPLIER_PORTAL_PASSWORD", "demo-supplier-password"),
 }
 
 # --- Abuse limits in tests -------------------------------------------------------------------------
