@@ -310,3 +310,15 @@ def test_the_validator_import_relies_on_answers_every_json_shape(spec):
     """Import runs the publish validator on whatever a file holds: it must answer with problems,
     never raise ({"stages": null} and "fields" as an object raised TypeError)."""
     assert isinstance(validate_spec(spec), list)
+
+
+def test_a_ui_step_survives_export_and_import_whole(demo):
+    """The invoice template's UI step (script, guard, selectors) comes back as it left."""
+    olivia = demo["olivia"]
+    live = version_live(key="invoice-processing")
+    payload = json.loads(json.dumps(definition_export(definition=live.definition, actor=olivia, version=live.number)))
+    draft = definition_import(payload=payload, actor=olivia)
+    step = next(s for s in draft.spec["stages"] if s["key"] == "enter_order")
+    assert step == next(s for s in live.spec["stages"] if s["key"] == "enter_order")
+    assert step["type"] == "ui" and step["guard"]["found"] and len(step["script"]) == 9
+    assert validate_spec(draft.spec) == []

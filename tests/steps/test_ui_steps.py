@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from apps.audit.models import Action
 from apps.automation.models import ExceptionCategory, StepKind, StepRun, StepStatus
-from apps.automation.services import MSG_NO_NEWER_SCRIPT, step_attempt, step_retry_version
+from apps.automation.services import (
+    MSG_NO_NEWER_SCRIPT,
+    step_attempt,
+    step_cancel_case,
+    step_retry_version,
+    step_skip,
+)
 from apps.cases.models import Attachment, CaseState
 from apps.cases.services import case_start
 from apps.core.errors import Conflict
@@ -92,8 +98,11 @@ def portal(ui_portal):
 
 @pytest.fixture
 def start_order(publish, portal, run_committed, demo):
+    published = []
+
     def _start(step=None, po="PO-4711"):
-        publish("order-entry", [step or ui_step(), APPROVAL], fields=FIELDS)
+        if not published:
+            published.append(publish("order-entry", [step or ui_step(), APPROVAL], fields=FIELDS))
         case, _ = run_committed(
             case_start, workflow="order-entry", data={"po_number": po, "amount": "120.50"}, actor=demo["alice"]
         )
@@ -265,3 +274,16 @@ def test_ui_steps_are_queued_on_their_own_cluster(publish, portal, run_committed
     assert queued == ["ui"]
     sweep(at=timezone.now() + timedelta(minutes=5))  # the message got lost: the sweep queues it again
     assert queued == ["ui", "ui"]
+
+
+def test_a_failed_ui_step_is_skipped_or_its_case_cancelled_as_any_step(start_order, portal, demo, run_committed):
+    portal.mode = "changed"
+    case = start_order()
+    run = StepRun.objects.get(case=case)
+    run_committed(step_skip, run_id=run.pk, actor=demo["oscar"], reason="Entered in the portal by hand")
+    assert reload(case).state == CaseState.APPROVAL and StepRun.objects.get(pk=run.pk).status == StepStatus.SKIPPED
+
+    other = start_order(po="PO-4712")
+    run = StepRun.objects.get(case=other)
+    run_committed(step_cancel_case, run_id=run.pk, actor=demo["oscar"], reason="The supplier closed its portal")
+    assert reload(other).state == CaseState.CANCELLED and portal.orders == []
