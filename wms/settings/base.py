@@ -207,7 +207,8 @@ Q_CLUSTER = {
 }
 # UI steps (a script in headless Chromium, seconds each) have a queue of their own, worked by a
 # cluster started with Q_CLUSTER_NAME=ui (Procfile "ui-worker"): they never delay HTTP steps, SLA
-# sweeps or notifications. WMS_UI_STEP_WORKERS processes, each with one browser (~150-250 MB).
+# sweeps or notifications. WMS_UI_STEP_WORKERS processes, each with one browser (about 400-500 MB with
+# its Chromium: bench/ui_steps.py).
 WMS_UI_STEP_WORKERS = int(os.environ.get("WMS_UI_STEP_WORKERS", "1"))
 # The longest one UI step run may take (its actions' timeouts are cut to fit).
 WMS_UI_STEP_MAX_SECONDS = int(os.environ.get("WMS_UI_STEP_MAX_SECONDS", "300"))
