@@ -57,7 +57,7 @@ def portal(ui_portal):
         yield ui_portal
 
 
-def run(script, *, guard=None, data=None, timeout=2):
+def run(script, *, guard=None, data=None, timeout=3):
     stage = Stage.of(
         {"key": "enter", "type": "ui", "system": "Portal", "timeout_seconds": timeout, "script": script, "guard": guard}
     )
@@ -129,7 +129,7 @@ def test_secrets_are_redacted_from_messages_titles_and_screenshot_metadata(porta
 
 
 def test_a_slow_page_times_out_and_is_retried(portal):
-    portal.mode, portal.delay = "slow", 3
+    portal.mode, portal.delay = "slow", 4
     _, result = run(LOGIN, timeout=1)
     assert (result.outcome, result.category) == ("retry", ExceptionCategory.TIMEOUT)
     assert result.message == f"Action 1 (goto): {portal.url}/login/ did not load within 1 s."

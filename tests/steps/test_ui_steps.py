@@ -76,7 +76,7 @@ def ui_step(*, guard=True, po_selector="#po-number", **overrides):
         "name": "Enter the order in the portal",
         "type": "ui",
         "system": "Supplier portal",
-        "timeout_seconds": 1,
+        "timeout_seconds": 4,
         "retry": {"attempts": 3, "backoff_seconds": 5, "max_backoff_seconds": 60},
         "script": [*LOGIN, *enter(po_selector)],
         **({"guard": GUARD} if guard else {}),
@@ -116,8 +116,8 @@ def screenshots(case):
 
 
 def test_a_slow_portal_is_retried_after_a_backoff_then_the_order_is_entered(start_order, portal, sweep):
-    portal.mode, portal.delay = "slow", 2
-    case = start_order()
+    portal.mode, portal.delay = "slow", 5
+    case = start_order(ui_step(timeout_seconds=2))
     run = StepRun.objects.get(case=case)
     assert run.kind == StepKind.UI
     assert (run.status, run.category) == (StepStatus.RETRYING, ExceptionCategory.TIMEOUT)
