@@ -88,7 +88,8 @@ def test_the_stage_list_shows_the_ui_step_and_offers_one(signed_in, ui_draft):
     page = signed_in("olivia").get(f"/builder/{KEY}/draft/").content.decode()
     assert "UI step</span>" in page and "enters it in Supplier portal (browser): 13 actions, guard" in page
     assert "+ Add a UI step (browser)" in page and "3 attempts" in page
-    for url in (f"/builder/{KEY}/versions/1/", f"/builder/{KEY}/versions/1/sop/", f"{ROW}?index=new&type=ui"):
+    pages = ("versions/1/", "versions/1/sop/", "versions/draft/", "tester/?run=1&amount=700", "impact/", "diff/")
+    for url in [*(f"/builder/{KEY}/{page}" for page in pages), f"{ROW}?index=new&type=ui", f"/builder/{KEY}/export/"]:
         assert signed_in("olivia").get(url).status_code == 200, url
 
 
