@@ -50,8 +50,10 @@ trap stop INT TERM EXIT
 
 "$BIN/python" manage.py qcluster &
 pids+=($!)
+Q_CLUSTER_NAME=ui "$BIN/python" manage.py qcluster &  # UI steps' own queue (the Procfile's ui-worker)
+pids+=($!)
 "$BIN/gunicorn" wms.wsgi &
 pids+=($!)
-echo "WMS: gunicorn on ${WEB_HOST:-0.0.0.0}:${PORT:-8000} (${WEB_CONCURRENCY:-2} processes x ${WEB_THREADS:-4} threads), django-q2 cluster of ${Q2_WORKERS:-2} workers"
+echo "WMS: gunicorn on ${WEB_HOST:-0.0.0.0}:${PORT:-8000} (${WEB_CONCURRENCY:-2} processes x ${WEB_THREADS:-4} threads), django-q2 cluster of ${Q2_WORKERS:-2} workers, UI steps' cluster of ${WMS_UI_STEP_WORKERS:-1}"
 # Either one ending ends both: a supervisor restarts the whole start.
 wait -n "${pids[@]}"

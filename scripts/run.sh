@@ -28,6 +28,9 @@ trap stop INT TERM EXIT
 
 $PY manage.py qcluster &
 pids+=($!)
+# UI steps' own queue (README "UI automation steps"): a second cluster, one worker with one Chromium.
+Q_CLUSTER_NAME=ui $PY manage.py qcluster &
+pids+=($!)
 $PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
 pids+=($!)
 

@@ -6,6 +6,7 @@ take their figures from the same constants as those rules.
 """
 
 from .library_sla import approval_sla
+from .library_supplier import SUPPLIER_PORTAL_STEP
 
 # From this amount a purchase also needs finance.
 PURCHASE_FINANCE_FROM = "1000"
@@ -162,6 +163,28 @@ INVOICE_PROCESSING = {
                 "help": "Filled in by the ERP when it accepts the invoice.",
             },
             {"name": "notes", "type": "textarea", "label": "Notes"},
+            {
+                "name": "enter_in_supplier_portal",
+                "type": "boolean",
+                "label": "Enter the order in the supplier portal",
+                "help": "The supplier takes orders only through its web portal: once the invoice is approved, "
+                "its order (PO number, amount) is entered there automatically and the supplier's order "
+                "number is filled in.",
+            },
+            {
+                "name": "currency",
+                "type": "choice",
+                "label": "Currency",
+                "choices": ["EUR", "USD", "GBP", "CHF"],
+                "default": "EUR",
+            },
+            {
+                "name": "supplier_order_number",
+                "type": "text",
+                "label": "Supplier order number",
+                "max_length": 50,
+                "help": "Filled in by the supplier portal when it takes the order.",
+            },
         ],
         "stages": [
             {
@@ -209,6 +232,7 @@ INVOICE_PROCESSING = {
                     },
                 ],
             },
+            SUPPLIER_PORTAL_STEP,
         ],
         "sla": {
             "approval": {

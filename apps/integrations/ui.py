@@ -42,6 +42,7 @@ CHROMIUM_ARGS = ["--headless", "--disable-gpu", "--disable-dev-shm-usage", "--no
 VIEWPORT = {"width": 1280, "height": 900}
 REDACTED = "***"
 SCREENSHOT_ON_FAILURE = "failure"
+SCREENSHOT_TIMEOUT_MS = 5000
 # The longest one run may take, whatever its actions' timeouts add up to (the q2 task of the ui
 # cluster gets a little more: settings.Q_CLUSTER["ALT_CLUSTERS"]["ui"]["timeout"]).
 DEFAULT_MAX_RUN_SECONDS = 300
@@ -437,7 +438,7 @@ def _act(state: _Page, action: dict, where: str, result: UiResult) -> None:
 
 
 def _shoot(state: _Page, result: UiResult, name: str, *, failure: bool = False) -> None:
-    png = state.page.screenshot(full_page=True, type="png", timeout=min(state.script.timeout, 10) * 1000)
+    png = state.page.screenshot(full_page=True, type="png", timeout=SCREENSHOT_TIMEOUT_MS)
     result.screenshots.append(Screenshot(name=name, png=png, url=state.url(), title=state.title(), failure=failure))
 
 
@@ -473,6 +474,10 @@ def _run(script: UiScript, deadline: float) -> UiResult:
             result.outcome = "retry" if failed.category in RETRYABLE else "failed"
             result.category, result.message = failed.category, str(failed)
             try:
+                if (
+                    state.pending
+                ):  # a page still loading is not drawn: stop it (Chromium's own call), draw what is there
+                    context.new_cdp_session(page).send("Page.stopLoading")
                 _shoot(state, result, SCREENSHOT_ON_FAILURE, failure=True)
             except Exception:
                 logger.info("no screenshot of the failed page")
