@@ -88,7 +88,8 @@ def test_the_stage_list_shows_the_ui_step_and_offers_one(signed_in, ui_draft):
     page = signed_in("olivia").get(f"/builder/{KEY}/draft/").content.decode()
     assert "UI step</span>" in page and "enters it in Supplier portal (browser): 13 actions, guard" in page
     assert "+ Add a UI step (browser)" in page and "3 attempts" in page
-    for url in (f"/builder/{KEY}/versions/1/", f"/builder/{KEY}/versions/1/sop/", f"{ROW}?index=new&type=ui"):
+    pages = ("versions/1/", "versions/1/sop/", "versions/draft/", "tester/?run=1&amount=700", "impact/", "diff/")
+    for url in [*(f"/builder/{KEY}/{page}" for page in pages), f"{ROW}?index=new&type=ui", f"/builder/{KEY}/export/"]:
         assert signed_in("olivia").get(url).status_code == 200, url
 
 
@@ -226,3 +227,24 @@ def test_the_form_operations_themselves():
 def script_of(values):
     rows = sorted((int(k.split("-")[1]), v) for k, v in values.items() if k.startswith("script-") and k.endswith("-do"))
     return [(do, values.get(f"script-{n}-url") or values.get(f"script-{n}-selector")) for n, do in rows]
+
+
+def test_the_walkthroughs_fix_is_one_selector_changed_in_the_invoice_templates_rows(signed_in, demo):
+    """README "Ask to see an integration fail: the UI layer", step 4, on the template's own step."""
+    draft = draft_create_from(version=version_live(key="invoice-processing"), actor=demo["olivia"])
+    stages = spec_of(draft)["stages"]
+    index = next(i for i, s in enumerate(stages) if s.get("type") == "ui")
+    step = stages[index]
+    values = ui_form_values(step)
+    row = next(k for k, v in values.items() if v == "#po-number" and k.startswith("script-"))
+    client = signed_in("olivia")
+    form = client.get(f"/builder/invoice-processing/draft/rows/steps/?index={index}", **HX).content.decode()
+    assert f'name="{row}" value="#po-number"' in form
+    saved = client.post(
+        "/builder/invoice-processing/draft/rows/steps/", {"index": str(index), **values, row: "#purchase-order"}, **HX
+    )
+    assert saved["HX-Retarget"] == "#editor", saved.content.decode()[:1500]
+    fixed = copy.deepcopy(step)
+    fixed["script"][int(row.split("-")[1])]["selector"] = "#purchase-order"
+    assert spec_of(draft)["stages"][index] == fixed  # its condition, guard and the rest as they were
+    assert validate_spec(spec_of(draft)) == []
