@@ -83,14 +83,23 @@ def _case_returned(sender, *, case, **details):
 @events.real_cases_only
 def _task_completed(sender, *, case, task, **details):
     _flush(case)
+    clocks.clock_task_ended(case=case, task=task)
     if task_kind(task) == REWORK:  # the requester sent the case back: its clock runs again
         clocks.clock_resume_case(case=case)
+
+
+@receiver(events.task_cancelled, dispatch_uid="sla-task-cancelled")
+@events.real_cases_only
+def _task_cancelled(sender, *, case, task, **details):
+    # Nobody needs the task any more (its stage was settled, or the case closes): its clock ends.
+    clocks.clock_task_ended(case=case, task=task, at=task.finished)
 
 
 @receiver(events.case_closed, dispatch_uid="sla-case-closed")
 @events.real_cases_only
 def _case_closed(sender, *, case, **details):
     # Its clocks are final now: each is written met or breached, and when it counts (the
-    # metrics read them by that moment). Clocks of an open case are classified as they are read.
+    # metrics read them by that moment). A person's task's clock was settled when the task ended;
+    # the clocks still running, and a wait step's, are classified as they are read.
     clocks.clocks_end(case=case, at=case.finished)
     clocks.case_cycle_record(case=case)

@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import time
 
 from django.db import connections
-from django.db.models import Case, Count, DateTimeField, Q, Value, When
+from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -13,7 +13,7 @@ from apps.definitions.accessors import Spec, spec_of
 from apps.org import roles
 from apps.org.selectors import user_has_role
 
-from .models import BusinessCalendar, ClockResult, SlaClock
+from .models import BusinessCalendar, ClockKind, ClockResult, SlaClock
 
 FALLBACK_NAME = "Standard hours"
 
@@ -101,47 +101,54 @@ def _in_range(field: str, moment_from, moment_to) -> Q:
     return bounded
 
 
-def _counted_clocks(*, cases, moment_from, moment_to, now):
-    """Two querysets of the clocks of `cases` met or breached in [from, to), each annotated with
-    `breached` (True/False) and ready for values():
+def _counted_clocks(*, cases, moment_from, moment_to, now) -> list:
+    """Querysets of the clocks of `cases` met or breached in [from, to), each annotated with
+    `breached` (True/False) and ready for values() (the callers UNION ALL them):
 
-    - settled: the clocks of closed cases and those the sweeper marked breached carry when they
-      count and how (`counted_at`, `result`; clocks.clocks_end, the sweeper): an index range scan
+    - settled: the clocks that carry when they count and how (`counted_at`, `result`): those of
+      closed cases, of people's tasks decided or cancelled, and those the sweeper marked breached
+      (clocks.clocks_end, clocks.clock_task_ended, the sweeper): an index range scan
       (sla_clock_counted_at_cover, index-only on PostgreSQL), whatever the length of the history;
-    - not settled: the clocks of open cases, classified as they are read (sla_clock_running_due
-      holds them): ended (their task did) before their due moment: met at the end; ended past
-      it, or still running past it: breached at the due moment; still running in time: neither.
+    - running: the other clocks but a wait step's, classified as they are read
+      (sla_clock_running_due holds them): running (unless the sweeper stopped them) past their
+      due moment: breached at it; still in time: neither. Nothing is joined;
+    - waiting: a wait step's clocks not settled, which end unannounced with their task (the
+      other side answered): the only ones read with their task, met or breached as it ended.
     """
-    from .clocks import clock_end_moment, clock_late_moment
+    from .clocks import clock_late_moment
 
     now = now or timezone.now()
     of_cases = SlaClock.objects.filter(case__in=cases.values("pk")).order_by()
     settled = of_cases.filter(_in_range("counted_at", moment_from, moment_to)).annotate(
         breached=Case(When(result=ClockResult.BREACHED, then=Value(True)), default=Value(False))
     )
-    end = clock_end_moment()
-    late = clock_late_moment(end, now)
-    unsettled = (
-        of_cases.filter(counted_at__isnull=True)
-        .annotate(late_at=late, moment=Coalesce(late, end, output_field=DateTimeField()))
-        .filter(_in_range("moment", moment_from, moment_to))
-        .annotate(breached=Case(When(late_at__isnull=False, then=Value(True)), default=Value(False)))
-    )
-    return settled, unsettled
+    unsettled = of_cases.filter(counted_at__isnull=True)
+    found = [settled]
+    for clocks, end in (
+        (unsettled.exclude(kind=ClockKind.WAIT), F("stopped_at")),
+        (unsettled.filter(kind=ClockKind.WAIT), Coalesce(F("task__finished"), F("stopped_at"))),
+    ):
+        late = clock_late_moment(end, now)
+        found.append(
+            clocks.annotate(late_at=late, moment=Coalesce(late, end, output_field=DateTimeField()))
+            .filter(_in_range("moment", moment_from, moment_to))
+            .annotate(breached=Case(When(late_at__isnull=False, then=Value(True)), default=Value(False)))
+        )
+    return found
 
 
 def clock_counts_for_metrics(*, cases, moment_from=None, moment_to=None, now=None, by_stage=False) -> dict:
     """SLA clocks of `cases` (a Case queryset) met and breached in [from, to): {met, breached},
     or with `by_stage` {stage: {met, breached}} (stage: an approval stage's key, "rework",
-    "case"). Clocks still running in time count as neither. One query (both parts of
+    "case"). Clocks still running in time count as neither. One query (the parts of
     `_counted_clocks`, UNION ALL)."""
     found: dict = defaultdict(lambda: {"met": 0, "breached": 0})
-    settled, unsettled = _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
     group = ("stage", "breached") if by_stage else ("breached",)
-    counted = [
-        clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n") for clocks in (settled, unsettled)
+    first, *more = [
+        clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n")
+        for clocks in _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
     ]
-    for *grouped_by, breached, n in counted[0].union(counted[1], all=True):
+    for *grouped_by, breached, n in first.union(*more, all=True):
         found[grouped_by[0] if by_stage else ""]["breached" if breached else "met"] += n
     if not by_stage:
         return dict(found[""])
@@ -184,9 +191,11 @@ def clock_cases_for_metrics(*, cases, moment_from=None, moment_to=None, now=None
     """{(stage, "met" or "breached"): sorted case ids} of the clocks `clock_counts_for_metrics`
     counts (the cases behind each number). One query."""
     found: dict = defaultdict(set)
-    settled, unsettled = _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
-    rows = [clocks.values_list("stage", "breached", "case_id") for clocks in (settled, unsettled)]
-    for stage, breached, case_id in rows[0].union(rows[1], all=True):
+    first, *more = [
+        clocks.values_list("stage", "breached", "case_id")
+        for clocks in _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
+    ]
+    for stage, breached, case_id in first.union(*more, all=True):
         found[(stage, ClockResult.BREACHED if breached else ClockResult.MET)].add(case_id)
     return {key: sorted(ids) for key, ids in found.items()}
 

@@ -3,8 +3,12 @@ last_fired_at), on the constructed history (conftest.py): written when a case cl
 sweeper marks a breach, and the same again when the migration's backfill computes them from the
 rows of clocks written before these fields existed."""
 
-from apps.sla.backfill import clock_metric_fields_fill
+import time_machine
+
+from apps.cases.services import task_complete
+from apps.sla.backfill import clock_ended_tasks_settle, clock_metric_fields_fill
 from apps.sla.models import SlaClock
+from tests.conftest import open_tasks
 
 from .conftest import MON, TUE, at
 
@@ -45,3 +49,74 @@ def test_the_backfill_computes_the_same_fields_from_the_rows(history):
     assert clock_metric_fields_fill(SlaClock) == SlaClock.objects.count()
 
     assert {name: clocks_of(history[name]) for name in "ABCDF"} == before
+
+
+TWO_STAGES = {
+    "fields": [{"name": "amount", "type": "decimal", "label": "Amount", "required": True}],
+    "stages": [
+        {
+            "key": "review",
+            "name": "Review",
+            "policy": "any",
+            "approvers": [
+                {"key": "manager", "label": "Manager approval", "type": "manager"},
+                {"key": "finance", "label": "Finance approval", "type": "role", "role": "finance"},
+            ],
+        },
+        {"key": "check", "name": "Check", "approvers": [{"key": "manager", "label": "Check", "type": "manager"}]},
+    ],
+    "sla": {"approval": {"target_hours": 4, "business": True, "levels": [{"after_hours": 2, "action": "remind"}]}},
+}
+
+
+def _two_stage_case(demo):
+    from apps.cases.services import case_start
+    from apps.definitions.services import definition_create, version_publish
+
+    olivia = demo["olivia"]
+    with time_machine.travel(at(MON, 7), tick=False):
+        version_publish(
+            version=definition_create(key="two-stages", name="Two stages", spec=TWO_STAGES, actor=olivia), actor=olivia
+        )
+    with time_machine.travel(at(MON, 8), tick=False):
+        case, _ = case_start(workflow="two-stages", data={"amount": "10"}, actor=demo["alice"])
+    return case
+
+
+def test_a_decided_task_and_the_one_its_stage_no_longer_needs_are_settled_while_the_case_stays_open(demo):
+    case = _two_stage_case(demo)
+    with time_machine.travel(at(MON, 10), tick=False):
+        (manager_task,) = [t for t in open_tasks(case) if t.owner_id == demo["bob"].pk]
+        task_complete(task_id=manager_task.pk, actor=demo["bob"], decision="approve")
+
+    case.refresh_from_db()
+    assert case.is_open  # waiting for the "check" stage now
+    # bob decided Mon 10:00, in time (due 12:00 UTC): met then; finance's task, cancelled when
+    # bob's "any" approval settled the stage, ends at the same moment, met.
+    review = SlaClock.objects.filter(case=case, stage="review").order_by("pk")
+    assert [(c.counted_at, c.result) for c in review] == [(at(MON, 10), "met"), (at(MON, 10), "met")]
+    assert SlaClock.objects.get(case=case, stage="check").counted_at is None  # still running
+
+
+def test_a_task_decided_past_its_due_moment_is_settled_breached_at_that_moment(demo):
+    case = _two_stage_case(demo)
+    with time_machine.travel(at(MON, 15), tick=False):  # no sweep ran: due Mon 12:00 UTC
+        (manager_task,) = [t for t in open_tasks(case) if t.owner_id == demo["bob"].pk]
+        task_complete(task_id=manager_task.pk, actor=demo["bob"], decision="approve")
+
+    decided = SlaClock.objects.get(case=case, task_id=manager_task.pk)
+    assert (decided.counted_at, decided.result) == (at(MON, 12), "breached")
+
+
+def test_the_migration_settles_the_clocks_of_tasks_that_ended_in_open_cases(demo):
+    case = _two_stage_case(demo)
+    with time_machine.travel(at(MON, 15), tick=False):
+        (manager_task,) = [t for t in open_tasks(case) if t.owner_id == demo["bob"].pk]
+        task_complete(task_id=manager_task.pk, actor=demo["bob"], decision="approve")
+    settled = {c.pk: (c.counted_at, c.result) for c in SlaClock.objects.filter(case=case)}
+    SlaClock.objects.filter(case=case, stage="review").update(counted_at=None, result="")  # as before 0007
+
+    assert clock_ended_tasks_settle(SlaClock) == 2
+
+    # finance's cancelled task ended at 15:00 too: past due, breached at the due moment.
+    assert {c.pk: (c.counted_at, c.result) for c in SlaClock.objects.filter(case=case)} == settled
