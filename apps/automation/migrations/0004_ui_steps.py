@@ -4,30 +4,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('automation', '0003_failed_attempts_index'),
+        ("automation", "0003_failed_attempts_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='steprun',
-            name='script_version',
-            field=models.PositiveIntegerField(blank=True, help_text="A UI step an operator retried with a later version's script: that version's number.", null=True),
+            model_name="steprun",
+            name="script_version",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="A UI step an operator retried with a later version's script: that version's number.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='stepattempt',
-            name='category',
-            field=models.CharField(blank=True, choices=[('timeout', 'Timeout'), ('rate_limited', 'Rate limited'), ('rejected', 'Rejected by target'), ('bad_data', 'Bad data'), ('missing_data', 'Missing data'), ('configuration', 'Configuration'), ('unavailable', 'Target unavailable'), ('page_changed', 'Page changed'), ('login_refused', 'Login refused'), ('text_absent', 'Expected text absent')], max_length=20),
+            model_name="stepattempt",
+            name="category",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("timeout", "Timeout"),
+                    ("rate_limited", "Rate limited"),
+                    ("rejected", "Rejected by target"),
+                    ("bad_data", "Bad data"),
+                    ("missing_data", "Missing data"),
+                    ("configuration", "Configuration"),
+                    ("unavailable", "Target unavailable"),
+                    ("page_changed", "Page changed"),
+                    ("login_refused", "Login refused"),
+                    ("text_absent", "Expected text absent"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='steprun',
-            name='category',
-            field=models.CharField(blank=True, choices=[('timeout', 'Timeout'), ('rate_limited', 'Rate limited'), ('rejected', 'Rejected by target'), ('bad_data', 'Bad data'), ('missing_data', 'Missing data'), ('configuration', 'Configuration'), ('unavailable', 'Target unavailable'), ('page_changed', 'Page changed'), ('login_refused', 'Login refused'), ('text_absent', 'Expected text absent')], max_length=20),
+            model_name="steprun",
+            name="category",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("timeout", "Timeout"),
+                    ("rate_limited", "Rate limited"),
+                    ("rejected", "Rejected by target"),
+                    ("bad_data", "Bad data"),
+                    ("missing_data", "Missing data"),
+                    ("configuration", "Configuration"),
+                    ("unavailable", "Target unavailable"),
+                    ("page_changed", "Page changed"),
+                    ("login_refused", "Login refused"),
+                    ("text_absent", "Expected text absent"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='steprun',
-            name='kind',
-            field=models.CharField(choices=[('call', 'HTTP call'), ('undo', 'Compensation (undo call)'), ('wait', 'Wait for callback'), ('ui', 'UI script')], default='call', max_length=10),
+            model_name="steprun",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("call", "HTTP call"),
+                    ("undo", "Compensation (undo call)"),
+                    ("wait", "Wait for callback"),
+                    ("ui", "UI script"),
+                ],
+                default="call",
+                max_length=10,
+            ),
         ),
     ]
