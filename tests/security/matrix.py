@@ -319,6 +319,9 @@ ROWS = [
     Row("exceptions:queue",          "GET",   "L    F     F     O     F      F      O"),
     Row("exceptions:detail",         "GET",   "L    F     O/F   O     F      F      O", obj="run"),
     Row("exceptions:retry",          "POST",  "L    F     O/F   O     F      F      O", obj="run", data={}),
+    # A UI step's repair with a later version's script; on any other step the refusal is a message.
+    Row("exceptions:retry-version",  "POST",  "L    F     O/F   O     F      F      O", obj="run",
+        data={"version": "2"}),
     Row("exceptions:skip",           "POST",  "L    F     O/F   O     F      F      O", obj="run",
         data={"reason": "Done by hand."}),
     Row("exceptions:assign",         "POST",  "L    F     O/F   O     F      F      O", obj="run",
