@@ -87,10 +87,12 @@ class Field:
         return self.raw.get("show_when") or None
 
     def shown(self, value) -> str:
-        """A stored value as people read it: numbers as `number` writes them ("5,000"), an empty
-        value as ""; everything else as its text."""
+        """A stored value as people read it: numbers as `number` writes them ("5,000"), a yes/no
+        field's value as "Yes" or "No", an empty value as ""; everything else as its text."""
         if value is None or value == "":
             return ""
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
         return number(value) if self.is_number else str(value)
 
     def clean_value(self, value):

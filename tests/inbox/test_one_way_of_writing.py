@@ -129,3 +129,23 @@ def test_every_page_links_the_favicon_and_favicon_ico_leads_to_it(signed_in, cli
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+
+
+def test_a_yes_no_field_reads_yes_or_no_on_the_case_page(demo, client):
+    from django.urls import reverse
+
+    from apps.cases.services import case_start
+
+    data = {"invoice_number": "INV-1", "vendor": "ACME Ltd", "amount": "80.00", "po_number": "PO-1"}
+    asked, _ = case_start(
+        workflow="invoice-processing", data={**data, "enter_in_supplier_portal": True}, actor=demo["alice"]
+    )
+    not_asked, _ = case_start(
+        workflow="invoice-processing",
+        data={**data, "invoice_number": "INV-2", "enter_in_supplier_portal": False},
+        actor=demo["alice"],
+    )
+    client.force_login(demo["alice"])
+    label = "<dt>Enter the order in the supplier portal</dt><dd>{}</dd>"
+    assert label.format("Yes") in client.get(reverse("inbox:case", args=[asked.pk])).content.decode()
+    assert label.format("No") in client.get(reverse("inbox:case", args=[not_asked.pk])).content.decode()
