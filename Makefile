@@ -1,7 +1,8 @@
 # Two commands on a fresh machine with Python 3.11:
 #   make run    set up, migrate the embedded SQLite database, seed the demo (with HISTORY_DAYS days
 #               of past cases, added only to a database without cases), serve web + worker
-#   make test   set up and run the whole suite (DATABASE_URL=postgres://... for PostgreSQL)
+#   make test   set up and run the whole suite in parallel (DATABASE_URL=postgres://... for PostgreSQL;
+#               TEST_WORKERS=0 for one process, e.g. to debug with pdb)
 # Production on one machine: make prod (migrate, collectstatic, gunicorn + worker; README "Running in production")
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -10,6 +11,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 # Days of demo history `make seed` lives through (seed_demo --history); 0 for none.
 HISTORY_DAYS ?= 30
+# pytest-xdist workers for `make test`: auto is one per CPU; 0 runs the suite in this one process.
+# --dist loadfile keeps a test module on one worker (its module-scoped fixtures are built once).
+TEST_WORKERS ?= auto
 
 .PHONY: install run prod test lint migrate seed bench clean
 
@@ -35,7 +39,7 @@ prod: install
 	bash scripts/prod.sh
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

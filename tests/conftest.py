@@ -6,13 +6,14 @@ import socket
 import pytest
 from django.contrib.auth import get_user_model
 
-from apps.demo.management.commands.seed_demo import seed_demo_data
+from .demo_snapshot import demo_seed
 
 
 @pytest.fixture
 def demo(db):
-    """The demo organisation and the published purchase-approval workflow."""
-    seed_demo_data()
+    """The demo organisation and the published purchase-approval workflow (seed_demo_data(), replayed
+    after a process's first seed: tests/demo_snapshot.py)."""
+    demo_seed()
     return {u.username: u for u in get_user_model().objects.all()}
 
 

@@ -5,8 +5,10 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from apps.cases.models import Case
+from apps.definitions.library import LIBRARY
 from apps.definitions.models import DefinitionVersion
 from apps.org.selectors import user_manager_chain, user_role_names
+from apps.schedules.models import ScheduleRun
 
 
 def test_demo_people_managers_and_roles(demo):
@@ -34,3 +36,16 @@ def test_seeding_is_refused_without_debug_unless_forced(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo")
+
+
+# `seed_demo --history` itself: tests/demo/test_seed_history.py (its module shares one lived history).
+def test_history_days_must_be_sensible(db):
+    with pytest.raises(CommandError, match="--history takes a number of days"):
+        call_command("seed_demo", "--force", "--history", "-3")
+    assert not Case.objects.exists()
+
+
+def test_seed_demo_without_history_starts_no_case(db):
+    call_command("seed_demo", "--force")
+    assert not Case.objects.exists() and not ScheduleRun.objects.exists()
+    assert DefinitionVersion.objects.filter(status="published").count() == len(LIBRARY)

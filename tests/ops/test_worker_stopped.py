@@ -23,8 +23,9 @@ def test_health_turns_503_when_the_worker_stops(cluster):  # noqa: F811
     ensure_sla_schedules()
     ensure_step_schedules()
     cluster.clear_schedules = False
+    cluster.guard_cycle = 30  # q2 looks for due schedules in its first guard round, not 30 s later
     cluster.start()
-    deadline = time.monotonic() + 3 * WAIT  # q2's scheduler looks for due schedules every ~30 s
+    deadline = time.monotonic() + 3 * WAIT
     while set(heartbeat_times()) != {WORKER, SLA_SWEEP, STEP_SWEEP} and time.monotonic() < deadline:
         time.sleep(0.5)
     assert set(heartbeat_times()) == {WORKER, SLA_SWEEP, STEP_SWEEP}, cluster.output()

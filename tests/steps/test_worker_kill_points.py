@@ -177,7 +177,11 @@ def test_a_worker_killed_at_any_point_of_a_step_leaves_one_effect_and_a_recoveri
     else:
         _assert_waiting_whole(case, run)
     assert receiver.keys == ([] if point == "before_call" else [key])
-    assert get_broker().lock_size() == 1  # the killed worker's message: taken, never acknowledged
+    # The killed worker's message: taken, never acknowledged. Killed after the commit, the case's own
+    # after-commit message (bob's e-mail, below) may have been taken too: the cluster's pusher polls
+    # every 0.1 s and can fetch it between the commit and the kill (more often on a loaded machine).
+    taken = get_broker().lock_size()
+    assert taken == 1 or (point == "after_commit" and taken == 2), taken
     assert sweep(at=timezone.now()) == 0  # the lease still runs, or the step is done
 
     # Five minutes later: the sweep retries a step whose lease ended (inline, as q2 would run

@@ -23,8 +23,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # WMS_Q2_SYNC=0: a real cluster against the test database (one worker, quick polling), for tests
 # that run `manage.py qcluster` in a subprocess. Tests themselves run tasks inline.
+# WMS_Q2_GUARD_CYCLE: seconds between the cluster's guard rounds (q2's default 0.5). q2 looks for due
+# schedules once its rounds add up to 30 s, so a test that waits for the schedules sets 30: the
+# first round looks at once (tests/ops/test_worker_stopped.py).
 if not env_bool("WMS_Q2_SYNC", True):
-    Q_CLUSTER = {**Q_CLUSTER, "sync": False, "workers": 1, "poll": 0.1}
+    Q_CLUSTER = {
+        **Q_CLUSTER,
+        "sync": False,
+        "workers": 1,
+        "poll": 0.1,
+        "guard_cycle": float(os.environ.get("WMS_Q2_GUARD_CYCLE", "0.5")),
+    }
 
 # The demo ERP's defaults, as in development; tests that call another server override them.
 WMS_DEMO_ERP = True
