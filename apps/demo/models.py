@@ -9,6 +9,19 @@ from django.db import models
 from django.utils import timezone
 
 
+class DemoSwitch(models.Model):
+    """The one row (pk 1) saying how a simulated system of the demo behaves: its `mode` (each
+    system its own choices) and who switched it when."""
+
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
 class ErpMode(models.TextChoices):
     OK = "ok", "OK"
     DOWN = "down", "Down"
@@ -18,14 +31,10 @@ class ErpMode(models.TextChoices):
     GARBAGE = "garbage", "Garbage"
 
 
-class ErpSettings(models.Model):
+class ErpSettings(DemoSwitch):
     """The one row saying how the ERP behaves (pk 1)."""
 
     mode = models.CharField(max_length=20, choices=ErpMode.choices, default=ErpMode.OK)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "ERP settings"
@@ -85,14 +94,10 @@ class TicketDeskMode(models.TextChoices):
     DOWN = "down", "Down"
 
 
-class TicketDeskSettings(models.Model):
+class TicketDeskSettings(DemoSwitch):
     """The one row saying whether the demo ticketing system answers (pk 1)."""
 
     mode = models.CharField(max_length=20, choices=TicketDeskMode.choices, default=TicketDeskMode.OK)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "ticket desk settings"
@@ -134,14 +139,10 @@ class SupplierPortalMode(models.TextChoices):
     SLOW = "slow", "Slow"
 
 
-class SupplierPortalSettings(models.Model):
+class SupplierPortalSettings(DemoSwitch):
     """The one row saying how the supplier portal behaves (pk 1)."""
 
     mode = models.CharField(max_length=20, choices=SupplierPortalMode.choices, default=SupplierPortalMode.OK)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    changed = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = "supplier portal settings"

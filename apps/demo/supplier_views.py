@@ -17,6 +17,7 @@ from apps.portal.errors import map_service_errors, portal_errors
 
 from . import selectors, supplier
 from .models import SupplierPortalMode
+from .views import mode_switch
 
 SESSION_KEY = "demo_supplier_portal_user"
 LOGIN_FIELDS = ("username", "password")
@@ -130,13 +131,7 @@ def console(request):
 @portal_errors
 @require_POST
 def mode_set(request):
-    try:
-        supplier.supplier_mode_set(mode=request.POST.get("mode", ""), actor=request.user)
-    except ValidationFailed as invalid:
-        messages.error(request, invalid.message)
-    else:
-        messages.success(request, supplier.MSG_MODE_SET.format(mode=request.POST["mode"]))
-    return redirect("demo:supplier")
+    return mode_switch(request, switch=supplier.supplier_mode_set, done=supplier.MSG_MODE_SET, console="demo:supplier")
 
 
 @portal_errors

@@ -134,13 +134,19 @@ def console(request):
 @portal_errors
 @require_POST
 def mode_set(request):
+    return mode_switch(request, switch=services.erp_mode_set, done=services.MSG_MODE_SET, console="demo:erp")
+
+
+def mode_switch(request, *, switch, done: str, console: str):
+    """A demo system's console switches its mode (the POSTed `mode`): a message either way, back
+    to the console."""
     try:
-        services.erp_mode_set(mode=request.POST.get("mode", ""), actor=request.user)
+        switch(mode=request.POST.get("mode", ""), actor=request.user)
     except ValidationFailed as invalid:
         messages.error(request, invalid.message)
     else:
-        messages.success(request, services.MSG_MODE_SET.format(mode=request.POST["mode"]))
-    return redirect("demo:erp")
+        messages.success(request, done.format(mode=request.POST["mode"]))
+    return redirect(console)
 
 
 # --- the demo ticketing system ---------------------------------------------------------------------
@@ -190,10 +196,6 @@ def tickets_console(request):
 @portal_errors
 @require_POST
 def tickets_mode_set(request):
-    try:
-        ticketing.ticket_desk_mode_set(mode=request.POST.get("mode", ""), actor=request.user)
-    except ValidationFailed as invalid:
-        messages.error(request, invalid.message)
-    else:
-        messages.success(request, ticketing.MSG_MODE_SET.format(mode=request.POST["mode"]))
-    return redirect("demo:tickets")
+    return mode_switch(
+        request, switch=ticketing.ticket_desk_mode_set, done=ticketing.MSG_MODE_SET, console="demo:tickets"
+    )
