@@ -44,10 +44,10 @@ from apps.integrations.calls import (
 )
 from apps.integrations.ui import UiResult, UiScript, ui_judge, ui_run
 
-from .base import LEASE_GRACE, MSG_NO_SPEC, call_of, step_spec
+from .base import LEASE_GRACE, MSG_NO_SPEC, call_of
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .outcomes import fail_for_good, undo_queue
-from .ui_steps import ui_lease_seconds, ui_prepare, ui_reason, ui_screenshots_store, ui_stage
+from .ui_steps import run_stage, ui_lease_seconds, ui_prepare, ui_reason, ui_screenshots_store
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def _lease(run_id: int) -> _Lease | None:
             )
         case = run.case
         # A UI step an operator retried with a later version's script runs that version's step.
-        stage = ui_stage(case, run) if run.kind == StepKind.UI else step_spec(case, run.step_key)
+        stage = run_stage(case, run)
         timeout = stage.timeout_seconds if stage is not None else float(DEFAULT_TIMEOUT_SECONDS)
         lease_seconds = ui_lease_seconds(stage) if run.kind == StepKind.UI else timeout
         run.attempts += 1
@@ -256,7 +256,7 @@ def _record(lease: _Lease, result: CallResult | UiResult | None) -> StepRun:
             response = response_record(result, lease.used_secrets) if result is not None else {}
         if lease.dry_run and lease.problem is None:
             response = {"dry_run": True, "note": MSG_DRY_RUN}
-        status_code = result.status_code if isinstance(result, CallResult) else None
+        status_code = result.status_code if result is not None else None
         StepAttempt.objects.create(
             run=run,
             number=lease.number,
@@ -312,7 +312,7 @@ def _record(lease: _Lease, result: CallResult | UiResult | None) -> StepRun:
                     audit={"action": Action.STEP_SUCCEEDED, "reason": reason, "context": context},
                 )
         elif verdict.outcome == "retry":
-            retry_after = result.retry_after if isinstance(result, CallResult) else None
+            retry_after = result.retry_after if result is not None else None
             wait = retry_delay(attempts=run.attempts, retry=retry, retry_after=retry_after)
             run.status, run.category, run.next_attempt_at = StepStatus.RETRYING, verdict.category, now + wait
             run.save()

@@ -17,11 +17,11 @@ from apps.definitions.accessors import spec_of
 from apps.integrations.calls import RequestProblem, request_build
 from apps.notify.services import notification_send
 
-from .base import PENDING_GRACE, call_of, queue_after_commit, step_key_for, step_spec
+from .base import PENDING_GRACE, call_of, queue_after_commit, step_key_for
 from .models import StepKind, StepRun, StepStatus
 from .outcomes import uncertain_calls, undo_queue, wait_hours
 from .policy import user_can_repair_steps
-from .ui_steps import ui_prepare, ui_repair_version, ui_stage
+from .ui_steps import run_stage, ui_prepare, ui_repair_version
 
 User = get_user_model()
 
@@ -181,7 +181,7 @@ def _retry(case, run: StepRun, *, actor, data: dict | None, note: str, context: 
 
 def _request_for(case, run: StepRun) -> dict | None:
     """The request the step would send with the case's data as it is now (None: cannot be built)."""
-    stage = ui_stage(case, run) if run.kind == StepKind.UI else step_spec(case, run.step_key)
+    stage = run_stage(case, run)
     if run.kind == StepKind.WAIT or stage is None:
         return None
     if run.kind == StepKind.UI:

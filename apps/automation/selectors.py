@@ -14,7 +14,7 @@ from apps.definitions.accessors import spec_of
 from .models import ExceptionCategory, StepAttempt, StepKind, StepRun, StepStatus
 from .policy import user_can_repair_steps
 from .repair import MSG_NOT_FOUND, MSG_NOT_OPERATOR, run_repairable
-from .ui_steps import ui_page_facts, ui_repair_version
+from .ui_steps import run_stage, run_unguarded, ui_page_facts, ui_repair_version
 
 TABS = {"exceptions": "Exceptions", "retrying": "Retrying now"}
 TAB_STATUS = {"exceptions": StepStatus.EXCEPTION, "retrying": StepStatus.RETRYING}
@@ -105,7 +105,7 @@ def step_run_get(*, user, run_id: int) -> StepRun:
     """A run with its case, for operators and for the person it is routed to. Anyone else learns
     nothing of the runs not routed to them, not even whether they exist (403 either way)."""
     run = (
-        StepRun.objects.select_related("case__version", "case__requester", "assigned_to", "undo_of")
+        StepRun.objects.select_related("case__version__definition", "case__requester", "assigned_to", "undo_of")
         .filter(pk=run_id)
         .first()
     )
@@ -138,12 +138,10 @@ def step_runs_for_case(*, case) -> list[StepRun]:
     if not spec_of(case.version).has_steps:
         return []
     runs = list(StepRun.objects.filter(case_id=case.pk).select_related("assigned_to").order_by("created", "pk"))
-    spec = spec_of(case.version)
     for run in runs:
         run.case = case  # already loaded: no query per run when a page reads run.case
-        stage = spec.stage(run.step_key) if run.kind == StepKind.UI else None
-        # A UI step without a guard may enter its work twice after a crash: the page says so.
-        run.unguarded = stage is not None and stage.is_ui and not stage.has_guard
+        # The script the run uses (a later version's after a repair), as the exception page reads it.
+        run.unguarded = run.kind == StepKind.UI and run_unguarded(run_stage(case, run))
     return runs
 
 
@@ -237,10 +235,11 @@ def step_runs_for_metrics(*, cases) -> list[dict]:
     ]
 
 
-def step_run_ui(*, run: StepRun) -> dict | None:
+def step_run_ui(*, run: StepRun, repairer: bool) -> dict | None:
     """A UI step's page facts for the exception page (see ui_steps.ui_page_facts), with the
-    version an operator may retry it with (`repair_version`, None when there is none); None for
-    other steps."""
+    version a `repairer` may retry it with (`repair_version`, None when there is none or the
+    reader may not repair: not looked up); None for other steps."""
     if run.kind != StepKind.UI:
         return None
-    return {**ui_page_facts(run=run), "repair_version": ui_repair_version(case=run.case, run=run)}
+    later = ui_repair_version(case=run.case, run=run) if repairer else None
+    return {**ui_page_facts(run=run), "repair_version": later}

@@ -12,15 +12,16 @@ from apps.definitions.selectors import version_live_of, version_published_get
 from apps.integrations.ui import UiResult, UiScript, max_run_seconds, ui_build
 
 from .base import step_spec
-from .models import StepRun
+from .models import StepKind, StepRun
 
 SCREENSHOT_TYPE = "image/png"
 MSG_UI_DONE = "{system}: the script ran to the end ({count} actions)."
 MSG_UI_GUARDED = "{system} already had it (the guard found it): not entered again."
 
 
-def ui_stage(case, run: StepRun) -> Stage | None:
-    """The step as the run uses it: the case's version, or the later version an operator chose."""
+def run_stage(case, run: StepRun) -> Stage | None:
+    """The step as the run uses it, whatever its kind: the case's version, or the later version
+    whose script an operator chose for a UI step (`script_version`)."""
     if not run.script_version or run.script_version == case.version_number:
         return step_spec(case, run.step_key)
     version = version_published_get(definition=case.version.definition, number=run.script_version)
@@ -78,6 +79,11 @@ def ui_screenshots_store(case, run: StepRun, number: int, result: UiResult) -> l
     return stored
 
 
+def run_unguarded(stage: Stage | None) -> bool:
+    """A UI step without a guard may enter its work twice after a crash: its pages say so."""
+    return stage is not None and stage.is_ui and not stage.has_guard
+
+
 def ui_reason(run: StepRun, result: UiResult) -> str:
     if result.guard_found:
         return MSG_UI_GUARDED.format(system=run.system)
@@ -87,7 +93,7 @@ def ui_reason(run: StepRun, result: UiResult) -> str:
 def ui_repair_version(*, case, run: StepRun) -> int | None:
     """The latest published version's number when it has a UI step with this run's key and is
     not the script the run already uses; None otherwise (nothing newer to retry with)."""
-    if run.kind != "ui" or case.version_number == 0:
+    if run.kind != StepKind.UI or case.version_number == 0:
         return None
     live = version_live_of(definition=case.version.definition)
     if live is None or live.number == (run.script_version or case.version_number):
@@ -101,11 +107,11 @@ def ui_page_facts(*, run: StepRun) -> dict:
     attachment id), the page's URL and title (redacted), and whether the step has a guard."""
     response = run.last_response if isinstance(run.last_response, dict) else {}
     shots = [s for s in response.get("screenshots") or [] if isinstance(s, dict) and s.get("attachment")]
-    stage = ui_stage(run.case, run)
+    stage = run_stage(run.case, run)
     return {
         "screenshot": shots[-1] if shots else None,
         "url": response.get("url", ""),
         "title": response.get("title", ""),
-        "unguarded": stage is not None and not stage.has_guard,
+        "unguarded": run_unguarded(stage),
         "script_version": run.script_version or run.case.version_number,
     }

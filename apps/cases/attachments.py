@@ -54,39 +54,26 @@ def case_attachment_add(*, case: Case, actor, upload, with_request: bool = False
     if not case.is_open and not (with_request and case.requester_id == actor.pk):
         raise Conflict(MSG_CASE_CLOSED)
     attachment_check(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
     name = os.path.basename(upload.name)[:255]
-    attachment = Attachment(
-        case=case,
-        uploaded_by=actor,
-        name=name,
-        size=upload.size,
-        content_type=settings.ATTACHMENT_EXTENSIONS[os.path.splitext(name)[1].lower()],
-        sha256=digest.hexdigest(),
-    )
-    attachment.file.save(attachment.sha256, ContentFile(upload.read()), save=False)
-    attachment.save()
-    audit_record(
-        action=Action.ATTACHMENT_ADDED,
-        actor=actor,
-        case=case,
-        step=name,
-        context={"sha256": attachment.sha256, "size": attachment.size},
-    )
-    return attachment
+    content_type = settings.ATTACHMENT_EXTENSIONS[os.path.splitext(name)[1].lower()]
+    return _attachment_store(case=case, name=name, content=upload.read(), content_type=content_type, actor=actor)
 
 
 def case_evidence_store(*, case: Case, name: str, content: bytes, content_type: str, context: dict) -> Attachment:
     """Store a document the system itself took for the case (a UI step's screenshot), with its
     SHA-256, audited as the system's. No upload checks: nobody sent it; closed cases take it too
     (a late attempt's screenshot is evidence all the same). Call it inside the transaction."""
+    return _attachment_store(case=case, name=name, content=content, content_type=content_type, context=context)
+
+
+def _attachment_store(
+    *, case: Case, name: str, content: bytes, content_type: str, actor=None, context: dict | None = None
+) -> Attachment:
+    """Write one document of the case under its SHA-256 and audit it (`actor` None: the system)."""
     digest = hashlib.sha256(content).hexdigest()
     attachment = Attachment(
         case=case,
-        uploaded_by=None,
+        uploaded_by=actor,
         name=os.path.basename(name)[:255],
         size=len(content),
         content_type=content_type,
@@ -96,8 +83,9 @@ def case_evidence_store(*, case: Case, name: str, content: bytes, content_type: 
     attachment.save()
     audit_record(
         action=Action.ATTACHMENT_ADDED,
+        actor=actor,
         case=case,
         step=attachment.name,
-        context={"sha256": digest, "size": attachment.size, **context},
+        context={"sha256": digest, "size": attachment.size, **(context or {})},
     )
     return attachment

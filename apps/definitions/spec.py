@@ -414,8 +414,7 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
     if stage["type"] == "ui":
         check_ui_step(stage, where, fields_by_name, problems)
         _check_retry(stage, where, problems)
-        if stage.get("on_failure", "exception_queue") not in ON_FAILURE:
-            problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
+        _check_on_failure(stage, where, problems)
         return
     check_request(stage.get("request"), f"{where}, request", fields_by_name, problems)
     if stage.get("not_before") is not None:
@@ -438,6 +437,10 @@ def check_step(stage: dict, where: str, fields_by_name: dict, problems: list[str
         for name in mapping:
             if name not in fields_by_name:
                 problems.append(f"{where}: the response map writes unknown field '{name}'.")
+    _check_on_failure(stage, where, problems)
+
+
+def _check_on_failure(stage: dict, where: str, problems: list[str]) -> None:
     if stage.get("on_failure", "exception_queue") not in ON_FAILURE:
         problems.append(f"{where}: on_failure must be one of {', '.join(ON_FAILURE)}.")
 

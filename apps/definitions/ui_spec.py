@@ -246,7 +246,3 @@ def check_ui_step(stage: dict, where: str, fields_by_name: dict, problems: list[
     facts += _check_script(stage.get("script"), where, False, fields_by_name, problems, first_goto=guard is None)
     if any(f.get("secret") for f in facts) and not all(f["goto"] for f in facts if "goto" in f):
         problems.append(MSG_SECRET_ENDPOINT.format(where=where))
-
-
-def ui_has_guard(stage: dict) -> bool:
-    return isinstance(stage.get("guard"), dict)

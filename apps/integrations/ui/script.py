@@ -3,6 +3,7 @@ for the step (ui_judge)."""
 
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from apps.definitions.accessors import Field, Stage
 
@@ -50,6 +51,9 @@ class UiResult:
     title: str = ""
     duration_ms: int = 0
     log: list = field(default_factory=list)
+    # What an attempt records of any step's answer (as CallResult): a page has neither.
+    status_code: int | None = None
+    retry_after: timedelta | None = None
 
     def as_record(self) -> dict:
         """What operators see of the run (the attempt's "response"): redacted already."""

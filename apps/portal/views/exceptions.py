@@ -148,7 +148,7 @@ def _detail(request, run, *, form=None, errors=None, values=None, status=200):
         "users": selectors.assignable_users(run=run) if can_act else [],
         "undone": selectors.step_runs_undone_on_cancel(run=run) if can_act else [],
         "uncertain": steps.uncertain_calls(case=case) if can_act and case.is_open else [],
-        "ui": selectors.step_run_ui(run=run),
+        "ui": selectors.step_run_ui(run=run, repairer=can_act),
     }
     return render(request, "integrations/exceptions/detail.html", context, status=status)
 
