@@ -14,6 +14,7 @@ MSG_CHOICE = "Choose one of: {choices}."
 MSG_NUMBER = "Enter a number."
 MSG_WHOLE = "Enter a whole number of at least 1."
 MSG_UNKNOWN_FIELD = "There is no field '{field}'."
+MSG_ATTEMPTS = "Enter a whole number from 1 to 20."
 
 
 def fail(errors: dict[str, str]):
@@ -63,3 +64,40 @@ def stage_key(spec: dict, values: dict, index, errors: dict) -> str:
     elif any(s.get("key") == key for i, s in enumerate(spec.get("stages", [])) if i != index):
         errors["key"] = MSG_NAME_TAKEN.format(name=key)
     return key
+
+
+def attempts_clean(values: dict, retry: dict, row: dict, errors: dict) -> None:
+    """An automated step's attempts, as its form gives them, into `retry` (the step's retry,
+    kept otherwise) and `row` (HTTP and UI steps alike)."""
+    raw_attempts = text(values, "attempts")
+    if raw_attempts and (not raw_attempts.isdigit() or not 1 <= int(raw_attempts) <= 20):
+        errors["attempts"] = MSG_ATTEMPTS
+    elif raw_attempts:
+        retry["attempts"] = int(raw_attempts)
+    else:
+        retry.pop("attempts", None)
+    if retry:
+        row["retry"] = retry
+
+
+def on_failure_clean(values: dict, row: dict, errors: dict, choices) -> None:
+    """What happens when an automated step keeps failing, as its form gives it."""
+    on_failure = text(values, "on_failure") or "exception_queue"
+    if on_failure not in choices:
+        errors["on_failure"] = MSG_CHOICE.format(choices=", ".join(choices))
+    row["on_failure"] = on_failure
+
+
+def lines(raw: str, separator: str, message: str, errors: dict, name: str) -> dict:
+    """{left: right} of a textarea written one "left <separator> right" per line (blank lines
+    skipped); the first line that is not gets `message` (with its number) under `name`."""
+    found = {}
+    for number, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        left, sep, right = line.partition(separator)
+        if not sep or not left.strip() or not right.strip():
+            errors.setdefault(name, message.format(line=number))
+            continue
+        found[left.strip()] = right.strip()
+    return found

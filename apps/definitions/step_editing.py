@@ -12,9 +12,12 @@ from .formvalues import (
     MSG_CHOICE,
     MSG_REQUIRED,
     MSG_UNKNOWN_FIELD,
+    attempts_clean,
+    on_failure_clean,
     stage_key,
 )
 from .formvalues import fail as _fail
+from .formvalues import lines as _lines
 from .formvalues import number as _number
 from .formvalues import text as _text
 from .spec import (
@@ -36,7 +39,6 @@ MSG_HEADER_LINE = "Write one header per line as Name: value (line {line} is not)
 MSG_MAP_LINE = "Write one mapping per line as field = path.in.answer (line {line} is not)."
 MSG_JSON = "This is not valid JSON: {problem}"
 MSG_TIMEOUT = "Enter seconds above 0 and at most {max}."
-MSG_ATTEMPTS = "Enter a whole number from 1 to 20."
 MSG_HOURS = "Enter a number of hours above 0."
 
 
@@ -67,19 +69,6 @@ def step_form_values(stage: dict) -> dict:
         "on_failure": stage.get("on_failure", "exception_queue"),
         "timeout_hours": stage.get("timeout_hours", ""),
     }
-
-
-def _lines(raw: str, separator: str, message: str, errors: dict, name: str) -> dict:
-    found = {}
-    for number, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        left, sep, right = line.partition(separator)
-        if not sep or not left.strip() or not right.strip():
-            errors.setdefault(name, message.format(line=number))
-            continue
-        found[left.strip()] = right.strip()
-    return found
 
 
 def _request_problem(part: dict, fields_by_name: dict) -> str | None:
@@ -155,16 +144,7 @@ def _clean_call(spec, values, previous, row, errors) -> None:
         if not 0 < Decimal(str(timeout)) <= MAX_TIMEOUT_SECONDS:
             errors["timeout_seconds"] = MSG_TIMEOUT.format(max=MAX_TIMEOUT_SECONDS)
         row["timeout_seconds"] = timeout
-    retry = dict(previous.get("retry") or {})
-    raw_attempts = _text(values, "attempts")
-    if raw_attempts and (not raw_attempts.isdigit() or not 1 <= int(raw_attempts) <= 20):
-        errors["attempts"] = MSG_ATTEMPTS
-    elif raw_attempts:
-        retry["attempts"] = int(raw_attempts)
-    else:
-        retry.pop("attempts", None)
-    if retry:
-        row["retry"] = retry
+    attempts_clean(values, dict(previous.get("retry") or {}), row, errors)
     mapping = _lines(_text(values, "response_map"), "=", MSG_MAP_LINE, errors, "response_map")
     unknown = [name for name in mapping if name not in fields_by_name]
     if unknown:
@@ -179,7 +159,4 @@ def _clean_call(spec, values, previous, row, errors) -> None:
         elif problem := _request_problem({"url": undo_url}, fields_by_name):
             errors["undo_url"] = problem
         row["undo"] = {**(previous.get("undo") or {}), "method": undo_method, "url": undo_url}
-    on_failure = _text(values, "on_failure") or "exception_queue"
-    if on_failure not in ON_FAILURE:
-        errors["on_failure"] = MSG_CHOICE.format(choices=", ".join(ON_FAILURE))
-    row["on_failure"] = on_failure
+    on_failure_clean(values, row, errors, ON_FAILURE)

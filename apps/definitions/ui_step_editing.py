@@ -8,7 +8,7 @@ rewrites the form's values, which the builder renders again.
 
 import re
 
-from .formvalues import MSG_CHOICE, MSG_UNKNOWN_FIELD
+from .formvalues import MSG_UNKNOWN_FIELD, attempts_clean, lines, on_failure_clean
 from .formvalues import number as _number
 from .formvalues import text as _text
 from .spec import ON_FAILURE, check_step
@@ -20,10 +20,8 @@ INPUTS = ("url", "selector", "value", "text", "field", "name", "login")
 MAX_ROWS = 60  # the validator allows 40 actions; rows past this are not even read
 ROW_KEY = re.compile(r"^(script|guard)-(\d{1,3})-(do|url|selector|value|text|field|name|login)$")
 OP = re.compile(r"^(add|remove|up|down|refresh):(script|guard)(?::(\d{1,3}))?$")
-MAP_LINE = re.compile(r"^\s*([^=]+?)\s*=\s*(.+?)\s*$")
 
 MSG_TIMEOUT = "Enter seconds above 0 and at most {max} (the wait for each action)."
-MSG_ATTEMPTS = "Enter a whole number from 1 to 20."
 MSG_EXTRACT_LINE = "Write one per line as field = CSS selector (line {line} is not)."
 MSG_NO_SCRIPT = "Add at least one action: the first goes to the page (goto)."
 
@@ -127,18 +125,10 @@ def _actions(values: dict, prefix: str) -> list[dict]:
 
 
 def _extract(raw: str, fields_by_name: dict, errors: dict) -> dict:
-    found = {}
-    for line_number, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
-            continue
-        match = MAP_LINE.match(line)
-        if not match:
-            errors.setdefault("guard_extract", MSG_EXTRACT_LINE.format(line=line_number))
-            continue
-        name, selector = match.groups()
-        if name not in fields_by_name:
-            errors.setdefault("guard_extract", MSG_UNKNOWN_FIELD.format(field=name))
-        found[name] = selector
+    found = lines(raw, "=", MSG_EXTRACT_LINE, errors, "guard_extract")
+    unknown = [name for name in found if name not in fields_by_name]
+    if unknown:
+        errors.setdefault("guard_extract", MSG_UNKNOWN_FIELD.format(field=unknown[0]))
     return found
 
 
@@ -170,19 +160,8 @@ def clean_ui(spec: dict, values: dict, previous: dict, row: dict, errors: dict) 
     if timeout is not None:
         row["timeout_seconds"] = timeout
     retry = {k: v for k, v in (previous.get("retry") or {}).items() if k != "retry_on"}
-    raw_attempts = _text(values, "attempts")
-    if raw_attempts and (not raw_attempts.isdigit() or not 1 <= int(raw_attempts) <= 20):
-        errors["attempts"] = MSG_ATTEMPTS
-    elif raw_attempts:
-        retry["attempts"] = int(raw_attempts)
-    else:
-        retry.pop("attempts", None)
-    if retry:
-        row["retry"] = retry
-    on_failure = _text(values, "on_failure") or "exception_queue"
-    if on_failure not in ON_FAILURE:
-        errors["on_failure"] = MSG_CHOICE.format(choices=", ".join(ON_FAILURE))
-    row["on_failure"] = on_failure
+    attempts_clean(values, retry, row, errors)
+    on_failure_clean(values, row, errors, ON_FAILURE)
     guard_script, found = _actions(values, "guard"), _text(values, "guard_found")
     extract = _extract(_text(values, "guard_extract"), fields_by_name, errors)
     if guard_script or found or extract:
