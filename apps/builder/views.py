@@ -274,10 +274,7 @@ def row(request, key, section):
     if section == "steps" and values.get("ui_op"):
         # A UI step's script rows added, removed or moved: the form again, nothing saved yet.
         open_row = _open_row(draft, section, parent, raw_index, {}, values=ui_form_op(values, values["ui_op"]))
-        if request.htmx:
-            response = render(request, "builder/_row_form.html", {"form": open_row["form"], "definition": definition})
-            return retarget(response, f"#{open_row['form']['dom_id']}")
-        return render(request, "builder/draft.html", _editor_context(request, definition, draft, open_row=open_row))
+        return _row_again(request, definition, draft, open_row)
     try:
         draft = services.draft_row_save(
             version=draft, section=section, values=values, actor=request.user, index=index, parent=parent
@@ -287,13 +284,18 @@ def row(request, key, section):
         if not errors:
             errors[None] = [invalid.message]
         open_row = _open_row(draft, section, parent, raw_index, errors, values=values)
-        if request.htmx:
-            # Refused at the field: only this row comes back, still open, with the messages.
-            response = render(request, "builder/_row_form.html", {"form": open_row["form"], "definition": definition})
-            return retarget(response, f"#{open_row['form']['dom_id']}")
-        context = _editor_context(request, definition, draft, open_row=open_row)
-        return render(request, "builder/draft.html", context, status=400)
+        return _row_again(request, definition, draft, open_row, status=400)
     return _after_change(request, definition, draft, "Saved.")
+
+
+def _row_again(request, definition, draft, open_row, status: int = 200):
+    """The row's form again, still open (refused at a field, or a UI step's script rows moved):
+    with htmx only the row comes back, in place; else the whole editor (`status` without htmx)."""
+    if request.htmx:
+        response = render(request, "builder/_row_form.html", {"form": open_row["form"], "definition": definition})
+        return retarget(response, f"#{open_row['form']['dom_id']}")
+    context = _editor_context(request, definition, draft, open_row=open_row)
+    return render(request, "builder/draft.html", context, status=status)
 
 
 def _after_change(request, definition, draft, flash):

@@ -288,9 +288,12 @@ def _cells(spec: dict, section: str, row: dict) -> list[str]:
         extra = ", ".join(row.get("choices", [])) or limits
         return [row["name"], row.get("label", ""), row.get("type", ""), need, extra]
     if section == "stages" and is_step(row):
-        what = step_detail(row) if row["type"] == "wait" else f"{step_detail(row)}: {request_text(row.get('request'))}"
-        if row["type"] == "ui":
+        if row["type"] == "wait":
+            what = step_detail(row)
+        elif row["type"] == "ui":
             what = f"{step_detail(row)}: {_script_text(row)}"
+        else:
+            what = f"{step_detail(row)}: {request_text(row.get('request'))}"
         return [row["key"], row.get("name", ""), what, "automated", retry_text(row) if row["type"] != "wait" else "—"]
     if section == "stages":
         policy = POLICY_LABELS.get(row.get("policy", "all"), row.get("policy"))

@@ -21,8 +21,13 @@ MSG_SUPPLIER_NOT_ALLOWED = (
 LOG_SIZE = 50
 
 
+def demo_mode_get(switch, default: str) -> str:
+    """The mode one of the demo's simulated systems is in (its DemoSwitch row), `default` unset."""
+    return switch.objects.filter(pk=1).values_list("mode", flat=True).first() or default
+
+
 def erp_mode_get() -> str:
-    return ErpSettings.objects.filter(pk=1).values_list("mode", flat=True).first() or ErpMode.OK
+    return demo_mode_get(ErpSettings, ErpMode.OK)
 
 
 def erp_console(*, user) -> dict:
@@ -38,7 +43,7 @@ def erp_console(*, user) -> dict:
 
 
 def ticket_desk_mode_get() -> str:
-    return TicketDeskSettings.objects.filter(pk=1).values_list("mode", flat=True).first() or TicketDeskMode.OK
+    return demo_mode_get(TicketDeskSettings, TicketDeskMode.OK)
 
 
 def ticket_desk_console(*, user) -> dict:
@@ -53,8 +58,7 @@ def ticket_desk_console(*, user) -> dict:
 
 
 def supplier_mode_get() -> str:
-    row = SupplierPortalSettings.objects.filter(pk=1).values_list("mode", flat=True).first()
-    return row or SupplierPortalMode.OK
+    return demo_mode_get(SupplierPortalSettings, SupplierPortalMode.OK)
 
 
 def supplier_console(*, user) -> dict:

@@ -54,15 +54,21 @@ class Answer:
 
 
 def erp_mode_set(*, mode: str, actor) -> ErpSettings:
+    return demo_mode_set(ErpSettings, ErpMode, mode=mode, actor=actor, refused=MSG_MODE_NOT_ALLOWED)
+
+
+def demo_mode_set(switch, modes, *, mode: str, actor, refused: str):
+    """Switch one of the demo's simulated systems (its DemoSwitch row, pk 1) to `mode`, one of
+    `modes`: for those who may drive the demo systems (`refused` tells the others why not)."""
     if not user_can_drive_erp(user=actor):
-        raise NotAllowed(MSG_MODE_NOT_ALLOWED)
-    if mode not in ErpMode.values:
-        message = MSG_MODE_UNKNOWN.format(mode=mode, modes=", ".join(ErpMode.values))
+        raise NotAllowed(refused)
+    if mode not in modes.values:
+        message = MSG_MODE_UNKNOWN.format(mode=mode, modes=", ".join(modes.values))
         raise ValidationFailed(message, field_errors={"mode": [message]})
-    settings, _ = ErpSettings.objects.update_or_create(
+    row, _ = switch.objects.update_or_create(
         pk=1, defaults={"mode": mode, "changed_by": actor, "changed": timezone.now()}
     )
-    return settings
+    return row
 
 
 def erp_misbehave(*, mode: str) -> Answer | None:

@@ -9,19 +9,19 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from apps.core.errors import NotAllowed, ValidationFailed
 
 from .models import SupplierOrder, SupplierPortalMode, SupplierPortalSettings
 from .policy import user_can_drive_erp
+from .services import MSG_MODE_UNKNOWN as MSG_MODE_UNKNOWN  # the message the console shows
+from .services import demo_mode_set
 
 CURRENCIES = ["EUR", "USD", "GBP", "CHF"]
 MAX_AMOUNT = Decimal("1000000000")
 SEARCH_MAX = 50
 
 MSG_MODE_SET = "The supplier portal is now in mode “{mode}”."
-MSG_MODE_UNKNOWN = "Mode “{mode}” is not one of {modes}."
 MSG_MODE_NOT_ALLOWED = "Only operators, integrators and administrators can switch the demo supplier portal."
 MSG_CLEARED = "Cleared {count} order(s) from the supplier portal."
 MSG_PO_REQUIRED = "The PO number is missing."
@@ -29,6 +29,16 @@ MSG_PO_TOO_LONG = "The PO number is longer than 50 characters."
 MSG_AMOUNT_INVALID = "The amount must be a number above 0."
 MSG_CURRENCY_UNKNOWN = "The currency must be one of {currencies}."
 MSG_NOTE_TOO_LONG = "The note is longer than 2000 characters."
+
+
+def slow_seconds() -> float:
+    """How long a page of the portal takes in mode "slow"."""
+    return float(settings.WMS_DEMO_SUPPLIER_SLOW_SECONDS)
+
+
+def portal_user() -> str:
+    """The user name UI steps sign in with (the secret SUPPLIER_PORTAL_USER)."""
+    return _credentials()[0]
 
 
 def _credentials() -> tuple[str, str]:
@@ -49,21 +59,15 @@ def supplier_login_check(*, username: str, password: str) -> bool:
 
 
 def supplier_mode_set(*, mode: str, actor) -> SupplierPortalSettings:
-    if not user_can_drive_erp(user=actor):
-        raise NotAllowed(MSG_MODE_NOT_ALLOWED)
-    if mode not in SupplierPortalMode.values:
-        message = MSG_MODE_UNKNOWN.format(mode=mode, modes=", ".join(SupplierPortalMode.values))
-        raise ValidationFailed(message, field_errors={"mode": [message]})
-    row, _ = SupplierPortalSettings.objects.update_or_create(
-        pk=1, defaults={"mode": mode, "changed_by": actor, "changed": timezone.now()}
+    return demo_mode_set(
+        SupplierPortalSettings, SupplierPortalMode, mode=mode, actor=actor, refused=MSG_MODE_NOT_ALLOWED
     )
-    return row
 
 
 def supplier_misbehave(*, mode: str) -> None:
     """In mode "slow", hold the page for WMS_DEMO_SUPPLIER_SLOW_SECONDS before it is served."""
     if mode == SupplierPortalMode.SLOW:
-        time.sleep(float(getattr(settings, "WMS_DEMO_SUPPLIER_SLOW_SECONDS", 25)))
+        time.sleep(slow_seconds())
 
 
 def _cleaned(*, po_number: str, amount: str, currency: str, note: str) -> dict:

@@ -118,14 +118,13 @@ def portal_order(request, number, *, mode, buyer):
 @require_http_methods(["GET"])
 def console(request):
     context = selectors.supplier_console(user=request.user)
-    seconds = float(getattr(settings, "WMS_DEMO_SUPPLIER_SLOW_SECONDS", 25))
     modes = [
-        {"value": m.value, "label": m.label, "effect": MODE_EFFECTS[m].format(seconds=seconds)}
+        {"value": m.value, "label": m.label, "effect": MODE_EFFECTS[m].format(seconds=supplier.slow_seconds())}
         for m in SupplierPortalMode
     ]
     endpoint = (getattr(settings, "WMS_ENDPOINTS", {}) or {}).get("SUPPLIER_PORTAL", "")
-    user = (getattr(settings, "WMS_SECRETS", {}) or {}).get("SUPPLIER_PORTAL_USER", "")
-    return render(request, "demo/supplier.html", context | {"modes": modes, "endpoint": endpoint, "portal_user": user})
+    context |= {"modes": modes, "endpoint": endpoint, "portal_user": supplier.portal_user()}
+    return render(request, "demo/supplier.html", context)
 
 
 @portal_errors

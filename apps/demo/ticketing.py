@@ -5,15 +5,12 @@ HTTP to these functions; the answers reuse the demo ERP's `Answer`."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.core.errors import NotAllowed, ValidationFailed
-
 from .models import DemoTicket, TicketDeskMode, TicketDeskSettings
-from .policy import user_can_drive_erp
 from .selectors import ticket_desk_mode_get
-from .services import MSG_NOT_JSON, Answer
+from .services import MSG_MODE_UNKNOWN as MSG_MODE_UNKNOWN  # the message the console shows
+from .services import MSG_NOT_JSON, Answer, demo_mode_set
 
 MSG_MODE_SET = "The ticketing system is now “{mode}”."
-MSG_MODE_UNKNOWN = "Mode “{mode}” is not one of {modes}."
 MSG_MODE_NOT_ALLOWED = "Only operators, integrators and administrators can switch the demo ticketing system."
 MSG_DOWN = "The ticketing system is down for maintenance."
 MSG_SUMMARY_REQUIRED = "The summary is missing."
@@ -22,15 +19,7 @@ MSG_NO_TICKET = "No ticket {number}."
 
 
 def ticket_desk_mode_set(*, mode: str, actor) -> TicketDeskSettings:
-    if not user_can_drive_erp(user=actor):
-        raise NotAllowed(MSG_MODE_NOT_ALLOWED)
-    if mode not in TicketDeskMode.values:
-        message = MSG_MODE_UNKNOWN.format(mode=mode, modes=", ".join(TicketDeskMode.values))
-        raise ValidationFailed(message, field_errors={"mode": [message]})
-    row, _ = TicketDeskSettings.objects.update_or_create(
-        pk=1, defaults={"mode": mode, "changed_by": actor, "changed": timezone.now()}
-    )
-    return row
+    return demo_mode_set(TicketDeskSettings, TicketDeskMode, mode=mode, actor=actor, refused=MSG_MODE_NOT_ALLOWED)
 
 
 def _cleaned(payload) -> tuple[dict | None, str]:
