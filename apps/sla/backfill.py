@@ -101,3 +101,15 @@ def clock_ended_tasks_settle(clock_model) -> int:
     )
     counted_at, result = _settled_at(task_end)
     return ended.update(counted_at=counted_at, result=result)
+
+
+def clock_workflow_copy(clock_model) -> int:
+    """Copy each clock's case's workflow and version onto the clock, as `clocks.clock_build` now
+    does when a clock starts (migration 0008). Returns how many clocks were written. One UPDATE."""
+    from django.db.models import OuterRef, Subquery
+
+    case = clock_model.objects.filter(pk=OuterRef("pk"))
+    return clock_model.objects.update(
+        workflow_key=Subquery(case.values("case__workflow_key")[:1]),
+        version_number=Subquery(case.values("case__version_number")[:1]),
+    )

@@ -101,6 +101,8 @@ def clock_build(*, case, kind: str, task=None, at: datetime | None = None, stage
         levels=levels,
         next_level=0,
         next_fire_at=when(levels[0]) if levels else None,
+        workflow_key=case.workflow_key,
+        version_number=case.version_number,
     )
 
 

@@ -85,6 +85,11 @@ class SlaClock(models.Model):
     counted_at = models.DateTimeField(null=True, blank=True)
     result = models.CharField(max_length=10, choices=ClockResult.choices, blank=True)
     last_fired_at = models.DateTimeField(null=True, blank=True)
+    # The case's workflow and version, copied when the clock starts (a case never changes either,
+    # like cases.ApprovalDecision's copies): a dashboard scoped to workflows reads the clocks of
+    # its range without joining them to their cases.
+    workflow_key = models.CharField(max_length=100, default="")
+    version_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -93,7 +98,7 @@ class SlaClock(models.Model):
             # PostgreSQL: an index-only scan, not one heap page per clock; SQLite ignores `include`).
             models.Index(
                 fields=["counted_at"],
-                include=["case", "result", "stage", "id"],
+                include=["workflow_key", "version_number", "case", "result", "stage", "id"],
                 condition=models.Q(counted_at__isnull=False),
                 name="sla_clock_counted_at_cover",
             ),

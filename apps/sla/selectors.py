@@ -81,12 +81,12 @@ def calendar_can_edit(*, user) -> bool:
 
 
 def sla_breach_counts() -> dict[tuple[str, str], int]:
-    """SLA clocks ever breached, by (workflow, clock kind), test cases left out (one query; for
-    /metrics, apps.ops)."""
+    """SLA clocks ever breached, by (workflow, clock kind) (one query; for /metrics, apps.ops). A
+    test case has no clocks (the SLA receivers start none)."""
     rows = (
-        SlaClock.objects.filter(breached_at__isnull=False, case__is_test=False)
+        SlaClock.objects.filter(breached_at__isnull=False)
         .order_by()
-        .values_list("case__workflow_key", "kind")
+        .values_list("workflow_key", "kind")
         .annotate(n=Count("pk"))
     )
     return {(workflow, kind): n for workflow, kind, n in rows}
@@ -101,14 +101,29 @@ def _in_range(field: str, moment_from, moment_to) -> Q:
     return bounded
 
 
-def _counted_clocks(*, cases, moment_from, moment_to, now) -> list:
-    """Querysets of the clocks of `cases` met or breached in [from, to), each annotated with
-    `breached` (True/False) and ready for values() (the callers UNION ALL them):
+def _clocks_of(*, cases=None, workflows=None, version=None):
+    """The clocks of `cases` (a Case queryset) if given, else of the `workflows` named (None: all),
+    of one `version` if given: from the workflow and version each clock copies from its case, so
+    without a join. A test case has no clocks (the SLA receivers start none). Unordered."""
+    clocks = SlaClock.objects.order_by()
+    if cases is not None:
+        clocks = clocks.filter(case__in=cases.values("pk"))
+    if workflows is not None:
+        clocks = clocks.filter(workflow_key__in=list(workflows))
+    if version:
+        clocks = clocks.filter(version_number=version)
+    return clocks
+
+
+def _counted_clocks(*, narrowed, moment_from, moment_to, now) -> list:
+    """Querysets of the clocks `narrowed` (`_clocks_of`) met or breached in [from, to), each
+    annotated with `breached` (True/False) and ready for values() (the callers UNION ALL them):
 
     - settled: the clocks that carry when they count and how (`counted_at`, `result`): those of
       closed cases, of people's tasks decided or cancelled, and those the sweeper marked breached
       (clocks.clocks_end, clocks.clock_task_ended, the sweeper): an index range scan
-      (sla_clock_counted_at_cover, index-only on PostgreSQL), whatever the length of the history;
+      (sla_clock_counted_at_cover, index-only on PostgreSQL, the workflow and version included),
+      whatever the length of the history;
     - running: the other clocks but a wait step's, classified as they are read
       (sla_clock_running_due holds them): running (unless the sweeper stopped them) past their
       due moment: breached at it; still in time: neither. Nothing is joined;
@@ -118,11 +133,10 @@ def _counted_clocks(*, cases, moment_from, moment_to, now) -> list:
     from .clocks import clock_late_moment
 
     now = now or timezone.now()
-    of_cases = SlaClock.objects.filter(case__in=cases.values("pk")).order_by()
-    settled = of_cases.filter(_in_range("counted_at", moment_from, moment_to)).annotate(
+    settled = narrowed.filter(_in_range("counted_at", moment_from, moment_to)).annotate(
         breached=Case(When(result=ClockResult.BREACHED, then=Value(True)), default=Value(False))
     )
-    unsettled = of_cases.filter(counted_at__isnull=True)
+    unsettled = narrowed.filter(counted_at__isnull=True)
     found = [settled]
     for clocks, end in (
         (unsettled.exclude(kind=ClockKind.WAIT), F("stopped_at")),
@@ -137,8 +151,11 @@ def _counted_clocks(*, cases, moment_from, moment_to, now) -> list:
     return found
 
 
-def clock_counts_for_metrics(*, cases, moment_from=None, moment_to=None, now=None, by_stage=False) -> dict:
-    """SLA clocks of `cases` (a Case queryset) met and breached in [from, to): {met, breached},
+def clock_counts_for_metrics(
+    *, cases=None, workflows=None, version=None, moment_from=None, moment_to=None, now=None, by_stage=False
+) -> dict:
+    """SLA clocks met and breached in [from, to) of `cases` (a Case queryset), else of the
+    `workflows` and `version` named (`_clocks_of`): {met, breached},
     or with `by_stage` {stage: {met, breached}} (stage: an approval stage's key, "rework",
     "case"). Clocks still running in time count as neither. One query (the parts of
     `_counted_clocks`, UNION ALL)."""
@@ -146,7 +163,12 @@ def clock_counts_for_metrics(*, cases, moment_from=None, moment_to=None, now=Non
     group = ("stage", "breached") if by_stage else ("breached",)
     first, *more = [
         clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n")
-        for clocks in _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
+        for clocks in _counted_clocks(
+            narrowed=_clocks_of(cases=cases, workflows=workflows, version=version),
+            moment_from=moment_from,
+            moment_to=moment_to,
+            now=now,
+        )
     ]
     for *grouped_by, breached, n in first.union(*more, all=True):
         found[grouped_by[0] if by_stage else ""]["breached" if breached else "met"] += n
@@ -187,26 +209,36 @@ def _escalations_in_database(clocks, moment_from, moment_to) -> list[tuple[int, 
         return [(case_id, number, action) for case_id, number, action in cursor.fetchall()]
 
 
-def clock_cases_for_metrics(*, cases, moment_from=None, moment_to=None, now=None) -> dict:
+def clock_cases_for_metrics(
+    *, cases=None, workflows=None, version=None, moment_from=None, moment_to=None, now=None
+) -> dict:
     """{(stage, "met" or "breached"): sorted case ids} of the clocks `clock_counts_for_metrics`
-    counts (the cases behind each number). One query."""
+    counts (the cases behind each number), narrowed alike. One query."""
     found: dict = defaultdict(set)
     first, *more = [
         clocks.values_list("stage", "breached", "case_id")
-        for clocks in _counted_clocks(cases=cases, moment_from=moment_from, moment_to=moment_to, now=now)
+        for clocks in _counted_clocks(
+            narrowed=_clocks_of(cases=cases, workflows=workflows, version=version),
+            moment_from=moment_from,
+            moment_to=moment_to,
+            now=now,
+        )
     ]
     for stage, breached, case_id in first.union(*more, all=True):
         found[(stage, ClockResult.BREACHED if breached else ClockResult.MET)].add(case_id)
     return {key: sorted(ids) for key, ids in found.items()}
 
 
-def escalations_for_metrics(*, cases, moment_from=None, moment_to=None) -> list[tuple[int, int, str]]:
-    """The escalation levels (all but the breach) of the clocks of `cases` that fired, due in
+def escalations_for_metrics(
+    *, cases=None, workflows=None, version=None, moment_from=None, moment_to=None
+) -> list[tuple[int, int, str]]:
+    """The escalation levels (all but the breach) of the clocks of `cases`, else of the
+    `workflows` and `version` named (`_clocks_of`), that fired, due in
     [from, to), running clocks or not: [(case id, level number from 1, action)]. Levels fire in
     order, so the k-th level fired is level k; a clock whose last fired level (`last_fired_at`,
     indexed) is due before `from` has none in the range. One query; on PostgreSQL the database
     unpacks the levels."""
-    clocks = SlaClock.objects.filter(next_level__gt=0, case__in=cases.values("pk")).order_by()
+    clocks = _clocks_of(cases=cases, workflows=workflows, version=version).filter(next_level__gt=0)
     if moment_from is not None:
         clocks = clocks.filter(last_fired_at__gte=moment_from)
     if moment_to is not None:

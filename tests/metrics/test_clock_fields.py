@@ -6,11 +6,11 @@ rows of clocks written before these fields existed."""
 import time_machine
 
 from apps.cases.services import task_complete
-from apps.sla.backfill import clock_ended_tasks_settle, clock_metric_fields_fill
+from apps.sla.backfill import clock_ended_tasks_settle, clock_metric_fields_fill, clock_workflow_copy
 from apps.sla.models import SlaClock
 from tests.conftest import open_tasks
 
-from .conftest import MON, TUE, at
+from .conftest import KEY, MON, TUE, at
 
 FIELDS = ("stage", "counted_at", "result", "last_fired_at")
 
@@ -49,6 +49,23 @@ def test_the_backfill_computes_the_same_fields_from_the_rows(history):
     assert clock_metric_fields_fill(SlaClock) == SlaClock.objects.count()
 
     assert {name: clocks_of(history[name]) for name in "ABCDF"} == before
+
+
+def test_each_clock_carries_its_cases_workflow_and_version_and_the_backfill_agrees(history):
+    # The dashboards read the clocks of a workflow without joining their cases: the copy must be right,
+    # across the version change (A, B, F on version 1; C, D on version 2); the test cases start none.
+    copied = {
+        name: sorted(set(SlaClock.objects.filter(case=history[name]).values_list("workflow_key", "version_number")))
+        for name in "ABCDF"
+    }
+    assert copied == {name: [(KEY, 2 if name in "CD" else 1)] for name in "ABCDF"}
+    assert not SlaClock.objects.filter(case__is_test=True).exists()
+    before = sorted(SlaClock.objects.values_list("pk", "workflow_key", "version_number"))
+    SlaClock.objects.update(workflow_key="", version_number=0)  # as before migration 0008
+
+    assert clock_workflow_copy(SlaClock) == len(before)
+
+    assert sorted(SlaClock.objects.values_list("pk", "workflow_key", "version_number")) == before
 
 
 TWO_STAGES = {

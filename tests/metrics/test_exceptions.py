@@ -83,6 +83,26 @@ def test_exceptions_open_then_repaired(demo, erp, httpserver, django_capture_on_
     assert after["rework"]["repairs_by_step"] == [{"step_key": "erp_check", "repairs": 1, "case_ids": [failed.pk]}]
 
 
+def test_a_step_retried_into_the_same_failure_counts_one_repaired_and_one_open(
+    demo, erp, httpserver, django_capture_on_commit_callbacks
+):
+    # The operator retries, the ERP refuses again: the first failure was dealt with, the second waits.
+    case = erp(422)
+    run = StepRun.objects.get(case=case)
+    with override_settings(WMS_ENDPOINTS={"ERP": httpserver.url_for("/erp")}):
+        with django_capture_on_commit_callbacks(execute=True):
+            step_retry(run_id=run.pk, actor=demo["oscar"], note="try again")
+    assert StepAttempt.objects.filter(run=run, outcome="failed").count() == 2
+    run.refresh_from_db()
+    assert run.status == "exception"
+
+    found = numbers(demo["oscar"])  # `both`: the counted numbers equal those read case by case
+    (category,) = found["exceptions"]["by_category"]
+    assert (category["count"], category["open"], category["repaired"]) == (2, 1, 1)
+    assert found["summary"]["exceptions"] == [{"category": "rejected", "count": 2}]
+    assert found["rework"]["repairs_by_step"] == [{"step_key": "erp_check", "repairs": 1, "case_ids": [case.pk]}]
+
+
 def listed(client, ref: str) -> list[int]:
     html = client.get(f"/dashboards/cases/?workflow={KEY}&panel=exceptions&ref={ref}").content.decode()
     return [int(n) for n in re.findall(r"<td>(?:<a [^>]*>)?#(\d+)", html)]

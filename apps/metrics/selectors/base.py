@@ -77,10 +77,14 @@ def open_during(cases: QuerySet[Case], metrics_filter: MetricsFilter) -> QuerySe
     return cases
 
 
-def decisions_of(scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
-    """How the decided approvals of the range are narrowed (apps.cases.reporting
-    approval_latency_by_stage): by the workflow and version each decision copies from its case,
-    unless the filter names a team or a role, which only the cases know."""
+def copied_scope(scope: MetricsScope, metrics_filter: MetricsFilter) -> dict:
+    """How the rows that copy their case's workflow and version are narrowed: the approval
+    decisions of the range (apps.cases.reporting approval_latency_by_stage) and the SLA clocks
+    (apps.sla.selectors). By the workflows and version they copy, without reading a case, unless
+    the filter names a team or a role, which only the cases know: then by the cases open during
+    the range. Either way the same rows: what a case leaves in the range (a decision, a clock
+    that counts, a level that fires) it leaves while open, and no test case leaves any (a test
+    case's decision is marked `is_test`; it starts no clock)."""
     if metrics_filter.team is not None or metrics_filter.role:
         return {"cases": open_during(scoped_cases(scope, metrics_filter), metrics_filter)}
     workflows = None if scope.sees_all else set(scope.workflows)

@@ -10,7 +10,7 @@ from django.db.models import Count, DateField, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from apps.automation.selectors import RECURRING_COUNT, step_failures_for_metrics
+from apps.automation.selectors import RECURRING_COUNT, step_failures_counted, step_failures_for_metrics
 from apps.cases.models import CaseState
 from apps.cases.reporting import approval_latency_by_stage, approvals_decided
 from apps.core.percentiles import in_database, rounded
@@ -19,7 +19,7 @@ from apps.sla.selectors import clock_cases_for_metrics, clock_counts_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
-from .base import BusinessClock, closed_in, decisions_of, hours, open_during, open_now, scoped_cases, spread, week_of
+from .base import BusinessClock, closed_in, copied_scope, hours, open_during, open_now, scoped_cases, spread, week_of
 from .summary import pending_approval_rows, pending_by_holder, pending_counted, ratio, stage_label
 
 WAITING_ON = {
@@ -194,7 +194,7 @@ def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
             latency_rows = [
                 {"stage": stage, **numbers}
                 for stage, numbers in sorted(
-                    approval_latency_by_stage(**decisions_of(scope, metrics_filter), **window).items()
+                    approval_latency_by_stage(**copied_scope(scope, metrics_filter), **window).items()
                 )
             ]
     return {
@@ -204,6 +204,18 @@ def approvals_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
     }
 
 
+def _step_failures(cases, metrics_filter: MetricsFilter, with_case_ids: bool) -> list[dict]:
+    """The step failures of `cases` in the range as {step_key, step_name, category, week, open,
+    count} and, with_case_ids, `case_id`: one row per failure (count 1) when the cases behind the
+    numbers are wanted, else counted by the database (a row per group, count its failures)."""
+    if not with_case_ids:
+        return step_failures_counted(cases=cases, **_moments(metrics_filter))
+    return [
+        {**failure, "week": week_of(failure["at"]), "count": 1}
+        for failure in step_failures_for_metrics(cases=cases, **_moments(metrics_filter))
+    ]
+
+
 def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_case_ids=False) -> dict:
     """Step failures in the range: by category (open vs repaired), per week and category, and the
     recurring ones (the same step and category RECURRING_COUNT times or more in the range:
@@ -211,7 +223,7 @@ def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with
     failure still waits, behind "repaired" those with one repaired (`open_case_ids`,
     `repaired_case_ids`)."""
     cases = open_during(scoped_cases(scope, metrics_filter), metrics_filter)
-    failures = step_failures_for_metrics(cases=cases, **_moments(metrics_filter))
+    failures = _step_failures(cases, metrics_filter, with_case_ids)
 
     def tally(key_of) -> list[dict]:
         groups: dict = defaultdict(list)
@@ -221,9 +233,9 @@ def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with
             (
                 key,
                 {
-                    "count": len(items),
-                    "open": sum(f["open"] for f in items),
-                    "repaired": sum(not f["open"] for f in items),
+                    "count": sum(f["count"] for f in items),
+                    "open": sum(f["count"] for f in items if f["open"]),
+                    "repaired": sum(f["count"] for f in items if not f["open"]),
                     **_ids(with_case_ids, "case_ids", (f["case_id"] for f in items)),
                     **_ids(with_case_ids, "open_case_ids", (f["case_id"] for f in items if f["open"])),
                     **_ids(with_case_ids, "repaired_case_ids", (f["case_id"] for f in items if not f["open"])),
@@ -235,7 +247,7 @@ def exceptions_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with
     by_category = [{"category": category, **counts} for category, counts in tally(lambda f: f["category"])]
     by_week = [
         {"week": week.isoformat(), "category": category, **counts}
-        for (week, category), counts in tally(lambda f: (week_of(f["at"]), f["category"]))
+        for (week, category), counts in tally(lambda f: (f["week"], f["category"]))
     ]
     recurring = [
         {"step_key": step, "step_name": name, "category": category, **counts}
@@ -366,15 +378,13 @@ def rework_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, with_cas
     per_count = _tallied(_rows(closed, ("returned_count",), with_case_ids), "returns", with_case_ids)
     returned = [g for g in per_count if g["returns"]]
     n_closed, n_returned = sum(g["count"] for g in per_count), sum(g["count"] for g in returned)
-    repairs = _grouped(
-        (
-            (f["step_key"], f["case_id"])
-            for f in step_failures_for_metrics(cases=open_during(cases, metrics_filter), **_moments(metrics_filter))
-            if not f["open"]
-        ),
-        "step_key",
-        with_case_ids,
-    )
+    repaired = [
+        f for f in _step_failures(open_during(cases, metrics_filter), metrics_filter, with_case_ids) if not f["open"]
+    ]
+    if with_case_ids:
+        repairs = _grouped(((f["step_key"], f["case_id"]) for f in repaired), "step_key", True)
+    else:
+        repairs = _counted(((f["step_key"], f["count"]) for f in repaired), "step_key")
     return {
         "closed": n_closed,
         "returned": {
@@ -392,13 +402,14 @@ def sla_panel(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=None, w
     "rework" for the requester's clock, "case" for a whole-case clock), and the escalations fired
     (due) in the range by level: (1, "remind"), (2, "escalate"), ... of any clock, running or not.
     Two queries (apps.sla.selectors), a third for the cases behind the numbers: `case_ids` (cases
-    with a clock met) and `breached_case_ids` per stage."""
-    cases, moments = open_during(scoped_cases(scope, metrics_filter), metrics_filter), _moments(metrics_filter)
-    by_stage = clock_counts_for_metrics(cases=cases, now=now, by_stage=True, **moments)
-    behind = clock_cases_for_metrics(cases=cases, now=now, **moments) if with_case_ids else {}
+    with a clock met) and `breached_case_ids` per stage. The clocks are narrowed by the workflow
+    and version they copy from their case (`copied_scope`)."""
+    clocks, moments = copied_scope(scope, metrics_filter), _moments(metrics_filter)
+    by_stage = clock_counts_for_metrics(**clocks, now=now, by_stage=True, **moments)
+    behind = clock_cases_for_metrics(**clocks, now=now, **moments) if with_case_ids else {}
     escalations: dict = defaultdict(set)
     counts: dict = defaultdict(int)
-    for case_id, level, action in escalations_for_metrics(cases=cases, **moments):
+    for case_id, level, action in escalations_for_metrics(**clocks, **moments):
         escalations[(level, action)].add(case_id)
         counts[(level, action)] += 1
     return {

@@ -17,7 +17,7 @@ from collections import defaultdict
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from apps.automation.selectors import step_failures_for_metrics
+from apps.automation.selectors import step_failures_counted
 from apps.cases.models import CaseState, Outcome
 from apps.cases.reporting import approval_latency_by_stage, approvals_open, approvals_open_by_holder
 from apps.core.percentiles import PercentileCont, in_database, rounded
@@ -25,7 +25,7 @@ from apps.sla.selectors import clock_counts_for_metrics
 
 from ..filters import MetricsFilter
 from ..policy import MetricsScope
-from .base import closed_in, decisions_of, hours, open_during, open_now, real_cases, scoped_cases, spread, started_in
+from .base import closed_in, copied_scope, hours, open_during, open_now, real_cases, scoped_cases, spread, started_in
 
 
 def stage_label(state: str, stage: str) -> str:
@@ -132,17 +132,17 @@ def metrics_summary(*, scope: MetricsScope, metrics_filter: MetricsFilter, now=N
     )
 
     moments = {"moment_from": metrics_filter.moment_from, "moment_to": metrics_filter.moment_to}
-    # What a case leaves in the range (clocks, failures) it leaves while open.
-    during = open_during(cases, metrics_filter)
+    # What a case leaves in the range (decisions, clocks, failures) it leaves while open.
+    during, copied = open_during(cases, metrics_filter), copied_scope(scope, metrics_filter)
     latency = approval_latency_by_stage(
-        **decisions_of(scope, metrics_filter),
+        **copied,
         finished_from=metrics_filter.moment_from,
         finished_to=metrics_filter.moment_to,
     )
-    clocks = clock_counts_for_metrics(cases=during, now=now, **moments)
+    clocks = clock_counts_for_metrics(**copied, now=now, **moments)
     categories: dict[str, int] = defaultdict(int)
-    for failure in step_failures_for_metrics(cases=during, **moments):
-        categories[failure["category"]] += 1
+    for failure in step_failures_counted(cases=during, **moments):
+        categories[failure["category"]] += failure["count"]
 
     return {
         "wip": {"open": sum(by_stage.values()), "by_stage": dict(sorted(by_stage.items()))},
