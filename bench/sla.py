@@ -84,6 +84,8 @@ def add_idle_tasks(n: int, case, bob) -> None:
                 SlaClock(
                     case_id=case.pk,
                     task_id=t.pk,
+                    workflow_key=case.workflow_key,
+                    version_number=case.version_number,
                     kind="approval",
                     started=timezone.now(),
                     due=later,
