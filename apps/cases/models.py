@@ -131,11 +131,13 @@ class Case(Process):
             # The metrics' date ranges (apps.metrics.selectors.base): cases started in, closed in,
             # or open during the range; `closed_at IS NULL` (open) is read through the same index.
             models.Index(fields=["started_at"], name="case_started_at"),
-            # Covering what the metrics read of the cases closed in a range (cycle times, outcomes,
-            # returns), so PostgreSQL answers from the index alone (SQLite ignores `include`).
+            # Covering what the metrics read and count of the cases closed in a range (cycle
+            # times, outcomes, returns), so PostgreSQL answers from the index alone (SQLite
+            # ignores `include`).
             models.Index(
                 fields=["closed_at"],
                 include=[
+                    "process_ptr",
                     "workflow_key",
                     "version_number",
                     "is_test",

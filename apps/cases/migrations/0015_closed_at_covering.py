@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(fields=['closed_at'], include=('workflow_key', 'version_number', 'is_test', 'outcome', 'cycle_hours', 'cycle_business_hours', 'returned_count'), name='case_closed_at'),
+            index=models.Index(fields=['closed_at'], include=('process_ptr', 'workflow_key', 'version_number', 'is_test', 'outcome', 'cycle_hours', 'cycle_business_hours', 'returned_count'), name='case_closed_at'),
         ),
     ]
