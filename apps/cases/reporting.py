@@ -53,6 +53,21 @@ def approvals_decided(*, cases, finished_from=None, finished_to=None) -> list[di
     ]
 
 
+def case_copies_of(rows, *, cases=None, workflows=None, version=None):
+    """`rows`, a queryset of a model that copies its case's `workflow_key` and `version_number`
+    (an approval decision, an SLA clock) and points at it as `case`, narrowed to `cases` (a Case
+    queryset) if given, else to the `workflows` named (None: all), to one `version` if given:
+    from the copies, without joining the cases. Unordered."""
+    rows = rows.order_by()
+    if cases is not None:
+        rows = rows.filter(case__in=cases.values("pk"))
+    if workflows is not None:
+        rows = rows.filter(workflow_key__in=list(workflows))
+    if version:
+        rows = rows.filter(version_number=version)
+    return rows
+
+
 def approval_latency_by_stage(
     *, cases=None, workflows=None, version=None, finished_from=None, finished_to=None
 ) -> dict[str, dict]:
@@ -61,13 +76,9 @@ def approval_latency_by_stage(
     queryset) if given, else of the `workflows` named (None: all), of one `version` if given.
     One query, an index range scan covering what it reads; on PostgreSQL the database computes
     the percentiles (apps.core.percentiles), elsewhere Python does over the rows."""
-    decisions = ApprovalDecision.objects.filter(is_test=False).order_by()
-    if cases is not None:
-        decisions = decisions.filter(case__in=cases.values("pk"))
-    if workflows is not None:
-        decisions = decisions.filter(workflow_key__in=list(workflows))
-    if version:
-        decisions = decisions.filter(version_number=version)
+    decisions = case_copies_of(
+        ApprovalDecision.objects.filter(is_test=False), cases=cases, workflows=workflows, version=version
+    )
     if finished_from is not None:
         decisions = decisions.filter(decided_at__gte=finished_from)
     if finished_to is not None:

@@ -8,6 +8,7 @@ from django.db.models import Case, Count, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.cases.reporting import case_copies_of
 from apps.core.percentiles import in_database
 from apps.definitions.accessors import Spec, spec_of
 from apps.org import roles
@@ -105,14 +106,7 @@ def _clocks_of(*, cases=None, workflows=None, version=None):
     """The clocks of `cases` (a Case queryset) if given, else of the `workflows` named (None: all),
     of one `version` if given: from the workflow and version each clock copies from its case, so
     without a join. A test case has no clocks (the SLA receivers start none). Unordered."""
-    clocks = SlaClock.objects.order_by()
-    if cases is not None:
-        clocks = clocks.filter(case__in=cases.values("pk"))
-    if workflows is not None:
-        clocks = clocks.filter(workflow_key__in=list(workflows))
-    if version:
-        clocks = clocks.filter(version_number=version)
-    return clocks
+    return case_copies_of(SlaClock.objects.all(), cases=cases, workflows=workflows, version=version)
 
 
 def _counted_clocks(*, narrowed, moment_from, moment_to, now) -> list:
