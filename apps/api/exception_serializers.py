@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.automation.exception_selectors import QUEUE_STATUSES
@@ -89,6 +90,18 @@ class AssignInput(StrictInput):
 
     class Meta:
         ref_name = "StepAssign"
+
+
+class RetryVersionInput(StrictInput):
+    version = serializers.IntegerField(
+        min_value=1,
+        help_text="The published version whose script the UI step runs from now on: the workflow's latest, "
+        "when it has a UI step with this key (the step's `ui.repair_version`). The case stays on its version.",
+    )
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    class Meta:
+        ref_name = "StepRetryVersion"
 
 
 class CancelInput(StrictInput):
@@ -179,11 +192,42 @@ class StepAttemptOutput(serializers.Serializer):
         ref_name = "StepAttempt"
 
 
+class StepUiOutput(serializers.Serializer):
+    """What the exception page shows of a UI step's last attempt (apps.automation ui_page_facts)."""
+
+    screenshot = serializers.IntegerField(
+        source="screenshot.attachment",
+        allow_null=True,
+        default=None,
+        help_text="The case attachment of the last screenshot (GET /attachments/<id>/ in the portal).",
+    )
+    url = serializers.CharField(help_text="The page's address at the last attempt, secrets replaced by ***.")
+    title = serializers.CharField()
+    unguarded = serializers.BooleanField(
+        help_text="The step has no guard: a retry after a crash may enter the work twice."
+    )
+    script_version = serializers.IntegerField(help_text="The version whose script the step runs.")
+    repair_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="A later published version whose script the step may be retried with "
+        "(POST .../retry-version/); null when there is none or you may not repair the step.",
+    )
+
+    class Meta:
+        ref_name = "StepUi"
+
+
 class StepRunDetailOutput(StepRunOutput):
     last_request = serializers.JSONField(help_text="As sent, secrets replaced by ***.")
     last_response = serializers.JSONField()
     resolution = serializers.CharField(help_text="What an operator did, and why.")
     attempts_log = StepAttemptOutput(many=True)
+    ui = serializers.SerializerMethodField(help_text="A UI step's page and scripts; null for other steps.")
 
     class Meta:
         ref_name = "StepRunDetail"
+
+    @extend_schema_field(StepUiOutput(allow_null=True))
+    def get_ui(self, run) -> dict | None:
+        facts = self.context.get("ui")
+        return None if facts is None else StepUiOutput(facts).data

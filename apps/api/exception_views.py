@@ -16,6 +16,7 @@ from .exception_serializers import (
     CancelInput,
     QueueFilter,
     RetryInput,
+    RetryVersionInput,
     SkipInput,
     StepRunDetailOutput,
     StepRunOutput,
@@ -57,7 +58,9 @@ class ExceptionDetailView(APIView):
     @extend_schema(responses=StepRunDetailOutput)
     def get(self, request, run_id: int):
         run = selectors.step_run_get(user=request.user, run_id=run_id)
-        return Response(StepRunDetailOutput(run).data)
+        repairer = queue_selectors.user_may_repair(user=request.user, run=run)
+        ui = queue_selectors.step_run_ui(run=run, repairer=repairer)
+        return Response(StepRunDetailOutput(run, context={"ui": ui}).data)
 
 
 class ExceptionRetryView(APIView):
@@ -69,6 +72,19 @@ class ExceptionRetryView(APIView):
         payload = RetryInput(data=request.data)
         payload.is_valid(raise_exception=True)
         return _repaired(steps.step_retry(run_id=run_id, actor=request.user, **payload.validated_data))
+
+
+class ExceptionRetryVersionView(APIView):
+    """Retry a UI step with the script of the workflow's latest published version (the repair after
+    the other system's page changed and the owner published a fixed script). 409 when that
+    version is not the latest or has no UI step with this key."""
+
+    @extend_schema(request=RetryVersionInput, responses=StepRunOutput)
+    def post(self, request, run_id: int):
+        run_id = _repairable(request, run_id)
+        payload = RetryVersionInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _repaired(steps.step_retry_version(run_id=run_id, actor=request.user, **payload.validated_data))
 
 
 class ExceptionSkipView(APIView):

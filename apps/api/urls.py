@@ -61,6 +61,11 @@ urlpatterns = [
     path("v1/exceptions/", exception_views.ExceptionListView.as_view(), name="api-exceptions"),
     path("v1/exceptions/<id:run_id>/", exception_views.ExceptionDetailView.as_view(), name="api-exception"),
     path("v1/exceptions/<id:run_id>/retry/", exception_views.ExceptionRetryView.as_view(), name="api-exception-retry"),
+    path(
+        "v1/exceptions/<id:run_id>/retry-version/",
+        exception_views.ExceptionRetryVersionView.as_view(),
+        name="api-exception-retry-version",
+    ),
     path("v1/exceptions/<id:run_id>/skip/", exception_views.ExceptionSkipView.as_view(), name="api-exception-skip"),
     path(
         "v1/exceptions/<id:run_id>/assign/", exception_views.ExceptionAssignView.as_view(), name="api-exception-assign"

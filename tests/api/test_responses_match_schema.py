@@ -300,6 +300,49 @@ def test_the_exception_queue_and_its_repairs(api, conforms, failed_step, httpser
     conforms.assert_succeeded(EXCEPTIONS)
 
 
+# A UI step (the small portal of tests/integrations/ui_portal.py) whose page changed, repaired with
+# the script of a later version: the detail's `ui` object and the retry-version answer.
+UI_REPAIR = {("/api/v1/exceptions/{run_id}/retry-version/", "post")}
+
+
+@pytest.mark.usefixtures("ui_runner")
+def test_a_ui_step_retried_with_a_later_versions_script(
+    api, conforms, demo, publish, ui_portal, django_capture_on_commit_callbacks
+):
+    from apps.definitions.selectors import version_live
+    from apps.definitions.services import draft_create_from, draft_update, version_publish
+    from tests.integrations.ui_portal import PASSWORD, USER
+    from tests.steps.test_ui_steps import FIELDS, ui_step
+
+    oscar, olivia = api("oscar"), demo["olivia"]
+    publish("order-schema", [ui_step(guard=False), APPROVAL], fields=FIELDS)
+    ui_portal.mode = "changed"
+    settings = {
+        "WMS_ENDPOINTS": {"PORTAL": ui_portal.url},
+        "WMS_SECRETS": {"PORTAL_USER": USER, "PORTAL_PASSWORD": PASSWORD},
+    }
+    with override_settings(**settings):
+        with django_capture_on_commit_callbacks(execute=True):
+            case, _ = case_start(
+                workflow="order-schema", data={"po_number": "PO-1", "amount": "5"}, actor=demo["alice"]
+            )
+        (run,) = api("alice").get(f"/api/v1/cases/{case.pk}/steps/").json()
+        detail = f"/api/v1/exceptions/{run['id']}/"
+        assert conforms(oscar.get(detail), "get", "/api/v1/exceptions/{run_id}/", 200)["ui"]["unguarded"] is True
+        draft = draft_create_from(version=version_live(key="order-schema"), actor=olivia)
+        spec = {**draft.spec, "stages": [ui_step(guard=False, po_selector="#purchase-order"), APPROVAL]}
+        version_publish(version=draft_update(version=draft, spec=spec, actor=olivia), actor=olivia)
+        path = "/api/v1/exceptions/{run_id}/retry-version/"
+        url = path.format(run_id=run["id"])
+        conforms(oscar.post(url, {"version": 0}, format="json"), "post", path, 400)
+        conforms(oscar.post(url, {"version": 3}, format="json"), "post", path, 409)
+        with django_capture_on_commit_callbacks(execute=True):
+            done = conforms(oscar.post(url, {"version": 2}, format="json"), "post", path, 200)
+        assert done["status"] == "pending"  # queued: the worker runs version 2's script after the commit
+        assert oscar.get(detail).json()["status"] == "succeeded"
+    conforms.assert_succeeded(UI_REPAIR)
+
+
 # --- webhook subscriptions and deliveries ----------------------------------------------------------
 
 WEBHOOKS = {
@@ -511,5 +554,5 @@ def test_a_schedule_made_changed_and_run_and_its_refusals_are_documented(api, co
 
 def test_every_operation_is_covered(schema):
     covered = SIGN_IN | CASES_AND_TASKS | EXCEPTIONS | WEBHOOKS | DEFINITIONS | INBOUND | METRICS | EVIDENCE | MIGRATION
-    covered |= SCHEDULES
+    covered |= SCHEDULES | UI_REPAIR
     assert covered == v1_operations(schema)

@@ -43,6 +43,7 @@ V1_OPERATIONS = {
     ("/api/v1/exceptions/", "get"),
     ("/api/v1/exceptions/{run_id}/", "get"),
     ("/api/v1/exceptions/{run_id}/retry/", "post"),
+    ("/api/v1/exceptions/{run_id}/retry-version/", "post"),
     ("/api/v1/exceptions/{run_id}/skip/", "post"),
     ("/api/v1/exceptions/{run_id}/assign/", "post"),
     ("/api/v1/exceptions/{run_id}/cancel/", "post"),

@@ -158,6 +158,9 @@ ROWS = [
     # A step routed to fiona is hers to read and repair; the requester never repairs her own case.
     Row("api-exception",             "GET",   "L    F     O/F   O     F      F      O", obj="run"),
     Row("api-exception-retry",       "POST",  "L    F     O/F   O     F      F      O", obj="run", data={}),
+    # On an HTTP step the retry with a later version's script is a conflict, for those who may repair it.
+    Row("api-exception-retry-version", "POST", "L   F     C/F   C     F      F      C", obj="run",
+        data={"version": 2}),
     Row("api-exception-skip",        "POST",  "L    F     O/F   O     F      F      O", obj="run",
         data={"reason": "Done by hand."}),
     Row("api-exception-assign",      "POST",  "L    F     O/F   O     F      F      O", obj="run",
@@ -167,6 +170,8 @@ ROWS = [
     # Whether a step exists is told to those who may repair steps only: 403 for anyone else.
     Row("api-exception",             "GET",   "L    F     F     H     F      F      H", obj="missing-run"),
     Row("api-exception-retry",       "POST",  "L    F     F     H     F      F      H", obj="missing-run", data={}),
+    Row("api-exception-retry-version", "POST", "L   F     F     H     F      F      H", obj="missing-run",
+        data={"version": 2}),
     Row("api-exception-skip",        "POST",  "L    F     F     H     F      F      H", obj="missing-run",
         data={"reason": "Done by hand."}),
     Row("api-exception-assign",      "POST",  "L    F     F     H     F      F      H", obj="missing-run",

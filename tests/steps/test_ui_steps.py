@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from apps.audit.models import Action
 from apps.automation.models import ExceptionCategory, StepKind, StepRun, StepStatus
@@ -27,6 +28,7 @@ from apps.core.errors import Conflict
 from apps.definitions.selectors import version_live
 from apps.definitions.services import draft_create_from, draft_update, version_publish
 from apps.evidence.services import VIA_PORTAL, evidence_export
+from tests.api.conftest import token_for
 from tests.conftest import events, reload
 from tests.evidence.conftest import Pack
 from tests.integrations.ui_portal import PASSWORD, USER
@@ -217,6 +219,54 @@ def test_the_owner_fixes_the_selector_in_a_new_version_and_the_operator_retries_
     (retried,) = events(case, Action.STEP_RETRIED)
     assert retried.actor == demo["oscar"] and retried.context["script_version"] == {"from": 1, "to": 2}
     assert events(case, Action.STEP_SUCCEEDED)[-1].context["script_version"] == 2
+
+
+def test_an_integrator_repairs_a_page_change_with_a_later_version_through_the_api(
+    start_order, portal, demo, django_capture_on_commit_callbacks
+):
+    portal.mode = "changed"
+    case = start_order()
+    run = StepRun.objects.get(case=case)
+    oscar, alice = APIClient(), APIClient()
+    oscar.credentials(HTTP_AUTHORIZATION=f"Token {token_for('oscar')}")
+    alice.credentials(HTTP_AUTHORIZATION=f"Token {token_for('alice')}")
+    detail = oscar.get(f"/api/v1/exceptions/{run.pk}/").json()
+    (shot,) = screenshots(case)
+    assert detail["ui"] == {
+        "screenshot": shot.pk,
+        "url": f"{portal.url}/orders/new/",
+        "title": detail["ui"]["title"],
+        "unguarded": False,
+        "script_version": 1,
+        "repair_version": None,  # nothing newer yet
+    }
+
+    v1 = version_live(key="order-entry")
+    draft = draft_create_from(version=v1, actor=demo["olivia"])
+    spec = {**draft.spec, "stages": [ui_step(po_selector="#purchase-order"), APPROVAL]}
+    version_publish(version=draft_update(version=draft, spec=spec, actor=demo["olivia"]), actor=demo["olivia"])
+    assert oscar.get(f"/api/v1/exceptions/{run.pk}/").json()["ui"]["repair_version"] == 2
+    url = f"/api/v1/exceptions/{run.pk}/retry-version/"
+
+    assert alice.post(url, {"version": 2}, format="json").status_code == 403  # the requester repairs nothing
+    refused = oscar.post(url, {"version": "two", "notes": "x"}, format="json")
+    assert refused.status_code == 400
+    assert set(refused.json()["errors"]) == {"version", "notes"}, refused.json()
+    stale = oscar.post(url, {"version": 3}, format="json")
+    assert stale.status_code == 409
+    assert MSG_NO_NEWER_SCRIPT.format(version=3, step=run.step_name) in stale.content.decode()
+    assert StepRun.objects.get(pk=run.pk).status == StepStatus.EXCEPTION  # nothing moved
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = oscar.post(url, {"version": 2, "note": "portal renamed the PO field"}, format="json")
+    assert answer.status_code == 200, answer.content
+    run = StepRun.objects.get(pk=run.pk)
+    assert run.status == StepStatus.SUCCEEDED and run.script_version == 2
+    assert answer.json()["id"] == run.pk
+    assert [o["po"] for o in portal.orders] == ["PO-4711"]
+    (retried,) = events(case, Action.STEP_RETRIED)
+    assert retried.actor == demo["oscar"] and retried.context["script_version"] == {"from": 1, "to": 2}
+    assert oscar.get(f"/api/v1/exceptions/{run.pk}/").json()["ui"]["script_version"] == 2
 
 
 class WorkerDied(BaseException):
