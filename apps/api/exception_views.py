@@ -39,6 +39,16 @@ def _repaired(run) -> Response:
     return Response(StepRunOutput(selectors.step_run_reload(run_id=run.pk)).data)
 
 
+def _repair(request, run_id: int, payload_class, action) -> Response:
+    """One repair action: who asks is checked first (403, before the body is read), then the
+    body (400 naming the field), then `action(run_id=, actor=, **body)` (409 when the step moved
+    on); the step as the action left it."""
+    run_id = _repairable(request, run_id)
+    payload = payload_class(data=request.data)
+    payload.is_valid(raise_exception=True)
+    return _repaired(action(run_id=run_id, actor=request.user, **payload.validated_data))
+
+
 class ExceptionListView(APIView):
     """The exception queue, longest-failed first: for operators, integrators and administrators."""
 
@@ -68,10 +78,7 @@ class ExceptionRetryView(APIView):
 
     @extend_schema(request=RetryInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
-        run_id = _repairable(request, run_id)
-        payload = RetryInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return _repaired(steps.step_retry(run_id=run_id, actor=request.user, **payload.validated_data))
+        return _repair(request, run_id, RetryInput, steps.step_retry)
 
 
 class ExceptionRetryVersionView(APIView):
@@ -81,10 +88,7 @@ class ExceptionRetryVersionView(APIView):
 
     @extend_schema(request=RetryVersionInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
-        run_id = _repairable(request, run_id)
-        payload = RetryVersionInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return _repaired(steps.step_retry_version(run_id=run_id, actor=request.user, **payload.validated_data))
+        return _repair(request, run_id, RetryVersionInput, steps.step_retry_version)
 
 
 class ExceptionSkipView(APIView):
@@ -92,10 +96,7 @@ class ExceptionSkipView(APIView):
 
     @extend_schema(request=SkipInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
-        run_id = _repairable(request, run_id)
-        payload = SkipInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return _repaired(steps.step_skip(run_id=run_id, actor=request.user, **payload.validated_data))
+        return _repair(request, run_id, SkipInput, steps.step_skip)
 
 
 class ExceptionAssignView(APIView):
@@ -103,10 +104,7 @@ class ExceptionAssignView(APIView):
 
     @extend_schema(request=AssignInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
-        run_id = _repairable(request, run_id)
-        payload = AssignInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return _repaired(steps.step_assign(run_id=run_id, actor=request.user, **payload.validated_data))
+        return _repair(request, run_id, AssignInput, steps.step_assign)
 
 
 class ExceptionCancelView(APIView):
@@ -114,10 +112,7 @@ class ExceptionCancelView(APIView):
 
     @extend_schema(request=CancelInput, responses=StepRunOutput)
     def post(self, request, run_id: int):
-        run_id = _repairable(request, run_id)
-        payload = CancelInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        return _repaired(steps.step_cancel_case(run_id=run_id, actor=request.user, **payload.validated_data))
+        return _repair(request, run_id, CancelInput, steps.step_cancel_case)
 
 
 class CaseStepListView(APIView):
