@@ -22,6 +22,7 @@ SUPPLIER_PORTAL_STEP = {
     "guard": {
         "script": [
             *SUPPLIER_PORTAL_LOGIN,
+            {"do": "expect_text", "selector": "h1", "text": "Orders", "login": True},
             {"do": "wait_for", "selector": "#search"},
             {"do": "goto", "url": "{{endpoint.SUPPLIER_PORTAL}}/?q={{field.po_number}}"},
             {"do": "wait_for", "selector": "#results"},

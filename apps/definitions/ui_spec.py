@@ -27,7 +27,9 @@ from .approval_checks import finite_number
 from .placeholders import PLACEHOLDER, PLACEHOLDER_NAMES
 
 UI_ACTIONS = ["goto", "fill", "select", "click", "wait_for", "expect_text", "extract", "screenshot"]
-GUARD_ACTIONS = ["goto", "fill", "select", "click", "wait_for"]
+# A guard only looks things up; `expect_text` lets it check that its sign-in worked ("login": true),
+# so a refused login is *login refused*, not a missing element of the page after it.
+GUARD_ACTIONS = ["goto", "fill", "select", "click", "wait_for", "expect_text"]
 # The keys each action needs, and the ones it may have besides "do".
 ACTION_KEYS = {
     "goto": ({"url"}, set()),

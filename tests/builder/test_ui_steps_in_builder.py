@@ -158,7 +158,7 @@ def test_problems_are_shown_at_their_row_and_nothing_is_saved(signed_in, ui_draf
     values = ui_form_values(UI_STEP) | {
         "script-6-selector": "xpath=//input[@id='po']",
         "script-11-field": "no_such_field",
-        "guard-1-do": "expect_text",
+        "guard-1-do": "extract",
         "guard_found": "",
         "timeout_seconds": "500",
     }
@@ -167,7 +167,7 @@ def test_problems_are_shown_at_their_row_and_nothing_is_saved(signed_in, ui_draf
     assert response.status_code == 200 and response["HX-Retarget"] == "#row-steps--1"
     assert "selector &#x27;xpath=//input[@id=&#x27;po&#x27;]&#x27; is not CSS" in form
     assert "extract writes unknown field &#x27;no_such_field&#x27;." in form
-    assert "a guard only looks things up; use goto, fill, select, click, wait_for." in form
+    assert "a guard only looks things up; use goto, fill, select, click, wait_for, expect_text." in form
     assert "guard needs found" in form
     assert "Enter seconds above 0 and at most 120 (the wait for each action)." in form
     assert form.count('class="script-row invalid"') == 3

@@ -112,6 +112,22 @@ def test_a_refused_login_and_a_missing_text_have_their_own_categories(portal):
     assert absent.category == ExceptionCategory.TEXT_ABSENT and absent.outcome == "failed"
 
 
+def test_a_guard_that_checks_its_sign_in_reports_a_refused_login_as_such(portal):
+    # The guard runs first: with its login check a wrong password is "login refused" there, and
+    # nothing is entered; without it the guard would stop at its next missing element.
+    checked = {**GUARD, "script": [*LOGIN, *GUARD["script"][4:]]}
+    with override_settings(WMS_SECRETS={"PORTAL_USER": USER, "PORTAL_PASSWORD": "nope"}):
+        _, refused = run([*LOGIN, *ENTER], guard=checked)
+        _, unchecked = run([*LOGIN, *ENTER], guard=GUARD)
+    assert (refused.outcome, refused.category) == ("failed", ExceptionCategory.LOGIN_REFUSED)
+    assert refused.message.startswith("Guard action 5 (expect_text): the login was refused")
+    assert unchecked.category == ExceptionCategory.PAGE_CHANGED
+    assert portal.orders == []
+    _, entered = run([*LOGIN, *ENTER], guard=checked)  # the right password: the guard looks, then the order goes in
+    assert (entered.outcome, entered.guard_found) == ("succeeded", False), entered.message
+    assert len(portal.orders) == 1
+
+
 def test_secrets_are_redacted_from_messages_titles_and_screenshot_metadata(portal):
     # The failed-login page echoes the user name (a secret) in its text and title.
     script = [

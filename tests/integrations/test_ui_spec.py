@@ -140,7 +140,7 @@ def test_a_guard_only_looks_things_up_and_needs_found():
     }
     found = problems(ui_step(guard=guard))
     assert (
-        "Stage 'enter_order', guard action 2 (extract): a guard only looks things up; use goto, fill, select, click, wait_for."
+        "Stage 'enter_order', guard action 2 (extract): a guard only looks things up; use goto, fill, select, click, wait_for, expect_text."
         in found
     )
     assert any(p.startswith("Stage 'enter_order': guard needs found") for p in found)
