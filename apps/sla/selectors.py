@@ -109,9 +109,10 @@ def _clocks_of(*, cases=None, workflows=None, version=None):
     return case_copies_of(SlaClock.objects.all(), cases=cases, workflows=workflows, version=version)
 
 
-def _counted_clocks(*, narrowed, moment_from, moment_to, now) -> list:
-    """Querysets of the clocks `narrowed` (`_clocks_of`) met or breached in [from, to), each
-    annotated with `breached` (True/False) and ready for values() (the callers UNION ALL them):
+def _counted_clocks(*, cases, workflows, version, moment_from, moment_to, now) -> list:
+    """Querysets of the clocks of `cases`, else of the `workflows` and `version` (`_clocks_of`),
+    met or breached in [from, to), each annotated with `breached` (True/False) and ready for
+    values() (the callers UNION ALL them):
 
     - settled: the clocks that carry when they count and how (`counted_at`, `result`): those of
       closed cases, of people's tasks decided or cancelled, and those the sweeper marked breached
@@ -127,6 +128,7 @@ def _counted_clocks(*, narrowed, moment_from, moment_to, now) -> list:
     from .clocks import clock_late_moment
 
     now = now or timezone.now()
+    narrowed = _clocks_of(cases=cases, workflows=workflows, version=version)
     settled = narrowed.filter(_in_range("counted_at", moment_from, moment_to)).annotate(
         breached=Case(When(result=ClockResult.BREACHED, then=Value(True)), default=Value(False))
     )
@@ -158,10 +160,7 @@ def clock_counts_for_metrics(
     first, *more = [
         clocks.values(*group).annotate(n=Count("pk")).values_list(*group, "n")
         for clocks in _counted_clocks(
-            narrowed=_clocks_of(cases=cases, workflows=workflows, version=version),
-            moment_from=moment_from,
-            moment_to=moment_to,
-            now=now,
+            cases=cases, workflows=workflows, version=version, moment_from=moment_from, moment_to=moment_to, now=now
         )
     ]
     for *grouped_by, breached, n in first.union(*more, all=True):
@@ -212,10 +211,7 @@ def clock_cases_for_metrics(
     first, *more = [
         clocks.values_list("stage", "breached", "case_id")
         for clocks in _counted_clocks(
-            narrowed=_clocks_of(cases=cases, workflows=workflows, version=version),
-            moment_from=moment_from,
-            moment_to=moment_to,
-            now=now,
+            cases=cases, workflows=workflows, version=version, moment_from=moment_from, moment_to=moment_to, now=now
         )
     ]
     for stage, breached, case_id in first.union(*more, all=True):

@@ -4,6 +4,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
+
 class Migration(migrations.Migration):
 
     dependencies = [

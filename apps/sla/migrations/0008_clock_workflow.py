@@ -11,7 +11,6 @@ def copy(apps, schema_editor):
     clock_workflow_copy(apps.get_model("sla", "SlaClock"))
 
 
-
 class Migration(migrations.Migration):
 
     dependencies = [
