@@ -84,7 +84,9 @@ SCRIPT_TITLES = {
         "Guard (optional, recommended)",
         "Runs first, on every attempt: it looks the work up (e.g. searches the PO number). If the "
         "“found” selector is then on the page, the work was already done: the step reads the "
-        "“extract” fields and does not run its script again. Only goto, fill, select, click, wait_for.",
+        "“extract” fields and does not run its script again. Only "
+        + ", ".join(GUARD_ACTIONS)
+        + " (an expect_text marked “failing means the login was refused” checks its sign-in).",
     ),
 }
 APPROVER_LABELS = {
